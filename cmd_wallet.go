@@ -1,0 +1,418 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/wisewallet/wisewallet/crypto"
+	"github.com/wisewallet/wisewallet/flows"
+	"github.com/wisewallet/wisewallet/wallet"
+)
+
+func cmdInit(ctx context.Context, sio *cliIO, args []string) error {
+	fs := flag.NewFlagSet("init", flag.ContinueOnError)
+	kdfTime := fs.Uint("kdf-time", uint(crypto.DefaultKDFParams.Time), "Argon2id passes")
+	kdfMem := fs.Uint("kdf-memory", uint(crypto.DefaultKDFParams.MemoryKiB), "Argon2id memory in KiB")
+	kdfThreads := fs.Uint("kdf-threads", uint(crypto.DefaultKDFParams.Threads), "Argon2id lanes")
+	insecure := fs.Bool("insecure-kdf", false, "allow KDF parameters below the default strength (tests only)")
+	if _, err := parseFlags(fs, args, 0, 0, "init [--kdf-time N --kdf-memory KiB --kdf-threads N]"); err != nil {
+		return err
+	}
+	kdf := crypto.KDFParams{Time: uint32(*kdfTime), MemoryKiB: uint32(*kdfMem), Threads: uint8(*kdfThreads)}
+	if err := kdf.Check(); err != nil {
+		return usagef("%v", err)
+	}
+	weaker := kdf.Time < crypto.DefaultKDFParams.Time || kdf.MemoryKiB < crypto.DefaultKDFParams.MemoryKiB
+	if weaker && !*insecure {
+		return usagef("KDF parameters below t=%d m=%d KiB make the passphrase easier to guess; add --insecure-kdf if you really mean it",
+			crypto.DefaultKDFParams.Time, crypto.DefaultKDFParams.MemoryKiB)
+	}
+	st, err := sio.store()
+	if err != nil {
+		return err
+	}
+	if st.Exists() {
+		return fmt.Errorf("%w at %s; it was left as it is", wallet.ErrExists, st.Path())
+	}
+	pw, ok := sio.passphraseFromEnv()
+	if !ok {
+		fmt.Fprintln(sio.stderr, "Choose a passphrase for the new wallet. It cannot be recovered if lost.")
+		pw, err = sio.askPassphrase("New passphrase: ", true)
+		if err != nil {
+			return err
+		}
+	}
+	w, err := wallet.Create(ctx, st, pw, wallet.Options{KDF: kdf})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(sio.stderr, "Created %s (Argon2id t=%d m=%d KiB p=%d, XChaCha20-Poly1305).\n",
+		w.Location(), kdf.Time, kdf.MemoryKiB, kdf.Threads)
+	return nil
+}
+
+func cmdAdd(ctx context.Context, sio *cliIO, args []string) error {
+	if len(args) == 0 {
+		return usagef("usage: wisewallet add personal NAME --env sandbox|production|local [--api-url URL]")
+	}
+	switch args[0] {
+	case "personal":
+		return cmdAddPersonal(ctx, sio, args[1:])
+	}
+	return usagef("unknown kind %q for add; this version adds: personal", args[0])
+}
+
+func cmdAddPersonal(ctx context.Context, sio *cliIO, args []string) error {
+	fs := flag.NewFlagSet("add personal", flag.ContinueOnError)
+	env := fs.String("env", "", "sandbox, production or local")
+	apiURL := fs.String("api-url", "", "API base URL (required for local)")
+	pos, err := parseFlags(fs, args, 1, 1, "add personal NAME --env sandbox|production|local [--api-url URL]")
+	if err != nil {
+		return err
+	}
+	name := pos[0]
+	if err := wallet.ValidateName(name); err != nil {
+		return usagef("%v", err)
+	}
+	environment, err := flows.ResolveEnv(*env, *apiURL)
+	if err != nil {
+		return err
+	}
+	// Unlock before reading the token, so a wrong passphrase does not
+	// waste a pasted token.
+	w, err := sio.openWallet(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Get(name); err == nil {
+		return fmt.Errorf("%w: %q; choose another name or 'wisewallet rm %s' first", wallet.ErrEntryExists, name, name)
+	}
+	raw, err := sio.readSecretInput("Personal API token (input hidden): ")
+	if err != nil {
+		return err
+	}
+	defer crypto.Wipe(raw)
+	token, err := flows.CleanToken(raw)
+	if err != nil {
+		return err
+	}
+	if _, err := flows.AddPersonal(ctx, w, name, environment, token); err != nil {
+		return err
+	}
+	fmt.Fprintf(sio.stderr, "Added personal token %q (%s).\n", name, environment.Name)
+	return nil
+}
+
+func cmdList(ctx context.Context, sio *cliIO, args []string) error {
+	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print a JSON array")
+	if _, err := parseFlags(fs, args, 0, 0, "list [--json]"); err != nil {
+		return err
+	}
+	w, err := sio.openWallet(ctx)
+	if err != nil {
+		return err
+	}
+	rows := flows.List(w)
+	if *asJSON {
+		return writeJSON(sio.stdout, rows)
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(sio.stderr, "The wallet is empty. Add a credential with 'wisewallet add personal NAME --env sandbox'.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(sio.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tKIND\tENV\tCREATED\tEXPIRES\tSTATUS")
+	now := time.Now()
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Kind, envLabel(r.Env), r.CreatedAt.Local().Format("2006-01-02"),
+			expiresLabel(r.ExpiresAt, now), statusLabel(r))
+	}
+	return tw.Flush()
+}
+
+func envLabel(env string) string {
+	if env == string(wallet.EnvProduction) {
+		return "PRODUCTION"
+	}
+	return env
+}
+
+func statusLabel(r flows.Summary) string {
+	switch r.Status {
+	case "":
+		if r.LinkedTo != "" {
+			return "ok (for " + r.LinkedTo + ")"
+		}
+		return "ok"
+	case string(wallet.StatusNeedsLogin):
+		return "login needed"
+	}
+	return r.Status
+}
+
+func expiresLabel(t *time.Time, now time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	d := t.Sub(now)
+	if d <= 0 {
+		return "expired"
+	}
+	return "in " + humanDuration(d)
+}
+
+func humanDuration(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	case d >= time.Minute:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%ds", int(d.Seconds()))
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func cmdShow(ctx context.Context, sio *cliIO, args []string) error {
+	fs := flag.NewFlagSet("show", flag.ContinueOnError)
+	reveal := fs.Bool("reveal", false, "print secret values in clear")
+	asJSON := fs.Bool("json", false, "print JSON (secrets only with --reveal)")
+	pos, err := parseFlags(fs, args, 1, 1, "show NAME [--reveal] [--json]")
+	if err != nil {
+		return err
+	}
+	w, err := sio.openWallet(ctx)
+	if err != nil {
+		return err
+	}
+	e, err := w.Get(pos[0])
+	if err != nil {
+		return err
+	}
+	secrets := map[string]string{}
+	for _, f := range e.SecretFields() {
+		s := e.Secret(f)
+		if *reveal {
+			secrets[f] = s.RevealString()
+		} else {
+			secrets[f] = mask(s)
+		}
+	}
+	if *asJSON {
+		type shown struct {
+			wallet.Entry
+			ExpiresAt *time.Time        `json:"expires_at"`
+			Expiries  []wallet.Expiry   `json:"expiries"`
+			Secrets   map[string]string `json:"secrets"`
+		}
+		return writeJSON(sio.stdout, shown{Entry: e, ExpiresAt: e.ExpiresAt(), Expiries: e.Expiries(), Secrets: secrets})
+	}
+	tw := tabwriter.NewWriter(sio.stdout, 0, 4, 2, ' ', 0)
+	line := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+		}
+	}
+	line("Name", e.Name)
+	line("Kind", string(e.Kind))
+	line("Environment", envLabel(string(e.Env.Name)))
+	line("API", e.Env.APIURL)
+	line("Created", e.CreatedAt.Local().Format(time.RFC3339))
+	line("Linked to", e.LinkedTo)
+	line("Status", string(e.Status))
+	line("Client id", e.ClientID)
+	line("Redirect URL", e.RedirectURL)
+	line("User", strings.TrimSpace(e.UserName+" "+e.UserEmail))
+	for _, x := range e.Expiries() {
+		line("Expires ("+x.What+")", x.At.Local().Format(time.RFC3339))
+	}
+	for _, f := range e.SecretFields() {
+		line(f, secrets[f])
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if !*reveal && len(secrets) > 0 {
+		fmt.Fprintln(sio.stderr, "Secrets are masked; add --reveal to print them.")
+	}
+	return nil
+}
+
+// mask shows that a secret exists and its length, nothing of its content.
+func mask(s crypto.Secret) string {
+	return fmt.Sprintf("•••••••• (%d characters, hidden)", s.Len())
+}
+
+func cmdRemove(ctx context.Context, sio *cliIO, args []string) error {
+	fs := flag.NewFlagSet("rm", flag.ContinueOnError)
+	pos, err := parseFlags(fs, args, 1, 1, "rm NAME")
+	if err != nil {
+		return err
+	}
+	w, err := sio.openWallet(ctx)
+	if err != nil {
+		return err
+	}
+	if err := flows.Remove(ctx, w, pos[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(sio.stderr, "Removed %q from the wallet. It still works at Wise until you revoke it there.\n", pos[0])
+	return nil
+}
+
+func cmdRename(ctx context.Context, sio *cliIO, args []string) error {
+	fs := flag.NewFlagSet("rename", flag.ContinueOnError)
+	pos, err := parseFlags(fs, args, 2, 2, "rename OLD NEW")
+	if err != nil {
+		return err
+	}
+	if err := wallet.ValidateName(pos[1]); err != nil {
+		return usagef("%v", err)
+	}
+	w, err := sio.openWallet(ctx)
+	if err != nil {
+		return err
+	}
+	return flows.Rename(ctx, w, pos[0], pos[1])
+}
+
+func cmdPasswd(ctx context.Context, sio *cliIO, args []string) error {
+	fs := flag.NewFlagSet("passwd", flag.ContinueOnError)
+	if _, err := parseFlags(fs, args, 0, 0, "passwd"); err != nil {
+		return err
+	}
+	w, err := sio.openWallet(ctx)
+	if err != nil {
+		return err
+	}
+	// For automation the new passphrase comes from WISEWALLET_NEW_PASSPHRASE,
+	// by the same explicit opt-in as WISEWALLET_PASSPHRASE.
+	var pw crypto.Secret
+	if v := sio.getenv("WISEWALLET_NEW_PASSPHRASE"); v != "" {
+		sio.unsetenv("WISEWALLET_NEW_PASSPHRASE")
+		pw = crypto.SecretString(v)
+	} else {
+		pw, err = sio.askPassphrase("New passphrase: ", true)
+		if err != nil {
+			return err
+		}
+	}
+	if err := w.ChangePassphrase(ctx, pw, crypto.KDFParams{}); err != nil {
+		return err
+	}
+	fmt.Fprintln(sio.stderr, "Passphrase changed. The OS keyring slot, if any, is unchanged.")
+	return nil
+}
+
+func cmdKeyring(ctx context.Context, sio *cliIO, args []string) error {
+	fs := flag.NewFlagSet("keyring", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON (status)")
+	pos, err := parseFlags(fs, args, 1, 1, "keyring status|enable|disable [--json]")
+	if err != nil {
+		return err
+	}
+	want := sio.getenv("WISEWALLET_KEYRING")
+	switch pos[0] {
+	case "status":
+		return keyringStatus(ctx, sio, want, *asJSON)
+	case "enable":
+		kr, err := wallet.OpenOSKeyring(ctx, want, true)
+		if err != nil {
+			return err
+		}
+		w, err := sio.openWallet(ctx)
+		if err != nil {
+			return err
+		}
+		if err := w.EnableKeyring(ctx, kr); err != nil {
+			return err
+		}
+		fmt.Fprintf(sio.stderr, "The wallet now opens through the OS keyring (%s) without a passphrase. The passphrase still works.\n", kr.Name())
+		return nil
+	case "disable":
+		w, err := sio.openWallet(ctx)
+		if err != nil {
+			return err
+		}
+		kr, _ := wallet.OpenOSKeyring(ctx, want, false)
+		if err := w.DisableKeyring(ctx, kr); err != nil {
+			return err
+		}
+		fmt.Fprintln(sio.stderr, "The OS keyring slot is removed; the wallet needs its passphrase again.")
+		return nil
+	}
+	return usagef("usage: wisewallet keyring status|enable|disable")
+}
+
+type keyringReport struct {
+	Backend                string `json:"backend"`
+	BackendError           string `json:"backend_error,omitempty"`
+	Slot                   bool   `json:"slot"`
+	OpensWithoutPassphrase bool   `json:"opens_without_passphrase"`
+	Reason                 string `json:"reason,omitempty"`
+}
+
+func keyringStatus(ctx context.Context, sio *cliIO, want string, asJSON bool) error {
+	st, err := sio.store()
+	if err != nil {
+		return err
+	}
+	info, err := wallet.Inspect(st)
+	if err != nil {
+		return err
+	}
+	var rep keyringReport
+	rep.Slot = info.KeyringSlot
+	kr, err := wallet.OpenOSKeyring(ctx, want, false)
+	if err != nil {
+		rep.BackendError = err.Error()
+	} else {
+		rep.Backend = kr.Name()
+	}
+	switch {
+	case !rep.Slot:
+		rep.Reason = "the wallet has no keyring slot; run 'wisewallet keyring enable'"
+	case kr == nil:
+		rep.Reason = "no keyring backend is available"
+	default:
+		if err := wallet.KeyringItemOpens(ctx, st, kr); err != nil {
+			rep.Reason = err.Error()
+		} else {
+			rep.OpensWithoutPassphrase = true
+		}
+	}
+	if asJSON {
+		return writeJSON(sio.stdout, rep)
+	}
+	backend := rep.Backend
+	if backend == "" {
+		backend = "none (" + rep.BackendError + ")"
+	}
+	fmt.Fprintf(sio.stdout, "Backend:                   %s\n", backend)
+	fmt.Fprintf(sio.stdout, "Keyring slot in wallet:    %s\n", yesNo(rep.Slot))
+	fmt.Fprintf(sio.stdout, "Opens without passphrase:  %s\n", yesNo(rep.OpensWithoutPassphrase))
+	if rep.Reason != "" {
+		fmt.Fprintf(sio.stdout, "Why not:                   %s\n", rep.Reason)
+	}
+	return nil
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

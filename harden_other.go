@@ -1,0 +1,6 @@
+//go:build !linux
+
+package main
+
+// hardenProcess has no portable equivalent outside Linux.
+func hardenProcess() {}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const modulePath = "github.com/wisewallet/wisewallet"
+
+// allowedImports is design.md's arrow main -> tui -> flows -> wallet ->
+// crypto, with flows/localwise -> crypto beside it. A package may import
+// the ones listed for it (and the standard library and third-party
+// modules, except where charmOnlyIn says otherwise).
+var allowedImports = map[string][]string{
+	"tui":                {"flows", "wallet", "crypto"},
+	"flows":              {"wallet", "crypto", "flows/localwise"},
+	"wallet":             {"crypto"},
+	"crypto":             {},
+	"flows/localwise":    {"crypto"},
+	"internal/dbusguard": {},
+}
+
+func TestLayering(t *testing.T) {
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != "." && (strings.HasPrefix(name, ".") || name == "testdata" || name == "screenshots") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		pkg := filepath.ToSlash(filepath.Dir(path))
+		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			if msg := checkImport(path, pkg, p); msg != "" {
+				t.Error(msg)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkImport returns why file (in pkg) may not import imp, or "".
+func checkImport(file, pkg, imp string) string {
+	isCharm := strings.HasPrefix(imp, "charm.land/") || strings.HasPrefix(imp, "github.com/charmbracelet/")
+	if isCharm && pkg != "tui" && !strings.HasPrefix(pkg, "tui/") && pkg != "." {
+		return fmt.Sprintf("%s imports %s: only tui/ may use Charm libraries", file, imp)
+	}
+	if pkg == "crypto" && (imp == "os" || imp == "net/http" || imp == "net" || imp == "io/fs") {
+		return fmt.Sprintf("%s imports %s: crypto/ does no I/O", file, imp)
+	}
+	if !strings.HasPrefix(imp, modulePath+"/") || pkg == "." {
+		return ""
+	}
+	target := strings.TrimPrefix(imp, modulePath+"/")
+	top := pkg
+	if _, ok := allowedImports[pkg]; !ok {
+		top = strings.SplitN(pkg, "/", 2)[0]
+	}
+	allowed, ok := allowedImports[top]
+	if !ok {
+		return fmt.Sprintf("%s: package %s is not in the layering table; add it to design.md's arrow and to allowedImports", file, pkg)
+	}
+	for _, a := range allowed {
+		if target == a || strings.HasPrefix(target, a+"/") && a != "flows" {
+			return ""
+		}
+	}
+	if strings.HasPrefix(target, top+"/") && top != "flows" {
+		return "" // a package's own subpackages
+	}
+	return fmt.Sprintf("%s (package %s) imports %s: against the arrow main -> tui -> flows -> wallet -> crypto", file, pkg, target)
+}
+
+// TestLayeringRejects keeps the checker honest: wrong arrows must fail.
+func TestLayeringRejects(t *testing.T) {
+	cases := []struct{ pkg, imp string }{
+		{"crypto", modulePath + "/wallet"},
+		{"wallet", modulePath + "/flows"},
+		{"flows", modulePath + "/tui"},
+		{"flows/localwise", modulePath + "/flows"},
+		{"flows/localwise", modulePath + "/wallet"},
+		{"wallet", "charm.land/lipgloss/v2"},
+		{"crypto", "os"},
+	}
+	for _, c := range cases {
+		if checkImport("x.go", c.pkg, c.imp) == "" {
+			t.Errorf("%s importing %s was not rejected", c.pkg, c.imp)
+		}
+	}
+}

@@ -1,0 +1,144 @@
+// Command wisewallet is a terminal credential wallet for the Wise Platform
+// API. This package is the command line: flags, prompts, exit codes and the
+// wiring of tui/, flows/ and wallet/. The logic lives in those packages.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	// Must come before anything importing github.com/99designs/keyring;
+	// see the package doc.
+	_ "github.com/wisewallet/wisewallet/internal/dbusguard"
+
+	"github.com/wisewallet/wisewallet/flows"
+	"github.com/wisewallet/wisewallet/wallet"
+)
+
+// Exit codes are a contract with scripts; keep them stable.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitWrongPass   = 3
+	exitDamaged     = 4
+	exitNeedsLogin  = 5
+	exitInterrupted = 130
+)
+
+func main() {
+	hardenProcess()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], newSystemIO())
+	stop()
+	os.Exit(code)
+}
+
+// command is one subcommand: a function of its arguments and the
+// process's I/O, so tests can run it in-process.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, io *cliIO, args []string) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"init", "create a new encrypted wallet", cmdInit},
+		{"add", "add a credential: add personal NAME --env ENV", cmdAdd},
+		{"list", "list entries (--json for scripts)", cmdList},
+		{"show", "show one entry (--reveal to print its secrets)", cmdShow},
+		{"rm", "remove an entry", cmdRemove},
+		{"rename", "rename an entry: rename OLD NEW", cmdRename},
+		{"passwd", "change the wallet passphrase", cmdPasswd},
+		{"keyring", "OS keyring unlock: keyring status|enable|disable", cmdKeyring},
+		{"help", "show help", nil},
+	}
+}
+
+// usageError is a mistake in the command line itself: exit code 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+func run(ctx context.Context, args []string, sio *cliIO) int {
+	global, rest, err := parseGlobal(args)
+	if err != nil {
+		return report(sio.stderr, err)
+	}
+	sio.dir = global.dir
+	if len(rest) == 0 {
+		printUsage(sio.stderr)
+		return exitUsage
+	}
+	name := rest[0]
+	if name == "help" || name == "-h" || name == "--help" {
+		printUsage(sio.stdout)
+		return exitOK
+	}
+	for _, c := range commands {
+		if c.name == name && c.run != nil {
+			return report(sio.stderr, c.run(ctx, sio, rest[1:]))
+		}
+	}
+	return report(sio.stderr, usagef("unknown command %q; run 'wisewallet help'", name))
+}
+
+// report prints err (if any) on stderr and maps it to an exit code.
+// Errors are matched by type and sentinel, never by their text.
+func report(stderr io.Writer, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ue usageError
+	code := exitError
+	switch {
+	case errors.As(err, &ue), errors.Is(err, flows.ErrUsage), errors.Is(err, wallet.ErrNoPassphrase):
+		code = exitUsage
+	case errors.Is(err, wallet.ErrWrongPassphrase):
+		code = exitWrongPass
+	case errors.Is(err, wallet.ErrDamaged), errors.Is(err, wallet.ErrNotWallet), errors.Is(err, wallet.ErrUnsupportedVersion):
+		code = exitDamaged
+	case errors.Is(err, context.Canceled):
+		code = exitInterrupted
+	}
+	fmt.Fprintf(stderr, "wisewallet: %s\n", strings.TrimPrefix(err.Error(), "usage: "))
+	if code == exitDamaged {
+		fmt.Fprintln(stderr, "The wallet file was not changed. Restore it from a backup, or move it aside and run 'wisewallet init'.")
+	}
+	return code
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, `wisewallet: a credential wallet for the Wise Platform API
+
+Usage:
+  wisewallet [--dir DIR] COMMAND [ARGS] [FLAGS]
+
+Commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Environment:
+  WISEWALLET_DIR          wallet folder (default: `+defaultDirHint()+`)
+  WISEWALLET_PASSPHRASE   the passphrase, for automation only (explicit opt-in;
+                          it is removed from the environment once read)
+  WISEWALLET_KEYRING      OS keyring backend to use, or "none"
+
+Exit codes:
+  0 ok, 1 error, 2 usage error, 3 wrong passphrase, 4 wallet damaged or not a
+  wallet, 5 login needed again, 130 interrupted
+`)
+}

@@ -1,0 +1,175 @@
+package wallet
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/wisewallet/wisewallet/crypto"
+)
+
+// bodySchema is the version of the decrypted JSON body. It can change
+// without a new file format version: the body is opaque to the envelope.
+const bodySchema = 1
+
+// Contents is the decrypted wallet: its entries, kept sorted by name.
+type Contents struct {
+	entries []Entry
+}
+
+// Entries returns the entries sorted by name. The slice is a copy; the
+// entries share their Secrets maps with the wallet, so callers must not
+// modify those maps in place (use Put with a changed copy).
+func (c *Contents) Entries() []Entry { return slices.Clone(c.entries) }
+
+// Len is the number of entries.
+func (c *Contents) Len() int { return len(c.entries) }
+
+func (c *Contents) find(name string) (int, bool) {
+	return slices.BinarySearchFunc(c.entries, name, func(e Entry, n string) int { return strings.Compare(e.Name, n) })
+}
+
+// Get returns the entry called name.
+func (c *Contents) Get(name string) (Entry, error) {
+	i, ok := c.find(name)
+	if !ok {
+		return Entry{}, fmt.Errorf("%w: %q", ErrEntryNotFound, name)
+	}
+	return c.entries[i], nil
+}
+
+// Add inserts a new entry; it fails if the name is taken.
+func (c *Contents) Add(e Entry) error {
+	if err := c.check(e); err != nil {
+		return err
+	}
+	i, ok := c.find(e.Name)
+	if ok {
+		return fmt.Errorf("%w: %q (choose another name or remove it first)", ErrEntryExists, e.Name)
+	}
+	c.entries = slices.Insert(c.entries, i, e)
+	return nil
+}
+
+// Put replaces the entry with the same name, or adds it.
+func (c *Contents) Put(e Entry) error {
+	if err := c.check(e); err != nil {
+		return err
+	}
+	i, ok := c.find(e.Name)
+	if ok {
+		c.entries[i] = e
+		return nil
+	}
+	c.entries = slices.Insert(c.entries, i, e)
+	return nil
+}
+
+// Remove deletes the entry called name.
+func (c *Contents) Remove(name string) error {
+	i, ok := c.find(name)
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrEntryNotFound, name)
+	}
+	c.entries = slices.Delete(c.entries, i, i+1)
+	return nil
+}
+
+// Rename changes an entry's name and updates links that pointed to it.
+func (c *Contents) Rename(from, to string) error {
+	if err := ValidateName(to); err != nil {
+		return err
+	}
+	e, err := c.Get(from)
+	if err != nil {
+		return err
+	}
+	if _, ok := c.find(to); ok {
+		return fmt.Errorf("%w: %q", ErrEntryExists, to)
+	}
+	_ = c.Remove(from)
+	e.Name = to
+	if err := c.Add(e); err != nil {
+		return err
+	}
+	for i := range c.entries {
+		if c.entries[i].LinkedTo == from {
+			c.entries[i].LinkedTo = to
+		}
+	}
+	return nil
+}
+
+func (c *Contents) check(e Entry) error {
+	if err := ValidateName(e.Name); err != nil {
+		return err
+	}
+	if !ValidKind(e.Kind) {
+		return fmt.Errorf("wallet: unknown entry kind %q", e.Kind)
+	}
+	return nil
+}
+
+// record is an entry as stored in the encrypted body. Secret values are
+// revealed here and only here, on their way into the sealed body.
+type record struct {
+	Entry
+	Secrets map[string][]byte `json:"secrets,omitempty"`
+}
+
+type body struct {
+	Schema  int      `json:"schema"`
+	Entries []record `json:"entries"`
+}
+
+// marshal encodes the contents for sealing. The caller wipes the result.
+func (c *Contents) marshal() ([]byte, error) {
+	b := body{Schema: bodySchema, Entries: make([]record, len(c.entries))}
+	for i, e := range c.entries {
+		r := record{Entry: e}
+		if len(e.Secrets) > 0 {
+			r.Secrets = make(map[string][]byte, len(e.Secrets))
+			for k, s := range e.Secrets {
+				r.Secrets[k] = s.Reveal()
+			}
+		}
+		b.Entries[i] = r
+	}
+	out, err := json.Marshal(b)
+	for _, r := range b.Entries {
+		for _, v := range r.Secrets {
+			crypto.Wipe(v)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("wallet: encode: %w", err)
+	}
+	return out, nil
+}
+
+func unmarshalContents(plaintext []byte) (*Contents, error) {
+	var b body
+	if err := json.Unmarshal(plaintext, &b); err != nil {
+		// The body authenticated, so this is a bug or a newer schema, but to
+		// the user it is equally unreadable.
+		return nil, damaged("decrypted contents are not valid: %v", err)
+	}
+	if b.Schema != bodySchema {
+		return nil, fmt.Errorf("%w: contents schema %d; upgrade wisewallet", ErrUnsupportedVersion, b.Schema)
+	}
+	c := &Contents{entries: make([]Entry, 0, len(b.Entries))}
+	for _, r := range b.Entries {
+		e := r.Entry
+		if len(r.Secrets) > 0 {
+			e.Secrets = make(map[string]crypto.Secret, len(r.Secrets))
+			for k, v := range r.Secrets {
+				e.Secrets[k] = crypto.NewSecret(v)
+				crypto.Wipe(v)
+			}
+		}
+		c.entries = append(c.entries, e)
+	}
+	slices.SortFunc(c.entries, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
+	return c, nil
+}

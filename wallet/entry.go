@@ -1,0 +1,206 @@
+package wallet
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/wisewallet/wisewallet/crypto"
+)
+
+// Kind says what an entry holds.
+type Kind string
+
+// Entry kinds. The strings are part of the command-line contract
+// (`list --json`).
+const (
+	KindPersonal Kind = "personal" // personal API token
+	KindClient   Kind = "client"   // OAuth client id and secret
+	KindUser     Kind = "user"     // user access and refresh tokens from an OAuth login
+	KindSCA      Kind = "sca"      // RSA key for signing SCA one-time tokens
+	KindMTLS     Kind = "mtls"     // mTLS private key, CSR and certificate
+	KindJOSE     Kind = "jose"     // JOSE signing or encryption key pair
+)
+
+// Kinds lists every kind in display order.
+var Kinds = []Kind{KindPersonal, KindClient, KindUser, KindSCA, KindMTLS, KindJOSE}
+
+// EnvName names a Wise environment.
+type EnvName string
+
+// Environments. Production is never a default anywhere: it must be named.
+const (
+	EnvSandbox    EnvName = "sandbox"
+	EnvProduction EnvName = "production"
+	EnvLocal      EnvName = "local"
+)
+
+// Environment is where a credential is valid, with the hosts it talks to.
+// The hosts are stored per entry so that a versioned path prefix or a new
+// sandbox host needs no new release.
+type Environment struct {
+	Name         EnvName `json:"name"`
+	APIURL       string  `json:"api_url"`
+	AuthorizeURL string  `json:"authorize_url,omitempty"`
+	MTLSURL      string  `json:"mtls_url,omitempty"`
+}
+
+// Status marks entries that need the user's attention.
+type Status string
+
+// Entry statuses.
+const (
+	StatusOK         Status = ""
+	StatusNeedsLogin Status = "needs_login" // refresh token rejected: log in again
+	StatusRevoked    Status = "revoked"     // wiped after a suspected breach
+)
+
+// Names of secret fields. Secrets live only in Entry.Secrets, never in the
+// typed metadata, so listing metadata can never reveal one.
+const (
+	SecretToken            = "token"             // personal API token
+	SecretClientSecret     = "client_secret"     // OAuth client secret
+	SecretAccessToken      = "access_token"      // user or cached client-credentials access token
+	SecretRefreshToken     = "refresh_token"     // user refresh token
+	SecretRegistrationCode = "registration_code" // registration-code grant secret
+	SecretPrivateKey       = "private_key"       // PKCS#8 PEM
+)
+
+// Profile is a Wise profile a credential can act for.
+type Profile struct {
+	ID   int64  `json:"id"`
+	Type string `json:"type"`
+	Name string `json:"name,omitempty"`
+}
+
+// Entry is one credential. Non-secret metadata is typed and may be shown;
+// secret values are in Secrets, whose values print as "[redacted]".
+type Entry struct {
+	Name      string      `json:"name"`
+	Kind      Kind        `json:"kind"`
+	Env       Environment `json:"env"`
+	CreatedAt time.Time   `json:"created_at"`
+	UpdatedAt time.Time   `json:"updated_at"`
+	// LinkedTo names the credential entry this one serves: a user entry's
+	// OAuth client, or the token a key entry signs for.
+	LinkedTo string `json:"linked_to,omitempty"`
+	Status   Status `json:"status,omitempty"`
+
+	// Who the credential acts as, when known.
+	UserID    int64     `json:"user_id,omitempty"`
+	UserEmail string    `json:"user_email,omitempty"`
+	UserName  string    `json:"user_name,omitempty"`
+	ProfileID int64     `json:"profile_id,omitempty"`
+	Profiles  []Profile `json:"profiles,omitempty"`
+
+	// OAuth client settings.
+	ClientID        string     `json:"client_id,omitempty"`
+	RedirectURL     string     `json:"redirect_url,omitempty"`
+	SecretCreatedAt *time.Time `json:"secret_created_at,omitempty"`
+
+	// Token lifetimes.
+	AccessExpiresAt  *time.Time `json:"access_expires_at,omitempty"`
+	RefreshExpiresAt *time.Time `json:"refresh_expires_at,omitempty"`
+
+	// Key material metadata (SCA, mTLS, JOSE).
+	KeyType   string     `json:"key_type,omitempty"`
+	KeyID     string     `json:"key_id,omitempty"`
+	Algorithm string     `json:"algorithm,omitempty"`
+	PublicKey string     `json:"public_key,omitempty"` // PEM
+	CSR       string     `json:"csr,omitempty"`        // PEM
+	CertChain string     `json:"cert_chain,omitempty"` // PEM
+	CACert    string     `json:"ca_cert,omitempty"`    // PEM
+	NotAfter  *time.Time `json:"not_after,omitempty"`
+	ValidFrom *time.Time `json:"valid_from,omitempty"`
+	ValidTill *time.Time `json:"valid_till,omitempty"`
+	Uploaded  bool       `json:"uploaded,omitempty"`
+
+	Secrets map[string]crypto.Secret `json:"-"`
+}
+
+// Secret returns the named secret (zero when absent).
+func (e Entry) Secret(field string) crypto.Secret { return e.Secrets[field] }
+
+// SetSecret stores a secret field, or deletes it when s is zero.
+func (e *Entry) SetSecret(field string, s crypto.Secret) {
+	if s.IsZero() {
+		delete(e.Secrets, field)
+		return
+	}
+	if e.Secrets == nil {
+		e.Secrets = map[string]crypto.Secret{}
+	}
+	e.Secrets[field] = s
+}
+
+// SecretFields lists the names of the secrets an entry holds, sorted.
+func (e Entry) SecretFields() []string {
+	out := make([]string, 0, len(e.Secrets))
+	for k := range e.Secrets {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Expiry is one thing in an entry that stops working at a known time.
+type Expiry struct {
+	What string    `json:"what"`
+	At   time.Time `json:"expires_at"`
+}
+
+// Expiries lists what expires in e, soonest first.
+func (e Entry) Expiries() []Expiry {
+	var out []Expiry
+	add := func(what string, t *time.Time) {
+		if t != nil && !t.IsZero() {
+			out = append(out, Expiry{What: what, At: *t})
+		}
+	}
+	switch e.Kind {
+	case KindClient:
+		add("client-credentials token", e.AccessExpiresAt)
+	default:
+		add("access token", e.AccessExpiresAt)
+	}
+	add("refresh token", e.RefreshExpiresAt)
+	add("certificate", e.NotAfter)
+	add("key validity", e.ValidTill)
+	slices.SortFunc(out, func(a, b Expiry) int { return a.At.Compare(b.At) })
+	return out
+}
+
+// ExpiresAt is when the entry as a whole stops being usable without user
+// action: the refresh token for a user entry (the access token renews
+// itself), otherwise the soonest expiry. Nil when nothing expires.
+func (e Entry) ExpiresAt() *time.Time {
+	if e.Kind == KindUser && e.RefreshExpiresAt != nil {
+		return e.RefreshExpiresAt
+	}
+	if e.Kind == KindClient {
+		// A cached client-credentials token is replaced on demand; the
+		// client itself does not expire.
+		return nil
+	}
+	if x := e.Expiries(); len(x) > 0 {
+		t := x[0].At
+		return &t
+	}
+	return nil
+}
+
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// ValidateName checks an entry name. Names start with a letter or digit
+// so that they can never be mistaken for a command-line flag.
+func ValidateName(name string) error {
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("%w %q: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", ErrInvalidName, name)
+	}
+	return nil
+}
+
+// ValidKind reports whether k is a known kind.
+func ValidKind(k Kind) bool { return slices.Contains(Kinds, k) }

@@ -1,0 +1,165 @@
+package wallet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/wisewallet/wisewallet/crypto"
+)
+
+// Keyring is the small part of an OS keyring the wallet needs. The item
+// holds only a random key-encryption key for the keyring slot, never the
+// data key or a secret, so a lost or corrupt item costs convenience, not
+// data: the passphrase slot still opens the wallet.
+type Keyring interface {
+	// Name is the backend's name, for messages ("secret-service", "keyctl").
+	Name() string
+	// Get returns the item, or an error wrapping ErrKeyringItemNotFound.
+	Get(key string) ([]byte, error)
+	Set(key string, value []byte) error
+	Remove(key string) error
+}
+
+// ErrKeyringItemNotFound means the keyring works but holds no item for
+// this wallet (it was removed, or the keyring was reset).
+var ErrKeyringItemNotFound = errors.New("no keyring item for this wallet")
+
+// KeyringTimeout bounds every keyring call: Secret Service can block on a
+// prompt nobody will answer, and D-Bus calls can hang for minutes.
+var KeyringTimeout = 5 * time.Second
+
+// keyringItem is what the keyring stores, versioned and tied to one wallet
+// so a copied or stale item is recognised rather than tried blindly.
+type keyringItem struct {
+	V        int    `json:"v"`
+	WalletID string `json:"wallet_id"`
+	KEK      []byte `json:"kek"`
+}
+
+func keyringKey(id [walletIDSize]byte) string { return fmt.Sprintf("wallet-%x", id) }
+
+// callKeyring runs f with a deadline. A call that hangs is abandoned (its
+// goroutine is left to the process's end); the wallet falls back to the
+// passphrase instead of hanging with it.
+func callKeyring[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, KeyringTimeout)
+	defer cancel()
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		v, err := f()
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, fmt.Errorf("%w: no answer within %s", ErrKeyringUnavailable, KeyringTimeout)
+	}
+}
+
+func unwrapWithKeyring(ctx context.Context, kr Keyring, f *sealedFile) ([]byte, error) {
+	s, _ := f.slot(slotKeyring)
+	raw, err := callKeyring(ctx, func() ([]byte, error) { return kr.Get(keyringKey(f.id)) })
+	if err != nil {
+		return nil, err
+	}
+	defer crypto.Wipe(raw)
+	var item keyringItem
+	if err := json.Unmarshal(raw, &item); err != nil || item.V != 1 {
+		return nil, errors.New("the keyring item is not readable; run 'wisewallet keyring enable' to replace it")
+	}
+	defer crypto.Wipe(item.KEK)
+	if item.WalletID != fmt.Sprintf("%x", f.id) {
+		return nil, errors.New("the keyring item belongs to another wallet; run 'wisewallet keyring enable' to replace it")
+	}
+	if len(item.KEK) != crypto.KeySize {
+		return nil, errors.New("the keyring item has a key of the wrong size; run 'wisewallet keyring enable' to replace it")
+	}
+	dek, err := crypto.Open(item.KEK, s.nonce, s.wrapped, slotAAD(f.id, s))
+	if err != nil {
+		return nil, errors.New("the keyring item does not open this wallet; run 'wisewallet keyring enable' to replace it")
+	}
+	return dek, nil
+}
+
+// EnableKeyring adds (or replaces) the keyring slot: a new random key is
+// stored in kr, read back to prove the backend works, and only then is
+// the slot written to the wallet.
+func (w *Wallet) EnableKeyring(ctx context.Context, kr Keyring) error {
+	kek := crypto.NewKey()
+	defer crypto.Wipe(kek)
+	item, err := json.Marshal(keyringItem{V: 1, WalletID: w.ID(), KEK: kek})
+	if err != nil {
+		return err
+	}
+	defer crypto.Wipe(item)
+	key := keyringKey(w.hdr.id)
+	if _, err := callKeyring(ctx, func() (struct{}, error) { return struct{}{}, kr.Set(key, item) }); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrKeyringUnavailable, kr.Name(), err)
+	}
+	back, err := callKeyring(ctx, func() ([]byte, error) { return kr.Get(key) })
+	if err != nil || string(back) != string(item) {
+		return fmt.Errorf("%w: %s stored the key but did not give it back", ErrKeyringUnavailable, kr.Name())
+	}
+	crypto.Wipe(back)
+	s := slot{kind: slotKeyring, nonce: crypto.RandomBytes(crypto.NonceSize)}
+	s.wrapped, err = crypto.SealWithNonce(kek, s.nonce, w.dek, slotAAD(w.hdr.id, s))
+	if err != nil {
+		return err
+	}
+	err = w.updateHeader(ctx, func(h *header) error { h.withSlot(s); return nil }, func(*Contents) error { return nil })
+	if err != nil {
+		_, _ = callKeyring(ctx, func() (struct{}, error) { return struct{}{}, kr.Remove(key) })
+		return err
+	}
+	return nil
+}
+
+// DisableKeyring removes the keyring slot from the wallet first (so the
+// wallet never depends on an item that is gone), then the item itself.
+// The second step failing is reported but leaves a harmless orphan item.
+func (w *Wallet) DisableKeyring(ctx context.Context, kr Keyring) error {
+	err := w.updateHeader(ctx, func(h *header) error { h.withoutSlot(slotKeyring); return nil }, func(*Contents) error { return nil })
+	if err != nil {
+		return err
+	}
+	if kr == nil {
+		return nil
+	}
+	key := keyringKey(w.hdr.id)
+	_, err = callKeyring(ctx, func() (struct{}, error) { return struct{}{}, kr.Remove(key) })
+	if err != nil && !errors.Is(err, ErrKeyringItemNotFound) {
+		return fmt.Errorf("the wallet no longer uses the keyring, but removing the item from %s failed: %w", kr.Name(), err)
+	}
+	return nil
+}
+
+// KeyringItemOpens reports whether kr holds a working key for the stored
+// wallet, without a passphrase (for `keyring status`).
+func KeyringItemOpens(ctx context.Context, store Storage, kr Keyring) error {
+	data, err := store.Load()
+	if err != nil {
+		return err
+	}
+	f, err := decodeFile(data)
+	if err != nil {
+		return err
+	}
+	if _, ok := f.slot(slotKeyring); !ok {
+		return errors.New("the wallet has no keyring slot")
+	}
+	dek, err := unwrapWithKeyring(ctx, kr, f)
+	if err != nil {
+		return err
+	}
+	crypto.Wipe(dek)
+	return nil
+}

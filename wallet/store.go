@@ -1,0 +1,268 @@
+package wallet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// Storage keeps the sealed wallet bytes. It knows nothing of keys or
+// entries, so another backend (a Vault/OpenBao KV mount with
+// check-and-set, say) can replace the file without touching flows/.
+type Storage interface {
+	// Load returns the sealed bytes, or an error wrapping ErrNoWallet.
+	Load() ([]byte, error)
+	// Lock takes the exclusive write lock shared by every process using
+	// this storage, waiting until ctx is done.
+	Lock(ctx context.Context) (unlock func(), err error)
+	// Create stores the first version; it fails with ErrExists when there
+	// is one. The caller holds the lock.
+	Create(sealed []byte) error
+	// Replace stores a new version atomically: a reader or a crash sees the
+	// old bytes or the new, never a mix. The caller holds the lock.
+	Replace(sealed []byte) error
+	// Location describes where the wallet lives, for messages.
+	Location() string
+}
+
+// File names inside the wallet folder.
+const (
+	FileName     = "wallet.ww"
+	lockName     = "wallet.lock"
+	tempPrefix   = ".wallet.ww.tmp-"
+	lockRetry    = 20 * time.Millisecond
+	dirMode      = 0o700
+	fileMode     = 0o600
+	lockWaitHint = "another wisewallet process is using the wallet; try again"
+)
+
+// FileStore is the default Storage: one file in a private folder.
+type FileStore struct {
+	dir string
+	// verify checks bytes read back after writing, before they replace the
+	// wallet. Set by the wallet to its own decoder.
+	verify func([]byte) error
+}
+
+// NewFileStore returns a store for the wallet in dir. It creates nothing;
+// Lock and Create make the folder (0700) when it is missing.
+func NewFileStore(dir string) *FileStore {
+	return &FileStore{dir: dir, verify: func(b []byte) error { _, err := decodeFile(b); return err }}
+}
+
+// Dir is the wallet folder.
+func (s *FileStore) Dir() string { return s.dir }
+
+// Path is the wallet file.
+func (s *FileStore) Path() string { return filepath.Join(s.dir, FileName) }
+
+// Location implements Storage.
+func (s *FileStore) Location() string { return s.Path() }
+
+// Exists reports whether a wallet file is present (of any type).
+func (s *FileStore) Exists() bool {
+	_, err := os.Lstat(s.Path())
+	return err == nil
+}
+
+// Load implements Storage. It refuses symlinks and files other users could
+// read, and says how to fix them.
+func (s *FileStore) Load() ([]byte, error) {
+	if err := s.checkDir(); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(s.Path(), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("%w at %s: run 'wisewallet init' first", ErrNoWallet, s.Path())
+		case errors.Is(err, syscall.ELOOP):
+			return nil, fmt.Errorf("%w: %s is a symbolic link; wisewallet only opens a regular file it owns", ErrUnsafe, s.Path())
+		}
+		return nil, fmt.Errorf("wallet: open: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("wallet: stat: %w", err)
+	}
+	if err := checkFileInfo(s.Path(), info, os.Getuid()); err != nil {
+		return nil, err
+	}
+	if info.Size() > maxBodySize+4096 {
+		return nil, damaged("file of %d bytes is larger than any wallet", info.Size())
+	}
+	b := make([]byte, info.Size())
+	if _, err := readFull(f, b); err != nil {
+		return nil, fmt.Errorf("wallet: read: %w", err)
+	}
+	return b, nil
+}
+
+func readFull(f *os.File, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := f.Read(b[n:])
+		n += m
+		if err != nil {
+			if n == len(b) {
+				break
+			}
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// checkFileInfo enforces the owner and mode rules on the wallet file.
+// Separate from Load so the owner rule can be tested with a fake FileInfo
+// (tests run as root in CI).
+func checkFileInfo(path string, info fs.FileInfo, uid int) error {
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%w: %s is not a regular file", ErrUnsafe, path)
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("%w: %s has mode %#o, readable or writable by others; run 'chmod 600 %s' if you trust its contents",
+			ErrUnsafe, path, perm, path)
+	}
+	if st, ok := info.Sys().(*syscall.Stat_t); ok && uid >= 0 && int(st.Uid) != uid {
+		return fmt.Errorf("%w: %s is owned by uid %d, not by you (uid %d)", ErrUnsafe, path, st.Uid, uid)
+	}
+	return nil
+}
+
+func (s *FileStore) checkDir() error {
+	info, err := os.Lstat(s.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w at %s: run 'wisewallet init' first", ErrNoWallet, s.Path())
+	}
+	if err != nil {
+		return fmt.Errorf("wallet: %w", err)
+	}
+	return checkDirInfo(s.dir, info)
+}
+
+func checkDirInfo(dir string, info fs.FileInfo) error {
+	if !info.IsDir() {
+		return fmt.Errorf("%w: %s is not a folder", ErrUnsafe, dir)
+	}
+	// Group or world write on the folder would let someone else rename a
+	// file of theirs over the wallet.
+	if perm := info.Mode().Perm(); perm&0o022 != 0 {
+		return fmt.Errorf("%w: folder %s has mode %#o, writable by others; run 'chmod 700 %s'", ErrUnsafe, dir, perm, dir)
+	}
+	return nil
+}
+
+func (s *FileStore) ensureDir() error {
+	if err := os.MkdirAll(s.dir, dirMode); err != nil {
+		return fmt.Errorf("wallet: create folder: %w", err)
+	}
+	return s.checkDir()
+}
+
+// Lock implements Storage with flock(2) on a sidecar file that is never
+// renamed, so every process locks the same inode. The kernel drops the
+// lock when its holder dies, so a killed process cannot wedge the wallet.
+func (s *FileStore) Lock(ctx context.Context) (func(), error) {
+	if err := s.ensureDir(); err != nil {
+		return nil, err
+	}
+	lockPath := filepath.Join(s.dir, lockName)
+	// Create the lock file 0600 ourselves: flock would use 0644.
+	if f, err := os.OpenFile(lockPath, os.O_RDONLY|os.O_CREATE|syscall.O_NOFOLLOW, fileMode); err == nil {
+		f.Close()
+	} else {
+		return nil, fmt.Errorf("wallet: lock file: %w", err)
+	}
+	fl := flock.New(lockPath)
+	ok, err := fl.TryLockContext(ctx, lockRetry)
+	if err != nil || !ok {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w: %s", ErrLocked, lockWaitHint)
+		}
+		return nil, fmt.Errorf("wallet: lock: %w", err)
+	}
+	return func() { _ = fl.Unlock() }, nil
+}
+
+// Create implements Storage.
+func (s *FileStore) Create(sealed []byte) error {
+	if err := s.ensureDir(); err != nil {
+		return err
+	}
+	if s.Exists() {
+		return fmt.Errorf("%w at %s; it was left as it is", ErrExists, s.Path())
+	}
+	return s.Replace(sealed)
+}
+
+// Replace implements Storage: write a temp file in the same folder, fsync
+// it, read it back and check it, rename it over the wallet, and fsync the
+// folder so the rename itself survives a power cut.
+func (s *FileStore) Replace(sealed []byte) (err error) {
+	s.removeStaleTemps()
+	tmp, err := os.CreateTemp(s.dir, tempPrefix+"*")
+	if err != nil {
+		return fmt.Errorf("wallet: save: %w", err)
+	}
+	tmpName := tmp.Name()
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			_ = os.Remove(tmpName)
+		}
+	}()
+	// CreateTemp already uses 0600; Chmod makes that independent of it.
+	if err = tmp.Chmod(fileMode); err != nil {
+		return fmt.Errorf("wallet: save: %w", err)
+	}
+	if _, err = tmp.Write(sealed); err != nil {
+		return fmt.Errorf("wallet: save: %w", err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("wallet: save: %w", err)
+	}
+	back := make([]byte, len(sealed))
+	if _, err = tmp.ReadAt(back, 0); err != nil {
+		return fmt.Errorf("wallet: save: read back: %w", err)
+	}
+	if err = s.verify(back); err != nil {
+		return fmt.Errorf("wallet: save: the written copy does not verify (%v); the old wallet is kept", err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("wallet: save: %w", err)
+	}
+	if err = os.Rename(tmpName, s.Path()); err != nil {
+		return fmt.Errorf("wallet: save: %w", err)
+	}
+	return syncDir(s.dir)
+}
+
+// removeStaleTemps deletes temp files left by a process killed mid-save.
+// Called with the lock held, so no live writer owns them.
+func (s *FileStore) removeStaleTemps() {
+	matches, _ := filepath.Glob(filepath.Join(s.dir, tempPrefix+"*"))
+	for _, m := range matches {
+		_ = os.Remove(m)
+	}
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("wallet: sync folder: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("wallet: sync folder: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,334 @@
+package wallet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/wisewallet/wisewallet/crypto"
+)
+
+// lockTimeout bounds how long a command waits for another process's save.
+const lockTimeout = 10 * time.Second
+
+// Wallet is an unlocked wallet: the data key is in memory, so reading and
+// saving need no KDF. Every change goes through Update, which re-reads the
+// file under the lock, so concurrent processes never lose each other's
+// changes.
+type Wallet struct {
+	store      Storage
+	dek        []byte
+	hdr        header
+	contents   *Contents
+	unlockedBy string
+	warnings   []string
+	now        func() time.Time
+}
+
+// Options tune wallet creation.
+type Options struct {
+	// KDF parameters for the passphrase slot; zero means
+	// crypto.DefaultKDFParams.
+	KDF crypto.KDFParams
+}
+
+// Create makes a new, empty wallet protected by passphrase. It refuses to
+// replace an existing wallet.
+func Create(ctx context.Context, store Storage, passphrase crypto.Secret, opts Options) (*Wallet, error) {
+	if passphrase.IsZero() {
+		return nil, fmt.Errorf("%w: the passphrase is empty", ErrNoPassphrase)
+	}
+	kdf := opts.KDF
+	if kdf == (crypto.KDFParams{}) {
+		kdf = crypto.DefaultKDFParams
+	}
+	if err := kdf.Check(); err != nil {
+		return nil, err
+	}
+	unlock, err := store.Lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if _, err := store.Load(); err == nil {
+		return nil, fmt.Errorf("%w at %s; it was left as it is", ErrExists, store.Location())
+	} else if !errors.Is(err, ErrNoWallet) {
+		return nil, err
+	}
+	w := &Wallet{store: store, dek: crypto.NewKey(), contents: &Contents{}, unlockedBy: "passphrase", now: time.Now}
+	w.hdr.version = formatVersion
+	copy(w.hdr.id[:], crypto.RandomBytes(walletIDSize))
+	s, err := passphraseSlot(w.hdr.id, w.dek, passphrase, kdf)
+	if err != nil {
+		return nil, err
+	}
+	w.hdr.slots = []slot{s}
+	sealed, err := w.seal(w.contents)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Create(sealed); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func passphraseSlot(id [walletIDSize]byte, dek []byte, passphrase crypto.Secret, kdf crypto.KDFParams) (slot, error) {
+	s := slot{kind: slotPassphrase, kdf: kdf, salt: crypto.RandomBytes(crypto.SaltSize), nonce: crypto.RandomBytes(crypto.NonceSize)}
+	pw := passphrase.Reveal()
+	defer crypto.Wipe(pw)
+	kek, err := crypto.DeriveKey(pw, s.salt, kdf)
+	if err != nil {
+		return slot{}, err
+	}
+	defer crypto.Wipe(kek)
+	s.wrapped, err = crypto.SealWithNonce(kek, s.nonce, dek, slotAAD(id, s))
+	return s, err
+}
+
+// Unlocker says how to get at the data key. The keyring is tried first
+// when the wallet has a keyring slot; the passphrase callback is called
+// only when needed, so a desktop user is not prompted at all.
+type Unlocker struct {
+	Keyring    Keyring
+	Passphrase func() (crypto.Secret, error)
+}
+
+// Open reads and unlocks the wallet.
+func Open(ctx context.Context, store Storage, u Unlocker) (*Wallet, error) {
+	data, err := store.Load()
+	if err != nil {
+		return nil, err
+	}
+	f, err := decodeFile(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", store.Location(), err)
+	}
+	w := &Wallet{store: store, now: time.Now}
+	if _, ok := f.slot(slotKeyring); ok && u.Keyring != nil {
+		dek, err := unwrapWithKeyring(ctx, u.Keyring, f)
+		if err == nil {
+			w.dek, w.unlockedBy = dek, "keyring ("+u.Keyring.Name()+")"
+		} else {
+			w.warnings = append(w.warnings, fmt.Sprintf("the OS keyring did not open the wallet (%v); using the passphrase", err))
+		}
+	}
+	if w.dek == nil {
+		if u.Passphrase == nil {
+			return nil, fmt.Errorf("%w: set WISEWALLET_PASSPHRASE or run on a terminal", ErrNoPassphrase)
+		}
+		pw, err := u.Passphrase()
+		if err != nil {
+			return nil, err
+		}
+		s, _ := f.slot(slotPassphrase)
+		// Range-check before the KDF: a crafted header must not be able to
+		// make us allocate gigabytes or spin for minutes.
+		if err := s.kdf.Check(); err != nil {
+			return nil, fmt.Errorf("%s: %w: %v", store.Location(), ErrDamaged, err)
+		}
+		raw := pw.Reveal()
+		kek, err := crypto.DeriveKey(raw, s.salt, s.kdf)
+		crypto.Wipe(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w: %v", store.Location(), ErrDamaged, err)
+		}
+		dek, err := crypto.Open(kek, s.nonce, s.wrapped, slotAAD(f.id, s))
+		crypto.Wipe(kek)
+		if err != nil {
+			return nil, fmt.Errorf("%w for %s", ErrWrongPassphrase, store.Location())
+		}
+		w.dek, w.unlockedBy = dek, "passphrase"
+	}
+	if err := w.load(f); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// load decrypts f with the known data key and makes it current.
+func (w *Wallet) load(f *sealedFile) error {
+	if w.hdr.version != 0 && f.id != w.hdr.id {
+		return fmt.Errorf("%w: %s was replaced by a different wallet", ErrDamaged, w.store.Location())
+	}
+	pt, err := crypto.Open(w.dek, f.bodyNonce, f.body, f.aad)
+	if err != nil {
+		// The checksum matched and a slot opened, so someone rewrote the
+		// file with a valid checksum but a modified body or header.
+		return fmt.Errorf("%s: %w: contents fail authentication (modified)", w.store.Location(), ErrDamaged)
+	}
+	defer crypto.Wipe(pt)
+	c, err := unmarshalContents(pt)
+	if err != nil {
+		return fmt.Errorf("%s: %w", w.store.Location(), err)
+	}
+	w.hdr, w.contents = f.header, c
+	return nil
+}
+
+// reload re-reads the file with the known key; no KDF runs.
+func (w *Wallet) reload() error {
+	data, err := w.store.Load()
+	if err != nil {
+		return err
+	}
+	f, err := decodeFile(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", w.store.Location(), err)
+	}
+	return w.load(f)
+}
+
+// seal encodes c under the current header with the next generation.
+func (w *Wallet) seal(c *Contents) ([]byte, error) {
+	pt, err := c.marshal()
+	if err != nil {
+		return nil, err
+	}
+	defer crypto.Wipe(pt)
+	h := w.hdr
+	h.generation++
+	nonce := crypto.RandomBytes(crypto.NonceSize)
+	aad := encodeHeader(h, nonce, len(pt)+crypto.Overhead)
+	ct, err := crypto.SealWithNonce(w.dek, nonce, pt, aad)
+	if err != nil {
+		return nil, err
+	}
+	return encodeFile(aad, ct), nil
+}
+
+// Contents returns the wallet's entries as last read.
+func (w *Wallet) Contents() *Contents { return w.contents }
+
+// Entries is a shortcut for Contents().Entries().
+func (w *Wallet) Entries() []Entry { return w.contents.Entries() }
+
+// Get is a shortcut for Contents().Get.
+func (w *Wallet) Get(name string) (Entry, error) { return w.contents.Get(name) }
+
+// Generation counts saves since creation.
+func (w *Wallet) Generation() uint64 { return w.hdr.generation }
+
+// UnlockedBy says which slot opened the wallet: "passphrase" or "keyring (NAME)".
+func (w *Wallet) UnlockedBy() string { return w.unlockedBy }
+
+// Warnings are non-fatal problems met while opening (a keyring that failed).
+func (w *Wallet) Warnings() []string { return w.warnings }
+
+// HasKeyringSlot reports whether the OS keyring can open this wallet.
+func (w *Wallet) HasKeyringSlot() bool { _, ok := w.hdr.slot(slotKeyring); return ok }
+
+// ID is the random wallet id, in hex; it names the keyring item.
+func (w *Wallet) ID() string { return fmt.Sprintf("%x", w.hdr.id) }
+
+// KDF returns the passphrase slot's parameters.
+func (w *Wallet) KDF() crypto.KDFParams { s, _ := w.hdr.slot(slotPassphrase); return s.kdf }
+
+// Location is where the wallet is stored.
+func (w *Wallet) Location() string { return w.store.Location() }
+
+// Now is the wallet's clock, for timestamps on entries.
+func (w *Wallet) Now() time.Time { return w.now().UTC().Truncate(time.Second) }
+
+// Reload re-reads the wallet (after another process may have changed it).
+func (w *Wallet) Reload(ctx context.Context) error {
+	unlock, err := w.store.Lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return w.reload()
+}
+
+// Update runs fn on the current contents under the wallet lock and saves
+// the result atomically. The file is re-read after the lock is taken, so
+// changes another process saved meanwhile are kept. If fn returns an
+// error nothing is saved. fn may block (a token refresh over the network
+// runs here, so that only one process refreshes a token at a time).
+func (w *Wallet) Update(ctx context.Context, fn func(*Contents) error) error {
+	return w.updateHeader(ctx, func(*header) error { return nil }, fn)
+}
+
+func (w *Wallet) updateHeader(ctx context.Context, hfn func(*header) error, fn func(*Contents) error) error {
+	lctx, cancel := context.WithTimeout(ctx, lockTimeout)
+	defer cancel()
+	unlock, err := w.store.Lock(lctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := w.reload(); err != nil {
+		return err
+	}
+	// Work on a copy so a failed fn leaves the in-memory contents as on disk.
+	work := &Contents{entries: w.contents.Entries()}
+	if err := fn(work); err != nil {
+		return err
+	}
+	saved := w.hdr
+	saved.slots = append([]slot(nil), w.hdr.slots...)
+	if err := hfn(&w.hdr); err != nil {
+		w.hdr = saved
+		return err
+	}
+	sealed, err := w.seal(work)
+	if err != nil {
+		w.hdr = saved
+		return err
+	}
+	if err := w.store.Replace(sealed); err != nil {
+		w.hdr = saved
+		return err
+	}
+	w.hdr.generation++
+	w.contents = work
+	return nil
+}
+
+// ChangePassphrase rewraps the data key under a new passphrase. Only the
+// passphrase slot changes; entries and the keyring slot stay as they are.
+// The swap is one atomic save, so a crash leaves the old or the new
+// passphrase working, never neither.
+func (w *Wallet) ChangePassphrase(ctx context.Context, newPassphrase crypto.Secret, kdf crypto.KDFParams) error {
+	if newPassphrase.IsZero() {
+		return fmt.Errorf("%w: the new passphrase is empty", ErrNoPassphrase)
+	}
+	if kdf == (crypto.KDFParams{}) {
+		kdf = w.KDF()
+	}
+	if err := kdf.Check(); err != nil {
+		return err
+	}
+	s, err := passphraseSlot(w.hdr.id, w.dek, newPassphrase, kdf)
+	if err != nil {
+		return err
+	}
+	return w.updateHeader(ctx, func(h *header) error { h.withSlot(s); return nil }, func(*Contents) error { return nil })
+}
+
+// Info is what the wallet header says, readable without any key.
+type Info struct {
+	Location    string           `json:"location"`
+	ID          string           `json:"wallet_id"`
+	Version     int              `json:"format_version"`
+	Generation  uint64           `json:"generation"`
+	KDF         crypto.KDFParams `json:"kdf"`
+	KeyringSlot bool             `json:"keyring_slot"`
+}
+
+// Inspect reads the header of the stored wallet without unlocking it.
+func Inspect(store Storage) (Info, error) {
+	data, err := store.Load()
+	if err != nil {
+		return Info{}, err
+	}
+	f, err := decodeFile(data)
+	if err != nil {
+		return Info{}, fmt.Errorf("%s: %w", store.Location(), err)
+	}
+	s, _ := f.slot(slotPassphrase)
+	_, kr := f.slot(slotKeyring)
+	return Info{Location: store.Location(), ID: fmt.Sprintf("%x", f.id), Version: int(f.version),
+		Generation: f.generation, KDF: s.kdf, KeyringSlot: kr}, nil
+}
