@@ -72,6 +72,9 @@ func checkImport(file, pkg, imp string) string {
 		return ""
 	}
 	target := strings.TrimPrefix(imp, modulePath+"/")
+	if target == pkg {
+		return "" // an external test package (package x_test) importing x
+	}
 	top := pkg
 	if _, ok := allowedImports[pkg]; !ok {
 		top = strings.SplitN(pkg, "/", 2)[0]

@@ -1,0 +1,39 @@
+// Package localwise is a local stand-in for the authentication side of the
+// Wise Platform API. It runs in-process (tests, `wisewallet demo`) or
+// standalone (`wisewallet localwise`) and serves, on one loopback address:
+//
+//   - POST /oauth/token with HTTP Basic client authentication and the four
+//     grants Wise documents: client_credentials, authorization_code,
+//     refresh_token and registration_code;
+//   - GET /oauth/authorize, a small HTML login and consent flow that stands in
+//     for Wise's authorize page (which lives on another host at Wise);
+//   - GET /v1/me, GET /v2/profiles and GET /v2/profiles/{profileId} for user
+//     access tokens and personal tokens;
+//   - POST /v1/user/signup/registration_code and POST /v1/users/exists for
+//     client-credentials tokens.
+//
+// Wire shapes follow shared/reference/wise-auth.md and Wise's OpenAPI
+// document; a conformance test validates every response against that
+// document, so the client and the stand-in cannot drift away from Wise
+// together. Where Wise is silent the choices of wise-auth.md's "Decisions"
+// section apply: PKCE S256 is supported and, when a challenge was sent,
+// required; refresh tokens rotate; a bad bearer token gets
+// 401 {"error":"invalid_token"}.
+//
+// Every response, including errors and 404s, carries an x-trace-id header and
+// echoes X-External-Correlation-Id when the request sent one of at most 36
+// characters.
+//
+// The demo credentials (see [Server.Demo] and the Demo* constants) are fixed,
+// published strings. They exist only so documentation and demos can show
+// them; they are worthless anywhere but against localwise.
+//
+// The /__localwise/ endpoints (faults, stats, clients) are a test and demo
+// control surface of the stand-in only. They have no counterpart at Wise and
+// no authentication: bind localwise to a loopback address.
+//
+// Memory is bounded whatever clients send: request bodies are capped, and
+// every table that callers can grow (tokens, codes, pending authorizations,
+// signed-up users, clients) has a limit, evicting oldest entries first where
+// eviction is harmless and refusing new entries where it is not.
+package localwise

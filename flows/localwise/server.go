@@ -1,0 +1,394 @@
+package localwise
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Demo credentials. They are fixed and published so that docs and demos can
+// show them; they only ever work against localwise.
+const (
+	DemoClientID          = "wisewallet-demo"
+	DemoClientSecret      = "demo-client-secret"
+	DemoRedirectURL       = "http://127.0.0.1:53682/wisewallet/callback"
+	DemoPersonalToken     = "5ca1ab1e-de70-4000-8000-10ca1de70001"
+	DemoUserEmail         = "demo@localwise.test"
+	DemoUserPassword      = "demo-password"
+	DemoUserID            = 5551001
+	DemoPersonalProfileID = 16000001
+	DemoBusinessProfileID = 16000002
+)
+
+// Default lifetimes.
+const (
+	// DefaultTokenTTL is Wise's access token lifetime (12 h, expires_in 43199).
+	DefaultTokenTTL = 12 * time.Hour
+	// DefaultRefreshTTL is about Wise's 20 years.
+	DefaultRefreshTTL = 20 * 365 * 24 * time.Hour
+	// DefaultCodeTTL is shorter than Wise's "expires within 30 minutes", which
+	// is an upper bound: a client exchanges the code at once, and a short
+	// life makes the expired-code path easy to show.
+	DefaultCodeTTL = 5 * time.Minute
+	// pendingTTL bounds how long a person may take on the login and consent
+	// pages before starting again.
+	pendingTTL = 30 * time.Minute
+	// maxBodyBytes caps every request body; nothing localwise accepts is
+	// anywhere near this size.
+	maxBodyBytes = 64 << 10
+	// maxLatency caps injected latency so a typo cannot park requests for days.
+	maxLatency = 10 * time.Minute
+	// maxTTL keeps every *_expires_in within the int32 Wise's schema declares.
+	maxTTL = math.MaxInt32 * time.Second
+)
+
+// Config tunes a Server. The zero value gives Wise's lifetimes.
+type Config struct {
+	// TokenTTL is the access token lifetime (default 12h); expires_in is the
+	// TTL in whole seconds minus one, like Wise's 43199.
+	TokenTTL time.Duration
+	// RefreshTTL is the refresh token lifetime (default about 20 years).
+	RefreshTTL time.Duration
+	// CodeTTL is the authorization code lifetime (default 5 minutes).
+	CodeTTL time.Duration
+	// Now is the clock used for every expiry (default time.Now). Tests inject
+	// a fake clock to expire codes and tokens without sleeping.
+	Now func() time.Time
+	// Logf, when set, gets one line per request: method, path, status,
+	// duration and trace id. It never gets query strings, headers or bodies,
+	// which carry tokens, secrets, codes and passwords.
+	Logf func(format string, args ...any)
+}
+
+// Client is an OAuth client registered with localwise.
+type Client struct {
+	ID     string
+	Secret string
+	// RedirectURLs are compared with redirect_uri byte for byte, as Wise does.
+	RedirectURLs []string
+}
+
+// DemoCredentials is what Run prints and what demos and tests log in with.
+type DemoCredentials struct {
+	APIURL            string `json:"api_url"`
+	AuthorizeURL      string `json:"authorize_url"`
+	ClientID          string `json:"client_id"`
+	ClientSecret      string `json:"client_secret"`
+	RedirectURL       string `json:"redirect_url"`
+	PersonalToken     string `json:"personal_token"`
+	UserEmail         string `json:"user_email"`
+	UserPassword      string `json:"user_password"`
+	PersonalProfileID int64  `json:"personal_profile_id"`
+	BusinessProfileID int64  `json:"business_profile_id"`
+}
+
+// Stats counts requests. Requests answered by an injected fault are counted
+// in Requests and in the Injected fields only: like a gateway in front of
+// Wise, a fault answers before the endpoint sees the request. Requests to
+// the /__localwise/ endpoints are not counted. The per-grant counters count
+// every request naming that grant_type, failed ones included, so a test can
+// check that a client refreshed exactly once.
+type Stats struct {
+	Requests                  int `json:"requests"`
+	TokenRequests             int `json:"token_requests"`
+	ClientCredentialsRequests int `json:"client_credentials_requests"`
+	AuthorizationCodeRequests int `json:"authorization_code_requests"`
+	RefreshRequests           int `json:"refresh_requests"`
+	RegistrationCodeRequests  int `json:"registration_code_requests"`
+	TokensIssued              int `json:"tokens_issued"`
+	Injected5xx               int `json:"injected_5xx"`
+	Injected429               int `json:"injected_429"`
+}
+
+type counters struct {
+	requests, token, cc, ac, refresh, reg, issued, inj5xx, inj429 atomic.Int64
+}
+
+// Server is a local stand-in for Wise's auth surface. All methods are safe
+// for concurrent use.
+type Server struct {
+	cfg     Config
+	handler http.Handler
+	stats   counters
+
+	mu         sync.Mutex // guards everything below up to the lifecycle fields
+	clients    map[string]*client
+	users      map[int64]*user
+	byEmail    map[string]*user
+	personal   map[string]int64 // personal token -> user id
+	access     *fifo[*accessToken]
+	refresh    *fifo[*refreshToken]
+	codes      *fifo[*authCode]
+	pending    *fifo[*pendingAuth]
+	families   map[familyKey]*family
+	nextUserID int64
+	faults     Faults
+
+	lmu        sync.Mutex // lifecycle
+	srv        *http.Server
+	baseURL    string
+	served     chan struct{}
+	cancelBase context.CancelFunc
+
+	// onSleep, when set by a test (under mu), sees every injected latency
+	// before the request waits it out: tests check latency without timing.
+	onSleep func(time.Duration)
+}
+
+// New returns a Server with the demo client, the demo user (with a personal
+// and a business profile) and the demo personal token registered.
+func New(cfg Config) *Server {
+	cfg.TokenTTL = clampTTL(cfg.TokenTTL, DefaultTokenTTL)
+	cfg.RefreshTTL = clampTTL(cfg.RefreshTTL, DefaultRefreshTTL)
+	cfg.CodeTTL = clampTTL(cfg.CodeTTL, DefaultCodeTTL)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{
+		cfg:        cfg,
+		clients:    make(map[string]*client),
+		users:      make(map[int64]*user),
+		byEmail:    make(map[string]*user),
+		personal:   make(map[string]int64),
+		access:     newFIFO[*accessToken](maxAccessTokens),
+		refresh:    newFIFO[*refreshToken](maxRefreshTokens),
+		codes:      newFIFO[*authCode](maxCodes),
+		pending:    newFIFO[*pendingAuth](maxPending),
+		families:   make(map[familyKey]*family),
+		nextUserID: DemoUserID + 1,
+	}
+	s.RegisterClient(Client{ID: DemoClientID, Secret: DemoClientSecret, RedirectURLs: []string{DemoRedirectURL}})
+	demo := demoUser()
+	s.users[demo.id] = demo
+	s.byEmail[demo.email] = demo
+	s.personal[DemoPersonalToken] = demo.id
+	s.handler = s.middleware(s.routes())
+	return s
+}
+
+func clampTTL(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return min(d, maxTTL)
+}
+
+func (s *Server) now() time.Time { return s.cfg.Now().UTC() }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/oauth/token", s.handleToken)
+	// Wise's authorize URL ends in a slash; accept both spellings.
+	mux.HandleFunc("/oauth/authorize", s.handleAuthorize)
+	mux.HandleFunc("/oauth/authorize/{$}", s.handleAuthorize)
+	mux.HandleFunc("/oauth/authorize/login", s.handleLogin)
+	mux.HandleFunc("/oauth/authorize/consent", s.handleConsent)
+	mux.HandleFunc("/v1/me", s.handleMe)
+	mux.HandleFunc("/v2/profiles", s.handleProfiles)
+	mux.HandleFunc("/v2/profiles/{profileId}", s.handleProfile)
+	mux.HandleFunc("/v1/user/signup/registration_code", s.handleSignup)
+	mux.HandleFunc("/v1/users/exists", s.handleUserExists)
+	mux.HandleFunc(adminPrefix+"faults", s.handleAdminFaults)
+	mux.HandleFunc(adminPrefix+"stats", s.handleAdminStats)
+	mux.HandleFunc(adminPrefix+"clients", s.handleAdminClients)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeSpringError(w, r, http.StatusNotFound, "No message available")
+	})
+	return mux
+}
+
+// Handler returns the HTTP handler, for use with httptest or another server.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// RegisterClient adds or replaces an OAuth client. A client with an empty
+// secret is stored but can never authenticate.
+func (s *Server) RegisterClient(c Client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.registerClientLocked(c)
+}
+
+func (s *Server) registerClientLocked(c Client) bool {
+	if _, ok := s.clients[c.ID]; !ok && len(s.clients) >= maxClients {
+		return false
+	}
+	s.clients[c.ID] = &client{id: c.ID, secret: c.Secret, redirectURLs: append([]string(nil), c.RedirectURLs...)}
+	return true
+}
+
+// AddPersonalToken makes token a personal API token of the demo user.
+func (s *Server) AddPersonalToken(token string) {
+	if token == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.personal[token] = DemoUserID
+}
+
+// RevokeRefreshTokens invalidates every refresh token issued so far, as when
+// a user revokes the app at Wise: the next refresh answers 401 invalid_grant.
+// Access tokens already issued stay valid until they expire.
+func (s *Server) RevokeRefreshTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.revokeRefreshLocked()
+}
+
+func (s *Server) revokeRefreshLocked() {
+	s.refresh = newFIFO[*refreshToken](maxRefreshTokens)
+	clear(s.families)
+}
+
+// Stats returns a snapshot of the request counters.
+func (s *Server) Stats() Stats {
+	c := &s.stats
+	return Stats{
+		Requests:                  int(c.requests.Load()),
+		TokenRequests:             int(c.token.Load()),
+		ClientCredentialsRequests: int(c.cc.Load()),
+		AuthorizationCodeRequests: int(c.ac.Load()),
+		RefreshRequests:           int(c.refresh.Load()),
+		RegistrationCodeRequests:  int(c.reg.Load()),
+		TokensIssued:              int(c.issued.Load()),
+		Injected5xx:               int(c.inj5xx.Load()),
+		Injected429:               int(c.inj429.Load()),
+	}
+}
+
+// Demo returns the demo credentials. APIURL and AuthorizeURL are empty until
+// Start has run.
+func (s *Server) Demo() DemoCredentials {
+	base := s.URL()
+	d := DemoCredentials{
+		ClientID:          DemoClientID,
+		ClientSecret:      DemoClientSecret,
+		RedirectURL:       DemoRedirectURL,
+		PersonalToken:     DemoPersonalToken,
+		UserEmail:         DemoUserEmail,
+		UserPassword:      DemoUserPassword,
+		PersonalProfileID: DemoPersonalProfileID,
+		BusinessProfileID: DemoBusinessProfileID,
+	}
+	if base != "" {
+		d.APIURL = base
+		d.AuthorizeURL = base + "/oauth/authorize"
+	}
+	return d
+}
+
+// URL returns the base URL, such as http://127.0.0.1:8700, or "" before Start.
+func (s *Server) URL() string {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	return s.baseURL
+}
+
+// Start listens on addr ("127.0.0.1:0" picks a free port) and serves in the
+// background. It returns the base URL.
+func (s *Server) Start(addr string) (string, error) {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	if s.srv != nil {
+		return "", errors.New("localwise: server already started")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("localwise: listen on %s: %w", addr, err)
+	}
+	base, cancel := context.WithCancel(context.Background())
+	errLog := log.New(io.Discard, "", 0)
+	if s.cfg.Logf != nil {
+		errLog = log.New(logfWriter(s.cfg.Logf), "localwise: ", 0)
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          errLog,
+		// Shutdown cancels this context, which ends injected latency at
+		// once instead of holding shutdown for the whole delay.
+		BaseContext: func(net.Listener) context.Context { return base },
+	}
+	s.srv, s.cancelBase, s.served = srv, cancel, make(chan struct{})
+	s.baseURL = "http://" + urlHost(ln.Addr())
+	go func(done chan struct{}) {
+		defer close(done)
+		_ = srv.Serve(ln) // returns http.ErrServerClosed after Shutdown/Close
+	}(s.served)
+	return s.baseURL, nil
+}
+
+// urlHost turns a listener address into a host:port a client can dial: a
+// wildcard listen address becomes the loopback address.
+func urlHost(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	ip := tcp.IP
+	switch {
+	case ip == nil || ip.IsUnspecified() && ip.To4() != nil:
+		ip = net.IPv4(127, 0, 0, 1)
+	case ip.IsUnspecified():
+		ip = net.IPv6loopback
+	}
+	return net.JoinHostPort(ip.String(), fmt.Sprint(tcp.Port))
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests
+// until ctx is done, then closes whatever is left.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.lmu.Lock()
+	srv, cancel, served := s.srv, s.cancelBase, s.served
+	s.lmu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	cancel()
+	err := srv.Shutdown(ctx)
+	if err != nil {
+		_ = srv.Close()
+	}
+	<-served
+	if err != nil {
+		return fmt.Errorf("localwise: shutdown: %w", err)
+	}
+	return nil
+}
+
+// Close stops the server at once, cutting in-flight requests. Use Shutdown
+// to let them finish.
+func (s *Server) Close() error {
+	s.lmu.Lock()
+	srv, cancel, served := s.srv, s.cancelBase, s.served
+	s.lmu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	cancel()
+	err := srv.Close()
+	<-served
+	if err != nil {
+		return fmt.Errorf("localwise: close: %w", err)
+	}
+	return nil
+}
+
+type logfWriter func(format string, args ...any)
+
+func (f logfWriter) Write(p []byte) (int, error) {
+	f("%s", strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
