@@ -75,35 +75,40 @@ func newSystemIO() *cliIO {
 
 type globalFlags struct{ dir string }
 
-// parseGlobal takes flags that may come before the command name.
+// parseGlobal takes --dir out of args wherever it appears before a "--",
+// so `wisewallet --dir D list` and `wisewallet list --dir D` both work;
+// the last one given wins. The rest keeps its order.
 func parseGlobal(args []string) (globalFlags, []string, error) {
 	var g globalFlags
-	for len(args) > 0 {
-		a := args[0]
+	rest := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
 		switch {
+		case a == "--":
+			return g, append(rest, args[i:]...), nil
 		case a == "--dir" || a == "-dir":
-			if len(args) < 2 {
+			if i+1 >= len(args) || args[i+1] == "" {
 				return g, nil, usagef("--dir needs a folder")
 			}
-			g.dir, args = args[1], args[2:]
-		case strings.HasPrefix(a, "--dir="):
-			g.dir, args = strings.TrimPrefix(a, "--dir="), args[1:]
+			i++
+			g.dir = args[i]
+		case strings.HasPrefix(a, "--dir=") || strings.HasPrefix(a, "-dir="):
+			g.dir = a[strings.IndexByte(a, '=')+1:]
+			if g.dir == "" {
+				return g, nil, usagef("--dir needs a folder")
+			}
 		default:
-			return g, args, nil
+			rest = append(rest, a)
 		}
 	}
-	return g, args, nil
+	return g, rest, nil
 }
 
 // parseFlags parses fs from args, allowing flags after positional
 // arguments (`add personal NAME --env sandbox`), and checks the number of
-// positional arguments.
+// positional arguments. --dir never reaches it: parseGlobal has taken it.
 func parseFlags(fs *flag.FlagSet, args []string, minPos, maxPos int, usage string) ([]string, error) {
 	fs.SetOutput(io.Discard)
-	var dir string
-	if fs.Lookup("dir") == nil {
-		fs.StringVar(&dir, "dir", "", "wallet folder")
-	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -112,19 +117,24 @@ func parseFlags(fs *flag.FlagSet, args []string, minPos, maxPos int, usage strin
 			}
 			return nil, usagef("%v (usage: wisewallet %s)", err, usage)
 		}
-		args = fs.Args()
+		rest := fs.Args()
+		// After "--" everything is positional, even what looks like a flag.
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		args = rest
 		if len(args) == 0 {
 			break
 		}
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
-	if len(pos) < minPos || len(pos) > maxPos {
-		return nil, usagef("usage: wisewallet %s", usage)
-	}
-	if dir != "" {
-		// A --dir given after the command overrides the global one.
-		fs.Set("dir", dir)
+	switch {
+	case len(pos) < minPos:
+		return nil, usagef("missing arguments; usage: wisewallet %s", usage)
+	case len(pos) > maxPos:
+		return nil, usagef("unexpected argument %q; usage: wisewallet %s", pos[maxPos], usage)
 	}
 	return pos, nil
 }
@@ -225,12 +235,19 @@ func (sio *cliIO) passphrase() (crypto.Secret, error) {
 // openWallet unlocks the wallet: the OS keyring when the wallet has a
 // keyring slot, else the passphrase.
 func (sio *cliIO) openWallet(ctx context.Context) (*wallet.Wallet, error) {
+	return sio.openWalletWith(ctx, true)
+}
+
+// openWalletWith can refuse the keyring slot: changing the passphrase
+// must prove knowledge of the current one, not just access to the
+// desktop session that holds the keyring.
+func (sio *cliIO) openWalletWith(ctx context.Context, allowKeyring bool) (*wallet.Wallet, error) {
 	st, err := sio.store()
 	if err != nil {
 		return nil, err
 	}
 	u := wallet.Unlocker{Passphrase: sio.passphrase}
-	if info, err := wallet.Inspect(st); err == nil && info.KeyringSlot {
+	if info, err := wallet.Inspect(st); allowKeyring && err == nil && info.KeyringSlot {
 		kr, err := wallet.OpenOSKeyring(ctx, sio.getenv("WISEWALLET_KEYRING"), false)
 		if err != nil {
 			fmt.Fprintf(sio.stderr, "wisewallet: %v; using the passphrase\n", err)
@@ -269,6 +286,37 @@ func (sio *cliIO) readSecretInput(prompt string) ([]byte, error) {
 	line, err := r.ReadBytes('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("reading standard input: %w", err)
+	}
+	return bytes.TrimRight(line, "\r\n"), nil
+}
+
+// readLine reads one line typed or piped in: from the terminal when there
+// is one, else from standard input.
+func (sio *cliIO) readLine() ([]byte, error) {
+	if sio.stdinIsTerminal() {
+		if t, err := sio.openTTY(); err == nil {
+			defer t.Close()
+			if lt, ok := t.(lineReader); ok {
+				return lt.ReadLine()
+			}
+		}
+	}
+	r := bufio.NewReader(io.LimitReader(sio.stdin, 64<<10))
+	line, err := r.ReadBytes('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return bytes.TrimRight(line, "\r\n"), nil
+}
+
+type lineReader interface{ ReadLine() ([]byte, error) }
+
+// ReadLine reads a visible line (a pasted URL is not secret enough to hide,
+// and seeing it helps the user check the paste).
+func (t devTTY) ReadLine() ([]byte, error) {
+	line, err := bufio.NewReader(t.f).ReadBytes('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
 	}
 	return bytes.TrimRight(line, "\r\n"), nil
 }

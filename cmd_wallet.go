@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -59,20 +61,23 @@ func cmdInit(ctx context.Context, sio *cliIO, args []string) error {
 
 func cmdAdd(ctx context.Context, sio *cliIO, args []string) error {
 	if len(args) == 0 {
-		return usagef("usage: wisewallet add personal NAME --env sandbox|production|local [--api-url URL]")
+		return usagef("missing kind; usage: wisewallet add personal NAME --env sandbox|production|local [--api-url URL]")
 	}
 	switch args[0] {
 	case "personal":
 		return cmdAddPersonal(ctx, sio, args[1:])
+	case "client":
+		return cmdAddClient(ctx, sio, args[1:])
 	}
-	return usagef("unknown kind %q for add; this version adds: personal", args[0])
+	return usagef("unknown kind %q for add; use: add personal, add client", args[0])
 }
 
 func cmdAddPersonal(ctx context.Context, sio *cliIO, args []string) error {
 	fs := flag.NewFlagSet("add personal", flag.ContinueOnError)
 	env := fs.String("env", "", "sandbox, production or local")
 	apiURL := fs.String("api-url", "", "API base URL (required for local)")
-	pos, err := parseFlags(fs, args, 1, 1, "add personal NAME --env sandbox|production|local [--api-url URL]")
+	noCheck := fs.Bool("no-check", false, "store without checking the token with Wise (offline)")
+	pos, err := parseFlags(fs, args, 1, 1, "add personal NAME --env sandbox|production|local [--api-url URL] [--no-check]")
 	if err != nil {
 		return err
 	}
@@ -98,14 +103,27 @@ func cmdAddPersonal(ctx context.Context, sio *cliIO, args []string) error {
 		return err
 	}
 	defer crypto.Wipe(raw)
+	if len(bytes.TrimSpace(raw)) == 0 && !sio.stdinIsTerminal() {
+		return fmt.Errorf("%w: no token on standard input; pipe it in (wisewallet add personal %s --env %s < token-file) or run in a terminal to be asked for it",
+			flows.ErrUsage, name, environment.Name)
+	}
 	token, err := flows.CleanToken(raw)
 	if err != nil {
 		return err
 	}
-	if _, err := flows.AddPersonal(ctx, w, name, environment, token); err != nil {
+	if *noCheck {
+		if _, err := flows.AddPersonal(ctx, w, name, environment, token); err != nil {
+			return err
+		}
+		fmt.Fprintf(sio.stderr, "Added personal token %q (%s), not checked with Wise (--no-check).\n", name, environment.Name)
+		return nil
+	}
+	svc := &flows.Service{Wallet: w}
+	e, err := svc.AddPersonalChecked(ctx, name, environment, token)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(sio.stderr, "Added personal token %q (%s).\n", name, environment.Name)
+	fmt.Fprintf(sio.stderr, "Added personal token %q (%s): it acts as %s with %d profile(s).\n", name, environment.Name, e.UserEmail, len(e.Profiles))
 	return nil
 }
 
@@ -200,7 +218,7 @@ func cmdShow(ctx context.Context, sio *cliIO, args []string) error {
 	}
 	e, err := w.Get(pos[0])
 	if err != nil {
-		return err
+		return withListHint(err)
 	}
 	secrets := map[string]string{}
 	for _, f := range e.SecretFields() {
@@ -267,7 +285,7 @@ func cmdRemove(ctx context.Context, sio *cliIO, args []string) error {
 		return err
 	}
 	if err := flows.Remove(ctx, w, pos[0]); err != nil {
-		return err
+		return withListHint(err)
 	}
 	fmt.Fprintf(sio.stderr, "Removed %q from the wallet. It still works at Wise until you revoke it there.\n", pos[0])
 	return nil
@@ -286,7 +304,19 @@ func cmdRename(ctx context.Context, sio *cliIO, args []string) error {
 	if err != nil {
 		return err
 	}
-	return flows.Rename(ctx, w, pos[0], pos[1])
+	if err := flows.Rename(ctx, w, pos[0], pos[1]); err != nil {
+		return withListHint(err)
+	}
+	fmt.Fprintf(sio.stderr, "Renamed %q to %q.\n", pos[0], pos[1])
+	return nil
+}
+
+// withListHint points a user who mistyped a name at the list of names.
+func withListHint(err error) error {
+	if errors.Is(err, wallet.ErrEntryNotFound) {
+		return fmt.Errorf("%w; 'wisewallet list' shows the names", err)
+	}
+	return err
 }
 
 func cmdPasswd(ctx context.Context, sio *cliIO, args []string) error {
@@ -294,16 +324,27 @@ func cmdPasswd(ctx context.Context, sio *cliIO, args []string) error {
 	if _, err := parseFlags(fs, args, 0, 0, "passwd"); err != nil {
 		return err
 	}
-	w, err := sio.openWallet(ctx)
+	// For automation the new passphrase comes from WISEWALLET_NEW_PASSPHRASE,
+	// by the same explicit opt-in as WISEWALLET_PASSPHRASE. Without it and
+	// without a terminal, say so before paying for the KDF, and name the
+	// variable that is missing (the generic hint names the old one).
+	newFromEnv := sio.getenv("WISEWALLET_NEW_PASSPHRASE")
+	if newFromEnv != "" {
+		sio.unsetenv("WISEWALLET_NEW_PASSPHRASE")
+	} else {
+		t, err := sio.openTTY()
+		if err != nil {
+			return fmt.Errorf("%w: no terminal to ask for the new passphrase on; set WISEWALLET_NEW_PASSPHRASE (for automation) or run in a terminal", wallet.ErrNoPassphrase)
+		}
+		t.Close()
+	}
+	w, err := sio.openWalletWith(ctx, false)
 	if err != nil {
 		return err
 	}
-	// For automation the new passphrase comes from WISEWALLET_NEW_PASSPHRASE,
-	// by the same explicit opt-in as WISEWALLET_PASSPHRASE.
 	var pw crypto.Secret
-	if v := sio.getenv("WISEWALLET_NEW_PASSPHRASE"); v != "" {
-		sio.unsetenv("WISEWALLET_NEW_PASSPHRASE")
-		pw = crypto.SecretString(v)
+	if newFromEnv != "" {
+		pw = crypto.SecretString(newFromEnv)
 	} else {
 		pw, err = sio.askPassphrase("New passphrase: ", true)
 		if err != nil {
@@ -329,6 +370,16 @@ func cmdKeyring(ctx context.Context, sio *cliIO, args []string) error {
 	case "status":
 		return keyringStatus(ctx, sio, want, *asJSON)
 	case "enable":
+		// A missing, unsafe or damaged wallet is reported as such, before
+		// the keyring is probed (which can take seconds or fail for reasons
+		// of its own).
+		st, err := sio.store()
+		if err != nil {
+			return err
+		}
+		if _, err := wallet.Inspect(st); err != nil {
+			return err
+		}
 		kr, err := wallet.OpenOSKeyring(ctx, want, true)
 		if err != nil {
 			return err
@@ -347,6 +398,10 @@ func cmdKeyring(ctx context.Context, sio *cliIO, args []string) error {
 		if err != nil {
 			return err
 		}
+		if !w.HasKeyringSlot() {
+			fmt.Fprintln(sio.stderr, "The wallet has no OS keyring slot; nothing was changed.")
+			return nil
+		}
 		kr, _ := wallet.OpenOSKeyring(ctx, want, false)
 		if err := w.DisableKeyring(ctx, kr); err != nil {
 			return err
@@ -354,7 +409,7 @@ func cmdKeyring(ctx context.Context, sio *cliIO, args []string) error {
 		fmt.Fprintln(sio.stderr, "The OS keyring slot is removed; the wallet needs its passphrase again.")
 		return nil
 	}
-	return usagef("usage: wisewallet keyring status|enable|disable")
+	return usagef("unknown keyring action %q; usage: wisewallet keyring status|enable|disable [--json]", pos[0])
 }
 
 type keyringReport struct {

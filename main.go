@@ -52,14 +52,20 @@ var commands []command
 
 func init() {
 	commands = []command{
+		{"demo", "offline demonstration against an in-process localwise", cmdDemo},
 		{"init", "create a new encrypted wallet", cmdInit},
-		{"add", "add a credential: add personal NAME --env ENV", cmdAdd},
+		{"add", "add a credential: add personal|client NAME --env ENV", cmdAdd},
+		{"login", "OAuth login: login CLIENT --as NAME [--paste | --registration-code --email E]", cmdLogin},
+		{"token", "print a valid access token for NAME (refreshed when due)", cmdToken},
+		{"whoami", "who a credential acts as, its profiles and expiry", cmdWhoami},
+		{"status", "what expires when, per entry (--json for scripts)", cmdStatus},
 		{"list", "list entries (--json for scripts)", cmdList},
 		{"show", "show one entry (--reveal to print its secrets)", cmdShow},
 		{"rm", "remove an entry", cmdRemove},
 		{"rename", "rename an entry: rename OLD NEW", cmdRename},
 		{"passwd", "change the wallet passphrase", cmdPasswd},
 		{"keyring", "OS keyring unlock: keyring status|enable|disable", cmdKeyring},
+		{"localwise", "serve the local Wise stand-in: localwise [--addr A] [--token-ttl D] [--json]", cmdLocalwise},
 		{"help", "show help", nil},
 	}
 }
@@ -109,10 +115,18 @@ func report(stderr io.Writer, err error) int {
 		code = exitWrongPass
 	case errors.Is(err, wallet.ErrDamaged), errors.Is(err, wallet.ErrNotWallet), errors.Is(err, wallet.ErrUnsupportedVersion):
 		code = exitDamaged
+	case errors.Is(err, flows.ErrNeedsLogin):
+		code = exitNeedsLogin
 	case errors.Is(err, context.Canceled):
 		code = exitInterrupted
 	}
-	fmt.Fprintf(stderr, "wisewallet: %s\n", strings.TrimPrefix(err.Error(), "usage: "))
+	msg := err.Error()
+	if errors.Is(err, flows.ErrUsage) {
+		// flows marks usage errors with a "usage: " prefix for errors.Is; the
+		// user needs only the explanation after it.
+		msg = strings.TrimPrefix(msg, "usage: ")
+	}
+	fmt.Fprintf(stderr, "wisewallet: %s\n", msg)
 	if code == exitDamaged {
 		fmt.Fprintln(stderr, "The wallet file was not changed. Restore it from a backup, or move it aside and run 'wisewallet init'.")
 	}

@@ -2,6 +2,7 @@ package wallet
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -100,7 +101,9 @@ type Entry struct {
 	RedirectURL     string     `json:"redirect_url,omitempty"`
 	SecretCreatedAt *time.Time `json:"secret_created_at,omitempty"`
 
-	// Token lifetimes.
+	// Token lifetimes. AccessIssuedAt dates the current access token, so
+	// the refresh can come at a fixed fraction of its lifetime.
+	AccessIssuedAt   *time.Time `json:"access_issued_at,omitempty"`
 	AccessExpiresAt  *time.Time `json:"access_expires_at,omitempty"`
 	RefreshExpiresAt *time.Time `json:"refresh_expires_at,omitempty"`
 
@@ -123,16 +126,21 @@ type Entry struct {
 // Secret returns the named secret (zero when absent).
 func (e Entry) Secret(field string) crypto.Secret { return e.Secrets[field] }
 
-// SetSecret stores a secret field, or deletes it when s is zero.
+// SetSecret stores a secret field, or deletes it when s is zero. It
+// changes a copy of the map: an Entry from Get or Entries shares its map
+// with the wallet, and editing that map in place would change the
+// wallet's in-memory contents even when the update is then not saved.
 func (e *Entry) SetSecret(field string, s crypto.Secret) {
+	m := maps.Clone(e.Secrets)
 	if s.IsZero() {
-		delete(e.Secrets, field)
-		return
+		delete(m, field)
+	} else {
+		if m == nil {
+			m = map[string]crypto.Secret{}
+		}
+		m[field] = s
 	}
-	if e.Secrets == nil {
-		e.Secrets = map[string]crypto.Secret{}
-	}
-	e.Secrets[field] = s
+	e.Secrets = m
 }
 
 // SecretFields lists the names of the secrets an entry holds, sorted.

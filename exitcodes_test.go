@@ -1,0 +1,287 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wisewallet/wisewallet/crypto"
+)
+
+// fileState is what must not change when a command fails.
+type fileState struct {
+	data  []byte
+	mode  os.FileMode
+	ino   uint64
+	mtime time.Time
+}
+
+func stateOf(t *testing.T, path string) fileState {
+	t.Helper()
+	info, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fileState{data: data, mode: info.Mode(), ino: info.Sys().(*syscall.Stat_t).Ino, mtime: info.ModTime()}
+}
+
+// assertUntouched checks the wallet file and that no temp file was left
+// in its folder.
+func assertUntouched(t *testing.T, e *cliEnv, before fileState, what string) {
+	t.Helper()
+	after := stateOf(t, e.walletFile())
+	if !bytes.Equal(before.data, after.data) {
+		t.Errorf("%s: wallet bytes changed", what)
+	}
+	if before.mode != after.mode || before.ino != after.ino || !before.mtime.Equal(after.mtime) {
+		t.Errorf("%s: wallet mode/inode/mtime changed: %v %d %v -> %v %d %v", what,
+			before.mode, before.ino, before.mtime, after.mode, after.ino, after.mtime)
+	}
+	assertNoTempFiles(t, e, what)
+}
+
+func assertNoTempFiles(t *testing.T, e *cliEnv, what string) {
+	t.Helper()
+	ents, err := os.ReadDir(e.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ent := range ents {
+		if n := ent.Name(); n != "wallet.ww" && n != "wallet.lock" {
+			t.Errorf("%s: left %s in the wallet folder", what, n)
+		}
+	}
+}
+
+// everyCommand is one invocation of each command that opens the wallet,
+// with what it needs to get as far as unlocking.
+func everyCommand() []call {
+	return []call{
+		{args: []string{"list"}},
+		{args: []string{"list", "--json"}},
+		{args: []string{"show", "e1"}},
+		{args: []string{"show", "e1", "--reveal", "--json"}},
+		{args: []string{"add", "personal", "e2", "--env", "sandbox"}, stdin: ptr("tok-e2")},
+		{args: []string{"rm", "e1"}},
+		{args: []string{"rename", "e1", "e3"}},
+		{args: []string{"passwd"}, env: map[string]string{"WISEWALLET_NEW_PASSPHRASE": "another-one"}},
+		{args: []string{"keyring", "disable"}},
+	}
+}
+
+func TestWrongPassphraseExits3AndChangesNothing(t *testing.T) {
+	t.Parallel()
+	e := newCLIEnv(t)
+	e.init()
+	e.add("e1", "tok-e1")
+	before := stateOf(t, e.walletFile())
+	for _, c := range everyCommand() {
+		c.env = mergeEnv(c.env, map[string]string{"WISEWALLET_PASSPHRASE": "not-" + e.pass})
+		r := e.run(c)
+		e.expect(r, exitWrongPass, "wrong passphrase", e.walletFile())
+		if r.stdout != "" {
+			t.Errorf("%s: printed on stdout: %q", strings.Join(c.args, " "), r.stdout)
+		}
+		assertUntouched(t, e, before, strings.Join(c.args, " "))
+	}
+	// And the lock was released: a write with the right passphrase works.
+	e.add("e2", "tok-e2")
+}
+
+func mergeEnv(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+// offset names one byte position in the wallet file.
+type offset struct {
+	part string
+	at   int
+}
+
+// walletOffsets names byte positions in a v1 wallet with one passphrase
+// slot (see wallet/format.go), so each part of the file is damaged once.
+func walletOffsets(size int) []offset {
+	const fixed = 4 + 2 + 2 + 16 + 8 + 1 // magic, version, flags, id, generation, slot count
+	slot := fixed                        // kind, t, m, p, salt, nonce, wrapped key
+	salt := slot + 1 + 4 + 4 + 1
+	nonce := salt + crypto.SaltSize
+	wrapped := nonce + crypto.NonceSize
+	bodyNonce := wrapped + crypto.KeySize + crypto.Overhead
+	bodyLen := bodyNonce + crypto.NonceSize
+	body := bodyLen + 4
+	trailer := size - sha256.Size
+	return []offset{
+		{"version", 5}, {"flags", 7}, {"wallet id", 8}, {"generation", 31}, {"slot count", 32},
+		{"slot kind", slot}, {"kdf time", slot + 4}, {"kdf memory", slot + 7}, {"kdf threads", slot + 9},
+		{"salt", salt}, {"slot nonce", nonce + 3}, {"wrapped key", wrapped + 10},
+		{"body nonce", bodyNonce}, {"body length", bodyLen + 3}, {"body start", body},
+		{"body middle", (body + trailer) / 2}, {"body tag", trailer - 1},
+		{"trailer start", trailer}, {"trailer end", size - 1},
+	}
+}
+
+func TestDamagedWalletExits4AndIsLeftAsItIs(t *testing.T) {
+	t.Parallel()
+	e := newCLIEnv(t)
+	e.init()
+	e.add("e1", "tok-e1")
+	good, err := os.ReadFile(e.walletFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type damage struct {
+		name string
+		data []byte
+	}
+	var damages []damage
+	masks := []byte{0x01, 0x80, 0xff}
+	for i, o := range walletOffsets(len(good)) {
+		b := bytes.Clone(good)
+		b[o.at] ^= masks[i%len(masks)]
+		damages = append(damages, damage{"flip " + o.part, b})
+	}
+	for _, n := range []int{len(good) - 1, len(good) / 2, 40} {
+		damages = append(damages, damage{"truncated to " + strconv.Itoa(n), good[:n]})
+	}
+	damages = append(damages, damage{"one byte appended", append(bytes.Clone(good), 0)})
+	// A body changed by someone who also rewrote the checksum: the
+	// authenticated encryption catches it, still as damage.
+	forged := bytes.Clone(good[:len(good)-sha256.Size])
+	forged[len(forged)-20] ^= 0x01
+	sum := sha256.Sum256(forged)
+	damages = append(damages, damage{"body changed, checksum rewritten", append(forged, sum[:]...)})
+
+	cmds := everyCommand()
+	cmds = append(cmds, call{args: []string{"keyring", "status"}}, call{args: []string{"keyring", "enable"}})
+	for i, d := range damages {
+		// Each damage through another command: all of them read the file
+		// through the same decoder, and each must classify it the same way.
+		c := cmds[i%len(cmds)]
+		t.Run(d.name+" via "+strings.Join(c.args, " "), func(t *testing.T) {
+			if err := os.WriteFile(e.walletFile(), d.data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			before := stateOf(t, e.walletFile())
+			r := e.run(c)
+			e.expect(r, exitDamaged, "damaged", "was not changed", e.walletFile())
+			assertUntouched(t, e, before, d.name)
+		})
+	}
+	// The intact file still opens: the damage tests were about the damage.
+	if err := os.WriteFile(e.walletFile(), good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.must("show", "e1")
+}
+
+func TestForeignFileExits4(t *testing.T) {
+	t.Parallel()
+	e := newCLIEnv(t)
+	e.init()
+	good, err := os.ReadFile(e.walletFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{
+		"empty file":    {},
+		"random bytes":  crypto.RandomBytes(300),
+		"text":          []byte("token=abc\n"),
+		"magic only":    []byte("WWLT"),
+		"magic changed": append([]byte("XWLT"), good[4:]...),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := os.WriteFile(e.walletFile(), data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			before := stateOf(t, e.walletFile())
+			r := e.cmd("list")
+			e.expect(r, exitDamaged, "was not changed")
+			if !strings.Contains(r.stderr, "not a wisewallet file") && !strings.Contains(r.stderr, "damaged") {
+				t.Errorf("%s", e.describe(r, "a message saying it is not a wallet"))
+			}
+			assertUntouched(t, e, before, name)
+		})
+	}
+}
+
+func TestGroupReadableWalletIsRefusedWithChmodHint(t *testing.T) {
+	t.Parallel()
+	e := newCLIEnv(t)
+	e.init()
+	if err := os.Chmod(e.walletFile(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := stateOf(t, e.walletFile())
+	r := e.cmd("list")
+	if r.code == 0 {
+		t.Fatalf("%s", e.describe(r, "a refusal"))
+	}
+	e.expect(r, r.code, "chmod 600", e.walletFile())
+	assertUntouched(t, e, before, "0644 wallet")
+	// The advice works.
+	if err := os.Chmod(e.walletFile(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.must("list")
+}
+
+func TestSymlinkWalletIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newCLIEnv(t)
+	e.init()
+	real := filepath.Join(e.root, "elsewhere.ww")
+	if err := os.Rename(e.walletFile(), real); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, e.walletFile()); err != nil {
+		t.Fatal(err)
+	}
+	target := stateOf(t, real)
+	for _, c := range []call{{args: []string{"list"}}, {args: []string{"add", "personal", "x", "--env", "sandbox"}, stdin: ptr("tok")}, {args: cheapInit}} {
+		r := e.run(c)
+		if r.code == 0 {
+			t.Errorf("%s", e.describe(r, "a refusal"))
+			continue
+		}
+		if c.args[0] != "init" {
+			e.expect(r, r.code, "symbolic link")
+		}
+	}
+	if info, err := os.Lstat(e.walletFile()); err != nil || info.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the symlink was replaced (%v)", err)
+	}
+	after := stateOf(t, real)
+	if !bytes.Equal(target.data, after.data) || target.ino != after.ino {
+		t.Error("the symlink's target changed")
+	}
+}
+
+func TestNoPassphraseSourceExits2(t *testing.T) {
+	t.Parallel()
+	e := newCLIEnv(t)
+	e.init()
+	before := stateOf(t, e.walletFile())
+	for _, c := range everyCommand() {
+		c.env = mergeEnv(c.env, map[string]string{"WISEWALLET_PASSPHRASE": ""})
+		r := e.run(c)
+		e.expect(r, exitUsage, "WISEWALLET_PASSPHRASE", "terminal")
+	}
+	assertUntouched(t, e, before, "no passphrase")
+}

@@ -1,0 +1,507 @@
+package flows
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html"
+	"net"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wisewallet/wisewallet/crypto"
+	"github.com/wisewallet/wisewallet/wallet"
+)
+
+// ClientInput describes an OAuth client to store.
+type ClientInput struct {
+	Name        string
+	Env         wallet.Environment
+	ClientID    string
+	Secret      crypto.Secret
+	RedirectURL string
+	// Check asks Wise for a client-credentials token before storing, so a
+	// mistyped secret is caught now rather than at the first login.
+	Check bool
+}
+
+// AddClient stores an OAuth client (id, secret, redirect URL).
+func (s *Service) AddClient(ctx context.Context, in ClientInput) (wallet.Entry, error) {
+	if err := wallet.ValidateName(in.Name); err != nil {
+		return wallet.Entry{}, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if strings.TrimSpace(in.ClientID) == "" {
+		return wallet.Entry{}, fmt.Errorf("%w: --client-id is required (Developer Hub shows it)", ErrUsage)
+	}
+	if in.Secret.IsZero() {
+		return wallet.Entry{}, fmt.Errorf("%w: the client secret is empty", ErrUsage)
+	}
+	if in.RedirectURL != "" {
+		u, err := url.Parse(in.RedirectURL)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			return wallet.Entry{}, fmt.Errorf("%w: --redirect-url %q is not an http(s) URL", ErrUsage, in.RedirectURL)
+		}
+	}
+	now := s.now()
+	e := wallet.Entry{Name: in.Name, Kind: wallet.KindClient, Env: in.Env, CreatedAt: now, UpdatedAt: now,
+		ClientID: in.ClientID, RedirectURL: in.RedirectURL, SecretCreatedAt: &now}
+	e.SetSecret(wallet.SecretClientSecret, in.Secret)
+	if in.Check {
+		t, err := s.client(in.Env).ClientCredentials(ctx, in.ClientID, in.Secret, now)
+		if err != nil {
+			return wallet.Entry{}, fmt.Errorf("the client was not stored: %w", err)
+		}
+		applyTokens(&e, t, now)
+	}
+	err := s.Wallet.Update(ctx, func(c *wallet.Contents) error { return c.Add(e) })
+	return e, err
+}
+
+// LoginRequest drives the authorization-code login.
+type LoginRequest struct {
+	Client string // the client entry
+	As     string // the user entry to create or replace
+	// Paste makes the user paste the redirected URL or the code instead of
+	// a loopback listener catching it (SSH sessions, non-loopback redirect
+	// URLs).
+	Paste bool
+	// PKCE sends an S256 challenge. Wise does not document PKCE, so it is
+	// opt-in (reference/wise-auth.md, decisions).
+	PKCE    bool
+	Timeout time.Duration // for the loopback callback; default 5 minutes
+	// ShowURL tells the user where to log in; always called.
+	ShowURL func(authorizeURL string)
+	// OpenBrowser opens the system browser; nil or an error just means the
+	// user opens the printed URL by hand.
+	OpenBrowser func(authorizeURL string) error
+	// ReadPasted returns what the user pasted (Paste mode).
+	ReadPasted func(ctx context.Context) (string, error)
+	// Listening is told the loopback address once it accepts callbacks.
+	Listening func(addr string)
+}
+
+// Errors of the login flow.
+var (
+	ErrLoginDenied  = errors.New("access was denied on the Wise authorization page")
+	ErrLoginTimeout = errors.New("no login came back in time")
+	ErrStateInvalid = errors.New("the redirect's state does not match this login")
+)
+
+const defaultLoginTimeout = 5 * time.Minute
+
+// Login runs the authorization-code grant for the client entry req.Client
+// and stores the user's tokens as entry req.As, linked to the client.
+func (s *Service) Login(ctx context.Context, req LoginRequest) (wallet.Entry, error) {
+	if err := wallet.ValidateName(req.As); err != nil {
+		return wallet.Entry{}, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	client, err := s.loginClient(req.Client, req.As)
+	if err != nil {
+		return wallet.Entry{}, err
+	}
+	if client.RedirectURL == "" {
+		return wallet.Entry{}, fmt.Errorf("%w: client %q has no redirect URL; add it again with --redirect-url (the URL registered with Wise)", ErrUsage, client.Name)
+	}
+	state := base64.RawURLEncoding.EncodeToString(crypto.RandomBytes(32))
+	var verifier string
+	q := url.Values{"client_id": {client.ClientID}, "redirect_uri": {client.RedirectURL}, "state": {state}}
+	if req.PKCE {
+		verifier = base64.RawURLEncoding.EncodeToString(crypto.RandomBytes(32))
+		sum := sha256.Sum256([]byte(verifier))
+		q.Set("code_challenge", base64.RawURLEncoding.EncodeToString(sum[:]))
+		q.Set("code_challenge_method", "S256")
+	}
+	loopback := isLoopbackRedirect(client.RedirectURL)
+	paste := req.Paste || !loopback
+	if paste {
+		// Wise then shows the code on its page instead of redirecting.
+		q.Set("forwardingMode", "showCode")
+	}
+	authURL := client.Env.AuthorizeURL
+	if authURL == "" {
+		return wallet.Entry{}, fmt.Errorf("%w: client %q has no authorize URL for its environment", ErrUsage, client.Name)
+	}
+	sep := "?"
+	if strings.Contains(authURL, "?") {
+		sep = "&"
+	}
+	authURL += sep + q.Encode()
+
+	if req.ShowURL == nil {
+		// Documented as always called, but a caller that forgets it must
+		// get a login that times out, not a panic.
+		req.ShowURL = func(string) {}
+	}
+	var cb callback
+	if paste {
+		if req.ReadPasted == nil {
+			return wallet.Entry{}, fmt.Errorf("%w: the redirect URL is not a loopback address, so the code must be pasted, and there is no terminal to paste it in", ErrUsage)
+		}
+		req.ShowURL(authURL)
+		if req.OpenBrowser != nil {
+			_ = req.OpenBrowser(authURL)
+		}
+		text, err := req.ReadPasted(ctx)
+		if err != nil {
+			return wallet.Entry{}, err
+		}
+		cb, err = parsePasted(text, state)
+		if err != nil {
+			return wallet.Entry{}, err
+		}
+	} else {
+		timeout := req.Timeout
+		if timeout <= 0 {
+			timeout = defaultLoginTimeout
+		}
+		cb, err = awaitCallback(ctx, client.RedirectURL, state, timeout, func(addr string) {
+			if req.Listening != nil {
+				req.Listening(addr)
+			}
+			req.ShowURL(authURL)
+			if req.OpenBrowser != nil {
+				_ = req.OpenBrowser(authURL)
+			}
+		})
+		if err != nil {
+			return wallet.Entry{}, err
+		}
+	}
+	now := s.now()
+	api := s.client(client.Env)
+	t, err := api.ExchangeCode(ctx, client.ClientID, client.Secret(wallet.SecretClientSecret), cb.code, client.RedirectURL, verifier, now)
+	if err != nil {
+		return wallet.Entry{}, fmt.Errorf("exchanging the authorization code: %w", err)
+	}
+	e := wallet.Entry{Name: req.As, Kind: wallet.KindUser, Env: client.Env, CreatedAt: now, LinkedTo: client.Name, ProfileID: cb.profileID}
+	applyTokens(&e, t, now)
+	// Who logged in is useful but not essential: the tokens are saved
+	// even if this call fails, because they cannot be fetched again.
+	if id, err := api.Identify(ctx, t.Access); err == nil {
+		recordIdentity(&e, id)
+	}
+	return e, s.putUser(ctx, e)
+}
+
+// loginClient checks the client entry and that `as` may be (re)written.
+func (s *Service) loginClient(clientName, as string) (wallet.Entry, error) {
+	client, err := s.Wallet.Get(clientName)
+	if err != nil {
+		return wallet.Entry{}, err
+	}
+	if client.Kind != wallet.KindClient {
+		return wallet.Entry{}, fmt.Errorf("%w: %q is a %s entry; login needs an OAuth client entry (wisewallet add client)", ErrUsage, clientName, client.Kind)
+	}
+	if old, err := s.Wallet.Get(as); err == nil && (old.Kind != wallet.KindUser || old.LinkedTo != clientName) {
+		return wallet.Entry{}, fmt.Errorf("%w: %q already exists and is not a login of client %q; choose another --as name", wallet.ErrEntryExists, as, clientName)
+	}
+	return client, nil
+}
+
+// putUser stores a user entry, keeping the creation date of the entry it
+// replaces (a re-login).
+func (s *Service) putUser(ctx context.Context, e wallet.Entry) error {
+	return s.Wallet.Update(ctx, func(c *wallet.Contents) error {
+		if old, err := c.Get(e.Name); err == nil {
+			if old.Kind != wallet.KindUser {
+				return fmt.Errorf("%w: %q", wallet.ErrEntryExists, e.Name)
+			}
+			e.CreatedAt = old.CreatedAt
+			if e.Secret(wallet.SecretRegistrationCode).IsZero() {
+				e.SetSecret(wallet.SecretRegistrationCode, old.Secret(wallet.SecretRegistrationCode))
+			}
+		}
+		e.UpdatedAt = s.now()
+		return c.Put(e)
+	})
+}
+
+type callback struct {
+	code      string
+	profileID int64
+}
+
+func isLoopbackRedirect(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.Port() == "" {
+		return false
+	}
+	return isLoopbackHost(u.Hostname())
+}
+
+// awaitCallback listens on the redirect URL's loopback address for one
+// authorization response, as RFC 8252 §7.3 describes: loopback only, one
+// accepted callback, a matching state, a deadline, then close.
+func awaitCallback(ctx context.Context, redirect, state string, timeout time.Duration, ready func(addr string)) (callback, error) {
+	u, _ := url.Parse(redirect)
+	host := u.Hostname()
+	if host == "localhost" {
+		// Resolve nothing: "localhost" could be remapped; bind the IPv4
+		// loopback, which is what browsers try first.
+		host = "127.0.0.1"
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, u.Port()))
+	if err != nil {
+		return callback{}, fmt.Errorf("cannot listen on %s for the login redirect (%v); free the port or use --paste", u.Host, err)
+	}
+	path := u.Path
+	if path == "" {
+		path = "/"
+	}
+	type result struct {
+		cb  callback
+		err error
+	}
+	done := make(chan result, 1)
+	var once sync.Once
+	var mu sync.Mutex
+	forged := 0
+	finish := func(r result) { once.Do(func() { done <- r }) }
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if r.URL.Path != path {
+			http.NotFound(w, r)
+			return
+		}
+		q := r.URL.Query()
+		if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
+			// Not ours (a forged or stale redirect): refuse it and keep
+			// waiting for the real one.
+			mu.Lock()
+			forged++
+			mu.Unlock()
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, page("Login not accepted", "This redirect does not belong to the login wisewallet started (the state does not match). Nothing was stored."))
+			return
+		}
+		if e := q.Get("error"); e != "" {
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, page("Access denied", "Wise reports that access was not granted. Nothing was stored; you can close this tab."))
+			finish(result{err: fmt.Errorf("%w (%s)", ErrLoginDenied, sanitize(e))})
+			return
+		}
+		code := q.Get("code")
+		if code == "" {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, page("Login not accepted", "The redirect carries no authorization code."))
+			finish(result{err: errors.New("the login redirect carried no code")})
+			return
+		}
+		pid, _ := strconv.ParseInt(q.Get("profileId"), 10, 64)
+		// The page never echoes the query: the code must not end up in
+		// browser history screenshots or logs of this page.
+		fmt.Fprint(w, page("Login received", "wisewallet has the authorization. You can close this tab and return to the terminal."))
+		finish(result{cb: callback{code: code, profileID: pid}})
+	})
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	ready(ln.Addr().String())
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		// Let the success page reach the browser before closing.
+		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = srv.Shutdown(sctx)
+		cancel()
+		return r.cb, r.err
+	case <-timer.C:
+		mu.Lock()
+		defer mu.Unlock()
+		if forged > 0 {
+			return callback{}, fmt.Errorf("%w after %s; %d redirect(s) with a wrong state were refused", ErrLoginTimeout, timeout, forged)
+		}
+		return callback{}, fmt.Errorf("%w after %s: finish the login in the browser sooner, or use --paste", ErrLoginTimeout, timeout)
+	case <-ctx.Done():
+		return callback{}, ctx.Err()
+	}
+}
+
+// parsePasted accepts the whole redirected URL (checked for state) or a
+// bare code as shown by Wise's showCode page.
+func parsePasted(text, state string) (callback, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return callback{}, fmt.Errorf("%w: nothing was pasted", ErrUsage)
+	}
+	if strings.Contains(text, "://") || strings.HasPrefix(text, "?") || strings.Contains(text, "code=") {
+		raw := text
+		if i := strings.Index(raw, "?"); i >= 0 {
+			raw = raw[i+1:]
+		}
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return callback{}, fmt.Errorf("%w: the pasted URL cannot be read", ErrUsage)
+		}
+		if e := q.Get("error"); e != "" {
+			return callback{}, fmt.Errorf("%w (%s)", ErrLoginDenied, sanitize(e))
+		}
+		if got := q.Get("state"); got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(state)) != 1 {
+			return callback{}, ErrStateInvalid
+		}
+		code := q.Get("code")
+		if code == "" {
+			return callback{}, fmt.Errorf("%w: the pasted URL has no code parameter", ErrUsage)
+		}
+		if !plausibleCode(code) {
+			return callback{}, fmt.Errorf("%w: the code in the pasted URL is not an authorization code", ErrUsage)
+		}
+		pid, _ := strconv.ParseInt(q.Get("profileId"), 10, 64)
+		return callback{code: code, profileID: pid}, nil
+	}
+	if !plausibleCode(text) {
+		return callback{}, fmt.Errorf("%w: that does not look like an authorization code or a redirected URL", ErrUsage)
+	}
+	return callback{code: text}, nil
+}
+
+// plausibleCode accepts one opaque token of visible ASCII. A URL-decoded
+// code ("a%20b", "a+b") or a paste with a stray control or non-breaking
+// space is a mistake, not a code worth sending to Wise.
+func plausibleCode(s string) bool {
+	if s == "" || len(s) > 512 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// sanitize keeps an error code from a redirect printable and short.
+func sanitize(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < ' ' || r > '~' {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return s
+}
+
+func page(title, text string) string {
+	return `<!doctype html><meta charset="utf-8"><title>wisewallet: ` + html.EscapeString(title) +
+		`</title><body style="font-family:sans-serif;max-width:40em;margin:4em auto"><h1>` + html.EscapeString(title) +
+		`</h1><p id="message">` + html.EscapeString(text) + `</p></body>`
+}
+
+// RegistrationRequest drives the registration-code login for users a
+// partner creates.
+type RegistrationRequest struct {
+	Client   string
+	As       string
+	Email    string
+	Language string
+}
+
+// LoginRegistrationCode creates the Wise user if needed (POST
+// /v1/user/signup/registration_code with a client-credentials token) and
+// gets user tokens with the registration_code grant. The registration
+// code is generated here, saved in the wallet before Wise sees it (so a
+// crash cannot lose it), and never printed.
+func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationRequest) (wallet.Entry, error) {
+	if err := wallet.ValidateName(req.As); err != nil {
+		return wallet.Entry{}, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	addr, err := mail.ParseAddress(req.Email)
+	if err != nil || addr.Address != req.Email {
+		return wallet.Entry{}, fmt.Errorf("%w: --email %q is not an email address", ErrUsage, req.Email)
+	}
+	client, err := s.loginClient(req.Client, req.As)
+	if err != nil {
+		return wallet.Entry{}, err
+	}
+	// Reuse the code of an earlier registration of this user, or make one.
+	// registered: a grant with the stored code worked before, so Wise has
+	// the user. Otherwise a stored code comes from an attempt that was cut
+	// short, before or after its signup reached Wise.
+	var code crypto.Secret
+	stored, registered := false, false
+	old, err := s.Wallet.Get(req.As)
+	switch {
+	case err == nil && !old.Secret(wallet.SecretRegistrationCode).IsZero():
+		if !strings.EqualFold(old.UserEmail, req.Email) {
+			return wallet.Entry{}, fmt.Errorf("%w: %q was registered for %s, not %s", ErrUsage, req.As, old.UserEmail, req.Email)
+		}
+		code, stored = old.Secret(wallet.SecretRegistrationCode), true
+		registered = !old.Secret(wallet.SecretRefreshToken).IsZero() || old.UserID != 0
+	case err == nil:
+		// A login by authorization code: replacing it with a pending entry
+		// would throw its tokens away before Wise has said anything.
+		return wallet.Entry{}, fmt.Errorf("%w: %q holds a login by authorization code; choose another --as name for a registration-code user", wallet.ErrEntryExists, req.As)
+	default:
+		// Wise asks for at least 32 random characters; 32 bytes base64url
+		// give 43.
+		code = crypto.SecretString(base64.RawURLEncoding.EncodeToString(crypto.RandomBytes(32)))
+		now := s.now()
+		pending := wallet.Entry{Name: req.As, Kind: wallet.KindUser, Env: client.Env, CreatedAt: now, UpdatedAt: now,
+			LinkedTo: client.Name, UserEmail: req.Email, Status: wallet.StatusNeedsLogin}
+		pending.SetSecret(wallet.SecretRegistrationCode, code)
+		if err := s.Wallet.Update(ctx, func(c *wallet.Contents) error { return c.Put(pending) }); err != nil {
+			return wallet.Entry{}, err
+		}
+	}
+	cc, err := s.AccessToken(ctx, client.Name)
+	if err != nil {
+		return wallet.Entry{}, fmt.Errorf("getting a client-credentials token for %q: %w", client.Name, err)
+	}
+	api := s.client(client.Env)
+	if !registered {
+		var exists struct {
+			Exists bool `json:"exists"`
+		}
+		if err := api.do(ctx, request{method: http.MethodPost, path: "/v1/users/exists", json: map[string]string{"email": req.Email}, bearer: cc}, &exists); err != nil {
+			return wallet.Entry{}, err
+		}
+		switch {
+		case exists.Exists && !stored:
+			_ = s.Wallet.Update(ctx, func(c *wallet.Contents) error { return c.Remove(req.As) })
+			return wallet.Entry{}, fmt.Errorf("%s already has a Wise account, which only its owner can link: use 'wisewallet login %s --as %s' (authorization code)", req.Email, client.Name, req.As)
+		case exists.Exists:
+			// Possibly created by the interrupted attempt with this very
+			// code: the grant below tells.
+		default:
+			body := map[string]string{"email": req.Email, "registrationCode": code.RevealString()}
+			if req.Language != "" {
+				body["language"] = req.Language
+			}
+			var created struct {
+				ID int64 `json:"id"`
+			}
+			err := api.do(ctx, request{method: http.MethodPost, path: "/v1/user/signup/registration_code", json: body, bearer: cc, secrets: []string{code.RevealString()}}, &created)
+			if err != nil {
+				return wallet.Entry{}, fmt.Errorf("creating the Wise user: %w", err)
+			}
+		}
+	}
+	now := s.now()
+	t, err := api.RegistrationCodeGrant(ctx, client.ClientID, client.Secret(wallet.SecretClientSecret), req.Email, code, now)
+	if err != nil {
+		if errors.Is(err, ErrNeedsLogin) {
+			return wallet.Entry{}, fmt.Errorf("Wise no longer accepts the registration code for %s (the user may have claimed the account); link it with 'wisewallet login %s --as %s': %w", req.Email, client.Name, req.As, err)
+		}
+		return wallet.Entry{}, err
+	}
+	e := wallet.Entry{Name: req.As, Kind: wallet.KindUser, Env: client.Env, CreatedAt: now, LinkedTo: client.Name, UserEmail: req.Email}
+	applyTokens(&e, t, now)
+	e.SetSecret(wallet.SecretRegistrationCode, code)
+	if id, err := api.Identify(ctx, t.Access); err == nil {
+		recordIdentity(&e, id)
+	}
+	return e, s.putUser(ctx, e)
+}
