@@ -93,6 +93,7 @@ var (
 	ErrLoginDenied  = errors.New("access was denied on the Wise authorization page")
 	ErrLoginTimeout = errors.New("no login came back in time")
 	ErrStateInvalid = errors.New("the redirect's state does not match this login")
+	ErrLoginRefused = errors.New("login refused")
 )
 
 const defaultLoginTimeout = 5 * time.Minute
@@ -179,6 +180,11 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (wallet.Entry, er
 	api := s.client(client.Env)
 	t, err := api.ExchangeCode(ctx, client.ClientID, client.Secret(wallet.SecretClientSecret), cb.code, client.RedirectURL, verifier, now)
 	if err != nil {
+		if errors.Is(err, ErrNeedsLogin) {
+			// invalid_grant here means this code, not a stored login, was
+			// refused; it must not read (or exit) as "log in again later".
+			return wallet.Entry{}, fmt.Errorf("%w: Wise refused the authorization code (codes work once and expire within minutes; the redirect URL must match): %s", ErrLoginRefused, err.Error())
+		}
 		return wallet.Entry{}, fmt.Errorf("exchanging the authorization code: %w", err)
 	}
 	e := wallet.Entry{Name: req.As, Kind: wallet.KindUser, Env: client.Env, CreatedAt: now, LinkedTo: client.Name, ProfileID: cb.profileID}
@@ -188,7 +194,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (wallet.Entry, er
 	if id, err := api.Identify(ctx, t.Access); err == nil {
 		recordIdentity(&e, id)
 	}
-	return e, s.putUser(ctx, e)
+	return s.putUser(ctx, e)
 }
 
 // loginClient checks the client entry and that `as` may be (re)written.
@@ -207,9 +213,9 @@ func (s *Service) loginClient(clientName, as string) (wallet.Entry, error) {
 }
 
 // putUser stores a user entry, keeping the creation date of the entry it
-// replaces (a re-login).
-func (s *Service) putUser(ctx context.Context, e wallet.Entry) error {
-	return s.Wallet.Update(ctx, func(c *wallet.Contents) error {
+// replaces (a re-login), and returns the entry as stored.
+func (s *Service) putUser(ctx context.Context, e wallet.Entry) (wallet.Entry, error) {
+	err := s.Wallet.Update(ctx, func(c *wallet.Contents) error {
 		if old, err := c.Get(e.Name); err == nil {
 			if old.Kind != wallet.KindUser {
 				return fmt.Errorf("%w: %q", wallet.ErrEntryExists, e.Name)
@@ -222,6 +228,7 @@ func (s *Service) putUser(ctx context.Context, e wallet.Entry) error {
 		e.UpdatedAt = s.now()
 		return c.Put(e)
 	})
+	return e, err
 }
 
 type callback struct {
@@ -503,5 +510,5 @@ func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationReq
 	if id, err := api.Identify(ctx, t.Access); err == nil {
 		recordIdentity(&e, id)
 	}
-	return e, s.putUser(ctx, e)
+	return s.putUser(ctx, e)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
@@ -146,11 +147,18 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC().Truncate(time.Second)
 }
 
+// sharedHTTP is the client used when Service.HTTP is nil: one, so its
+// connection pool is reused across calls and goroutines.
+var sharedHTTP = sync.OnceValue(DefaultHTTPClient)
+
+// client never writes to s, so one Service can serve concurrent calls
+// (the terminal app runs its commands on several goroutines).
 func (s *Service) client(env wallet.Environment) *Client {
-	if s.HTTP == nil {
-		s.HTTP = DefaultHTTPClient()
+	hc := s.HTTP
+	if hc == nil {
+		hc = sharedHTTP()
 	}
-	return NewClient(env.APIURL, s.HTTP)
+	return NewClient(env.APIURL, hc)
 }
 
 // AccessToken returns a token that is valid now for the named entry: the
@@ -235,7 +243,17 @@ var errUnchanged = errors.New("unchanged")
 
 func needsLogin(e wallet.Entry) error {
 	hint := fmt.Sprintf("run 'wisewallet login %s --as %s'", e.LinkedTo, e.Name)
-	return fmt.Errorf("%w for %q: Wise rejected its refresh token (expired or revoked); %s", ErrNeedsLogin, e.Name, hint)
+	if !e.Secret(wallet.SecretRegistrationCode).IsZero() && e.UserEmail != "" {
+		// A partner-created user has no password for Wise's login page;
+		// the registration code works until the user claims the account
+		// (and then that login says to use the browser).
+		hint = fmt.Sprintf("run 'wisewallet login %s --as %s --registration-code --email %s'", e.LinkedTo, e.Name, e.UserEmail)
+	}
+	why := "Wise rejected its refresh token (expired or revoked)"
+	if e.Secret(wallet.SecretRefreshToken).IsZero() {
+		why = "its login did not finish"
+	}
+	return fmt.Errorf("%w for %q: %s; %s", ErrNeedsLogin, e.Name, why, hint)
 }
 
 func (s *Service) refreshUser(ctx context.Context, c *wallet.Contents, e wallet.Entry, now time.Time) (Tokens, error) {

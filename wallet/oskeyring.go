@@ -2,12 +2,19 @@ package wallet
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"runtime"
 	"strings"
 
 	"github.com/99designs/keyring"
+
+	// Initialised before the keyring package (see its doc), so no program
+	// or test binary that links wallet/ leaves a dbus-daemon behind.
+	_ "github.com/wisewallet/wisewallet/internal/dbusguard"
+
+	"github.com/wisewallet/wisewallet/crypto"
 )
 
 // osKeyring adapts github.com/99designs/keyring to Keyring.
@@ -108,8 +115,11 @@ func openBackend(name string) (Keyring, error) {
 
 // probeKeyring does a set/get/remove round trip with a throwaway item: a
 // Secret Service bus with no provider opens fine and fails only on use.
+// The item name is random so that two processes probing at once (two
+// `keyring enable` runs, parallel test binaries) do not remove each
+// other's probe and report a working keyring as broken.
 func probeKeyring(ctx context.Context, k Keyring) error {
-	const key = "probe"
+	key := "probe-" + hex.EncodeToString(crypto.RandomBytes(8))
 	_, err := callKeyring(ctx, func() (struct{}, error) {
 		if err := k.Set(key, []byte("ok")); err != nil {
 			return struct{}{}, err

@@ -1,0 +1,280 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wisewallet/wisewallet/crypto"
+	"github.com/wisewallet/wisewallet/flows/localwise"
+	"github.com/wisewallet/wisewallet/wallet"
+)
+
+// recordWaits makes c record its retry delays instead of sleeping them.
+func recordWaits(c *Client) *[]time.Duration {
+	var waits []time.Duration
+	c.sleep = func(_ context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		return nil
+	}
+	return &waits
+}
+
+func TestNetworkDownIsUnavailableAndChangesNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, localwise.Config{})
+	f.addDemoClient("app")
+	f.regLogin("app", "alice", "alice@example.test")
+	want := f.saved("alice")
+	if err := f.srv.Close(); err != nil { // Wise is unreachable from now on
+		t.Fatal(err)
+	}
+	f.makeDue()
+	before := f.walletBytes()
+
+	_, err := f.svc.AccessToken(context.Background(), "alice")
+	if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrNeedsLogin) {
+		t.Fatalf("refresh with the network down: %v, want ErrUnavailable only", err)
+	}
+	for _, s := range []string{"POST /oauth/token", "connection refused", "after 4 attempts", "nothing was changed"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("the message lacks %q: %v", s, err)
+		}
+	}
+	if !slices.Equal(before, f.walletBytes()) {
+		t.Error("a failed refresh changed the wallet file")
+	}
+	if got := f.saved("alice"); !sameEntry(got, want) {
+		t.Error("a failed refresh changed the entry")
+	}
+}
+
+func TestServerErrorsAreRetriedWithBackoff(t *testing.T) {
+	t.Parallel()
+	srv, base := startLocalwise(t, localwise.Config{})
+	c := NewClient(base, nil)
+	waits := recordWaits(c)
+	ctx := context.Background()
+	secret := crypto.SecretString(localwise.DemoClientSecret)
+
+	srv.SetFaults(localwise.Faults{Fail5xx: 2})
+	if _, err := c.ClientCredentials(ctx, localwise.DemoClientID, secret, time.Now()); err != nil {
+		t.Fatalf("two 500s then success: %v", err)
+	}
+	if !slices.Equal(*waits, []time.Duration{250 * time.Millisecond, 500 * time.Millisecond}) {
+		t.Errorf("backoff %v, want 250ms then 500ms", *waits)
+	}
+	if st := srv.Stats(); st.Injected5xx != 2 || st.ClientCredentialsRequests != 1 {
+		t.Errorf("stats %+v: want 2 injected 500s and 1 token request", st)
+	}
+
+	*waits = nil
+	srv.SetFaults(localwise.Faults{Fail5xx: 10})
+	_, err := c.ClientCredentials(ctx, localwise.DemoClientID, secret, time.Now())
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("ten 500s: %v, want ErrUnavailable", err)
+	}
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != http.StatusInternalServerError || !strings.Contains(err.Error(), "x-trace-id "+ae.TraceID) || ae.TraceID == "" {
+		t.Errorf("the error does not carry the last answer's x-trace-id: %v", err)
+	}
+	if len(*waits) != 3 || srv.Stats().Injected5xx != 6 {
+		t.Errorf("%d retries (%d injected 500s in all); want 3 retries and then give up", len(*waits), srv.Stats().Injected5xx)
+	}
+	srv.SetFaults(localwise.Faults{})
+
+	// 429: Retry-After wins over the backoff, capped so a hostile or
+	// broken answer cannot park the command for hours.
+	for _, tc := range []struct {
+		retryAfter int
+		want       time.Duration
+	}{{7, 7 * time.Second}, {3600, maxRetryAfter}} {
+		*waits = nil
+		srv.SetFaults(localwise.Faults{RateLimit: 1, RetryAfter: tc.retryAfter})
+		if _, err := c.ClientCredentials(ctx, localwise.DemoClientID, secret, time.Now()); err != nil {
+			t.Fatalf("429 then success: %v", err)
+		}
+		if !slices.Equal(*waits, []time.Duration{tc.want}) {
+			t.Errorf("Retry-After %d: waited %v, want [%s]", tc.retryAfter, *waits, tc.want)
+		}
+	}
+	srv.SetFaults(localwise.Faults{RateLimit: 10})
+	if _, err := c.ClientCredentials(ctx, localwise.DemoClientID, secret, time.Now()); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "HTTP 429") {
+		t.Errorf("persistent 429: %v, want ErrUnavailable mentioning HTTP 429", err)
+	}
+}
+
+func TestServerErrorsDuringRefreshKeepTheTokens(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, localwise.Config{})
+	f.addDemoClient("app")
+	f.regLogin("app", "alice", "alice@example.test")
+	want := f.saved("alice")
+	f.makeDue()
+	before := f.walletBytes()
+	ctx := context.Background()
+
+	f.srv.SetFaults(localwise.Faults{Fail5xx: 10})
+	_, err := f.svc.AccessToken(ctx, "alice")
+	f.srv.SetFaults(localwise.Faults{})
+	if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrNeedsLogin) {
+		t.Fatalf("refresh during an outage: %v, want ErrUnavailable only", err)
+	}
+	if !traceIDInText.MatchString(err.Error()) {
+		t.Errorf("no x-trace-id in %v", err)
+	}
+	if !slices.Equal(before, f.walletBytes()) || !sameEntry(f.saved("alice"), want) {
+		t.Error("a refresh that failed with 500s changed the wallet")
+	}
+
+	// Two 500s are absorbed by the retries (real, short sleeps here).
+	f.srv.SetFaults(localwise.Faults{Fail5xx: 2})
+	tok, err := f.svc.AccessToken(ctx, "alice")
+	if err != nil {
+		t.Fatalf("refresh after two 500s: %v", err)
+	}
+	if tok.RevealString() == secretOf(t, want, wallet.SecretAccessToken) || f.srv.Stats().RefreshRequests != 1 {
+		t.Errorf("not refreshed exactly once (refresh requests %d)", f.srv.Stats().RefreshRequests)
+	}
+}
+
+func TestRevokedRefreshTokenMarksOnlyThatEntry(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, localwise.Config{})
+	ctx := context.Background()
+	f.addDemoClient("app")
+	if _, err := f.svc.AddPersonalChecked(ctx, "pt", f.env, crypto.SecretString(localwise.DemoPersonalToken)); err != nil {
+		t.Fatal(err)
+	}
+	f.regLogin("app", "alice", "alice@example.test")
+	f.regLogin("app", "bob", "bob@example.test")
+	before := f.reopen().Entries()
+
+	// The user revoked the app at Wise: every refresh token is dead.
+	f.srv.SetFaults(localwise.Faults{RevokeRefreshTokens: true})
+	f.makeDue()
+	_, err := f.svc.AccessToken(ctx, "alice")
+	if !errors.Is(err, ErrNeedsLogin) {
+		t.Fatalf("refresh with a revoked token: %v, want ErrNeedsLogin", err)
+	}
+	// alice was created by registration code: she has no password for the
+	// browser login, so the hint is the registration-code login.
+	if !strings.Contains(err.Error(), "'wisewallet login app --as alice --registration-code --email alice@example.test'") {
+		t.Errorf("the error does not say how to log in again: %v", err)
+	}
+	after := f.reopen().Entries()
+	if len(after) != len(before) {
+		t.Fatalf("%d entries before, %d after", len(before), len(after))
+	}
+	for i, e := range after {
+		was := before[i]
+		if e.Name != "alice" {
+			if !sameEntry(e, was) {
+				t.Errorf("entry %q changed", e.Name)
+			}
+			continue
+		}
+		if e.Status != wallet.StatusNeedsLogin {
+			t.Errorf("alice: status %q, want needs_login", e.Status)
+		}
+		for _, field := range []string{wallet.SecretAccessToken, wallet.SecretRefreshToken, wallet.SecretRegistrationCode} {
+			if secretOf(t, e, field) != secretOf(t, was, field) {
+				t.Errorf("alice: %s changed", field)
+			}
+		}
+	}
+	if rows := StatusOf(after, time.Now()); !slices.ContainsFunc(rows, func(r EntryStatus) bool { return r.Name == "alice" && r.Status == "needs_login" }) {
+		t.Error("status does not report alice as needs_login")
+	}
+
+	// Asked again, it answers at once: no retry loop against Wise.
+	n, bytesBefore := f.srv.Stats().RefreshRequests, f.walletBytes()
+	if _, err := f.svc.AccessToken(ctx, "alice"); !errors.Is(err, ErrNeedsLogin) {
+		t.Fatalf("second call: %v", err)
+	}
+	if f.srv.Stats().RefreshRequests != n || !slices.Equal(bytesBefore, f.walletBytes()) {
+		t.Error("a marked entry was refreshed again or saved again")
+	}
+
+	// The command line: exit 5 and the command to run, for an entry
+	// already marked and for one whose refresh the binary itself attempts.
+	c := cli{t: t, bin: buildCLI(t), dir: f.dir}
+	f.expireSoon("bob")
+	for _, name := range []string{"alice", "bob"} {
+		r := c.run("", "token", name)
+		if r.code != 5 || r.stdout != "" || !strings.Contains(r.stderr, "wisewallet login app --as "+name+" --registration-code --email "+name+"@example.test") {
+			t.Errorf("wisewallet token %s: exit %d, stdout %d bytes, stderr %q", name, r.code, len(r.stdout), r.stderr)
+		}
+	}
+	if e := f.saved("bob"); e.Status != wallet.StatusNeedsLogin {
+		t.Errorf("bob after the CLI's refresh attempt: status %q", e.Status)
+	}
+}
+
+// An interrupted registration-code login (Ctrl-C, a crash, a timeout)
+// leaves the code saved in a pending entry. Running the login again must
+// finish the job, whether the interruption came before or after the
+// signup reached Wise.
+func TestRegistrationLoginResumesAfterInterruption(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, localwise.Config{})
+	f.addDemoClient("app")
+
+	interrupt := func(as string) wallet.Entry {
+		t.Helper()
+		f.srv.SetFaults(localwise.Faults{Latency: 10 * time.Second})
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		_, err := f.svc.LoginRegistrationCode(ctx, RegistrationRequest{Client: "app", As: as, Email: as + "@example.test"})
+		cancel()
+		f.srv.SetFaults(localwise.Faults{})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("interrupted login: %v", err)
+		}
+		e := f.saved(as)
+		if e.Status != wallet.StatusNeedsLogin || !e.Secret(wallet.SecretAccessToken).IsZero() {
+			t.Fatalf("pending entry: status %q", e.Status)
+		}
+		secretOf(t, e, wallet.SecretRegistrationCode)
+		// Meanwhile the entry says what to run, not that Wise refused it.
+		_, err = f.svc.AccessToken(context.Background(), as)
+		if !errors.Is(err, ErrNeedsLogin) || !strings.Contains(err.Error(), "did not finish") ||
+			!strings.Contains(err.Error(), "login app --as "+as+" --registration-code --email "+as+"@example.test") {
+			t.Errorf("token for a pending entry: %v", err)
+		}
+		return e
+	}
+
+	t.Run("before the signup", func(t *testing.T) {
+		pending := interrupt("erin")
+		e, err := f.svc.LoginRegistrationCode(context.Background(), RegistrationRequest{Client: "app", As: "erin", Email: "erin@example.test"})
+		if err != nil {
+			t.Fatalf("second attempt: %v", err)
+		}
+		if secretOf(t, e, wallet.SecretRegistrationCode) != secretOf(t, pending, wallet.SecretRegistrationCode) || f.saved("erin").Status != wallet.StatusOK {
+			t.Error("the login did not finish with the saved code")
+		}
+	})
+	t.Run("after the signup", func(t *testing.T) {
+		pending := interrupt("frank")
+		// The signup went through before the interruption cut the answer.
+		cc, err := f.svc.AccessToken(context.Background(), "app")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = NewClient(f.base, nil).do(context.Background(), request{method: http.MethodPost, path: "/v1/user/signup/registration_code", bearer: cc,
+			json: map[string]string{"email": "frank@example.test", "registrationCode": secretOf(t, pending, wallet.SecretRegistrationCode)}}, nil)
+		if err != nil {
+			t.Fatalf("signup: %v", err)
+		}
+		if _, err := f.svc.LoginRegistrationCode(context.Background(), RegistrationRequest{Client: "app", As: "frank", Email: "frank@example.test"}); err != nil {
+			t.Fatalf("second attempt: %v", err)
+		}
+		if f.saved("frank").Status != wallet.StatusOK {
+			t.Error("the login did not finish")
+		}
+	})
+}
