@@ -16,11 +16,16 @@ const bodySchema = 1
 // Contents is the decrypted wallet: its entries, kept sorted by name.
 type Contents struct {
 	entries []Entry
+	// edits counts changes since the wallet last read or saved these
+	// contents; while it is zero they still match the file (see
+	// Wallet.reload).
+	edits int
 }
 
 // Entries returns the entries sorted by name. The slice is a copy; the
 // entries share their Secrets maps with the wallet, so callers must not
-// modify those maps in place (use Put with a changed copy).
+// modify those maps in place (SetSecret copies the map; then Put the
+// changed entry).
 func (c *Contents) Entries() []Entry { return slices.Clone(c.entries) }
 
 // Len is the number of entries.
@@ -48,6 +53,7 @@ func (c *Contents) Add(e Entry) error {
 	if ok {
 		return fmt.Errorf("%w: %q (choose another name or remove it first)", ErrEntryExists, e.Name)
 	}
+	c.edits++
 	c.entries = slices.Insert(c.entries, i, e)
 	return nil
 }
@@ -57,6 +63,7 @@ func (c *Contents) Put(e Entry) error {
 	if err := c.check(e); err != nil {
 		return err
 	}
+	c.edits++
 	i, ok := c.find(e.Name)
 	if ok {
 		c.entries[i] = e
@@ -72,6 +79,7 @@ func (c *Contents) Remove(name string) error {
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrEntryNotFound, name)
 	}
+	c.edits++
 	c.entries = slices.Delete(c.entries, i, i+1)
 	return nil
 }

@@ -58,6 +58,7 @@ type sealedFile struct {
 	bodyNonce []byte
 	body      []byte
 	aad       []byte // header bytes through the body length
+	sum       [trailerSize]byte
 }
 
 func (h *header) slot(kind byte) (slot, bool) {
@@ -185,6 +186,7 @@ func decodeFile(data []byte) (*sealedFile, error) {
 	}
 	r := &reader{b: content, off: len(magic)}
 	var f sealedFile
+	copy(f.sum[:], trailer)
 	f.version = r.u16()
 	if f.version != formatVersion {
 		return nil, fmt.Errorf("%w: format version %d (this build reads version %d); upgrade wisewallet",

@@ -204,6 +204,24 @@ func (s *FileStore) Create(sealed []byte) error {
 	return s.Replace(sealed)
 }
 
+// replaceHook is a test seam: when set, Replace calls it after each step
+// (see replaceSteps), and an error it returns fails the save there. Tests
+// use it to fail or kill a save at an exact point. Always nil otherwise.
+var replaceHook func(step string) error
+
+// replaceSteps names the points at which Replace calls replaceHook, in order.
+var replaceSteps = []string{"create", "write", "fsync", "verify", "close", "rename", "syncdir"}
+
+func replaceStep(step string) error {
+	if replaceHook == nil {
+		return nil
+	}
+	if err := replaceHook(step); err != nil {
+		return fmt.Errorf("wallet: save: %s: %w", step, err)
+	}
+	return nil
+}
+
 // Replace implements Storage: write a temp file in the same folder, fsync
 // it, read it back and check it, rename it over the wallet, and fsync the
 // folder so the rename itself survives a power cut.
@@ -221,14 +239,23 @@ func (s *FileStore) Replace(sealed []byte) (err error) {
 		}
 	}()
 	// CreateTemp already uses 0600; Chmod makes that independent of it.
+	if err = replaceStep("create"); err != nil {
+		return err
+	}
 	if err = tmp.Chmod(fileMode); err != nil {
 		return fmt.Errorf("wallet: save: %w", err)
 	}
 	if _, err = tmp.Write(sealed); err != nil {
 		return fmt.Errorf("wallet: save: %w", err)
 	}
+	if err = replaceStep("write"); err != nil {
+		return err
+	}
 	if err = tmp.Sync(); err != nil {
 		return fmt.Errorf("wallet: save: %w", err)
+	}
+	if err = replaceStep("fsync"); err != nil {
+		return err
 	}
 	back := make([]byte, len(sealed))
 	if _, err = tmp.ReadAt(back, 0); err != nil {
@@ -237,13 +264,25 @@ func (s *FileStore) Replace(sealed []byte) (err error) {
 	if err = s.verify(back); err != nil {
 		return fmt.Errorf("wallet: save: the written copy does not verify (%v); the old wallet is kept", err)
 	}
+	if err = replaceStep("verify"); err != nil {
+		return err
+	}
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("wallet: save: %w", err)
+	}
+	if err = replaceStep("close"); err != nil {
+		return err
 	}
 	if err = os.Rename(tmpName, s.Path()); err != nil {
 		return fmt.Errorf("wallet: save: %w", err)
 	}
-	return syncDir(s.dir)
+	if err = replaceStep("rename"); err != nil {
+		return err
+	}
+	if err = syncDir(s.dir); err != nil {
+		return err
+	}
+	return replaceStep("syncdir")
 }
 
 // removeStaleTemps deletes temp files left by a process killed mid-save.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
@@ -17,10 +18,16 @@ const lockTimeout = 10 * time.Second
 // file under the lock, so concurrent processes never lose each other's
 // changes.
 type Wallet struct {
-	store      Storage
-	dek        []byte
-	hdr        header
-	contents   *Contents
+	store    Storage
+	dek      []byte
+	hdr      header
+	contents *Contents
+	// sum is the SHA-256 trailer of the file contents was read from or
+	// saved as. When the file re-read under the lock still has it, and
+	// contents has no edits since, they are exactly those (already
+	// authenticated) bytes, so Update need not decrypt and decode the
+	// whole body again: with 10,000 entries that was most of a save.
+	sum        [trailerSize]byte
 	unlockedBy string
 	warnings   []string
 	now        func() time.Time
@@ -71,6 +78,7 @@ func Create(ctx context.Context, store Storage, passphrase crypto.Secret, opts O
 	if err := store.Create(sealed); err != nil {
 		return nil, err
 	}
+	w.saved(sealed, w.contents)
 	return w, nil
 }
 
@@ -115,6 +123,13 @@ func Open(ctx context.Context, store Storage, u Unlocker) (*Wallet, error) {
 		}
 	}
 	if w.dek == nil {
+		s, _ := f.slot(slotPassphrase)
+		// Range-check before the KDF: a crafted header must not be able to
+		// make us allocate gigabytes or spin for minutes. Checked before
+		// asking, too: no passphrase can open a file that fails this.
+		if err := s.kdf.Check(); err != nil {
+			return nil, fmt.Errorf("%s: %w: %w", store.Location(), ErrDamaged, err)
+		}
 		if u.Passphrase == nil {
 			return nil, fmt.Errorf("%w: set WISEWALLET_PASSPHRASE or run on a terminal", ErrNoPassphrase)
 		}
@@ -122,17 +137,17 @@ func Open(ctx context.Context, store Storage, u Unlocker) (*Wallet, error) {
 		if err != nil {
 			return nil, err
 		}
-		s, _ := f.slot(slotPassphrase)
-		// Range-check before the KDF: a crafted header must not be able to
-		// make us allocate gigabytes or spin for minutes.
-		if err := s.kdf.Check(); err != nil {
-			return nil, fmt.Errorf("%s: %w: %v", store.Location(), ErrDamaged, err)
-		}
 		raw := pw.Reveal()
 		kek, err := crypto.DeriveKey(raw, s.salt, s.kdf)
 		crypto.Wipe(raw)
+		if s.kdf.MemoryKiB >= 16<<10 {
+			// Argon2's work area (64 MiB by default) is garbage now. Hand
+			// it back before the body is decoded, so that the process peaks
+			// at the larger of the two rather than at their sum.
+			debug.FreeOSMemory()
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w: %v", store.Location(), ErrDamaged, err)
+			return nil, fmt.Errorf("%s: %w: %w", store.Location(), ErrDamaged, err)
 		}
 		dek, err := crypto.Open(kek, s.nonce, s.wrapped, slotAAD(f.id, s))
 		crypto.Wipe(kek)
@@ -163,8 +178,16 @@ func (w *Wallet) load(f *sealedFile) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", w.store.Location(), err)
 	}
-	w.hdr, w.contents = f.header, c
+	w.hdr, w.contents, w.sum = f.header, c, f.sum
 	return nil
+}
+
+// saved records a successful save of sealed holding c (see sum).
+func (w *Wallet) saved(sealed []byte, c *Contents) {
+	w.hdr.generation++
+	c.edits = 0
+	w.contents = c
+	copy(w.sum[:], sealed[len(sealed)-trailerSize:])
 }
 
 // reload re-reads the file with the known key; no KDF runs.
@@ -176,6 +199,12 @@ func (w *Wallet) reload() error {
 	f, err := decodeFile(data)
 	if err != nil {
 		return fmt.Errorf("%s: %w", w.store.Location(), err)
+	}
+	if w.sum != [trailerSize]byte{} && f.sum == w.sum && f.id == w.hdr.id && w.contents.edits == 0 {
+		// Unchanged since we read or wrote it (SHA-256 over the whole
+		// file), and not edited outside Update since.
+		w.hdr = f.header
+		return nil
 	}
 	return w.load(f)
 }
@@ -281,8 +310,7 @@ func (w *Wallet) updateHeader(ctx context.Context, hfn func(*header) error, fn f
 		w.hdr = saved
 		return err
 	}
-	w.hdr.generation++
-	w.contents = work
+	w.saved(sealed, work)
 	return nil
 }
 
