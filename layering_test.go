@@ -18,7 +18,7 @@ const modulePath = "github.com/wisewallet/wisewallet"
 // the ones listed for it (and the standard library and third-party
 // modules, except where charmOnlyIn says otherwise).
 var allowedImports = map[string][]string{
-	"tui":                {"flows", "wallet", "crypto"},
+	"tui":                {"flows"},
 	"flows":              {"wallet", "crypto", "flows/localwise"},
 	"wallet":             {"crypto"},
 	"crypto":             {},
@@ -103,6 +103,7 @@ func TestLayeringRejects(t *testing.T) {
 		{"crypto", modulePath + "/wallet"},
 		{"wallet", modulePath + "/flows"},
 		{"flows", modulePath + "/tui"},
+		{"tui", modulePath + "/wallet"},
 		{"flows/localwise", modulePath + "/flows"},
 		{"flows/localwise", modulePath + "/wallet"},
 		{"wallet", "charm.land/lipgloss/v2"},

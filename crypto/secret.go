@@ -14,8 +14,15 @@ const redacted = "[redacted]"
 // slips into a log line, an error or a JSON document leaks nothing. The only
 // way to the bytes is [Secret.Reveal], which makes every use of the clear
 // value easy to find in review.
+//
+// The value sits behind a *string: fmt cannot call Format on a Secret held
+// in an unexported struct field and prints such a field by reflection,
+// where a pointer to a string shows as an address under every verb (fmt
+// expands pointers to slices, arrays, structs and maps, so *[]byte would
+// leak under %s). A plain []byte field would print the secret in clear.
 type Secret struct {
-	b []byte
+	_ [0]func() // not comparable: == would compare pointers, not secrets
+	p *string   // nil for the zero Secret; immutable once set
 }
 
 // NewSecret wraps b. The Secret keeps its own copy, so the caller may clear b.
@@ -23,7 +30,16 @@ func NewSecret(b []byte) Secret {
 	if len(b) == 0 {
 		return Secret{}
 	}
-	return Secret{b: append([]byte(nil), b...)}
+	c := string(b)
+	return Secret{p: &c}
+}
+
+// value returns the stored string ("" for the zero Secret).
+func (s Secret) value() string {
+	if s.p == nil {
+		return ""
+	}
+	return *s.p
 }
 
 // SecretString wraps s.
@@ -31,20 +47,25 @@ func SecretString(s string) Secret { return NewSecret([]byte(s)) }
 
 // Reveal returns a copy of the secret bytes. Callers should clear the copy
 // when done with it.
-func (s Secret) Reveal() []byte { return append([]byte(nil), s.b...) }
+func (s Secret) Reveal() []byte { return []byte(s.value()) }
 
 // RevealString returns the secret as a string, for HTTP headers and forms
 // that take strings. Prefer Reveal where a []byte will do.
-func (s Secret) RevealString() string { return string(s.b) }
+func (s Secret) RevealString() string { return s.value() }
 
 // IsZero reports whether the secret is empty.
-func (s Secret) IsZero() bool { return len(s.b) == 0 }
+func (s Secret) IsZero() bool { return len(s.value()) == 0 }
 
 // Len is the length in bytes, which is not considered secret.
-func (s Secret) Len() int { return len(s.b) }
+func (s Secret) Len() int { return len(s.value()) }
 
 // Equal compares two secrets in constant time.
-func (s Secret) Equal(o Secret) bool { return subtle.ConstantTimeCompare(s.b, o.b) == 1 }
+func (s Secret) Equal(o Secret) bool {
+	a, b := s.Reveal(), o.Reveal()
+	defer Wipe(a)
+	defer Wipe(b)
+	return subtle.ConstantTimeCompare(a, b) == 1
+}
 
 // String implements fmt.Stringer.
 func (s Secret) String() string { return redacted }

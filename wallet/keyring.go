@@ -68,6 +68,11 @@ func callKeyring[T any](ctx context.Context, f func() (T, error)) (T, error) {
 func unwrapWithKeyring(ctx context.Context, kr Keyring, f *sealedFile) ([]byte, error) {
 	s, _ := f.slot(slotKeyring)
 	raw, err := callKeyring(ctx, func() ([]byte, error) { return kr.Get(keyringKey(f.id)) })
+	if errors.Is(err, ErrKeyringItemNotFound) {
+		// The keyring was reset or the item deleted: only re-enrolling
+		// brings the passphrase-free open back, so say how.
+		return nil, fmt.Errorf("%w; run 'wisewallet keyring enable' to store a new one", err)
+	}
 	if err != nil {
 		return nil, err
 	}
