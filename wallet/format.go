@@ -9,7 +9,7 @@ import (
 	"github.com/wisewallet/wisewallet/crypto"
 )
 
-// File format constants; see the package documentation for the layout.
+// File format constants; the layout is in doc.go.
 const (
 	magic          = "WWLT"
 	formatVersion  = 1

@@ -112,6 +112,8 @@ func (w *Wallet) EnableKeyring(ctx context.Context, kr Keyring) error {
 	}
 	back, err := callKeyring(ctx, func() ([]byte, error) { return kr.Get(key) })
 	if err != nil || string(back) != string(item) {
+		// Best effort: leave no orphan item behind a failed enable.
+		_, _ = callKeyring(ctx, func() (struct{}, error) { return struct{}{}, kr.Remove(key) })
 		return fmt.Errorf("%w: %s stored the key but did not give it back", ErrKeyringUnavailable, kr.Name())
 	}
 	crypto.Wipe(back)

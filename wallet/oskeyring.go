@@ -107,6 +107,9 @@ func openBackend(name string) (Keyring, error) {
 		WinCredPrefix:            "wisewallet",
 		PassPrefix:               "wisewallet",
 	})
+	if errors.Is(err, keyring.ErrNoAvailImpl) {
+		return nil, fmt.Errorf("not available on this machine (%s)", backendHint(name))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -143,4 +146,19 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// backendHint says what a backend needs, for the "not available" message.
+func backendHint(name string) string {
+	switch name {
+	case string(keyring.SecretServiceBackend):
+		return "needs a D-Bus session with a Secret Service provider such as gnome-keyring or KeePassXC"
+	case string(keyring.KWalletBackend):
+		return "needs a D-Bus session with KDE Wallet"
+	case string(keyring.KeyCtlBackend):
+		return "needs the kernel key retention service, which containers often block"
+	case string(keyring.PassBackend):
+		return "needs 'pass' and gpg on PATH with an initialised password store"
+	}
+	return "no such backend in this build"
 }

@@ -1,0 +1,49 @@
+// Package wallet is wisewallet's encrypted store: one file holding every
+// credential, sealed under a random data key that key slots wrap.
+//
+// # File format, version 1
+//
+// All integers are big-endian. The file is canonical: decoding and
+// re-encoding the header reproduces its bytes.
+//
+//	magic        4   "WWLT"
+//	version      2   1 (other versions are refused: "upgrade wisewallet")
+//	flags        2   0
+//	wallet id   16   random; names the OS-keyring item
+//	generation   8   incremented by every save
+//	slot count   1   1..4: exactly one passphrase slot, at most one keyring slot
+//	slots            type 1 (passphrase): t u32 | m KiB u32 | p u8 | salt[32] | nonce[24] | wrapped key[48]
+//	                 type 2 (OS keyring): nonce[24] | wrapped key[48]
+//	body nonce  24
+//	body length  4   must equal the remaining bytes before the trailer
+//	body         n   XChaCha20-Poly1305(data key, body nonce, body, AAD = all bytes above)
+//	trailer     32   SHA-256 of all bytes above
+//
+// A slot's wrapped key is XChaCha20-Poly1305(slot key, slot nonce, data
+// key, AAD = "wisewallet slot v1\x00" | wallet id | slot type | for a
+// passphrase slot t | m | p | salt). The passphrase slot key is Argon2id
+// over the passphrase and salt with the slot's parameters, which are range
+// checked (crypto.KDFParams.Check) before the KDF runs. The keyring slot key
+// is a random 256-bit key stored in the OS keyring as a small JSON item
+// {"v":1,"wallet_id":...,"kek":...}; losing it costs convenience only.
+//
+// The trailer is not a secret and not a MAC: it classifies. A file whose
+// trailer does not match is damaged (ErrDamaged), never "wrong
+// passphrase"; ErrWrongPassphrase is only reported for an intact file.
+//
+// The decrypted body is JSON {"schema":N,"entries":[...]}, each entry its
+// metadata plus a "secrets" map; see Entry.
+//
+// # Saving
+//
+// Every change goes through Wallet.Update: take the flock on wallet.lock,
+// re-read the file, apply the change, write a 0600 temp file in the same
+// folder, fsync, read it back and verify it, rename it over wallet.ww, and
+// fsync the folder. A crash leaves the old or the new wallet; concurrent
+// processes lose nothing. Storage is an interface (load sealed bytes, lock,
+// replace), so a team store can replace FileStore later.
+//
+// This package never prints or prompts: passphrases arrive through
+// callbacks (Unlocker), and errors are sentinels the caller maps to words
+// and exit codes.
+package wallet
