@@ -106,7 +106,7 @@ func (w *Wallet) EnableKeyring(ctx context.Context, kr Keyring) error {
 		return err
 	}
 	defer crypto.Wipe(item)
-	key := keyringKey(w.hdr.id)
+	key := keyringKey(w.id)
 	if _, err := callKeyring(ctx, func() (struct{}, error) { return struct{}{}, kr.Set(key, item) }); err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrKeyringUnavailable, kr.Name(), err)
 	}
@@ -118,7 +118,7 @@ func (w *Wallet) EnableKeyring(ctx context.Context, kr Keyring) error {
 	}
 	crypto.Wipe(back)
 	s := slot{kind: slotKeyring, nonce: crypto.RandomBytes(crypto.NonceSize)}
-	s.wrapped, err = crypto.SealWithNonce(kek, s.nonce, w.dek, slotAAD(w.hdr.id, s))
+	s.wrapped, err = crypto.SealWithNonce(kek, s.nonce, w.dek, slotAAD(w.id, s))
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (w *Wallet) DisableKeyring(ctx context.Context, kr Keyring) error {
 	if kr == nil {
 		return nil
 	}
-	key := keyringKey(w.hdr.id)
+	key := keyringKey(w.id)
 	_, err = callKeyring(ctx, func() (struct{}, error) { return struct{}{}, kr.Remove(key) })
 	if err != nil && !errors.Is(err, ErrKeyringItemNotFound) {
 		return fmt.Errorf("the wallet no longer uses the keyring, but removing the item from %s failed: %w", kr.Name(), err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
@@ -17,9 +18,20 @@ const lockTimeout = 10 * time.Second
 // saving need no KDF. Every change goes through Update, which re-reads the
 // file under the lock, so concurrent processes never lose each other's
 // changes.
+//
+// A Wallet is safe for concurrent use: the terminal app reads entries for
+// its view while a command refreshes a token. Readers never wait for an
+// Update's network call; they see the last published contents.
 type Wallet struct {
-	store    Storage
-	dek      []byte
+	store Storage
+	dek   []byte // immutable once unlocked
+	id    [walletIDSize]byte
+
+	// updateMu serialises Update and Reload within the process (the file
+	// lock does the same between processes).
+	updateMu sync.Mutex
+	// mu guards the published state below.
+	mu       sync.RWMutex
 	hdr      header
 	contents *Contents
 	// sum is the SHA-256 trailer of the file contents was read from or
@@ -65,20 +77,21 @@ func Create(ctx context.Context, store Storage, passphrase crypto.Secret, opts O
 	}
 	w := &Wallet{store: store, dek: crypto.NewKey(), contents: &Contents{}, unlockedBy: "passphrase", now: time.Now}
 	w.hdr.version = formatVersion
-	copy(w.hdr.id[:], crypto.RandomBytes(walletIDSize))
-	s, err := passphraseSlot(w.hdr.id, w.dek, passphrase, kdf)
+	copy(w.id[:], crypto.RandomBytes(walletIDSize))
+	w.hdr.id = w.id
+	s, err := passphraseSlot(w.id, w.dek, passphrase, kdf)
 	if err != nil {
 		return nil, err
 	}
 	w.hdr.slots = []slot{s}
-	sealed, err := w.seal(w.contents)
+	sealed, err := w.seal(w.hdr, w.contents)
 	if err != nil {
 		return nil, err
 	}
 	if err := store.Create(sealed); err != nil {
 		return nil, err
 	}
-	w.saved(sealed, w.contents)
+	w.publishSaved(w.hdr, sealed, w.contents)
 	return w, nil
 }
 
@@ -164,7 +177,7 @@ func Open(ctx context.Context, store Storage, u Unlocker) (*Wallet, error) {
 
 // load decrypts f with the known data key and makes it current.
 func (w *Wallet) load(f *sealedFile) error {
-	if w.hdr.version != 0 && f.id != w.hdr.id {
+	if w.id != ([walletIDSize]byte{}) && f.id != w.id {
 		return fmt.Errorf("%w: %s was replaced by a different wallet", ErrDamaged, w.store.Location())
 	}
 	pt, err := crypto.Open(w.dek, f.bodyNonce, f.body, f.aad)
@@ -178,16 +191,24 @@ func (w *Wallet) load(f *sealedFile) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", w.store.Location(), err)
 	}
+	if w.id == ([walletIDSize]byte{}) {
+		w.id = f.id // set once, at Open, before the Wallet is shared
+	}
+	w.mu.Lock()
 	w.hdr, w.contents, w.sum = f.header, c, f.sum
+	w.mu.Unlock()
 	return nil
 }
 
-// saved records a successful save of sealed holding c (see sum).
-func (w *Wallet) saved(sealed []byte, c *Contents) {
-	w.hdr.generation++
+// publishSaved makes h (as saved, one generation on) and c current after
+// sealed was written (see sum).
+func (w *Wallet) publishSaved(h header, sealed []byte, c *Contents) {
+	h.generation++
 	c.edits = 0
-	w.contents = c
+	w.mu.Lock()
+	w.hdr, w.contents = h, c
 	copy(w.sum[:], sealed[len(sealed)-trailerSize:])
+	w.mu.Unlock()
 }
 
 // reload re-reads the file with the known key; no KDF runs.
@@ -200,23 +221,27 @@ func (w *Wallet) reload() error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", w.store.Location(), err)
 	}
-	if w.sum != [trailerSize]byte{} && f.sum == w.sum && f.id == w.hdr.id && w.contents.edits == 0 {
+	w.mu.RLock()
+	unchanged := w.sum != [trailerSize]byte{} && f.sum == w.sum && f.id == w.id && w.contents.edits == 0
+	w.mu.RUnlock()
+	if unchanged {
 		// Unchanged since we read or wrote it (SHA-256 over the whole
 		// file), and not edited outside Update since.
+		w.mu.Lock()
 		w.hdr = f.header
+		w.mu.Unlock()
 		return nil
 	}
 	return w.load(f)
 }
 
-// seal encodes c under the current header with the next generation.
-func (w *Wallet) seal(c *Contents) ([]byte, error) {
+// seal encodes c under header h with the next generation.
+func (w *Wallet) seal(h header, c *Contents) ([]byte, error) {
 	pt, err := c.marshal()
 	if err != nil {
 		return nil, err
 	}
 	defer crypto.Wipe(pt)
-	h := w.hdr
 	h.generation++
 	nonce := crypto.RandomBytes(crypto.NonceSize)
 	aad := encodeHeader(h, nonce, len(pt)+crypto.Overhead)
@@ -228,16 +253,29 @@ func (w *Wallet) seal(c *Contents) ([]byte, error) {
 }
 
 // Contents returns the wallet's entries as last read.
-func (w *Wallet) Contents() *Contents { return w.contents }
+func (w *Wallet) Contents() *Contents {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.contents
+}
 
 // Entries is a shortcut for Contents().Entries().
-func (w *Wallet) Entries() []Entry { return w.contents.Entries() }
+func (w *Wallet) Entries() []Entry { return w.Contents().Entries() }
 
 // Get is a shortcut for Contents().Get.
-func (w *Wallet) Get(name string) (Entry, error) { return w.contents.Get(name) }
+func (w *Wallet) Get(name string) (Entry, error) { return w.Contents().Get(name) }
 
 // Generation counts saves since creation.
-func (w *Wallet) Generation() uint64 { return w.hdr.generation }
+func (w *Wallet) Generation() uint64 { return w.header().generation }
+
+// header returns a copy of the published header.
+func (w *Wallet) header() header {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	h := w.hdr
+	h.slots = append([]slot(nil), w.hdr.slots...)
+	return h
+}
 
 // UnlockedBy says which slot opened the wallet: "passphrase" or "keyring (NAME)".
 func (w *Wallet) UnlockedBy() string { return w.unlockedBy }
@@ -246,13 +284,17 @@ func (w *Wallet) UnlockedBy() string { return w.unlockedBy }
 func (w *Wallet) Warnings() []string { return w.warnings }
 
 // HasKeyringSlot reports whether the OS keyring can open this wallet.
-func (w *Wallet) HasKeyringSlot() bool { _, ok := w.hdr.slot(slotKeyring); return ok }
+func (w *Wallet) HasKeyringSlot() bool { h := w.header(); _, ok := h.slot(slotKeyring); return ok }
 
 // ID is the random wallet id, in hex; it names the keyring item.
-func (w *Wallet) ID() string { return fmt.Sprintf("%x", w.hdr.id) }
+func (w *Wallet) ID() string { return fmt.Sprintf("%x", w.id) }
 
 // KDF returns the passphrase slot's parameters.
-func (w *Wallet) KDF() crypto.KDFParams { s, _ := w.hdr.slot(slotPassphrase); return s.kdf }
+func (w *Wallet) KDF() crypto.KDFParams {
+	h := w.header()
+	s, _ := h.slot(slotPassphrase)
+	return s.kdf
+}
 
 // Location is where the wallet is stored.
 func (w *Wallet) Location() string { return w.store.Location() }
@@ -262,6 +304,8 @@ func (w *Wallet) Now() time.Time { return w.now().UTC().Truncate(time.Second) }
 
 // Reload re-reads the wallet (after another process may have changed it).
 func (w *Wallet) Reload(ctx context.Context) error {
+	w.updateMu.Lock()
+	defer w.updateMu.Unlock()
 	unlock, err := w.store.Lock(ctx)
 	if err != nil {
 		return err
@@ -280,6 +324,8 @@ func (w *Wallet) Update(ctx context.Context, fn func(*Contents) error) error {
 }
 
 func (w *Wallet) updateHeader(ctx context.Context, hfn func(*header) error, fn func(*Contents) error) error {
+	w.updateMu.Lock()
+	defer w.updateMu.Unlock()
 	lctx, cancel := context.WithTimeout(ctx, lockTimeout)
 	defer cancel()
 	unlock, err := w.store.Lock(lctx)
@@ -290,27 +336,24 @@ func (w *Wallet) updateHeader(ctx context.Context, hfn func(*header) error, fn f
 	if err := w.reload(); err != nil {
 		return err
 	}
-	// Work on a copy so a failed fn leaves the in-memory contents as on disk.
-	work := &Contents{entries: w.contents.Entries()}
+	// Work on copies so a failed fn or save leaves the published state as
+	// on disk, and readers never see a half-made change.
+	work := &Contents{entries: w.Contents().Entries()}
 	if err := fn(work); err != nil {
 		return err
 	}
-	saved := w.hdr
-	saved.slots = append([]slot(nil), w.hdr.slots...)
-	if err := hfn(&w.hdr); err != nil {
-		w.hdr = saved
+	h := w.header()
+	if err := hfn(&h); err != nil {
 		return err
 	}
-	sealed, err := w.seal(work)
+	sealed, err := w.seal(h, work)
 	if err != nil {
-		w.hdr = saved
 		return err
 	}
 	if err := w.store.Replace(sealed); err != nil {
-		w.hdr = saved
 		return err
 	}
-	w.saved(sealed, work)
+	w.publishSaved(h, sealed, work)
 	return nil
 }
 
@@ -328,7 +371,7 @@ func (w *Wallet) ChangePassphrase(ctx context.Context, newPassphrase crypto.Secr
 	if err := kdf.Check(); err != nil {
 		return err
 	}
-	s, err := passphraseSlot(w.hdr.id, w.dek, newPassphrase, kdf)
+	s, err := passphraseSlot(w.id, w.dek, newPassphrase, kdf)
 	if err != nil {
 		return err
 	}
