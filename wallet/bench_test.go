@@ -235,3 +235,40 @@ func BenchmarkKDFDefault(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
 }
+
+// The body codec alone on the 10k entries, in both schemas (schema 1,
+// JSON, is still read from wallets saved before schema 2), with the
+// encoded size per entry.
+func BenchmarkBody10k(b *testing.B) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	entries := make([]Entry, bigEntries)
+	for i := range entries {
+		entries[i] = bigEntry(i, t0) // names sort as they are numbered
+	}
+	schema2, err := encodeBody(entries)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, s := range []struct {
+		name string
+		body []byte
+	}{{"schema1-json", jsonV1Body(b, entries)}, {"schema2", schema2}} {
+		b.Run(s.name+"/decode", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := unmarshalContents(s.body); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(s.body))/bigEntries, "body-B/entry")
+		})
+	}
+	b.Run("schema2/encode", func(b *testing.B) {
+		for b.Loop() {
+			out, err := encodeBody(entries)
+			if err != nil {
+				b.Fatal(err)
+			}
+			crypto.Wipe(out)
+		}
+	})
+}

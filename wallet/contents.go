@@ -1,7 +1,9 @@
 package wallet
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,9 +11,10 @@ import (
 	"github.com/wisewallet/wisewallet/crypto"
 )
 
-// bodySchema is the version of the decrypted JSON body. It can change
-// without a new file format version: the body is opaque to the envelope.
-const bodySchema = 1
+// bodySchema is the version of the decrypted body that saves write (see
+// codec.go); schema 1, JSON, is still read. It can change without a new
+// file format version: the body is opaque to the envelope.
+const bodySchema = 2
 
 // Contents is the decrypted wallet: its entries, kept sorted by name.
 type Contents struct {
@@ -119,54 +122,58 @@ func (c *Contents) check(e Entry) error {
 	return nil
 }
 
-// record is an entry as stored in the encrypted body. Secret values are
-// revealed here and only here, on their way into the sealed body.
+// record is an entry as stored in a schema 1 (JSON) body. Secret values
+// are revealed here and only here, on their way out of the sealed body.
 type record struct {
 	Entry
 	Secrets map[string][]byte `json:"secrets,omitempty"`
 }
 
-type body struct {
+// jsonBody is the schema 1 body, `{"schema":1,"entries":[...]}`, which
+// wallets written before schema 2 hold until their next save.
+type jsonBody struct {
 	Schema  int      `json:"schema"`
 	Entries []record `json:"entries"`
 }
 
-// marshal encodes the contents for sealing. The caller wipes the result.
-func (c *Contents) marshal() ([]byte, error) {
-	b := body{Schema: bodySchema, Entries: make([]record, len(c.entries))}
-	for i, e := range c.entries {
-		r := record{Entry: e}
-		if len(e.Secrets) > 0 {
-			r.Secrets = make(map[string][]byte, len(e.Secrets))
-			for k, s := range e.Secrets {
-				r.Secrets[k] = s.Reveal()
-			}
-		}
-		b.Entries[i] = r
-	}
-	out, err := json.Marshal(b)
-	for _, r := range b.Entries {
-		for _, v := range r.Secrets {
-			crypto.Wipe(v)
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("wallet: encode: %w", err)
-	}
-	return out, nil
-}
+const jsonBodySchema = 1
 
+// marshal encodes the contents for sealing. The caller wipes the result.
+func (c *Contents) marshal() ([]byte, error) { return encodeBody(c.entries) }
+
+// unmarshalContents decodes a body of either schema; a schema 1 body
+// starts with '{', a schema 2 one with bodyMagic.
 func unmarshalContents(plaintext []byte) (*Contents, error) {
-	var b body
-	if err := json.Unmarshal(plaintext, &b); err != nil {
-		// The body authenticated, so this is a bug or a newer schema, but to
-		// the user it is equally unreadable.
+	rest, ok := bytes.CutPrefix(plaintext, []byte(bodyMagic))
+	if !ok {
+		return unmarshalJSONBody(plaintext)
+	}
+	switch {
+	case len(rest) == 0:
+		return nil, damaged("decrypted contents are not valid: no schema")
+	case rest[0] != bodySchema:
+		return nil, fmt.Errorf("%w: contents schema %d; upgrade wisewallet", ErrUnsupportedVersion, rest[0])
+	}
+	entries, err := decodeBody(rest[1:])
+	if errors.Is(err, ErrUnsupportedVersion) {
+		return nil, err
+	} else if err != nil {
+		// The body authenticated, so this is a bug, but to the user it is
+		// equally unreadable.
 		return nil, damaged("decrypted contents are not valid: %v", err)
 	}
-	if b.Schema != bodySchema {
+	return &Contents{entries: entries}, nil
+}
+
+func unmarshalJSONBody(plaintext []byte) (*Contents, error) {
+	var b jsonBody
+	if err := json.Unmarshal(plaintext, &b); err != nil {
+		return nil, damaged("decrypted contents are not valid: %v", err)
+	}
+	if b.Schema != jsonBodySchema {
 		return nil, fmt.Errorf("%w: contents schema %d; upgrade wisewallet", ErrUnsupportedVersion, b.Schema)
 	}
-	c := &Contents{entries: make([]Entry, 0, len(b.Entries))}
+	entries := make([]Entry, 0, len(b.Entries))
 	for _, r := range b.Entries {
 		e := r.Entry
 		if len(r.Secrets) > 0 {
@@ -176,8 +183,8 @@ func unmarshalContents(plaintext []byte) (*Contents, error) {
 				crypto.Wipe(v)
 			}
 		}
-		c.entries = append(c.entries, e)
+		entries = append(entries, e)
 	}
-	slices.SortFunc(c.entries, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
-	return c, nil
+	slices.SortFunc(entries, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
+	return &Contents{entries: entries}, nil
 }

@@ -1,0 +1,519 @@
+package wallet
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wisewallet/wisewallet/crypto"
+)
+
+// Fuzz the body decoder for a while with
+//
+//	go test ./wallet -run='^$' -fuzz=FuzzDecodeBody -fuzztime=30s
+
+// fullEntry sets every field of Entry, Environment and Profile (checked
+// by TestFullEntrySetsEveryField), with values that are awkward for an
+// encoder: a zone that is not UTC, nanoseconds, a time before 1970,
+// negative and large numbers, multi-byte UTF-8, long PEM-like strings.
+func fullEntry() Entry {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC)
+	at := func(d time.Duration) *time.Time { t := t0.Add(d); return &t }
+	kolkata := time.FixedZone("IST", 5*3600+30*60)
+	old := time.Date(1969, 7, 20, 20, 17, 40, 0, time.FixedZone("", -4*3600))
+	pem := "-----BEGIN CERTIFICATE-----\n" + strings.Repeat("MIIBszCCAVmgAwIBAgIU", 20) + "\n-----END CERTIFICATE-----\n"
+	e := Entry{
+		Name: "full.entry_1-x", Kind: KindMTLS,
+		Env:       Environment{Name: EnvLocal, APIURL: "http://127.0.0.1:8700", AuthorizeURL: "http://127.0.0.1:8700/authorize", MTLSURL: "https://mtls.127.0.0.1:8701"},
+		CreatedAt: t0, UpdatedAt: t0.Add(time.Hour).In(kolkata),
+		LinkedTo: "other-entry", Status: StatusNeedsLogin,
+		UserID: -1 << 62, UserEmail: "ünïcode@example.com", UserName: "Åda Løvelace ✓", ProfileID: 1<<63 - 1,
+		Profiles: []Profile{{ID: 1, Type: "personal", Name: "Ada"}, {ID: -7, Type: "business", Name: "Acme Ltd"}},
+		ClientID: "client-id", RedirectURL: "http://127.0.0.1:8765/callback",
+		SecretCreatedAt: at(-time.Hour), AccessIssuedAt: at(time.Minute), AccessExpiresAt: at(12 * time.Hour), RefreshExpiresAt: &old,
+		KeyType: "RSA", KeyID: "kid-1", Algorithm: "RS256",
+		PublicKey: pem + "pub", CSR: pem + "csr", CertChain: pem + pem, CACert: pem + "ca",
+		NotAfter: at(365 * 24 * time.Hour), ValidFrom: at(-24 * time.Hour), ValidTill: at(9000 * 24 * time.Hour),
+		Uploaded: true,
+	}
+	e.SetSecret(SecretPrivateKey, crypto.SecretString(pem))
+	e.SetSecret(SecretAccessToken, crypto.SecretString("access"))
+	e.SetSecret(SecretRefreshToken, crypto.NewSecret([]byte{0, 0xff, '"', '\\', '\n', 0x80}))
+	return e
+}
+
+// A field added to Entry without a value here would not be round-tripped
+// by any test, and so could be left out of the codec unnoticed.
+func TestFullEntrySetsEveryField(t *testing.T) {
+	e := fullEntry()
+	check := func(prefix string, v reflect.Value) {
+		for i := range v.NumField() {
+			if v.Field(i).IsZero() {
+				t.Errorf("fullEntry leaves %s%s zero: set it (and encode it in codec.go)", prefix, v.Type().Field(i).Name)
+			}
+		}
+	}
+	check("", reflect.ValueOf(e))
+	check("Env.", reflect.ValueOf(e.Env))
+	for _, p := range e.Profiles {
+		check("Profiles[].", reflect.ValueOf(p))
+	}
+	// Env's fields are encoded one by one, in its place.
+	if got := reflect.TypeFor[Entry]().NumField() - 1 + reflect.TypeFor[Environment]().NumField(); got != numFields {
+		t.Errorf("Entry has %d fields, the codec knows %d", got, numFields)
+	}
+}
+
+// sameTime: same instant, same offset, and UTC stays UTC.
+func sameTime(got, want time.Time) bool {
+	_, gOff := got.Zone()
+	_, wOff := want.Zone()
+	return got.Equal(want) && gOff == wOff && (want.Location() != time.UTC || got.Location() == time.UTC)
+}
+
+// entryDiff lists the fields in which got differs from want. Secrets are
+// compared in constant time and never printed.
+func entryDiff(got, want Entry) []string {
+	var diffs []string
+	gv, wv := reflect.ValueOf(got), reflect.ValueOf(want)
+	for i := range gv.NumField() {
+		name := gv.Type().Field(i).Name
+		g, w := gv.Field(i).Interface(), wv.Field(i).Interface()
+		same := false
+		switch w := w.(type) {
+		case time.Time:
+			same = sameTime(g.(time.Time), w)
+		case *time.Time:
+			gp := g.(*time.Time)
+			same = (gp == nil) == (w == nil) && (w == nil || sameTime(*gp, *w))
+		case map[string]crypto.Secret:
+			gm := g.(map[string]crypto.Secret)
+			same = (gm == nil) == (w == nil) && slices.Equal(slices.Sorted(maps.Keys(gm)), slices.Sorted(maps.Keys(w)))
+			for k := range w {
+				same = same && gm[k].Equal(w[k])
+			}
+		default:
+			same = reflect.DeepEqual(g, w)
+		}
+		if !same {
+			diffs = append(diffs, fmt.Sprintf("%s: got %v, want %v", name, g, w))
+		}
+	}
+	return diffs
+}
+
+func checkEntries(t *testing.T, got, want []Entry) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d entries, want %d", len(got), len(want))
+	}
+	for i := range want {
+		for _, d := range entryDiff(got[i], want[i]) {
+			t.Errorf("entry %d (%s): %s", i, want[i].Name, d)
+		}
+	}
+}
+
+// roundTrip encodes entries as the wallet saves them and decodes the result.
+func roundTrip(t *testing.T, entries ...Entry) []Entry {
+	t.Helper()
+	c := &Contents{}
+	for _, e := range entries {
+		if err := c.Put(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body, err := c.marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(body, []byte("WWB\x02")) {
+		t.Fatalf("body starts %q, want schema 2", body[:min(4, len(body))])
+	}
+	got, err := unmarshalContents(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got.entries
+}
+
+// jsonV1Body encodes entries as schema 1 did (the marshal of every
+// wallet before schema 2), to check that both schemas read alike.
+func jsonV1Body(t testing.TB, entries []Entry) []byte {
+	t.Helper()
+	recs := make([]record, len(entries))
+	for i, e := range entries {
+		recs[i].Entry = e
+		if len(e.Secrets) > 0 {
+			recs[i].Secrets = map[string][]byte{}
+			for k, s := range e.Secrets {
+				recs[i].Secrets[k] = s.Reveal()
+			}
+		}
+	}
+	b, err := json.Marshal(jsonBody{Schema: 1, Entries: recs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestBodyRoundTripsEveryField(t *testing.T) {
+	want := fullEntry()
+	checkEntries(t, roundTrip(t, want), []Entry{want})
+}
+
+// The same entries read the same from a schema 1 (JSON) body and from a
+// schema 2 one, so a wallet keeps its contents when its next save
+// rewrites it in schema 2.
+func TestBodySchema1AndSchema2ReadAlike(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	entries := append(goldenEntries(), fullEntry(), bigEntry(0, t0), bigEntry(1, t0), bigEntry(2, t0))
+	fromJSON, err := unmarshalContents(jsonV1Body(t, entries))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkEntries(t, roundTrip(t, entries...), fromJSON.entries)
+}
+
+// nil and a pointer to the zero time are different values and stay so;
+// a zero Profile survives inside Profiles.
+func TestBodyKeepsNilApartFromZero(t *testing.T) {
+	zero := time.Time{}
+	e := Entry{Name: "zeros", Kind: KindPersonal, SecretCreatedAt: &zero,
+		Profiles: []Profile{{}, {ID: 1}}}
+	got := roundTrip(t, e)
+	checkEntries(t, got, []Entry{e})
+	if got[0].SecretCreatedAt == nil || got[0].AccessIssuedAt != nil || got[0].Secrets != nil {
+		t.Errorf("SecretCreatedAt %v, AccessIssuedAt %v, Secrets %v", got[0].SecretCreatedAt, got[0].AccessIssuedAt, got[0].Secrets)
+	}
+	if len(got[0].Profiles) != 2 || got[0].Profiles[0] != (Profile{}) {
+		t.Errorf("profiles %+v", got[0].Profiles)
+	}
+}
+
+// Secret values are bytes, not text: every byte value, a large value and
+// an empty one (a name with a zero Secret, which schema 1 also kept).
+func TestBodySecretsRoundTripByteForByte(t *testing.T) {
+	all := make([]byte, 256)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	e := Entry{Name: "secrets", Kind: KindJOSE, Secrets: map[string]crypto.Secret{
+		"all-bytes": crypto.NewSecret(all),
+		"large":     crypto.NewSecret(bytes.Repeat(all, 300)),
+		"empty":     {},
+	}}
+	for i := range 20 {
+		e.Secrets[fmt.Sprintf("s%02d", 19-i)] = crypto.SecretString(strings.Repeat("x", i+1))
+	}
+	got := roundTrip(t, e)
+	checkEntries(t, got, []Entry{e})
+	if s, ok := got[0].Secrets["empty"]; !ok || !s.IsZero() {
+		t.Errorf("empty secret: present %v, zero %v", ok, s.IsZero())
+	}
+}
+
+func TestBodyTimesKeepInstantAndOffset(t *testing.T) {
+	times := []time.Time{
+		time.Date(2026, 3, 1, 12, 0, 0, 999999999, time.UTC),
+		time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC),
+		time.Date(1900, 2, 28, 23, 59, 59, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(2026, 3, 1, 12, 0, 0, 0, time.FixedZone("", 14*3600)),
+		time.Date(2026, 3, 1, 12, 0, 0, 0, time.FixedZone("NPT", 5*3600+45*60)),
+		time.Date(1960, 3, 1, 12, 0, 0, 5, time.FixedZone("", -9*3600-30*60)),
+		time.Date(2026, 3, 1, 12, 0, 0, 0, time.FixedZone("GMT", 0)),
+		time.Now(), // local zone, with a monotonic reading, which is dropped
+	}
+	var entries []Entry
+	for i, tm := range times {
+		entries = append(entries, Entry{Name: fmt.Sprintf("t%02d", i), Kind: KindUser, CreatedAt: tm, UpdatedAt: tm, NotAfter: &tm})
+	}
+	got := roundTrip(t, entries...)
+	checkEntries(t, got, entries)
+	// Schema 1 read the same times into the same zones (time.Parse's
+	// rules), so no zone changes when a wallet moves to schema 2.
+	fromJSON, err := unmarshalContents(jsonV1Body(t, entries))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		if g, j := got[i].CreatedAt, fromJSON.entries[i].CreatedAt; !sameTime(g, j) || g.Location().String() != j.Location().String() {
+			t.Errorf("%v: schema 2 reads %v (%s), schema 1 %v (%s)", times[i], g, g.Location(), j, j.Location())
+		}
+	}
+}
+
+// The README describes schema 2 byte by byte; this body is written from
+// that description, not from the encoder.
+func TestBodyLayoutMatchesDescription(t *testing.T) {
+	west := time.Unix(-1, 0).In(time.FixedZone("", -3600))
+	e := Entry{Name: "ab", Kind: KindUser, CreatedAt: time.Unix(1, 5).UTC(), UserID: -2, Uploaded: true,
+		Profiles: []Profile{{ID: 3, Type: "p"}}, AccessExpiresAt: &west,
+		Secrets: map[string]crypto.Secret{"t": crypto.NewSecret([]byte{0, 0xff})}}
+	want := strings.Join([]string{
+		"575742 02",        // "WWB", schema 2
+		"01",               // one entry
+		"22000000",         // entry length 34, u32le
+		"4344088001000000", // fields: bits 0 1 6 10 14 19 31 32, u64le
+		"02 6162",          // 0 name "ab"
+		"04 75736572",      // 1 kind "user"
+		"02 0a",            // 6 created_at: second 1, 5 ns << 1, UTC
+		"03",               // 10 user_id -2
+		"01 06 0170 00",    // 14 profiles: 1, id 3, type "p", name ""
+		"01 01 9f38",       // 19 access_expires_at: second -1, 0 ns, zoned, offset -3600
+		"01 0174 02 00ff",  // 32 secrets: 1, "t" = 00 ff (31 uploaded has no value)
+	}, "")
+	want = strings.ReplaceAll(want, " ", "")
+	body, err := encodeBody([]Entry{e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := hex.EncodeToString(body); got != want {
+		t.Errorf("encoding differs from the description:\n got %s\nwant %s", got, want)
+	}
+	raw, _ := hex.DecodeString(want)
+	c, err := unmarshalContents(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkEntries(t, c.entries, []Entry{e})
+}
+
+// validBody is a small schema 2 body for the rejection tests.
+func validBody(t testing.TB) []byte {
+	t.Helper()
+	body, err := encodeBody(goldenEntriesSorted())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body
+}
+
+func goldenEntriesSorted() []Entry {
+	es := goldenEntries()
+	slices.SortFunc(es, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
+	return es
+}
+
+// body assembles a schema 2 body from entries in the order given, which
+// encodeBody would refuse when it is not name order.
+func body(entries ...Entry) []byte {
+	b := binary.AppendUvarint([]byte("WWB\x02"), uint64(len(entries)))
+	for i := range entries {
+		b = appendEntry(b, &entries[i])
+	}
+	return b
+}
+
+// entryAt returns the offset of entry i's fields word in a body.
+func entryAt(t testing.TB, b []byte, i int) int {
+	t.Helper()
+	_, n := binary.Uvarint(b[4:])
+	off := 4 + n
+	for range i {
+		off += 4 + int(binary.LittleEndian.Uint32(b[off:]))
+	}
+	return off + 4
+}
+
+// withLastValue replaces the last n bytes of a one-entry body with v and
+// fixes the entry length, so the value itself is what is wrong.
+func withLastValue(b []byte, n int, v []byte) []byte {
+	b = append(bytes.Clone(b[:len(b)-n]), v...)
+	binary.LittleEndian.PutUint32(b[5:], uint32(len(b)-9))
+	return b
+}
+
+func TestBodyRejectsMalformed(t *testing.T) {
+	valid := validBody(t)
+	if _, err := unmarshalContents(valid); err != nil {
+		t.Fatalf("valid body: %v", err)
+	}
+	patch := func(off int, bs ...byte) []byte {
+		b := bytes.Clone(valid)
+		copy(b[off:], bs)
+		return b
+	}
+	first := entryAt(t, valid, 0)
+	one := Entry{Name: "a", Kind: KindPersonal}
+	cases := []struct {
+		name string
+		body []byte
+		want error
+		msg  string
+	}{
+		{"magic only", []byte("WWB"), ErrDamaged, "no schema"},
+		{"newer schema", append([]byte("WWB\x03"), valid[4:]...), ErrUnsupportedVersion, "schema 3"},
+		{"schema 1 as JSON with another number", []byte(`{"schema":2,"entries":[]}`), ErrUnsupportedVersion, "schema 2"},
+		{"neither schema", []byte("WBB\x02\x00"), ErrDamaged, "invalid character"},
+		{"trailing byte", append(bytes.Clone(valid), 0), ErrDamaged, "1 bytes after the last entry"},
+		{"count larger than the entries", patch(4, 4), ErrDamaged, "entry 3: truncated"},
+		{"count too large for the bytes", patch(4, 0xff, 0xff, 0xff, 0xff, 0x0f), ErrDamaged, "entries in"},
+		{"overlong varint", append([]byte("WWB\x02"), bytes.Repeat([]byte{0x80}, 11)...), ErrDamaged, "bad varint"},
+		{"entry length past the end", patch(first-4, 0xff, 0xff, 0, 0), ErrDamaged, "entry 0: length 65535"},
+		{"entry length shorter than its fields word", patch(first-4, 7, 0, 0, 0), ErrDamaged, "entry 0: length 7"},
+		{"unknown field", patch(first+7, 0x80), ErrUnsupportedVersion, "field 63"},
+		{"string past the entry", patch(first+8, 0xff, 0x01), ErrDamaged, "value of 255 bytes"},
+		{"out of name order", body(Entry{Name: "b"}, Entry{Name: "a"}), ErrDamaged, `"a" after "b"`},
+		{"name twice", body(one, one), ErrDamaged, `"a" after "a"`},
+		{"secret names out of order", func() []byte {
+			b := body(Entry{Name: "a", Secrets: map[string]crypto.Secret{"x": crypto.SecretString("1"), "y": crypto.SecretString("2")}})
+			i := bytes.Index(b, []byte("\x01x\x011\x01y"))
+			copy(b[i:], "\x01y\x011\x01x")
+			return b
+		}(), ErrDamaged, "secret names out of order"},
+		{"secret name twice", func() []byte {
+			b := body(Entry{Name: "a", Secrets: map[string]crypto.Secret{"x": crypto.SecretString("1"), "y": crypto.SecretString("2")}})
+			i := bytes.Index(b, []byte("\x01y\x012"))
+			b[i+1] = 'x'
+			return b
+		}(), ErrDamaged, "secret names out of order"},
+		// Second 1 and 0 ns, then the nanoseconds made 2e9.
+		{"nanoseconds out of range", withLastValue(body(Entry{Name: "a", CreatedAt: time.Unix(1, 0).UTC()}), 1,
+			binary.AppendUvarint(nil, 2_000_000_000<<1)), ErrDamaged, "2000000000 nanoseconds"},
+		// Offset +3600 (2 bytes) made 25 hours.
+		{"zone offset out of range", withLastValue(body(Entry{Name: "a", CreatedAt: time.Unix(1, 0).In(time.FixedZone("", 3600))}), 2,
+			binary.AppendVarint(nil, 25*3600)), ErrDamaged, "zone offset 90000"},
+		{"more secrets than bytes", withLastValue(body(Entry{Name: "a", Secrets: map[string]crypto.Secret{"x": {}}}), 4,
+			binary.AppendUvarint(nil, 1000)), ErrDamaged, "1000 secrets in 0 bytes"},
+		{"more profiles than bytes", withLastValue(body(Entry{Name: "a", Profiles: []Profile{{}}}), 4,
+			binary.AppendUvarint(nil, 1000)), ErrDamaged, "1000 profiles in 0 bytes"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := unmarshalContents(tc.body)
+			if !errors.Is(err, tc.want) || !strings.Contains(fmt.Sprint(err), tc.msg) {
+				t.Errorf("got %v, want %v with %q", err, tc.want, tc.msg)
+			}
+		})
+	}
+	// Every truncation is damage, never a shorter wallet.
+	for n := range len(valid) {
+		if _, err := unmarshalContents(valid[:n]); !errors.Is(err, ErrDamaged) {
+			t.Fatalf("body cut to %d of %d bytes: %v", n, len(valid), err)
+		}
+	}
+}
+
+func TestBodyEncoderRefusesWhatReadersRefuse(t *testing.T) {
+	for _, es := range [][]Entry{{{Name: "b"}, {Name: "a"}}, {{Name: "a"}, {Name: "a"}}} {
+		if b, err := encodeBody(es); err == nil {
+			t.Errorf("encoded %v as %d bytes; readers refuse that order", names(es), len(b))
+		}
+	}
+}
+
+// Large bodies are decoded by several goroutines; the entries come back
+// whole and in order, and an error in any part names the right entry.
+func TestBodyLargeDecodesInParts(t *testing.T) {
+	const n = 2500 // at least two parts at 1000 entries per part
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	want := make([]Entry, n)
+	for i := range want {
+		want[i] = bigEntry(i, t0)
+	}
+	got := roundTrip(t, want...)
+	checkEntries(t, got, want)
+
+	b, err := encodeBody(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[entryAt(t, b, 2400)+7] |= 0x80
+	if _, err := unmarshalContents(b); !errors.Is(err, ErrUnsupportedVersion) || !strings.Contains(err.Error(), "entry 2400:") {
+		t.Errorf("unknown field in entry 2400: %v", err)
+	}
+	// Out of order across the boundary between the parts.
+	swapped := slices.Clone(want)
+	swapped[n/2-1], swapped[n/2] = swapped[n/2], swapped[n/2-1]
+	if _, err := unmarshalContents(body(swapped...)); !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), fmt.Sprintf("entry %d:", n/2)) {
+		t.Errorf("entries %d and %d swapped: %v", n/2-1, n/2, err)
+	}
+}
+
+// A wallet in schema 1 (the golden file) opens, saves in schema 2 and
+// reopens with the same entries.
+func TestSchema1WalletIsRewrittenInSchema2(t *testing.T) {
+	store, _ := goldenStore(t)
+	w, err := openWith(store, goldenPassphrase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Update(context.Background(), func(*Contents) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	f, err := decodeFile(mustRead(t, store.Path()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := crypto.Open(w.dek, f.bodyNonce, f.body, f.aad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(pt, []byte("WWB\x02")) {
+		t.Errorf("saved body starts %q, want schema 2", pt[:min(4, len(pt))])
+	}
+	checkEntries(t, mustOpen(t, store, goldenPassphrase).Entries(), goldenEntriesSorted())
+}
+
+// The decoder never panics, fails only with ErrDamaged or
+// ErrUnsupportedVersion, and what it accepts re-encodes stably.
+func FuzzDecodeBody(f *testing.F) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, es := range [][]Entry{nil, goldenEntriesSorted(), {fullEntry()}, {bigEntry(0, t0), bigEntry(1, t0), bigEntry(2, t0)}} {
+		b, err := encodeBody(es)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add(jsonV1Body(f, goldenEntries()))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := unmarshalContents(data)
+		if err != nil {
+			if !errors.Is(err, ErrDamaged) && !errors.Is(err, ErrUnsupportedVersion) {
+				t.Fatalf("error is neither damage nor a newer version: %v", err)
+			}
+			return
+		}
+		for i := 1; i < len(c.entries); i++ {
+			if c.entries[i-1].Name == c.entries[i].Name {
+				return // a schema 1 body may hold a name twice; schema 2 refuses that
+			}
+		}
+		// Empty and absent lists read alike; compare them alike.
+		for i := range c.entries {
+			if len(c.entries[i].Profiles) == 0 {
+				c.entries[i].Profiles = nil
+			}
+			if len(c.entries[i].Secrets) == 0 {
+				c.entries[i].Secrets = nil
+			}
+		}
+		once, err := c.marshal()
+		if err != nil {
+			t.Fatalf("accepted contents do not encode: %v", err)
+		}
+		c2, err := unmarshalContents(once)
+		if err != nil {
+			t.Fatalf("re-encoded body does not decode: %v", err)
+		}
+		checkEntries(t, c2.entries, c.entries)
+		twice, err := c2.marshal()
+		if err != nil || !bytes.Equal(once, twice) {
+			t.Fatalf("encoding is not stable (%v)", err)
+		}
+	})
+}
