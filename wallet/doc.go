@@ -31,8 +31,10 @@
 // trailer does not match is damaged (ErrDamaged), never "wrong
 // passphrase"; ErrWrongPassphrase is only reported for an intact file.
 //
-// The decrypted body is JSON {"schema":N,"entries":[...]}, each entry its
-// metadata plus a "secrets" map; see Entry.
+// The decrypted body is, in schema 2, a binary encoding of the entries
+// (codec.go documents it field by field; README.md repeats it); schema 1,
+// JSON {"schema":1,"entries":[...]} with a "secrets" map per entry, is
+// still read and is rewritten as schema 2 on the next save.
 //
 // # Saving
 //
