@@ -5,21 +5,32 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"github.com/wisewallet/wisewallet/flows"
+	"github.com/wisewallet/wisewallet/tui"
+	"github.com/wisewallet/wisewallet/wallet"
 )
 
-// cmdDemo runs the offline demonstration: localwise in this process, a
-// throwaway wallet filled through the real flows, and a live status that
-// renews tokens on time. It needs no network, account or configuration.
+// cmdDemo runs the offline demonstration: localwise in this process and a
+// throwaway wallet filled through the real flows. On a terminal it opens
+// the app on that wallet, already unlocked; otherwise (or with --once or
+// --plain) it prints a live status that renews tokens on time. It needs
+// no network, account or configuration. The wallet's folder is removed
+// when the demo ends.
 func cmdDemo(ctx context.Context, sio *cliIO, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	ttl := fs.Duration("token-ttl", 3*time.Minute, "access token lifetime at the demo server")
 	once := fs.Bool("once", false, "set up, print the status once and exit")
+	plain := fs.Bool("plain", false, "print the status every few seconds instead of opening the app")
 	every := fs.Duration("every", 5*time.Second, "how often the status is printed")
-	if _, err := parseFlags(fs, args, 0, 0, "demo [--token-ttl 3m] [--once]"); err != nil {
+	autoLock, err := autoLockFlag(fs, sio)
+	if err != nil {
+		return err
+	}
+	if _, err := parseFlags(fs, args, 0, 0, "demo [--token-ttl 3m] [--once | --plain] [--auto-lock 5m]"); err != nil {
 		return err
 	}
 	dir, err := os.MkdirTemp("", "wisewallet-demo-")
@@ -34,6 +45,17 @@ func cmdDemo(ctx context.Context, sio *cliIO, args []string) error {
 	}
 	defer demo.Close()
 	creds := demo.Server.Demo()
+	if !*once && !*plain && onTerminal(sio) {
+		err := runTUI(ctx, sio, tui.Options{
+			Service:  demo.Service,
+			Unlock:   unlockWith(wallet.NewFileStore(dir)),
+			AutoLock: *autoLock,
+			Env: tui.Environment{Demo: true, WalletPath: filepath.Join(dir, wallet.FileName),
+				DemoAPIURL: creds.APIURL, DemoUser: creds.UserEmail, DemoPassword: creds.UserPassword},
+		})
+		fmt.Fprintln(sio.stderr, "Demo stopped; its wallet was deleted.")
+		return err
+	}
 	fmt.Fprintf(sio.stderr, "\nlocalwise:  %s (demo user %s / %s)\nwallet:     %s (passphrase %q)\n",
 		creds.APIURL, creds.UserEmail, creds.UserPassword, dir, flows.DemoPassphrase)
 	fmt.Fprintf(sio.stderr, "Try it from another shell while this runs:\n  WISEWALLET_DIR=%s WISEWALLET_PASSPHRASE=%s wisewallet status\n\n", dir, flows.DemoPassphrase)
@@ -44,12 +66,12 @@ func cmdDemo(ctx context.Context, sio *cliIO, args []string) error {
 		if err := svc.Wallet.Reload(ctx); err != nil {
 			return err
 		}
-		did, err := svc.RefreshDue(ctx)
-		for _, line := range did {
-			fmt.Fprintf(sio.stderr, "%s  %s\n", time.Now().Format("15:04:05"), line)
-		}
-		if err != nil {
-			fmt.Fprintf(sio.stderr, "%s  %v\n", time.Now().Format("15:04:05"), err)
+		for _, r := range svc.RefreshDueEach(ctx, nil) {
+			if r.Err != nil {
+				fmt.Fprintf(sio.stderr, "%s  renewing %q failed: %v\n", r.At.Local().Format("15:04:05"), r.Name, r.Err)
+			} else {
+				fmt.Fprintf(sio.stderr, "%s  renewed the access token of %q\n", r.At.Local().Format("15:04:05"), r.Name)
+			}
 		}
 		printDemoStatus(sio, svc)
 		if *once {

@@ -18,6 +18,7 @@ import (
 	_ "github.com/wisewallet/wisewallet/internal/dbusguard"
 
 	"github.com/wisewallet/wisewallet/flows"
+	"github.com/wisewallet/wisewallet/tui"
 	"github.com/wisewallet/wisewallet/wallet"
 )
 
@@ -84,13 +85,16 @@ func run(ctx context.Context, args []string, sio *cliIO) int {
 	}
 	sio.dir = global.dir
 	if len(rest) == 0 {
-		printUsage(sio.stderr)
-		return exitUsage
+		// The terminal app; without a terminal, the usage (exit 2).
+		return runApp(ctx, sio, nil)
 	}
 	name := rest[0]
 	if name == "help" || name == "-h" || name == "--help" {
 		printUsage(sio.stdout)
 		return exitOK
+	}
+	if strings.HasPrefix(name, "-") {
+		return runApp(ctx, sio, rest) // `wisewallet --auto-lock 10m`
 	}
 	for _, c := range commands {
 		if c.name == name && c.run != nil {
@@ -117,7 +121,7 @@ func report(stderr io.Writer, err error) int {
 		code = exitDamaged
 	case errors.Is(err, flows.ErrNeedsLogin):
 		code = exitNeedsLogin
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled), errors.Is(err, tui.ErrInterrupted):
 		code = exitInterrupted
 	}
 	msg := err.Error()
@@ -137,6 +141,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprint(w, `wisewallet: a credential wallet for the Wise Platform API
 
 Usage:
+  wisewallet [--dir DIR] [--auto-lock 5m]   the terminal app (on a terminal)
   wisewallet [--dir DIR] COMMAND [ARGS] [FLAGS]
 
 Commands:
@@ -150,6 +155,7 @@ Environment:
   WISEWALLET_PASSPHRASE   the passphrase, for automation only (explicit opt-in;
                           it is removed from the environment once read)
   WISEWALLET_KEYRING      OS keyring backend to use, or "none"
+  WISEWALLET_AUTO_LOCK    the app locks after this idle time (default 5m, 0 never)
 
 Exit codes:
   0 ok, 1 error, 2 usage error, 3 wrong passphrase, 4 wallet damaged or not a

@@ -76,27 +76,3 @@ func fillDemo(ctx context.Context, srv *localwise.Server, base string, opts Demo
 
 // Close stops localwise. The caller removes the folder.
 func (d *Demo) Close() error { return d.Server.Close() }
-
-// RefreshDue renews every token that is due (user access tokens and cached
-// client-credentials tokens) and reports what it did, one line each. It is
-// what the live view calls on every tick.
-func (s *Service) RefreshDue(ctx context.Context) ([]string, error) {
-	now := s.now()
-	var did []string
-	for _, e := range s.Wallet.Entries() {
-		if (e.Kind != wallet.KindUser && e.Kind != wallet.KindClient) || e.Status != wallet.StatusOK {
-			continue
-		}
-		if e.Kind == wallet.KindClient && e.AccessExpiresAt == nil {
-			continue // no cached token to keep fresh
-		}
-		if !refreshDue(e.AccessIssuedAt, e.AccessExpiresAt, now) {
-			continue
-		}
-		if _, err := s.AccessToken(ctx, e.Name); err != nil {
-			return did, fmt.Errorf("refreshing %q: %w", e.Name, err)
-		}
-		did = append(did, fmt.Sprintf("renewed the access token of %q", e.Name))
-	}
-	return did, nil
-}

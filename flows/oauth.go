@@ -257,7 +257,7 @@ func awaitCallback(ctx context.Context, redirect, state string, timeout time.Dur
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, u.Port()))
 	if err != nil {
-		return callback{}, fmt.Errorf("cannot listen on %s for the login redirect (%v); free the port or use --paste", u.Host, err)
+		return callback{}, fmt.Errorf("cannot listen on %s for the login redirect (%v); free the port, or paste the redirected URL instead", u.Host, err)
 	}
 	path := u.Path
 	if path == "" {
@@ -328,7 +328,7 @@ func awaitCallback(ctx context.Context, redirect, state string, timeout time.Dur
 		if forged > 0 {
 			return callback{}, fmt.Errorf("%w after %s; %d redirect(s) with a wrong state were refused", ErrLoginTimeout, timeout, forged)
 		}
-		return callback{}, fmt.Errorf("%w after %s: finish the login in the browser sooner, or use --paste", ErrLoginTimeout, timeout)
+		return callback{}, fmt.Errorf("%w after %s: finish the login in the browser sooner, or paste the redirected URL instead", ErrLoginTimeout, timeout)
 	case <-ctx.Done():
 		return callback{}, ctx.Err()
 	}

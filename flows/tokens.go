@@ -182,6 +182,11 @@ func (s *Service) AccessToken(ctx context.Context, name string) (crypto.Secret, 
 		}
 		return e.Secret(wallet.SecretToken), nil
 	case wallet.KindClient, wallet.KindUser:
+		if e.Status == wallet.StatusRevoked {
+			// Wiped after a suspected breach: there is nothing to refresh,
+			// and the mark must not be overwritten by "needs login".
+			return crypto.Secret{}, fmt.Errorf("%q was revoked after a suspected breach; add or log in again under a new name, or remove it", name)
+		}
 	default:
 		return crypto.Secret{}, fmt.Errorf("%w: %q is a %s entry, which has no access token", ErrUsage, name, e.Kind)
 	}

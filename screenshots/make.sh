@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Makes the PNGs in this folder from the real program: it builds
+# wisewallet, runs it in a private tmux server at 100x30, drives it with
+# send-keys, captures the pane with its colours (capture-pane -e), turns
+# that into HTML with aha and photographs the page with headless chromium.
+#
+#   dashboard.png    `wisewallet demo`, the live dashboard
+#   guided-flow.png  a step of a guided flow (a personal token, masked)
+#   unlock.png       `wisewallet` on a throwaway wallet, a fake passphrase typed
+#   failure.png      a personal token Wise (localwise) rejects, with x-trace-id
+#
+# Only localwise demo credentials and made-up values ever reach the screen;
+# typed secrets are masked. Needs go, tmux, aha and chromium (.ci/run
+# installs the last three). Run from anywhere: screenshots/make.sh
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+root=$(pwd)
+out="$root/screenshots"
+for tool in go tmux aha chromium; do
+  command -v "$tool" >/dev/null || { echo "make.sh needs $tool (.ci/run installs tmux, aha and chromium)" >&2; exit 1; }
+done
+
+work=$(mktemp -d)
+sock="wisewallet-shots-$$"
+tm() { tmux -L "$sock" -f /dev/null "$@"; }
+cleanup() {
+  tm kill-server 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "building wisewallet..."
+go build -o "$work/wisewallet" .
+mkdir -p "$work/home" "$work/tmp"
+
+# A clean environment: its own HOME and TMPDIR (the demo's wallet goes
+# there), no keyring, no display (so no browser opens), true colour.
+clean_env=(env -i "PATH=$PATH" "HOME=$work/home" "TMPDIR=$work/tmp" "LANG=C.UTF-8"
+  "TERM=xterm-256color" "COLORTERM=truecolor"
+  "WISEWALLET_KEYRING=none" "DBUS_SESSION_BUS_ADDRESS=disabled:")
+
+# start NAME CMD... runs CMD in a new 100x30 session.
+start() {
+  local name=$1
+  shift
+  tm new-session -d -s "$name" -x 100 -y 30 -- "${clean_env[@]}" "$@"
+  tm set-option -g escape-time 10 >/dev/null
+}
+
+# wait_for SESSION TEXT: until the pane shows TEXT (20 s at most).
+wait_for() {
+  for _ in $(seq 1 200); do
+    if tm capture-pane -p -t "$1" | grep -qF -- "$2"; then
+      sleep 0.3 # let the frame settle
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "timed out waiting for \"$2\"; the pane shows:" >&2
+  tm capture-pane -p -t "$1" >&2
+  exit 1
+}
+
+# shoot SESSION NAME: pane -> ANSI -> HTML -> screenshots/NAME.png
+shoot() {
+  local session=$1 name=$2
+  tm capture-pane -e -p -t "$session" >"$work/$name.ansi"
+  aha --black --title "wisewallet" <"$work/$name.ansi" >"$work/$name.html"
+  # A monospace font that has the box-drawing and braille characters, and
+  # no page margins, so the window is just the 100x30 terminal.
+  sed -i 's|<pre>|<pre style="font-family:\x27DejaVu Sans Mono\x27,\x27Liberation Mono\x27,monospace;font-size:15px;line-height:18px;margin:0;padding:14px 16px">|' "$work/$name.html"
+  sed -i 's|<body[^>]*>|<body style="margin:0;background:#000;color:#ddd">|' "$work/$name.html"
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$work/chromium" --window-size=940,572 --hide-scrollbars \
+    --screenshot="$out/$name.png" "file://$work/$name.html" >/dev/null 2>&1
+  [ -s "$out/$name.png" ] || { echo "chromium made no $name.png" >&2; exit 1; }
+  echo "wrote screenshots/$name.png"
+}
+
+# 1. The dashboard of the demo, once its countdowns have moved a little.
+start demo "$work/wisewallet" demo
+wait_for demo "partner-user"
+sleep 2
+shoot demo dashboard
+
+# 2. A guided flow: a personal token, name and environment chosen, a
+#    made-up token typed (masked).
+tm send-keys -t demo a
+wait_for demo "Which kind of access do I need?"
+tm send-keys -t demo Enter
+wait_for demo "Name this token"
+tm send-keys -t demo -l "payouts-bot"
+tm send-keys -t demo Enter
+wait_for demo "Where was the token made?"
+tm send-keys -t demo Enter # demo mode: local is chosen
+wait_for demo "Which localwise server?"
+tm send-keys -t demo Enter # the demo's localwise, filled in
+wait_for demo "Paste the token"
+tm send-keys -t demo -l "made-up-token-for-the-screenshot-0001"
+wait_for demo "characters, hidden"
+shoot demo guided-flow
+
+# 3. A failure shown to the user: localwise rejects that token; the
+#    screen says what happened, its x-trace-id and what to do.
+tm send-keys -t demo Enter
+wait_for demo "x-trace-id"
+shoot demo failure
+tm send-keys -t demo Enter # leave without saving
+wait_for demo "Dashboard"
+tm send-keys -t demo q
+
+# 4. The unlock screen of a throwaway wallet (a weak KDF is fine: it
+#    holds nothing), with a made-up passphrase being typed.
+mkdir -p "$work/wallet"
+"${clean_env[@]}" "WISEWALLET_DIR=$work/wallet" "WISEWALLET_PASSPHRASE=not-a-real-passphrase" \
+  "$work/wisewallet" init --kdf-time 1 --kdf-memory 8 --kdf-threads 1 --insecure-kdf >/dev/null 2>&1
+start unlock env "WISEWALLET_DIR=$work/wallet" "$work/wisewallet"
+wait_for unlock "Unlock the wallet"
+tm send-keys -t unlock -l "not-a-real-passphrase"
+sleep 0.5
+shoot unlock unlock
+
+echo "done"

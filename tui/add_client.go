@@ -1,0 +1,375 @@
+package tui
+
+// Guided flow: store an OAuth client (id, secret, redirect URL), checked
+// with a client-credentials grant before it is saved.
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/wisewallet/wisewallet/flows"
+)
+
+// suggestedRedirect is the loopback redirect URL wisewallet proposes to
+// register in Developer Hub (and the one localwise's demo client has).
+const suggestedRedirect = "http://127.0.0.1:53682/wisewallet/callback"
+
+type clientStep int
+
+const (
+	csName clientStep = iota
+	csEnv
+	csAPIURL
+	csProduction
+	csClientID
+	csSecret
+	csRedirect
+	csChecking
+	csResult
+)
+
+type clientFlow struct {
+	c    *Common
+	keys wizardKeys
+	from int
+	step clientStep
+	back history[clientStep]
+
+	name     textinput.Model
+	nameOp   asyncOp
+	env      envPick
+	clientID textinput.Model
+	secret   textinput.Model
+	// held is the submitted secret, kept until the check is sent: the
+	// secret field lets go of it when the user moves on.
+	held     flows.Secret
+	redirect textinput.Model
+	op       asyncOp
+	spin     spinner.Model
+	errMsg   string
+
+	saved flows.Entry
+	err   error
+}
+
+type clientCheckedMsg struct {
+	id    int
+	entry flows.Entry
+	err   error
+}
+
+func newClientFlow(c *Common, from int) *clientFlow {
+	s := &clientFlow{
+		c: c, keys: newWizardKeys(c.Keys), from: from,
+		name:     newField(c, "e.g. acme-partner-app", nameLimit, false),
+		env:      newEnvPick(c),
+		clientID: newField(c, "the client id from Developer Hub", urlLimit, false),
+		secret:   newField(c, "paste the client secret", secretLimit, true),
+		redirect: newField(c, suggestedRedirect, urlLimit, false),
+		spin:     newSpinner(c),
+	}
+	s.redirect.SetValue(suggestedRedirect)
+	s.redirect.CursorEnd()
+	return s
+}
+
+func (s *clientFlow) Init() tea.Cmd { return nil }
+
+func (s *clientFlow) CapturesText() bool {
+	switch s.step {
+	case csName, csAPIURL, csClientID, csSecret, csRedirect:
+		return true
+	}
+	return false
+}
+
+func (s *clientFlow) go2(next clientStep) {
+	s.back.push(s.step)
+	s.step, s.errMsg = next, ""
+}
+
+func (s *clientFlow) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg, tea.BackgroundColorMsg:
+		fitFields(s.c, &s.name, &s.env.apiURL, &s.clientID, &s.secret, &s.redirect)
+		return s, nil
+	case spinner.TickMsg:
+		if !s.op.busy {
+			return s, nil
+		}
+		var cmd tea.Cmd
+		s.spin, cmd = s.spin.Update(msg)
+		return s, cmd
+	case nameCheckedMsg:
+		if !s.nameOp.current(msg.id) || s.step != csName {
+			return s, nil
+		}
+		s.nameOp.stop()
+		if msg.err != nil {
+			s.errMsg = errText(msg.err)
+			return s, nil
+		}
+		s.go2(csEnv)
+		return s, nil
+	case clientCheckedMsg:
+		if !s.op.current(msg.id) {
+			if msg.err == nil {
+				return s, tea.Batch(WalletChanged(), Toast(fmt.Sprintf("The check you left finished: %q was saved.", msg.entry.Name), false))
+			}
+			return s, nil
+		}
+		s.op.stop()
+		s.saved, s.err = msg.entry, msg.err
+		s.step = csResult
+		return s, nil
+	case tea.KeyPressMsg:
+		return s.key(msg)
+	case tea.PasteMsg:
+		s.errMsg = ""
+	}
+	return s, s.forward(msg)
+}
+
+func (s *clientFlow) field() *textinput.Model {
+	switch s.step {
+	case csName:
+		return &s.name
+	case csAPIURL:
+		return &s.env.apiURL
+	case csClientID:
+		return &s.clientID
+	case csSecret:
+		return &s.secret
+	case csRedirect:
+		return &s.redirect
+	}
+	return nil
+}
+
+func (s *clientFlow) forward(msg tea.Msg) tea.Cmd {
+	f := s.field()
+	if f == nil {
+		return nil
+	}
+	var cmd tea.Cmd
+	*f, cmd = f.Update(msg)
+	return cmd
+}
+
+func (s *clientFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
+	if key.Matches(k, s.keys.Back) {
+		return s.goBack()
+	}
+	next := key.Matches(k, s.keys.Next)
+	switch s.step {
+	case csName:
+		if next {
+			if s.nameOp.busy {
+				return s, nil
+			}
+			name := strings.TrimSpace(s.name.Value())
+			if err := flows.ValidateName(name); err != nil {
+				s.errMsg = errText(err)
+				return s, nil
+			}
+			_, id := s.nameOp.start(s.c.Ctx)
+			return s, checkFreeName(s.c, name, id)
+		}
+	case csEnv:
+		if next {
+			switch needURL, needConfirm := s.env.listNext(); {
+			case needURL:
+				s.go2(csAPIURL)
+			case needConfirm:
+				s.go2(csProduction)
+			default:
+				s.go2(csClientID)
+			}
+			return s, nil
+		}
+		s.env.list.update(s.keys, k)
+		return s, nil
+	case csAPIURL:
+		if next {
+			if err := s.env.urlNext(); err != nil {
+				s.errMsg = errText(err)
+				return s, nil
+			}
+			s.go2(csClientID)
+			return s, nil
+		}
+	case csProduction:
+		if key.Matches(k, s.keys.Confirm) {
+			s.env.confirmProduction()
+			s.go2(csClientID)
+		}
+		return s, nil
+	case csClientID:
+		if next {
+			if strings.TrimSpace(s.clientID.Value()) == "" {
+				s.errMsg = "Enter the client id: Developer Hub shows it for this environment."
+				return s, nil
+			}
+			s.go2(csSecret)
+			return s, nil
+		}
+	case csSecret:
+		if next {
+			sec, err := flows.CleanToken([]byte(s.secret.Value()))
+			if err != nil {
+				s.errMsg = strings.Replace(errText(err), "token", "secret", 1)
+				return s, nil
+			}
+			s.held = sec
+			s.secret.Reset()
+			s.go2(csRedirect)
+			return s, nil
+		}
+	case csRedirect:
+		if next {
+			raw := strings.TrimSpace(s.redirect.Value())
+			if err := checkRedirect(raw); err != nil {
+				s.errMsg = errText(err)
+				return s, nil
+			}
+			ctx, id := s.op.start(s.c.Ctx)
+			s.go2(csChecking)
+			in := flows.ClientInput{
+				Name: strings.TrimSpace(s.name.Value()), Env: s.env.env, ClientID: strings.TrimSpace(s.clientID.Value()),
+				Secret: s.held, RedirectURL: raw, Check: true,
+			}
+			return s, tea.Batch(s.spin.Tick, s.c.WalletCmd(func(svc *flows.Service) tea.Msg {
+				e, err := svc.AddClient(ctx, in)
+				return clientCheckedMsg{id: id, entry: e, err: err}
+			}))
+		}
+	case csChecking:
+		return s, nil
+	case csResult:
+		if next {
+			if s.err == nil {
+				return s, finishSaved(s.doneText())
+			}
+			return s, leaveUnsaved("Nothing was saved.")
+		}
+		return s, nil
+	}
+	// Typing into a field: the complaint about the last enter is stale.
+	s.errMsg = ""
+	return s, s.forward(k)
+}
+
+func (s *clientFlow) doneText() string {
+	return fmt.Sprintf("Saved OAuth client %q (%s).", s.saved.Name, s.saved.Env.Name)
+}
+
+// checkRedirect accepts an empty URL (client-credentials only) or an
+// absolute http(s) URL, as AddClient does, so the mistake shows here.
+func checkRedirect(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("%q is not an http(s) URL; copy it from Developer Hub", raw)
+	}
+	return nil
+}
+
+func (s *clientFlow) goBack() (Screen, tea.Cmd) {
+	if s.step == csResult && s.err == nil {
+		return s, finishSaved(s.doneText())
+	}
+	s.op.stop()
+	s.nameOp.stop()
+	s.errMsg = ""
+	prev, ok := s.back.pop()
+	if !ok {
+		return s, leaveFlow(s.c, s.from)
+	}
+	if prev == csSecret {
+		// The secret must be entered again: it was let go of.
+		s.held = flows.Secret{}
+	}
+	s.step = prev
+	return s, nil
+}
+
+func (s *clientFlow) Title() string { return "Add an OAuth client" }
+
+func (s *clientFlow) View() string {
+	v := stepView{Flow: "OAuth client", Of: 6}
+	switch s.step {
+	case csName:
+		v.N, v.Title = 1, "Name this client"
+		v.Hint = "The name of its entry in this wallet; user logins refer to it. 1 to 64 letters, digits, '.', '_' or '-'."
+		v.Body = s.name.View()
+		if s.nameOp.busy {
+			v.Body += "\n" + s.c.Styles.Subtle.Render("  checking the name…")
+		}
+	case csEnv:
+		v.N, v.Title = 2, "Which environment is the client for?"
+		v.Hint = "Wise gives every partner separate client credentials for the sandbox and for production, each in its own Developer Hub. Start in the sandbox."
+		v.Body = renderList(s.c, s.env.list, 10)
+	case csAPIURL:
+		v.N, v.Title = 2, "Which localwise server?"
+		v.Hint = envURLHint(s.c)
+		v.Body = s.env.apiURL.View()
+	case csProduction:
+		v.N, v.Title = 2, "Use production?"
+		v.Hint = "Press y to store it for production, or esc to choose another environment."
+		v.Body = s.c.Styles.Badge(string(flows.EnvProduction)) + " " + s.c.Styles.Warning.Render("This client will act for real customers with real money.")
+	case csClientID:
+		v.N, v.Title = 3, "Client id"
+		v.Hint = "Developer Hub shows it with your application. It is not secret: it names your application on Wise's login page."
+		v.Body = s.clientID.View()
+	case csSecret:
+		v.N, v.Title = 4, "Client secret"
+		v.Hint = "Shown in Developer Hub next to the client id. It is sent only to Wise's token endpoint (HTTP Basic, as Wise requires for every grant) and sealed in the wallet."
+		v.Body = secretFieldView(s.c, s.secret)
+	case csRedirect:
+		v.N, v.Title = 5, "Redirect URL"
+		v.Hint = "Must equal, character for character, the redirect URL registered for this client in Developer Hub, or Wise refuses the login. " +
+			"A loopback URL like the one suggested lets wisewallet catch the login itself; with any other URL you paste the code back. " +
+			"Empty: this client only gets client-credentials tokens."
+		v.Body = s.redirect.View()
+	case csChecking:
+		v.N, v.Title = 6, "Checking with Wise"
+		v.Body = spinLine(s.c, s.spin.View(), fmt.Sprintf("POST %s/oauth/token, grant_type=client_credentials…", s.env.env.APIURL))
+		v.Hint = "A client-credentials token proves the id and secret work. esc cancels; nothing is stored then."
+	case csResult:
+		v.N = 6
+		if s.err != nil {
+			v.Title, v.Tone = "✗ Not saved: Wise did not accept the client", -1
+			v.Body = renderProblem(s.c, explain(s.err))
+			break
+		}
+		v.Title, v.Tone = "✓ Saved: Wise accepted the client id and secret", 1
+		redirect := s.saved.RedirectURL
+		if redirect == "" {
+			redirect = "none (client-credentials only)"
+		}
+		v.Body = labelled(s.c, [][2]string{
+			{"entry", s.saved.Name},
+			{"environment", envLabel(s.c, s.saved.Env)},
+			{"client id", s.saved.ClientID},
+			{"redirect URL", redirect},
+			{"client token", "valid until " + when(s.c, s.saved.AccessExpiresAt)},
+		})
+		v.Note = "Next, link a user: a, then \"Log in a user\" (an existing Wise account) or \"Create a user\". In production Wise also requires mTLS of partners."
+	}
+	v.Err = s.errMsg
+	return renderStep(s.c, v)
+}
+
+func (s *clientFlow) ShortHelp() []key.Binding {
+	return flowHelp(s.keys, s.step == csEnv, s.step == csProduction, s.step == csChecking, s.step == csResult, s.err == nil)
+}
+
+func (s *clientFlow) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }

@@ -1,0 +1,45 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/wisewallet/wisewallet/flows"
+)
+
+// BenchmarkDashboardView1000 renders the whole frame of the dashboard with
+// 1,000 entries at 100x30, as the program does once a second (target:
+// under 5 ms).
+func BenchmarkDashboardView1000(b *testing.B) {
+	c := coreCommon(&flows.Service{}, 100, 30)
+	base := coreEntries()
+	entries := make([]flows.Entry, 1000)
+	for i := range entries {
+		entries[i] = base[i%len(base)]
+		entries[i].Name = fmt.Sprintf("entry-%04d", i)
+	}
+	d := coreDashboard(c, entries)
+	var s Screen = d
+	s, _ = s.Update(coreKey("end")) // the worst case for finding the rows to draw
+	a := coreAppOn(c, s)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		_ = a.View()
+	}
+}
+
+// BenchmarkFirstFrame is the app from New to its first frame on the
+// unlock screen (target: under 100 ms).
+func BenchmarkFirstFrame(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		a := New(context.Background(), Options{Unlock: func(context.Context, flows.Secret) (*flows.Service, error) { return nil, nil }})
+		_ = a.Init()
+		m, _ := a.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+		_ = m.View()
+	}
+}

@@ -1,0 +1,647 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/wisewallet/wisewallet/flows"
+)
+
+// The dashboard is the live view: one block per entry with its
+// environment, kind, status, and a countdown and bar for everything in it
+// that expires or ages. It renews due tokens by itself, notices when
+// another process changed the wallet, and says what it did.
+
+const (
+	// syncEvery is how often the dashboard checks the wallet file for
+	// changes by other processes (a stat, no read unless it changed).
+	syncEvery = 2 * time.Second
+	// reloadTimeout bounds the wait for another process's save.
+	reloadTimeout = 5 * time.Second
+	// First retry of a failed refresh; it doubles up to maxRetryWait.
+	firstRetryWait = 10 * time.Second
+	maxRetryWait   = 5 * time.Minute
+)
+
+// Column widths; name and bar share what is left.
+const (
+	cursorW = 2
+	badgeW  = 12 // "PRODUCTION" plus its padding
+	kindW   = 8
+	statusW = 11
+	whatW   = 11
+	leftW   = 9
+	noteInd = 4
+	fixedW  = cursorW + badgeW + kindW + statusW + whatW + leftW + 6 // 6 separating spaces
+)
+
+// dashItem is one expiring or ageing thing of an entry.
+type dashItem struct {
+	what       string
+	start, end time.Time
+	age        bool // a secret's age against flows.RotationReminder; start is its creation
+}
+
+// dashRow is an entry prepared for drawing; everything that does not
+// depend on the clock is computed once per snapshot.
+type dashRow struct {
+	e       flows.Entry
+	name    string // padded to the name column
+	prefix  string // badge and kind cells, rendered
+	items   []dashItem
+	notes   int // extra lines under the row (renewal, failure, hint)
+	renewAt time.Time
+	renews  bool
+}
+
+func (r dashRow) height() int { return max(1, len(r.items)) + r.notes }
+
+// failure is the last failed refresh of one entry.
+type failure struct {
+	at, retryAt time.Time
+	err         error
+	count       int
+}
+
+// syncMsg is the outcome of one background check: a reload when the file
+// changed, and the refreshes that were due.
+type syncMsg struct {
+	stamp   flows.FileStamp
+	stampOK bool
+	entries []flows.Entry // nil: nothing changed
+	results []flows.RefreshResult
+	err     error
+	forced  bool // the user pressed R
+}
+
+func (syncMsg) forRoot() {}
+
+type dashboard struct {
+	c       *Common
+	rows    []dashRow
+	starts  []int // first line of each row; starts[len(rows)] is the total
+	cursor  int
+	offset  int // first row drawn
+	now     time.Time
+	nameW   int
+	barW    int
+	width   int
+	stamp   flows.FileStamp
+	stampOK bool
+	busy    bool
+	// nextSync is when the file is checked again; nextDue when the first
+	// token is due for renewal (zero: none).
+	nextSync time.Time
+	nextDue  time.Time
+	renewed  map[string]time.Time
+	failed   map[string]failure
+	syncErr  string
+}
+
+func newDashboard(c *Common) Screen {
+	d := dashboard{c: c, now: c.Now(), renewed: map[string]time.Time{}, failed: map[string]failure{}}
+	if c.Svc != nil {
+		// The first frame shows the entries already in memory (the wallet was
+		// just opened); the file check follows on the first tick.
+		c.walletMu.Lock()
+		entries := c.Svc.Wallet.Entries()
+		c.walletMu.Unlock()
+		d.setEntries(entries)
+	}
+	return d
+}
+
+func (d dashboard) Init() tea.Cmd { return nil }
+
+func (d dashboard) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		d.relayout()
+		return d, nil
+	case TickMsg:
+		d.now = d.c.Now()
+		if !d.busy && !d.now.Before(d.nextSync) {
+			return d.startSync(false, false)
+		}
+		return d, nil
+	case walletChangedMsg:
+		return d.startSync(false, true)
+	case syncMsg:
+		return d.applySync(msg)
+	case tea.KeyPressMsg:
+		return d.key(msg)
+	}
+	return d, nil
+}
+
+func (d dashboard) key(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
+	k := d.c.Keys
+	switch {
+	case key.Matches(msg, k.Up):
+		d.move(-1)
+	case key.Matches(msg, k.Down):
+		d.move(1)
+	case key.Matches(msg, k.PageUp):
+		d.move(-max(d.listHeight()/2, 1))
+	case key.Matches(msg, k.PageDown):
+		d.move(max(d.listHeight()/2, 1))
+	case key.Matches(msg, k.Home):
+		d.move(-len(d.rows))
+	case key.Matches(msg, k.End):
+		d.move(len(d.rows))
+	case key.Matches(msg, k.Enter):
+		if len(d.rows) > 0 {
+			return d, Push(newDetails(d.c, d.rows[d.cursor].e))
+		}
+	case key.Matches(msg, k.Add):
+		return d, Push(newAddChooser(d.c))
+	case key.Matches(msg, k.Refresh):
+		if d.busy {
+			return d, Toast("Already checking the wallet…", false)
+		}
+		return d.startSync(true, false)
+	case key.Matches(msg, k.Lock):
+		return d, Lock()
+	}
+	return d, nil
+}
+
+// startSync runs one background check. refreshAll renews every due token
+// now, ignoring back-offs (the R key); snapshot takes the entries even if
+// the file looks unchanged (this process changed the wallet).
+func (d dashboard) startSync(refreshAll, snapshot bool) (Screen, tea.Cmd) {
+	if d.c.Svc == nil {
+		return d, nil
+	}
+	d.now = d.c.Now()
+	d.busy = true
+	d.nextSync = d.now.Add(syncEvery)
+	refresh := refreshAll || (!d.nextDue.IsZero() && !d.now.Before(d.nextDue))
+	var skip map[string]bool
+	if !refreshAll {
+		skip = map[string]bool{}
+		for name, f := range d.failed {
+			if d.now.Before(f.retryAt) {
+				skip[name] = true
+			}
+		}
+	}
+	prev, prevOK, ctx := d.stamp, d.stampOK, d.c.Ctx
+	return d, d.c.WalletCmd(func(svc *flows.Service) tea.Msg {
+		m := syncWallet(ctx, svc, prev, prevOK, refresh, snapshot, skip)
+		m.forced = refreshAll
+		return m
+	})
+}
+
+// syncWallet reloads the wallet when its file changed and renews what is
+// due. It runs in a command, under Common.walletMu.
+func syncWallet(ctx context.Context, svc *flows.Service, prev flows.FileStamp, prevOK, refresh, snapshot bool, skip map[string]bool) syncMsg {
+	var m syncMsg
+	st, err := svc.Stamp()
+	changed := err != nil || !prevOK || st != prev
+	if changed {
+		rctx, cancel := context.WithTimeout(ctx, reloadTimeout)
+		err := svc.Wallet.Reload(rctx)
+		cancel()
+		if err != nil {
+			m.err = err
+			return m
+		}
+	}
+	if refresh {
+		m.results = svc.RefreshDueEach(ctx, func(name string) bool { return skip[name] })
+	}
+	if changed || snapshot || len(m.results) > 0 {
+		m.entries = svc.Wallet.Entries()
+		st, err = svc.Stamp()
+	}
+	m.stamp, m.stampOK = st, err == nil
+	return m
+}
+
+func (d dashboard) applySync(m syncMsg) (Screen, tea.Cmd) {
+	d.busy = false
+	d.now = d.c.Now()
+	if m.err != nil {
+		d.syncErr = "Could not re-read the wallet: " + m.err.Error()
+		return d, nil
+	}
+	d.syncErr = ""
+	d.stamp, d.stampOK = m.stamp, m.stampOK
+	var renewed []string
+	var failedNow []string
+	for _, r := range m.results {
+		if r.Err == nil {
+			d.renewed[r.Name] = r.At
+			delete(d.failed, r.Name)
+			renewed = append(renewed, r.Name)
+			continue
+		}
+		f := d.failed[r.Name]
+		f.count++
+		f.at, f.err = r.At, r.Err
+		wait := firstRetryWait << min(f.count-1, 10)
+		f.retryAt = r.At.Add(min(wait, maxRetryWait))
+		d.failed[r.Name] = f
+		failedNow = append(failedNow, r.Name)
+	}
+	var changed tea.Cmd
+	if m.entries != nil {
+		d.setEntries(m.entries)
+		// A details screen on top shows the renewed or changed entry too.
+		entries := m.entries
+		changed = func() tea.Msg { return entriesChangedMsg{entries} }
+	} else if len(m.results) > 0 {
+		d.relayout()
+	}
+	var toast tea.Cmd
+	switch {
+	case len(failedNow) > 0:
+		f := d.failed[failedNow[0]]
+		toast = Toast(fmt.Sprintf("Refreshing %s failed: %s", failedNow[0], failureSummary(f.err, d.entry(failedNow[0]))), true)
+	case len(renewed) > 0:
+		toast = Toast(fmt.Sprintf("Renewed the access token of %s at %s, before it expired.", strings.Join(renewed, ", "), d.clock(m.results[0].At)), false)
+	case m.forced && d.nextDue.IsZero():
+		toast = Toast("Nothing here is renewed automatically: no OAuth access token or cached client token.", false)
+	case m.forced:
+		toast = Toast("No token is due for renewal yet; the next one is at "+d.clock(d.nextDue)+".", false)
+	}
+	return d, tea.Batch(changed, toast)
+}
+
+// entriesChangedMsg carries a new snapshot of the wallet to the screen on
+// top (the dashboard has taken it already).
+type entriesChangedMsg struct{ entries []flows.Entry }
+
+func (d dashboard) entry(name string) flows.Entry {
+	for _, r := range d.rows {
+		if r.e.Name == name {
+			return r.e
+		}
+	}
+	return flows.Entry{Name: name}
+}
+
+// setEntries takes a new snapshot, keeping the cursor on the same entry.
+func (d *dashboard) setEntries(entries []flows.Entry) {
+	sel := ""
+	if d.cursor < len(d.rows) {
+		sel = d.rows[d.cursor].e.Name
+	}
+	rows := make([]dashRow, len(entries))
+	d.cursor = 0
+	for i, e := range entries {
+		rows[i] = dashRow{e: e, items: itemsOf(e)}
+		rows[i].renewAt, rows[i].renews = flows.NextRefresh(e)
+		if e.Name == sel {
+			d.cursor = i
+		}
+		// A failure is over once the entry was saved again since (a new
+		// login, another process's refresh).
+		if f, ok := d.failed[e.Name]; ok && e.UpdatedAt.After(f.at) && e.Status == flows.StatusOK {
+			delete(d.failed, e.Name)
+		}
+	}
+	d.rows = rows
+	d.relayout()
+}
+
+// itemsOf lists what expires or ages in e, soonest expiry first, the
+// secret's age last.
+func itemsOf(e flows.Entry) []dashItem {
+	var out []dashItem
+	if e.Status == flows.StatusRevoked {
+		return nil
+	}
+	for _, x := range e.Expiries() {
+		it := dashItem{end: x.At, start: e.CreatedAt}
+		switch x.What {
+		case "access token":
+			it.what = "access"
+			if e.AccessIssuedAt != nil {
+				it.start = *e.AccessIssuedAt
+			}
+		case "client-credentials token":
+			it.what = "cc token"
+			if e.AccessIssuedAt != nil {
+				it.start = *e.AccessIssuedAt
+			}
+		case "refresh token":
+			it.what = "refresh"
+			// A rotated refresh token was issued with the latest access token.
+			if e.AccessIssuedAt != nil && e.AccessIssuedAt.Before(x.At) {
+				it.start = *e.AccessIssuedAt
+			}
+		case "certificate":
+			it.what = "certificate"
+		case "key validity":
+			it.what = "key valid"
+			if e.ValidFrom != nil {
+				it.start = *e.ValidFrom
+			}
+		default:
+			it.what = x.What
+		}
+		out = append(out, it)
+	}
+	if e.SecretCreatedAt != nil && (e.Kind == flows.KindPersonal || e.Kind == flows.KindClient) {
+		what := "token age"
+		if e.Kind == flows.KindClient {
+			what = "secret age"
+		}
+		out = append(out, dashItem{what: what, start: *e.SecretCreatedAt, age: true})
+	}
+	return out
+}
+
+// relayout recomputes column widths, note lines, line offsets and the
+// time of the next renewal.
+func (d *dashboard) relayout() {
+	d.width = d.c.Width
+	avail := d.width - fixedW
+	d.nameW = min(max(avail-8, 10), 24)
+	d.barW = min(max(avail-d.nameW, 4), 24)
+	st := d.c.Styles
+	d.starts = make([]int, len(d.rows)+1)
+	d.nextDue = time.Time{}
+	line := 0
+	for i := range d.rows {
+		r := &d.rows[i]
+		r.name = fit(r.e.Name, d.nameW)
+		r.prefix = fit(st.Badge(string(r.e.Env.Name)), badgeW) + " " + st.Subtle.Render(fit(string(r.e.Kind), kindW))
+		r.notes = len(d.notes(*r))
+		d.starts[i] = line
+		line += r.height()
+		if r.renews {
+			at := r.renewAt
+			if f, ok := d.failed[r.e.Name]; ok && f.retryAt.After(at) {
+				at = f.retryAt
+			}
+			if d.nextDue.IsZero() || at.Before(d.nextDue) {
+				d.nextDue = at
+			}
+		}
+	}
+	d.starts[len(d.rows)] = line
+	d.move(0)
+}
+
+// listHeight is the number of lines for entry rows: the body less the
+// column titles and the status line.
+func (d dashboard) listHeight() int { return max(d.c.BodyHeight()-2, 1) }
+
+// move moves the cursor by delta rows and scrolls so that its whole block
+// is visible.
+func (d *dashboard) move(delta int) {
+	if len(d.rows) == 0 {
+		d.cursor, d.offset = 0, 0
+		return
+	}
+	d.cursor = min(max(d.cursor+delta, 0), len(d.rows)-1)
+	if d.cursor < d.offset {
+		d.offset = d.cursor
+	}
+	h := d.listHeight()
+	for d.offset < d.cursor && d.starts[d.cursor+1]-d.starts[d.offset] > h {
+		d.offset++
+	}
+	d.offset = min(d.offset, len(d.rows)-1)
+}
+
+// clock formats a time of day in the local zone of the app's clock.
+func (d dashboard) clock(t time.Time) string { return t.In(d.now.Location()).Format("15:04:05") }
+
+// notes are the lines shown under a row: what the app did for it and
+// what the user should do.
+func (d dashboard) notes(r dashRow) []note {
+	e := r.e
+	var out []note
+	if f, ok := d.failed[e.Name]; ok {
+		out = append(out, note{text: "✗ " + d.clock(f.at) + " refresh failed: " + failureSummary(f.err, e), bad: true})
+		if id := flows.TraceID(f.err); id != "" {
+			out = append(out, note{text: "  x-trace-id " + id + " (Wise support asks for it)", bad: true})
+		}
+		out = append(out, note{text: "  → " + d.failureAdvice(f, e)})
+		return out
+	}
+	switch e.Status {
+	case flows.StatusNeedsLogin:
+		return append(out, note{text: "→ log in again: " + loginHint(e)})
+	case flows.StatusRevoked:
+		return append(out, note{text: "secrets wiped after a suspected breach; enter shows where to revoke it", bad: true})
+	}
+	if t, ok := d.renewed[e.Name]; ok {
+		out = append(out, note{text: "↻ renewed " + d.clock(t) + " by itself", good: true})
+	}
+	return out
+}
+
+type note struct {
+	text      string
+	bad, good bool
+}
+
+// loginHint is the command that logs a user entry in again.
+func loginHint(e flows.Entry) string {
+	if e.Secret(flows.SecretRegistrationCode).IsZero() || e.UserEmail == "" {
+		return fmt.Sprintf("wisewallet login %s --as %s", e.LinkedTo, e.Name)
+	}
+	return fmt.Sprintf("wisewallet login %s --as %s --registration-code --email %s", e.LinkedTo, e.Name, e.UserEmail)
+}
+
+// failureSummary says in a few words why a refresh failed.
+func failureSummary(err error, e flows.Entry) string {
+	switch {
+	case errors.Is(err, flows.ErrNeedsLogin):
+		return "Wise no longer accepts the refresh token (expired or revoked)"
+	case errors.Is(err, flows.ErrInvalidClient):
+		return fmt.Sprintf("Wise rejected the id or secret of the OAuth client %s", orNone(e.LinkedTo, e.Name))
+	case errors.Is(err, flows.ErrUnavailable):
+		return "Wise did not answer (network, 5xx or rate limit); nothing changed"
+	case errors.Is(err, flows.ErrWalletBusy):
+		return "another wisewallet process kept the wallet busy"
+	}
+	msg := err.Error()
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	return msg
+}
+
+func (d dashboard) failureAdvice(f failure, e flows.Entry) string {
+	switch {
+	case errors.Is(f.err, flows.ErrNeedsLogin):
+		return "log in again: " + loginHint(e) + " (or a → OAuth login)"
+	case errors.Is(f.err, flows.ErrInvalidClient):
+		return "rotate the client secret in the Developer Hub and store the new one"
+	}
+	return "retrying by itself at " + d.clock(f.retryAt) + "; R retries now"
+}
+
+func orNone(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}
+
+func (d dashboard) View() string {
+	st := d.c.Styles
+	if d.c.Svc == nil {
+		return ""
+	}
+	var b strings.Builder
+	if len(d.rows) == 0 {
+		b.WriteString("\n  " + st.Title.Render("No credentials yet.") + "\n\n")
+		b.WriteString(st.Hint.Render("  Press a to add one: a personal API token (a business automating its own\n  Wise account), an OAuth client (partners), or a user login through a client."))
+		b.WriteString("\n\n" + d.statusLine())
+		return b.String()
+	}
+	b.WriteString(st.Label.Render(strings.Repeat(" ", cursorW) + fit("NAME", d.nameW) + " " + fit(" ENV", badgeW) + " " +
+		fit("KIND", kindW) + " " + fit("STATUS", statusW) + " " + fit("EXPIRES/AGE", whatW) + " " + fit("LEFT", leftW)))
+	b.WriteString("\n")
+	h := d.listHeight()
+	lines := 0
+	for i := d.offset; i < len(d.rows) && lines < h; i++ {
+		lines += d.renderRow(&b, i, h-lines)
+	}
+	for ; lines < h; lines++ {
+		b.WriteString("\n")
+	}
+	b.WriteString(d.statusLine())
+	return b.String()
+}
+
+// renderRow writes up to maxLines lines of row i and returns how many.
+func (d dashboard) renderRow(b *strings.Builder, i, maxLines int) int {
+	st := d.c.Styles
+	r := d.rows[i]
+	status, stStyle := d.status(r)
+	cur, name := "  ", r.name
+	if i == d.cursor {
+		cur, name = st.Selected.Render("▸ "), st.Selected.Render(r.name)
+	}
+	b.WriteString(cur + name + " " + r.prefix + " " + stStyle.Render(fit(status, statusW)) + " ")
+	indent := strings.Repeat(" ", cursorW+d.nameW+badgeW+kindW+statusW+4)
+	n := 0
+	if len(r.items) == 0 {
+		what := "no expiry"
+		if r.e.Status == flows.StatusRevoked {
+			what = "—"
+		}
+		b.WriteString(st.Subtle.Render(what) + "\n")
+		n = 1
+	}
+	for j, it := range r.items {
+		if n >= maxLines {
+			return n
+		}
+		if j > 0 {
+			b.WriteString(indent)
+		}
+		b.WriteString(d.renderItem(it) + "\n")
+		n++
+	}
+	for _, nt := range d.notes(r) {
+		if n >= maxLines {
+			return n
+		}
+		style := st.Subtle
+		switch {
+		case nt.bad:
+			style = st.Error
+		case nt.good:
+			style = st.Success
+		}
+		b.WriteString(strings.Repeat(" ", noteInd) + style.Render(fit(nt.text, d.width-noteInd)) + "\n")
+		n++
+	}
+	return n
+}
+
+// renderItem draws one countdown: label, time left, bar.
+func (d dashboard) renderItem(it dashItem) string {
+	st := d.c.Styles
+	var left string
+	var frac float64
+	var lv level
+	if it.age {
+		age := d.now.Sub(it.start)
+		left = ageText(age, flows.RotationReminder)
+		frac = float64(age) / float64(flows.RotationReminder)
+		lv = ageLevel(frac)
+	} else {
+		rem := it.end.Sub(d.now)
+		left = countdown(rem)
+		if total := it.end.Sub(it.start); total > 0 {
+			frac = float64(rem) / float64(total)
+		}
+		lv = remainingLevel(frac)
+	}
+	return st.Label.Render(fit(it.what, whatW)) + " " + st.Value.Render(fit(left, leftW)) + " " + st.renderBar(frac, d.barW, lv)
+}
+
+// status is the word in the status column and its style.
+func (d dashboard) status(r dashRow) (string, lipgloss.Style) {
+	st := d.c.Styles
+	if _, ok := d.failed[r.e.Name]; ok && r.e.Status == flows.StatusOK {
+		return "retrying", st.Warning
+	}
+	switch flows.StatusWord(r.e, d.now) {
+	case "needs_login":
+		return "needs login", st.Error
+	case "revoked":
+		return "revoked", st.Error
+	case "expired":
+		return "expired", st.Error
+	}
+	return "ok", st.Success
+}
+
+// statusLine is the dashboard's last line: position, background state,
+// and the demo's login.
+func (d dashboard) statusLine() string {
+	st := d.c.Styles
+	if d.syncErr != "" {
+		return st.Error.Render(fit(d.syncErr, d.width))
+	}
+	var parts []string
+	if n := len(d.rows); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d", d.cursor+1, n))
+	}
+	if !d.nextDue.IsZero() {
+		if d.nextDue.After(d.now) {
+			parts = append(parts, "next renewal in "+countdown(d.nextDue.Sub(d.now)))
+		} else {
+			parts = append(parts, "renewing…")
+		}
+	}
+	if d.c.Env.Demo {
+		parts = append(parts, "demo login "+d.c.Env.DemoUser+" / "+d.c.Env.DemoPassword)
+	}
+	return st.Subtle.Render(fit(strings.Join(parts, " · "), d.width))
+}
+
+func (d dashboard) Title() string { return "Dashboard" }
+
+func (d dashboard) ShortHelp() []key.Binding {
+	k := d.c.Keys
+	return []key.Binding{k.Enter, k.Add, k.Refresh, k.Lock, k.Quit, k.Help}
+}
+
+func (d dashboard) FullHelp() [][]key.Binding {
+	k := d.c.Keys
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
+		{k.Enter, k.Add, k.Refresh},
+		{k.Lock, k.Quit, k.Help},
+	}
+}

@@ -1,0 +1,421 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/wisewallet/wisewallet/flows"
+)
+
+func ptime(t time.Time) *time.Time { return &t }
+
+// coreEntries is a wallet's worth of entries at coreNow: every kind of
+// expiry, a production token past its rotation reminder, a user whose
+// renewal is due, one that must log in again and one wiped after a breach.
+// Secret values are fake and never drawn on the dashboard.
+func coreEntries() []flows.Entry {
+	n := coreNow
+	sandbox, _ := flows.ResolveEnv("sandbox", "")
+	prod, _ := flows.ResolveEnv("production", "")
+	secret := func(field, v string) map[string]flows.Secret {
+		return map[string]flows.Secret{field: flows.SecretString(v)}
+	}
+	return []flows.Entry{
+		{Name: "acme-app", Kind: flows.KindClient, Env: sandbox, CreatedAt: n.Add(-80 * 24 * time.Hour), ClientID: "acme-client-id",
+			SecretCreatedAt: ptime(n.Add(-80 * 24 * time.Hour)), AccessIssuedAt: ptime(n.Add(-2 * time.Hour)), AccessExpiresAt: ptime(n.Add(10 * time.Hour)),
+			Secrets: secret(flows.SecretClientSecret, "fake-client-secret")},
+		{Name: "acme-personal", Kind: flows.KindPersonal, Env: sandbox, CreatedAt: n.Add(-12 * 24 * time.Hour),
+			SecretCreatedAt: ptime(n.Add(-12 * 24 * time.Hour)), Secrets: secret(flows.SecretToken, "fake-personal-token")},
+		{Name: "leaked-token", Kind: flows.KindPersonal, Env: sandbox, CreatedAt: n.Add(-40 * 24 * time.Hour), Status: flows.StatusRevoked},
+		{Name: "old-login", Kind: flows.KindUser, Env: prod, CreatedAt: n.Add(-400 * 24 * time.Hour), LinkedTo: "prod-app", Status: flows.StatusNeedsLogin,
+			AccessIssuedAt: ptime(n.Add(-30 * time.Hour)), AccessExpiresAt: ptime(n.Add(-18 * time.Hour))},
+		{Name: "partner-user", Kind: flows.KindUser, Env: sandbox, CreatedAt: n.Add(-3 * 24 * time.Hour), LinkedTo: "acme-app",
+			AccessIssuedAt: ptime(n.Add(-9*time.Hour - 30*time.Minute)), AccessExpiresAt: ptime(n.Add(2*time.Hour + 29*time.Minute + 59*time.Second)),
+			RefreshExpiresAt: ptime(n.Add(20 * 365 * 24 * time.Hour)), Secrets: secret(flows.SecretAccessToken, "fake-access-token")},
+		{Name: "payouts-mtls", Kind: flows.KindMTLS, Env: prod, CreatedAt: n.Add(-65 * 24 * time.Hour), NotAfter: ptime(n.Add(300 * 24 * time.Hour))},
+		{Name: "prod-payouts", Kind: flows.KindPersonal, Env: prod, CreatedAt: n.Add(-95 * 24 * time.Hour),
+			SecretCreatedAt: ptime(n.Add(-95 * 24 * time.Hour)), Secrets: secret(flows.SecretToken, "fake-prod-token")},
+	}
+}
+
+// coreDashboard is a dashboard showing entries, as a snapshot would.
+func coreDashboard(c *Common, entries []flows.Entry) dashboard {
+	svc := c.Svc
+	c.Svc = nil
+	d := newDashboard(c).(dashboard)
+	c.Svc = svc
+	d.setEntries(entries)
+	return d
+}
+
+func coreDashView(d dashboard) string { return ansi.Strip(d.View()) }
+
+func TestDashboardShowsEveryEntryWithBadgeKindStatusAndCountdowns(t *testing.T) {
+	c := coreCommon(&flows.Service{}, 100, 30)
+	v := coreDashView(coreDashboard(c, coreEntries()))
+	for _, want := range []string{
+		"PRODUCTION", "sandbox", "personal", "client", "user", "mtls",
+		"cc token    10h00m00s", "access      2h29m59s", "secret age  80d/90d", "token age   12d/90d", "token age   95d/90d",
+		"certificate 300d", "needs login", "revoked", "→ log in again: wisewallet login prod-app --as old-login",
+		"enter shows where to revoke it", "1 of 7 · renewing…",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the dashboard does not show %q:\n%s", want, v)
+		}
+	}
+	coreNoSecret(t, "the dashboard", v, "fake-client-secret", "fake-personal-token", "fake-access-token", "fake-prod-token")
+}
+
+func TestDashboardCountdownMovesEverySecond(t *testing.T) {
+	clock := newCoreClock(coreNow)
+	c := coreCommon(&flows.Service{}, 100, 30)
+	c.Now = clock.Now
+	d := coreDashboard(c, coreEntries())
+	before := coreDashView(d)
+	clock.Advance(time.Second)
+	s, _ := d.Update(TickMsg(clock.Now()))
+	after := coreDashView(s.(dashboard))
+	if !strings.Contains(before, "2h29m59s") || !strings.Contains(after, "2h29m58s") {
+		t.Fatalf("the access token countdown did not move by one second:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	if before == after {
+		t.Fatal("the view did not change between two ticks")
+	}
+}
+
+func TestDashboardGoldenEmptyWallet(t *testing.T) {
+	c := coreCommon(&flows.Service{}, 80, 24)
+	coreGolden(t, coreAppOn(c, coreDashboard(c, nil)))
+}
+
+func TestDashboardGoldenProductionAndFailures(t *testing.T) {
+	c := coreCommon(&flows.Service{}, 100, 30)
+	d := coreDashboard(c, coreEntries())
+	// Two refreshes fail: Wise revoked one refresh token, and is down for
+	// the other; both carry Wise's x-trace-id.
+	rejected := fmt.Errorf("refreshing: %w: %w", flows.ErrNeedsLogin,
+		&flows.APIError{Op: "POST /oauth/token", Status: 400, Code: "invalid_grant", TraceID: "trace-0f3a9c21"})
+	down := fmt.Errorf("%w: %w", flows.ErrUnavailable, &flows.APIError{Op: "POST /oauth/token", Status: 503, TraceID: "trace-77e0b5d4"})
+	entries := coreEntries()
+	entries[4].Status = flows.StatusNeedsLogin
+	s, cmd := d.Update(syncMsg{entries: entries, results: []flows.RefreshResult{
+		{Name: "partner-user", At: coreNow, Err: rejected},
+		{Name: "acme-app", At: coreNow, Err: down},
+	}})
+	d = s.(dashboard)
+	v := coreDashView(d)
+	for _, want := range []string{"x-trace-id trace-0f3a9c21", "x-trace-id trace-77e0b5d4", "refresh failed",
+		"wisewallet login acme-app --as partner-user", "retrying by itself at 12:00:10", "retrying"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the failure is not shown with %q:\n%s", want, v)
+		}
+	}
+	var toast ToastMsg
+	for _, m := range coreMsgs(cmd) {
+		if tm, ok := m.(ToastMsg); ok {
+			toast = tm
+		}
+	}
+	if !toast.Error || !strings.Contains(toast.Text, "partner-user") {
+		t.Errorf("the failure has no error notice: %+v", toast)
+	}
+	a := coreAppOn(c, d)
+	a.toast = toast
+	coreGolden(t, a)
+}
+
+func TestDashboardRenewalSaysSo(t *testing.T) {
+	c := coreCommon(&flows.Service{}, 100, 30)
+	d := coreDashboard(c, coreEntries())
+	s, cmd := d.Update(syncMsg{results: []flows.RefreshResult{{Name: "partner-user", At: coreNow.Add(-3 * time.Second)}}})
+	if v := coreDashView(s.(dashboard)); !strings.Contains(v, "↻ renewed 11:59:57 by itself") {
+		t.Errorf("the row does not say it was renewed:\n%s", v)
+	}
+	found := false
+	for _, m := range coreMsgs(cmd) {
+		if tm, ok := m.(ToastMsg); ok && strings.Contains(tm.Text, "Renewed the access token of partner-user at 11:59:57") {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the footer does not say what was renewed")
+	}
+}
+
+func TestDashboardBacksOffAfterAFailureButRRetriesAtOnce(t *testing.T) {
+	c := coreCommon(&flows.Service{}, 100, 30)
+	d := coreDashboard(c, coreEntries())
+	down := fmt.Errorf("%w: boom", flows.ErrUnavailable)
+	s, _ := d.Update(syncMsg{results: []flows.RefreshResult{{Name: "partner-user", At: coreNow, Err: down}}})
+	s, _ = s.Update(syncMsg{results: []flows.RefreshResult{{Name: "partner-user", At: coreNow, Err: down}}})
+	d = s.(dashboard)
+	f := d.failed["partner-user"]
+	if f.count != 2 || !f.retryAt.Equal(coreNow.Add(2*firstRetryWait)) {
+		t.Fatalf("second failure: count %d, retry at %s; want 2 and %s", f.count, f.retryAt, coreNow.Add(2*firstRetryWait))
+	}
+	if !d.nextDue.Equal(f.retryAt) {
+		t.Errorf("the next renewal is %s, want the retry time %s", d.nextDue, f.retryAt)
+	}
+}
+
+func TestDashboardScrollsToKeepTheCursorVisible(t *testing.T) {
+	c := coreCommon(&flows.Service{}, 80, 24)
+	var entries []flows.Entry
+	for i := range 200 {
+		entries = append(entries, coreEntries()[i%7])
+		entries[i].Name = fmt.Sprintf("entry-%03d", i)
+	}
+	d := coreDashboard(c, entries)
+	var s Screen = d
+	s, _ = s.Update(coreKey("end"))
+	v := coreDashView(s.(dashboard))
+	if !strings.Contains(v, "▸ entry-199") || !strings.Contains(v, "200 of 200") {
+		t.Fatalf("after end the last entry is not shown selected:\n%s", v)
+	}
+	for range 5 {
+		s, _ = s.Update(coreKey("up"))
+	}
+	s, _ = s.Update(coreKey("pgdown"))
+	v = coreDashView(s.(dashboard))
+	if !strings.Contains(v, "▸ entry-") {
+		t.Fatalf("the selected entry scrolled out of view:\n%s", v)
+	}
+	if n := len(strings.Split(v, "\n")); n != c.BodyHeight() {
+		t.Errorf("the view has %d lines, want the body height %d", n, c.BodyHeight())
+	}
+}
+
+func TestDashboardEnterOpensDetailsAndAOpensTheGuidedFlows(t *testing.T) {
+	c := coreCommon(&flows.Service{}, 80, 24)
+	d := coreDashboard(c, coreEntries())
+	s, cmd := d.Update(coreKey("down"))
+	_, cmd = s.Update(coreKey("enter"))
+	push, ok := coreOne(cmd).(pushMsg)
+	if !ok {
+		t.Fatal("enter did not open a screen")
+	}
+	if det, ok := push.s.(details); !ok || det.e.Name != "acme-personal" {
+		t.Fatalf("enter opened %T for the wrong entry", push.s)
+	}
+	_, cmd = s.Update(coreKey("a"))
+	if _, ok := coreOne(cmd).(pushMsg); !ok {
+		t.Fatal("a did not open the guided flows")
+	}
+}
+
+// coreMsgs runs a command that returns at once and flattens batches.
+func coreMsgs(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	msg := cmd()
+	if cmds, ok := coreCmds(msg); ok {
+		var out []tea.Msg
+		for _, c := range cmds {
+			out = append(out, coreMsgs(c)...)
+		}
+		return out
+	}
+	if msg == nil {
+		return nil
+	}
+	return []tea.Msg{msg}
+}
+
+func coreOne(cmd tea.Cmd) tea.Msg {
+	msgs := coreMsgs(cmd)
+	if len(msgs) != 1 {
+		return nil
+	}
+	return msgs[0]
+}
+
+// --- against a real localwise and wallet
+
+// coreDemo starts localwise and a demo wallet filled through the real
+// flows (weak KDF, test only). clock shifts both the wallet's and the
+// app's idea of now, so tokens become due without waiting.
+func coreDemo(t *testing.T, w, h int) (*flows.Demo, *Common, *coreClock) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	demo, err := flows.StartDemo(ctx, flows.DemoOptions{Dir: t.TempDir(), TokenTTL: 3 * time.Minute, KDF: flows.DemoFastKDF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = demo.Close() })
+	clock := newCoreClock(time.Now().UTC())
+	demo.Service.Now = clock.Now
+	creds := demo.Server.Demo()
+	c := NewCommon(ctx, demo.Service, clock.Now, Environment{Demo: true, WalletPath: filepath.Join(demo.Dir, "wallet.ww"),
+		DemoAPIURL: creds.APIURL, DemoUser: creds.UserEmail, DemoPassword: creds.UserPassword})
+	c.Width, c.Height = w, h
+	return demo, c, clock
+}
+
+// coreDrive runs s's commands synchronously, feeding their messages back,
+// and collects navigation and notices.
+type coreDrive struct {
+	t     *testing.T
+	s     Screen
+	nav   []tea.Msg
+	steps int
+}
+
+func (d *coreDrive) send(msg tea.Msg) {
+	d.t.Helper()
+	if d.steps++; d.steps > 500 {
+		d.t.Fatal("the screen did not settle")
+	}
+	var cmd tea.Cmd
+	d.s, cmd = d.s.Update(msg)
+	d.run(cmd)
+}
+
+func (d *coreDrive) run(cmd tea.Cmd) {
+	d.t.Helper()
+	if cmd == nil {
+		return
+	}
+	msg := cmd()
+	if cmds, ok := coreCmds(msg); ok {
+		for _, c := range cmds {
+			d.run(c)
+		}
+		return
+	}
+	switch msg.(type) {
+	case nil:
+	case pushMsg, popMsg, replaceMsg, ToastMsg, lockMsg:
+		d.nav = append(d.nav, msg)
+	case walletChangedMsg:
+		d.nav = append(d.nav, msg)
+		if _, ok := d.s.(dashboard); ok {
+			d.send(msg)
+		}
+	default:
+		d.send(msg)
+	}
+}
+
+func (d *coreDrive) view() string { return ansi.Strip(d.s.View()) }
+
+func TestDashboardRenewsDueTokensByItselfAgainstLocalwise(t *testing.T) {
+	demo, c, clock := coreDemo(t, 100, 30)
+	before, err := demo.Service.Wallet.Get("partner-user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &coreDrive{t: t, s: newDashboard(c)}
+	d.send(TickMsg(clock.Now()))
+	if v := d.view(); strings.Contains(v, "renewed") {
+		t.Fatalf("fresh tokens were renewed:\n%s", v)
+	}
+	// Past three quarters of the 3-minute lifetime the token is due.
+	clock.Advance(2*time.Minute + 20*time.Second)
+	d.send(TickMsg(clock.Now()))
+	v := d.view()
+	if !strings.Contains(v, "↻ renewed") {
+		t.Fatalf("the due token was not renewed by itself:\n%s", v)
+	}
+	reopened, err := flows.OpenWallet(context.Background(), demo.Dir, flows.SecretString(flows.DemoPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := reopened.Wallet.Get("partner-user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.AccessExpiresAt.After(*before.AccessExpiresAt) {
+		t.Error("the renewed token was not saved in the wallet file")
+	}
+	if strings.Contains(v, after.Secret(flows.SecretAccessToken).RevealString()) {
+		t.Error("the new access token is drawn on the dashboard")
+	}
+}
+
+func TestDashboardShowsARejectedRefreshWithTraceIDAgainstLocalwise(t *testing.T) {
+	demo, c, clock := coreDemo(t, 100, 30)
+	d := &coreDrive{t: t, s: newDashboard(c)}
+	demo.Server.RevokeRefreshTokens()
+	clock.Advance(2*time.Minute + 20*time.Second)
+	d.send(TickMsg(clock.Now()))
+	v := d.view()
+	for _, want := range []string{"refresh failed", "x-trace-id ", "wisewallet login acme-app --as partner-user", "needs login"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the rejected refresh is not shown with %q:\n%s", want, v)
+		}
+	}
+	var toast ToastMsg
+	for _, m := range d.nav {
+		if tm, ok := m.(ToastMsg); ok {
+			toast = tm
+		}
+	}
+	if !toast.Error {
+		t.Errorf("no error notice for the failed refresh: %+v", toast)
+	}
+	e, _ := demo.Service.Wallet.Get("partner-user")
+	if e.Status != flows.StatusNeedsLogin {
+		t.Errorf("the entry is %q, want needs_login", e.Status)
+	}
+	f := d.s.(dashboard).failed["partner-user"]
+	if !errors.Is(f.err, flows.ErrNeedsLogin) || flows.TraceID(f.err) == "" {
+		t.Errorf("the failure lost its class or trace id: %v", f.err)
+	}
+}
+
+func TestDashboardPicksUpChangesFromAnotherProcess(t *testing.T) {
+	demo, c, clock := coreDemo(t, 100, 30)
+	d := &coreDrive{t: t, s: newDashboard(c)}
+	d.send(TickMsg(clock.Now()))
+	// Another process (a second unlocked copy of the same file) adds an entry.
+	other, err := flows.OpenWallet(context.Background(), demo.Dir, flows.SecretString(flows.DemoPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ := flows.ResolveEnv("sandbox", "")
+	if _, err := flows.AddPersonal(context.Background(), other.Wallet, "from-elsewhere", env, flows.SecretString("t-elsewhere-0001")); err != nil {
+		t.Fatal(err)
+	}
+	d.send(TickMsg(clock.Now()))
+	if strings.Contains(d.view(), "from-elsewhere") {
+		t.Fatal("the dashboard checked the file again before its interval")
+	}
+	clock.Advance(syncEvery)
+	d.send(TickMsg(clock.Now()))
+	if !strings.Contains(d.view(), "from-elsewhere") {
+		t.Fatalf("the entry added by another process does not appear:\n%s", d.view())
+	}
+}
+
+func TestDashboardShowsAChangeMadeInTheAppAtOnce(t *testing.T) {
+	demo, c, _ := coreDemo(t, 100, 30)
+	d := &coreDrive{t: t, s: newDashboard(c)}
+	if err := flows.Rename(context.Background(), demo.Service.Wallet, "acme-personal", "renamed-personal"); err != nil {
+		t.Fatal(err)
+	}
+	d.send(walletChangedMsg{})
+	if !strings.Contains(d.view(), "renamed-personal") {
+		t.Fatalf("the renamed entry does not appear after WalletChanged:\n%s", d.view())
+	}
+}
+
+func TestDashboardRSaysWhenNothingIsDue(t *testing.T) {
+	_, c, clock := coreDemo(t, 100, 30)
+	d := &coreDrive{t: t, s: newDashboard(c)}
+	d.send(TickMsg(clock.Now()))
+	d.send(coreKey("R"))
+	toast, ok := coreHasNav[ToastMsg](d)
+	if !ok || !strings.Contains(toast.Text, "No token is due for renewal yet") {
+		t.Fatalf("R with nothing due says nothing useful: %+v", toast)
+	}
+}

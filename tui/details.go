@@ -1,0 +1,591 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/wisewallet/wisewallet/flows"
+)
+
+// details shows one entry: every non-secret field, the secrets masked
+// until v reveals the selected one, and the actions on it (copy, rename,
+// delete, "I suspect a breach"). A revealed secret lives only in this
+// screen's state: leaving the screen (or a lock) drops it.
+type details struct {
+	c        *Common
+	e        flows.Entry
+	fields   []string // secret field names, sorted
+	sel      int
+	revealed bool
+	mode     detailsMode
+	rename   textinput.Model
+	confirm  confirmDialog
+	busy     bool
+	err      string
+	advice   []string // after a breach: where to revoke at Wise
+	wiped    int
+	scroll   int
+	now      time.Time
+}
+
+type detailsMode int
+
+const (
+	modeView detailsMode = iota
+	modeRename
+	modeConfirmDelete
+	modeConfirmBreach
+	modeBreached
+)
+
+// Results of the details actions.
+type (
+	renamedMsg      struct{ from, to string }
+	removedMsg      struct{ name string }
+	breachedMsg     struct{ e flows.Entry }
+	actionFailedMsg struct{ err error }
+	copiedMsg       struct {
+		field string
+		err   error
+	}
+)
+
+func newDetails(c *Common, e flows.Entry) Screen {
+	in := textinput.New()
+	in.Prompt = ""
+	in.CharLimit = 64
+	in.SetWidth(40)
+	st := textinput.DefaultStyles(c.Styles.IsDark)
+	st.Cursor.Blink = false
+	in.SetStyles(st)
+	return details{c: c, e: e, fields: e.SecretFields(), rename: in, now: c.Now()}
+}
+
+func (s details) Init() tea.Cmd { return nil }
+
+// CapturesText while the new name is typed.
+func (s details) CapturesText() bool { return s.mode == modeRename }
+
+func (s details) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case TickMsg:
+		s.now = s.c.Now()
+		return s, nil
+	case entriesChangedMsg:
+		// The dashboard renewed a token or another process changed the
+		// wallet: show the entry as it is now.
+		for _, e := range msg.entries {
+			if e.Name != s.e.Name {
+				continue
+			}
+			selected := ""
+			if s.sel < len(s.fields) {
+				selected = s.fields[s.sel]
+			}
+			s.e, s.fields, s.sel = e, e.SecretFields(), 0
+			found := false
+			for i, f := range s.fields {
+				if f == selected {
+					s.sel, found = i, true
+				}
+			}
+			// Never let a reveal move on to another secret.
+			s.revealed = s.revealed && found
+			break
+		}
+		return s, nil
+	case renamedMsg:
+		s.busy, s.mode, s.err = false, modeView, ""
+		s.e.Name = msg.to
+		return s, tea.Batch(WalletChanged(), Toast(fmt.Sprintf("Renamed %s to %s.", msg.from, msg.to), false))
+	case removedMsg:
+		return s, tea.Batch(Pop(), WalletChanged(), Toast(fmt.Sprintf("Deleted %s from this wallet.", msg.name), false))
+	case breachedMsg:
+		s.busy, s.mode, s.err = false, modeBreached, ""
+		s.wiped = len(s.fields)
+		s.e, s.fields, s.sel, s.revealed = msg.e, msg.e.SecretFields(), 0, false
+		s.advice = flows.RevokeAdvice(msg.e)
+		return s, WalletChanged()
+	case actionFailedMsg:
+		s.busy = false
+		s.err = msg.err.Error()
+		if s.mode != modeRename {
+			s.mode = modeView
+		}
+		return s, nil
+	case copiedMsg:
+		if msg.err != nil {
+			return s, Toast(msg.err.Error(), true)
+		}
+		return s, Toast(fmt.Sprintf("Copied %s. The clipboard is cleared in %d s if it still holds it.", msg.field, int(s.c.clip.clearAfter/time.Second)), false)
+	case tea.KeyPressMsg:
+		if s.busy {
+			return s, nil
+		}
+		return s.key(msg)
+	case tea.PasteMsg:
+		if s.mode == modeRename {
+			var cmd tea.Cmd
+			s.rename, cmd = s.rename.Update(msg)
+			return s, cmd
+		}
+	}
+	return s, nil
+}
+
+func (s details) key(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
+	k := s.c.Keys
+	switch s.mode {
+	case modeRename:
+		switch {
+		case key.Matches(msg, k.Back):
+			s.mode, s.err = modeView, ""
+			s.rename.Blur()
+			return s, nil
+		case key.Matches(msg, k.Enter):
+			return s.submitRename()
+		}
+		var cmd tea.Cmd
+		s.rename, cmd = s.rename.Update(msg)
+		return s, cmd
+	case modeConfirmDelete, modeConfirmBreach:
+		var choice confirmChoice
+		s.confirm, choice = s.confirm.Update(msg, k)
+		switch choice {
+		case confirmNo:
+			s.mode = modeView
+		case confirmYes:
+			return s.runConfirmed()
+		}
+		return s, nil
+	case modeBreached:
+		if key.Matches(msg, k.Back) || key.Matches(msg, k.Enter) {
+			return s, Pop()
+		}
+		return s, nil
+	}
+	switch {
+	case key.Matches(msg, k.Back):
+		return s, Pop()
+	case key.Matches(msg, k.Up):
+		if s.sel > 0 {
+			s.sel--
+			s.revealed = false
+		}
+	case key.Matches(msg, k.Down):
+		if s.sel < len(s.fields)-1 {
+			s.sel++
+			s.revealed = false
+		}
+	case key.Matches(msg, k.PageUp):
+		s.scroll = max(s.scroll-max(s.c.BodyHeight()/2, 1), 0)
+	case key.Matches(msg, k.PageDown):
+		s.scroll += max(s.c.BodyHeight()/2, 1)
+	case key.Matches(msg, k.Reveal):
+		if len(s.fields) > 0 {
+			s.revealed = !s.revealed
+		}
+	case key.Matches(msg, k.Copy):
+		if len(s.fields) == 0 {
+			return s, Toast("This entry holds no secret to copy.", true)
+		}
+		field := s.fields[s.sel]
+		secret, clip := s.e.Secret(field), s.c.clip
+		return s, func() tea.Msg { return copiedMsg{field: field, err: clip.Copy(secret)} }
+	case key.Matches(msg, k.Rename):
+		s.mode, s.err = modeRename, ""
+		s.rename.SetValue(s.e.Name)
+		s.rename.CursorEnd()
+		return s, s.rename.Focus()
+	case key.Matches(msg, k.Delete):
+		s.mode, s.err = modeConfirmDelete, ""
+		s.confirm = newConfirm("Delete "+s.e.Name+"?", []string{
+			"This removes the entry and its secrets from this wallet only.",
+			"The credential keeps working at Wise until it is revoked there.",
+		}, "Delete", "Keep", true)
+	case key.Matches(msg, k.Breach):
+		s.mode, s.err = modeConfirmBreach, ""
+		s.confirm = newConfirm("I suspect a breach of "+s.e.Name, []string{
+			fmt.Sprintf("This wipes the %d secret(s) of %s from this wallet and marks it revoked.", len(s.fields), s.e.Name),
+			"It cannot revoke anything at Wise (Wise has no endpoint for that):",
+			"the next screen shows exactly where you do it.",
+		}, "Wipe and mark revoked", "Cancel", true)
+	case key.Matches(msg, k.Lock):
+		return s, Lock()
+	}
+	return s, nil
+}
+
+func (s details) submitRename() (Screen, tea.Cmd) {
+	to := strings.TrimSpace(s.rename.Value())
+	if to == s.e.Name {
+		s.mode, s.err = modeView, ""
+		return s, nil
+	}
+	if err := flows.ValidateName(to); err != nil {
+		s.err = "Not a valid name: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit."
+		return s, nil
+	}
+	s.busy, s.err = true, ""
+	from, ctx := s.e.Name, s.c.Ctx
+	return s, s.c.WalletCmd(func(svc *flows.Service) tea.Msg {
+		if err := flows.Rename(ctx, svc.Wallet, from, to); err != nil {
+			return actionFailedMsg{err}
+		}
+		return renamedMsg{from, to}
+	})
+}
+
+func (s details) runConfirmed() (Screen, tea.Cmd) {
+	s.busy = true
+	name, ctx := s.e.Name, s.c.Ctx
+	if s.mode == modeConfirmDelete {
+		return s, s.c.WalletCmd(func(svc *flows.Service) tea.Msg {
+			if err := flows.Remove(ctx, svc.Wallet, name); err != nil {
+				return actionFailedMsg{err}
+			}
+			return removedMsg{name}
+		})
+	}
+	return s, s.c.WalletCmd(func(svc *flows.Service) tea.Msg {
+		e, err := svc.MarkBreached(ctx, name)
+		if err != nil {
+			return actionFailedMsg{err}
+		}
+		return breachedMsg{e}
+	})
+}
+
+func (s details) View() string {
+	st := s.c.Styles
+	w := s.c.Width
+	var lines []string
+	add := func(label, value string) {
+		if value == "" {
+			return
+		}
+		lines = append(lines, st.Label.Render(fit(label, labelW-1))+" "+st.Value.Render(value))
+	}
+	e := s.e
+	head := st.Title.Render(e.Name) + "  " + st.Badge(string(e.Env.Name)) + "  " + st.Subtle.Render(string(e.Kind))
+	switch e.Status {
+	case flows.StatusNeedsLogin:
+		head += "  " + st.Error.Render("needs login")
+	case flows.StatusRevoked:
+		head += "  " + st.Error.Render("revoked")
+	}
+	lines = append(lines, head, "")
+	add("API", e.Env.APIURL)
+	add("Authorize", e.Env.AuthorizeURL)
+	add("mTLS host", e.Env.MTLSURL)
+	add("Client id", e.ClientID)
+	add("Redirect URL", e.RedirectURL)
+	if e.UserID != 0 || e.UserEmail != "" || e.UserName != "" {
+		u := strings.TrimSpace(e.UserName + " <" + e.UserEmail + ">")
+		if e.UserID != 0 {
+			u += fmt.Sprintf(" (user %d)", e.UserID)
+		}
+		add("User", u)
+	}
+	for i, p := range e.Profiles {
+		label := ""
+		if i == 0 {
+			label = "Profiles"
+		}
+		v := fmt.Sprintf("%d %s", p.ID, p.Type)
+		if p.Name != "" {
+			v += " · " + p.Name
+		}
+		lines = append(lines, st.Label.Render(fit(label, labelW-1))+" "+st.Value.Render(v))
+	}
+	if e.LinkedTo != "" {
+		add("Linked to", e.LinkedTo)
+	}
+	add("Key", strings.TrimSpace(e.KeyType+" "+e.Algorithm+" "+e.KeyID))
+	add("Created", s.when(e.CreatedAt))
+	if e.SecretCreatedAt != nil {
+		age := s.now.Sub(*e.SecretCreatedAt)
+		add("Secret age", fmt.Sprintf("%s (rotation reminder at %d days)", ageText(age, flows.RotationReminder), int(flows.RotationReminder.Hours()/24)))
+	}
+	for _, x := range e.Expiries() {
+		add(expiryLabel(x.What), countdown(x.At.Sub(s.now))+" · "+s.when(x.At))
+	}
+	switch {
+	case e.Status == flows.StatusNeedsLogin:
+		lines = append(lines, "", st.Warning.Render("Wise no longer accepts its refresh token. Log in again:"),
+			st.Value.Render("  "+loginHint(e)+"  (or a → OAuth login on the dashboard)"))
+	case e.Status == flows.StatusRevoked && s.mode != modeBreached:
+		lines = append(lines, "", st.Warning.Render("Its secrets were wiped after a suspected breach. Revoke it at Wise:"))
+		for _, a := range flows.RevokeAdvice(e) {
+			lines = append(lines, st.Value.Render(a))
+		}
+	}
+	lines = append(lines, "")
+	secretsAt := len(lines)
+	if len(s.fields) == 0 {
+		lines = append(lines, st.Subtle.Render("No secrets held for this entry."))
+	} else {
+		lines = append(lines, st.Label.Render("Secrets"))
+		for i, f := range s.fields {
+			lines = append(lines, s.secretLines(i, f, w)...)
+		}
+	}
+	lines = append(lines, "")
+	switch s.mode {
+	case modeRename:
+		lines = append(lines, st.Label.Render("New name  ")+s.rename.View(),
+			st.Hint.Render("enter saves · esc cancels · entries linked to it follow the new name"))
+	case modeConfirmDelete, modeConfirmBreach:
+		lines = append(lines, strings.Split(s.confirm.View(st, w), "\n")...)
+	case modeBreached:
+		lines = append(lines, st.Warning.Render(fmt.Sprintf("Wiped %d secret(s) of %s from this wallet and marked it revoked.", s.wiped, e.Name)),
+			st.Title.Render("Now revoke it at Wise:"))
+		for _, a := range s.advice {
+			lines = append(lines, st.Value.Render(a))
+		}
+	}
+	if s.busy {
+		lines = append(lines, st.Hint.Render("Saving…"))
+	}
+	if s.err != "" {
+		lines = append(lines, st.Error.Render(s.err))
+	}
+	// Scroll so that the actions at the bottom (a dialog, an error) or the
+	// selected secret stay in view on a small terminal.
+	h := s.c.BodyHeight()
+	off := min(s.scroll, max(len(lines)-h, 0))
+	if s.mode != modeView {
+		off = max(len(lines)-h, 0)
+	} else if sel := secretsAt + 1 + s.sel; sel >= off+h {
+		off = sel - h + 1
+	}
+	if off > 0 {
+		lines = lines[off:]
+	}
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// secretLines renders one secret field: masked, or revealed and wrapped.
+func (s details) secretLines(i int, field string, width int) []string {
+	st := s.c.Styles
+	sec := s.e.Secret(field)
+	cur := "  "
+	label := fit(field, 18)
+	if i == s.sel {
+		cur = st.Selected.Render("▸ ")
+		label = st.Selected.Render(label)
+	}
+	if i != s.sel || !s.revealed {
+		return []string{cur + label + st.Secret.Render(fmt.Sprintf("•••••••• (%d chars)", sec.Len()))}
+	}
+	// The secret is shown because the user asked for it on this screen.
+	avail := max(width-2-18, 16)
+	pad := strings.Repeat(" ", 20)
+	var out []string
+	for _, line := range strings.Split(sec.RevealString(), "\n") {
+		r := []rune(line)
+		for {
+			chunk := r[:min(len(r), avail)]
+			r = r[len(chunk):]
+			prefix := pad
+			if len(out) == 0 {
+				prefix = cur + label
+			}
+			out = append(out, prefix+st.Secret.Render(string(chunk)))
+			if len(r) == 0 {
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (s details) when(t time.Time) string {
+	return t.In(s.now.Location()).Format("2006-01-02 15:04:05")
+}
+
+// labelW is the width of the details' label column.
+const labelW = 15
+
+// expiryLabel names an expiring thing in the label column.
+func expiryLabel(what string) string {
+	switch what {
+	case "access token":
+		return "Access token"
+	case "client-credentials token":
+		return "Cached token"
+	case "refresh token":
+		return "Refresh token"
+	case "certificate":
+		return "Certificate"
+	case "key validity":
+		return "Key valid till"
+	}
+	return what
+}
+
+func (s details) Title() string { return s.e.Name }
+
+func (s details) ShortHelp() []key.Binding {
+	k := s.c.Keys
+	switch s.mode {
+	case modeRename:
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"))}
+	case modeConfirmDelete, modeConfirmBreach:
+		return s.confirm.ShortHelp(k)
+	case modeBreached:
+		return []key.Binding{k.Back}
+	}
+	if len(s.fields) == 0 {
+		return []key.Binding{k.Rename, k.Delete, k.Back, k.Help}
+	}
+	return []key.Binding{k.Reveal, k.Copy, k.Rename, k.Delete, k.Breach, k.Back, k.Help}
+}
+
+func (s details) FullHelp() [][]key.Binding {
+	k := s.c.Keys
+	if s.mode != modeView {
+		return [][]key.Binding{s.ShortHelp()}
+	}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Reveal, k.Copy}, {k.Rename, k.Delete, k.Breach}, {k.Back, k.Lock, k.Help}}
+}
+
+// The clipboard. A copied secret goes to the tool's standard input, never
+// its arguments (every user can read a process's arguments), and is
+// cleared after clearAfter if the clipboard still holds it, from a
+// goroutine of the app; secrets still pending when the app ends or locks
+// are cleared then (ClearPending).
+
+const defaultClipClear = 30 * time.Second
+
+var errNoClipboard = errors.New("there is no clipboard here (no DISPLAY or WAYLAND_DISPLAY, or none of wl-copy, xclip, xsel installed); press v to reveal the secret instead, or use 'wisewallet token NAME' in scripts")
+
+type clipTool struct {
+	copy, paste, clear []string // clear nil: copy an empty value
+}
+
+type clipboard struct {
+	getenv     func(string) string
+	lookPath   func(string) (string, error)
+	clearAfter time.Duration
+
+	mu      sync.Mutex
+	pending map[int]string // copies not yet cleared, by id
+	nextID  int
+}
+
+func newClipboard() *clipboard {
+	return &clipboard{getenv: os.Getenv, lookPath: exec.LookPath, clearAfter: defaultClipClear, pending: map[int]string{}}
+}
+
+// tool finds a clipboard tool for the current display.
+func (c *clipboard) tool() (clipTool, error) {
+	if c.getenv("WAYLAND_DISPLAY") != "" {
+		if p, err := c.lookPath("wl-copy"); err == nil {
+			if q, err := c.lookPath("wl-paste"); err == nil {
+				return clipTool{copy: []string{p}, paste: []string{q, "--no-newline"}, clear: []string{p, "--clear"}}, nil
+			}
+		}
+	}
+	if c.getenv("DISPLAY") != "" {
+		if p, err := c.lookPath("xclip"); err == nil {
+			return clipTool{copy: []string{p, "-selection", "clipboard", "-in"}, paste: []string{p, "-selection", "clipboard", "-out"}}, nil
+		}
+		if p, err := c.lookPath("xsel"); err == nil {
+			return clipTool{copy: []string{p, "--clipboard", "--input"}, paste: []string{p, "--clipboard", "--output"}, clear: []string{p, "--clipboard", "--delete"}}, nil
+		}
+	}
+	return clipTool{}, errNoClipboard
+}
+
+// clipRun runs a clipboard tool with input on stdin. Its stdout and
+// stderr are not pipes: xclip and wl-copy leave a process behind to serve
+// the selection, and waiting for it to close a pipe would hang.
+func clipRun(argv []string, input string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Stdin = strings.NewReader(input)
+	return cmd.Run()
+}
+
+func clipRead(argv []string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return exec.CommandContext(ctx, argv[0], argv[1:]...).Output()
+}
+
+// Copy puts secret on the clipboard and schedules its clearing.
+func (c *clipboard) Copy(secret flows.Secret) error {
+	t, err := c.tool()
+	if err != nil {
+		return err
+	}
+	value := secret.RevealString()
+	if err := clipRun(t.copy, value); err != nil {
+		return fmt.Errorf("copying failed (%s): %w", t.copy[0], err)
+	}
+	c.mu.Lock()
+	c.nextID++
+	id := c.nextID
+	c.pending[id] = value
+	c.mu.Unlock()
+	time.AfterFunc(c.clearAfter, func() { c.clear(id) })
+	return nil
+}
+
+// clear empties the clipboard if it still holds copy id; something the
+// user copied since is left alone.
+func (c *clipboard) clear(id int) {
+	c.mu.Lock()
+	value, ok := c.pending[id]
+	delete(c.pending, id)
+	c.mu.Unlock()
+	if !ok {
+		return
+	}
+	t, err := c.tool()
+	if err != nil {
+		return
+	}
+	got, err := clipRead(t.paste)
+	if err != nil {
+		return
+	}
+	if !bytes.Equal(got, []byte(value)) && !bytes.Equal(bytes.TrimSuffix(got, []byte("\n")), []byte(value)) {
+		return // the user copied something else since
+	}
+	if t.clear != nil {
+		_ = clipRun(t.clear, "")
+	} else {
+		_ = clipRun(t.copy, "")
+	}
+}
+
+// ClearPending clears every copy not cleared yet (the app is ending or
+// locking).
+func (c *clipboard) ClearPending() {
+	c.mu.Lock()
+	ids := make([]int, 0, len(c.pending))
+	for id := range c.pending {
+		ids = append(ids, id)
+	}
+	c.mu.Unlock()
+	for _, id := range ids {
+		c.clear(id)
+	}
+}

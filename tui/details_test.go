@@ -1,0 +1,323 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/wisewallet/wisewallet/flows"
+)
+
+// coreClientEntry is a sandbox OAuth client with two fake secrets.
+func coreClientEntry() flows.Entry {
+	e := coreEntries()[0]
+	e.RedirectURL = "http://127.0.0.1:53682/wisewallet/callback"
+	e.Secrets = map[string]flows.Secret{
+		flows.SecretClientSecret: flows.SecretString("demo-client-secret-REVEALED"),
+		flows.SecretAccessToken:  flows.SecretString("demo-cc-token-0000"),
+	}
+	return e
+}
+
+func coreDetails(c *Common, e flows.Entry) details { return newDetails(c, e).(details) }
+
+func TestDetailsGoldenMasked(t *testing.T) {
+	c := coreCommon(&flows.Service{}, 80, 24)
+	s := coreDetails(c, coreClientEntry())
+	coreNoSecret(t, "the masked details", ansi.Strip(s.View()), "demo-client-secret-REVEALED", "demo-cc-token-0000")
+	if !strings.Contains(ansi.Strip(s.View()), "•••••••• (27 chars)") {
+		t.Errorf("the secret is not shown masked with its length:\n%s", ansi.Strip(s.View()))
+	}
+	coreGolden(t, coreAppOn(c, s))
+}
+
+func TestDetailsGoldenRevealed(t *testing.T) {
+	c := coreCommon(&flows.Service{}, 100, 30)
+	var s Screen = coreDetails(c, coreClientEntry())
+	s = corePress(s, "down", "v")
+	v := ansi.Strip(s.View())
+	if !strings.Contains(v, "demo-client-secret-REVEALED") {
+		t.Fatalf("v did not reveal the selected secret:\n%s", v)
+	}
+	coreNoSecret(t, "the details with one secret revealed", v, "demo-cc-token-0000")
+	coreGolden(t, coreAppOn(c, s))
+	s = corePress(s, "v")
+	coreNoSecret(t, "the details after v again", ansi.Strip(s.View()), "demo-client-secret-REVEALED")
+	s = corePress(s, "v", "up")
+	coreNoSecret(t, "the details after moving on", ansi.Strip(s.View()), "demo-client-secret-REVEALED")
+}
+
+func TestDetailsRevealWrapsALongSecretWithinTheWidth(t *testing.T) {
+	c := coreCommon(&flows.Service{}, 80, 24)
+	e := coreClientEntry()
+	long := strings.Repeat("demo-jwe-part.", 60)
+	e.Secrets = map[string]flows.Secret{flows.SecretAccessToken: flows.SecretString(long)}
+	s := corePress(coreDetails(c, e), "v")
+	frame := coreFrame(coreAppOn(c, s))
+	coreFits(t, c, frame)
+}
+
+func corePress(s Screen, keys ...string) Screen {
+	for _, k := range keys {
+		s, _ = s.Update(coreKey(k))
+	}
+	return s
+}
+
+func TestDetailsGoldenDeleteConfirm(t *testing.T) {
+	c := coreCommon(&flows.Service{}, 80, 24)
+	s := corePress(coreDetails(c, coreClientEntry()), "d")
+	coreGolden(t, coreAppOn(c, s))
+}
+
+func TestDetailsGoldenBreachConfirm(t *testing.T) {
+	c := coreCommon(&flows.Service{}, 100, 30)
+	s := corePress(coreDetails(c, coreClientEntry()), "B")
+	coreGolden(t, coreAppOn(c, s))
+}
+
+func TestDetailsConfirmDefaultsToNo(t *testing.T) {
+	c := coreCommon(&flows.Service{}, 80, 24)
+	s := corePress(coreDetails(c, coreClientEntry()), "d")
+	s, cmd := s.Update(coreKey("enter"))
+	if cmd != nil || s.(details).mode != modeView {
+		t.Fatal("enter on the delete dialog did not choose the default, keep")
+	}
+	s = corePress(s, "B", "esc")
+	if s.(details).mode != modeView {
+		t.Fatal("esc did not cancel the breach dialog")
+	}
+}
+
+// coreDetailsOnDemo opens the details of a real entry of a demo wallet.
+func coreDetailsOnDemo(t *testing.T, name string) (*flows.Demo, *Common, *coreDrive) {
+	t.Helper()
+	demo, c, _ := coreDemo(t, 100, 30)
+	e, err := demo.Service.Wallet.Get(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return demo, c, &coreDrive{t: t, s: newDetails(c, e)}
+}
+
+func coreHasNav[T any](d *coreDrive) (T, bool) {
+	for _, m := range d.nav {
+		if v, ok := m.(T); ok {
+			return v, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
+func TestDetailsRenameThroughTheWallet(t *testing.T) {
+	demo, _, d := coreDetailsOnDemo(t, "acme-app")
+	d.send(coreKey("r"))
+	if !d.s.(details).CapturesText() {
+		t.Fatal("the rename input does not capture typed letters")
+	}
+	for range len("acme-app") {
+		d.send(coreKey("backspace"))
+	}
+	for _, r := range "bad name" {
+		d.send(coreKey(string(r)))
+	}
+	d.send(coreKey("enter"))
+	if v := d.view(); !strings.Contains(v, "Not a valid name") {
+		t.Fatalf("an invalid name is not refused:\n%s", v)
+	}
+	d.send(coreKey("ctrl+u"))
+	for _, r := range "acme-oauth" {
+		d.send(coreKey(string(r)))
+	}
+	d.send(coreKey("enter"))
+	if _, err := demo.Service.Wallet.Get("acme-oauth"); err != nil {
+		t.Fatalf("the entry was not renamed in the wallet: %v", err)
+	}
+	user, _ := demo.Service.Wallet.Get("partner-user")
+	if user.LinkedTo != "acme-oauth" {
+		t.Errorf("the user's link was not renamed: %q", user.LinkedTo)
+	}
+	if _, ok := coreHasNav[walletChangedMsg](d); !ok {
+		t.Error("the rename did not tell the dashboard")
+	}
+	if d.s.Title() != "acme-oauth" || d.s.(details).mode != modeView {
+		t.Errorf("after renaming the screen shows %q in mode %d", d.s.Title(), d.s.(details).mode)
+	}
+}
+
+func TestDetailsDeleteAfterConfirmation(t *testing.T) {
+	demo, _, d := coreDetailsOnDemo(t, "acme-personal")
+	d.send(coreKey("d"))
+	d.send(coreKey("y"))
+	if _, err := demo.Service.Wallet.Get("acme-personal"); !errors.Is(err, flows.ErrEntryNotFound) {
+		t.Fatalf("the entry is still in the wallet: %v", err)
+	}
+	if _, ok := coreHasNav[popMsg](d); !ok {
+		t.Error("deleting did not go back to the dashboard")
+	}
+	if _, ok := coreHasNav[walletChangedMsg](d); !ok {
+		t.Error("deleting did not tell the dashboard")
+	}
+}
+
+func TestDetailsBreachWipesSecretsMarksRevokedAndSaysWhereToRevoke(t *testing.T) {
+	demo, c, d := coreDetailsOnDemo(t, "acme-personal")
+	before, _ := demo.Service.Wallet.Get("acme-personal")
+	token := before.Secret(flows.SecretToken).RevealString()
+	d.send(coreKey("B"))
+	if v := d.view(); !strings.Contains(v, "It cannot revoke anything at Wise") {
+		t.Fatalf("the breach dialog does not say what it does:\n%s", v)
+	}
+	d.send(coreKey("y"))
+	after, err := demo.Service.Wallet.Get("acme-personal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Status != flows.StatusRevoked || len(after.SecretFields()) != 0 {
+		t.Fatalf("after the breach the entry is %q with secrets %v", after.Status, after.SecretFields())
+	}
+	// The file on disk holds no secret of it either.
+	reopened, err := flows.OpenWallet(context.Background(), demo.Dir, flows.SecretString(flows.DemoPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := reopened.Wallet.Get("acme-personal"); len(e.SecretFields()) != 0 || e.Status != flows.StatusRevoked {
+		t.Error("the wiped secrets are still in the wallet file")
+	}
+	v := d.view()
+	for _, want := range []string{"Wiped 1 secret(s) of acme-personal", "Now revoke it at Wise", "localwise"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the breach result does not say %q:\n%s", want, v)
+		}
+	}
+	coreNoSecret(t, "the breach result", v, token)
+	_ = c
+}
+
+func TestDetailsGoldenBreachResult(t *testing.T) {
+	c := coreCommon(&flows.Service{}, 100, 30)
+	var s Screen = corePress(coreDetails(c, coreEntries()[6]), "B")
+	e := coreEntries()[6]
+	e.Secrets, e.Status = nil, flows.StatusRevoked
+	s, _ = s.Update(breachedMsg{e})
+	v := ansi.Strip(s.View())
+	for _, want := range []string{"https://wise.com", "Integrations and tools → API tokens"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the production advice lacks %q:\n%s", want, v)
+		}
+	}
+	coreGolden(t, coreAppOn(c, s))
+}
+
+func TestDetailsCopyWithoutAClipboardSaysSo(t *testing.T) {
+	c := coreCommon(&flows.Service{}, 80, 24)
+	c.clip.getenv = func(string) string { return "" }
+	s, cmd := coreDetails(c, coreClientEntry()).Update(coreKey("c"))
+	msg := coreOne(cmd)
+	s, cmd = s.Update(msg)
+	toast, ok := coreOne(cmd).(ToastMsg)
+	if !ok || !toast.Error || !strings.Contains(toast.Text, "no clipboard") {
+		t.Fatalf("copying without a clipboard is not explained: %+v", toast)
+	}
+	coreNoSecret(t, "the notice", toast.Text, "demo-client-secret-REVEALED", "demo-cc-token-0000")
+}
+
+// coreFakeClip puts a fake xclip first on PATH: it logs its arguments,
+// keeps the "clipboard" in a file, and prints it for -out.
+func coreFakeClip(t *testing.T) (store, argv string) {
+	t.Helper()
+	dir := t.TempDir()
+	store, argv = filepath.Join(dir, "clipboard"), filepath.Join(dir, "argv")
+	script := "#!/bin/sh\necho \"$@\" >> '" + argv + "'\ncase \"$*\" in\n*-out*) cat '" + store + "' 2>/dev/null ;;\n*) cat > '" + store + "' ;;\nesac\n"
+	if err := os.WriteFile(filepath.Join(dir, "xclip"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return store, argv
+}
+
+func TestClipboardGetsTheSecretOnStdinAndClearsOnlyItsOwnCopy(t *testing.T) {
+	store, argv := coreFakeClip(t)
+	const secret = "CANARY-clip-81c4"
+	clip := newClipboard()
+	clip.getenv = func(k string) string {
+		if k == "DISPLAY" {
+			return ":0"
+		}
+		return ""
+	}
+	clip.clearAfter = 1 << 62 // the test clears by hand, not by timer
+	if err := clip.Copy(flows.SecretString(secret)); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(store)
+	if string(got) != secret {
+		t.Fatal("the secret did not reach the clipboard")
+	}
+	args, _ := os.ReadFile(argv)
+	coreNoSecret(t, "the clipboard tool's arguments", string(args), secret)
+	// The user copied something else since: it is left alone.
+	if err := os.WriteFile(store, []byte("something the user copied"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	clip.ClearPending()
+	if got, _ := os.ReadFile(store); string(got) != "something the user copied" {
+		t.Fatal("clearing replaced what the user copied later")
+	}
+	// Still our secret: cleared.
+	if err := clip.Copy(flows.SecretString(secret)); err != nil {
+		t.Fatal(err)
+	}
+	clip.ClearPending()
+	if got, _ := os.ReadFile(store); len(got) != 0 {
+		t.Fatal("the secret was not cleared from the clipboard")
+	}
+}
+
+func TestDetailsCopyUsesTheClipboard(t *testing.T) {
+	store, _ := coreFakeClip(t)
+	c := coreCommon(&flows.Service{}, 80, 24)
+	c.clip.getenv = func(k string) string {
+		if k == "DISPLAY" {
+			return ":0"
+		}
+		return ""
+	}
+	c.clip.clearAfter = 1 << 62
+	d := &coreDrive{t: t, s: coreDetails(c, coreClientEntry())}
+	d.send(coreKey("down"))
+	d.send(coreKey("c"))
+	got, _ := os.ReadFile(store)
+	if string(got) != "demo-client-secret-REVEALED" {
+		t.Fatal("c did not copy the selected secret")
+	}
+	toast, ok := coreHasNav[ToastMsg](d)
+	if !ok || toast.Error || !strings.Contains(toast.Text, "Copied client_secret") {
+		t.Fatalf("the copy is not confirmed: %+v", toast)
+	}
+	coreNoSecret(t, "the details after copying", d.view(), "demo-client-secret-REVEALED")
+}
+
+func TestDetailsFollowsARenewalWithoutRevealingAnotherSecret(t *testing.T) {
+	c := coreCommon(&flows.Service{}, 100, 30)
+	var s Screen = corePress(coreDetails(c, coreClientEntry()), "v") // reveals access_token
+	renewed := coreClientEntry()
+	renewed.Secrets = map[string]flows.Secret{
+		flows.SecretClientSecret: flows.SecretString("demo-client-secret-REVEALED"),
+		flows.SecretAccessToken:  flows.SecretString("demo-cc-token-RENEWED"),
+	}
+	s, _ = s.Update(entriesChangedMsg{[]flows.Entry{renewed}})
+	if v := ansi.Strip(s.View()); !strings.Contains(v, "demo-cc-token-RENEWED") {
+		t.Fatalf("the revealed token is not the renewed one:\n%s", v)
+	}
+	gone := coreClientEntry()
+	gone.Secrets = map[string]flows.Secret{flows.SecretClientSecret: flows.SecretString("demo-client-secret-REVEALED")}
+	s, _ = s.Update(entriesChangedMsg{[]flows.Entry{gone}})
+	coreNoSecret(t, "details after the revealed field went away", ansi.Strip(s.View()), "demo-client-secret-REVEALED")
+}

@@ -1,0 +1,505 @@
+package tui
+
+// Guided flow: log an existing Wise user in with the authorization code
+// grant, through the browser and a loopback listener, or by pasting the
+// code.
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/wisewallet/wisewallet/flows"
+)
+
+const (
+	// loginTimeout bounds the wait for the loopback redirect (flows'
+	// default, said on screen).
+	loginTimeout = 5 * time.Minute
+	// pasteTimeout bounds the wait for a paste. Wise's codes live minutes,
+	// so a longer wait could not succeed anyway; it also ends the login
+	// command if the screen is dropped without esc (a lock).
+	pasteTimeout = 15 * time.Minute
+)
+
+type loginStep int
+
+const (
+	lsClient loginStep = iota
+	lsName
+	lsMode
+	lsWaiting
+	lsResult
+)
+
+type loginFlow struct {
+	c    *Common
+	keys wizardKeys
+	from int
+	step loginStep
+	back history[loginStep]
+
+	clients clientPick
+	client  flows.Entry
+	name    textinput.Model
+	nameOp  asyncOp
+	replace bool // the name is an earlier login of this client
+	mode    pickList
+	paste   bool
+
+	// openBrowser opens the system browser; tests play the browser
+	// themselves instead.
+	openBrowser func(string) error
+	// timeout bounds the wait for the loopback redirect.
+	timeout time.Duration
+
+	op        asyncOp
+	spin      spinner.Model
+	events    chan tea.Msg
+	pasted    chan string
+	authURL   string
+	listening string
+	// browserTried: the login asked for the system browser; opened: it
+	// started.
+	browserTried, opened bool
+	since                time.Time
+	pasteIn              textinput.Model
+	pasteSent            bool
+	errMsg               string
+
+	saved flows.Entry
+	err   error
+}
+
+// Messages of a running login, each tagged with its attempt.
+type (
+	loginURLMsg struct {
+		id  int
+		url string
+	}
+	loginListeningMsg struct {
+		id   int
+		addr string
+	}
+	loginBrowserMsg struct {
+		id     int
+		opened bool
+	}
+	loginDoneMsg struct {
+		id    int
+		entry flows.Entry
+		err   error
+	}
+)
+
+func newLoginFlow(c *Common, from int) *loginFlow {
+	return &loginFlow{
+		c: c, keys: newWizardKeys(c.Keys), from: from,
+		name:        userNameField(c),
+		openBrowser: flows.OpenSystemBrowser,
+		timeout:     loginTimeout,
+		spin:        newSpinner(c),
+		pasteIn:     newField(c, "the code, or the whole URL the browser was sent to", urlLimit, true),
+	}
+}
+
+func (s *loginFlow) Init() tea.Cmd { return s.clients.start(s.c) }
+
+func (s *loginFlow) CapturesText() bool {
+	return s.step == lsName || (s.step == lsWaiting && s.paste)
+}
+
+func (s *loginFlow) go2(next loginStep) {
+	s.back.push(s.step)
+	s.step, s.errMsg = next, ""
+}
+
+// modes lists how the code can come back; a redirect URL that is not on
+// this machine leaves only pasting.
+func (s *loginFlow) modes() []choice {
+	paste := choice{"Paste the code", "for SSH sessions, or a redirect URL on another machine"}
+	if !flows.IsLoopbackRedirect(s.client.RedirectURL) {
+		return []choice{paste}
+	}
+	u, _ := url.Parse(s.client.RedirectURL)
+	return []choice{{"Browser and loopback", "wisewallet catches Wise's redirect on " + u.Host}, paste}
+}
+
+func (s *loginFlow) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg, tea.BackgroundColorMsg:
+		fitFields(s.c, &s.name, &s.pasteIn)
+		return s, nil
+	case spinner.TickMsg:
+		if !s.op.busy {
+			return s, nil
+		}
+		var cmd tea.Cmd
+		s.spin, cmd = s.spin.Update(msg)
+		return s, cmd
+	case clientsLoadedMsg:
+		s.clients.apply(msg)
+		return s, nil
+	case userNameCheckedMsg:
+		if !s.nameOp.current(msg.id) || s.step != lsName {
+			return s, nil
+		}
+		s.nameOp.stop()
+		if msg.err != nil {
+			s.errMsg = errText(msg.err)
+			return s, nil
+		}
+		s.replace = msg.replace
+		s.mode = pickList{items: s.modes()}
+		s.go2(lsMode)
+		return s, nil
+	case loginURLMsg:
+		if s.op.current(msg.id) {
+			s.authURL = msg.url
+			return s, waitLoginEvent(s.op.ctx(), s.events)
+		}
+		return s, nil
+	case loginListeningMsg:
+		if s.op.current(msg.id) {
+			s.listening = msg.addr
+			return s, waitLoginEvent(s.op.ctx(), s.events)
+		}
+		return s, nil
+	case loginBrowserMsg:
+		if s.op.current(msg.id) {
+			s.browserTried, s.opened = true, msg.opened
+			return s, waitLoginEvent(s.op.ctx(), s.events)
+		}
+		return s, nil
+	case loginDoneMsg:
+		if !s.op.current(msg.id) {
+			if msg.err == nil {
+				// The redirect came in just as the user left.
+				return s, tea.Batch(WalletChanged(), Toast(fmt.Sprintf("The login you left finished: %q was saved.", msg.entry.Name), false))
+			}
+			return s, nil
+		}
+		// Stops the event wait and, after an error, anything left.
+		s.op.stop()
+		s.saved, s.err = msg.entry, msg.err
+		s.step = lsResult
+		return s, nil
+	case tea.KeyPressMsg:
+		return s.key(msg)
+	case tea.PasteMsg:
+		s.errMsg = ""
+	}
+	return s, s.forward(msg)
+}
+
+func (s *loginFlow) forward(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	switch {
+	case s.step == lsName:
+		s.name, cmd = s.name.Update(msg)
+	case s.step == lsWaiting && s.paste && !s.pasteSent:
+		s.pasteIn, cmd = s.pasteIn.Update(msg)
+	}
+	return cmd
+}
+
+func (s *loginFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
+	if key.Matches(k, s.keys.Back) {
+		return s.goBack()
+	}
+	next := key.Matches(k, s.keys.Next)
+	switch s.step {
+	case lsClient:
+		if next {
+			c, ok := s.clients.chosen()
+			if !ok {
+				return s, nil
+			}
+			if c.RedirectURL == "" {
+				s.errMsg = fmt.Sprintf("%q has no redirect URL, so Wise has nowhere to send the code. Add the client again with the redirect URL registered in Developer Hub.", c.Name)
+				return s, nil
+			}
+			s.client = c
+			s.go2(lsName)
+			return s, nil
+		}
+		s.clients.list.update(s.keys, k)
+		s.errMsg = ""
+		return s, nil
+	case lsName:
+		if next {
+			if s.nameOp.busy {
+				return s, nil
+			}
+			name := strings.TrimSpace(s.name.Value())
+			if err := flows.ValidateName(name); err != nil {
+				s.errMsg = errText(err)
+				return s, nil
+			}
+			_, id := s.nameOp.start(s.c.Ctx)
+			return s, checkUserName(s.c, name, s.client.Name, id)
+		}
+	case lsMode:
+		if next {
+			s.paste = s.mode.items[s.mode.cursor].Label == "Paste the code"
+			return s, s.startLogin()
+		}
+		s.mode.update(s.keys, k)
+		return s, nil
+	case lsWaiting:
+		if s.authURL != "" && key.Matches(k, s.copyKey()) {
+			return s, tea.Batch(tea.SetClipboard(s.authURL), Toast("Copied the login URL.", false))
+		}
+		if s.paste && next && !s.pasteSent {
+			text := strings.TrimSpace(s.pasteIn.Value())
+			if text == "" {
+				s.errMsg = "Paste the code Wise shows, or the URL the browser was sent to, first."
+				return s, nil
+			}
+			s.pasteIn.Reset()
+			s.pasteSent, s.errMsg = true, ""
+			return s, sendPasted(s.op.ctx(), s.pasted, text)
+		}
+		if !s.paste || s.pasteSent {
+			return s, nil
+		}
+	case lsResult:
+		if next {
+			if s.err == nil {
+				return s, finishSaved(s.doneText())
+			}
+			return s, leaveUnsaved("Nothing was saved.")
+		}
+		return s, nil
+	}
+	// Typing into a field: the complaint about the last enter is stale.
+	s.errMsg = ""
+	return s, s.forward(k)
+}
+
+func (s *loginFlow) copyKey() key.Binding {
+	if s.paste {
+		return key.NewBinding(key.WithKeys("ctrl+y"), key.WithHelp("ctrl+y", "copy URL"))
+	}
+	return key.NewBinding(key.WithKeys(s.c.Keys.Copy.Keys()...), key.WithHelp("c", "copy URL"))
+}
+
+func (s *loginFlow) doneText() string {
+	return fmt.Sprintf("Logged in: tokens saved as %q.", s.saved.Name)
+}
+
+// startLogin runs Service.Login in a command. Its callbacks reach the
+// screen through a channel that waitLoginEvent reads; the paste reaches
+// the login through another. Both waits end with the attempt's context,
+// which esc (or the result) cancels, so no goroutine outlives the login.
+func (s *loginFlow) startLogin() tea.Cmd {
+	ctx, id := s.op.start(s.c.Ctx)
+	events := make(chan tea.Msg, 8)
+	pasted := make(chan string, 1)
+	s.events, s.pasted = events, pasted
+	s.authURL, s.listening, s.browserTried, s.opened, s.pasteSent = "", "", false, false, false
+	s.pasteIn.Reset()
+	s.since = s.c.Now()
+	s.go2(lsWaiting)
+	post := func(m tea.Msg) {
+		select {
+		case events <- m:
+		case <-ctx.Done():
+		}
+	}
+	open := s.openBrowser
+	req := flows.LoginRequest{
+		Client: s.client.Name, As: strings.TrimSpace(s.name.Value()), Paste: s.paste, Timeout: s.timeout,
+		ShowURL:   func(u string) { post(loginURLMsg{id: id, url: u}) },
+		Listening: func(addr string) { post(loginListeningMsg{id: id, addr: addr}) },
+		OpenBrowser: func(u string) error {
+			err := open(u)
+			post(loginBrowserMsg{id: id, opened: err == nil})
+			return err
+		},
+		ReadPasted: func(ctx context.Context) (string, error) {
+			t := time.NewTimer(pasteTimeout)
+			defer t.Stop()
+			select {
+			case text := <-pasted:
+				return text, nil
+			case <-ctx.Done():
+				return "", ctx.Err()
+			case <-t.C:
+				return "", fmt.Errorf("%w: nothing was pasted within %s", flows.ErrLoginTimeout, pasteTimeout)
+			}
+		},
+	}
+	svc := s.c.Svc
+	return tea.Batch(s.spin.Tick, waitLoginEvent(ctx, events), func() tea.Msg {
+		e, err := svc.Login(ctx, req)
+		return loginDoneMsg{id: id, entry: e, err: err}
+	})
+}
+
+// waitLoginEvent delivers the next callback of a running login.
+func waitLoginEvent(ctx context.Context, events <-chan tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case m := <-events:
+			return m
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// sendPasted hands the paste to the waiting login.
+func sendPasted(ctx context.Context, ch chan<- string, text string) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case ch <- text:
+		case <-ctx.Done():
+		}
+		return nil
+	}
+}
+
+func (s *loginFlow) goBack() (Screen, tea.Cmd) {
+	if s.step == lsResult && s.err == nil {
+		return s, finishSaved(s.doneText())
+	}
+	// Cancelling ends the listener (or the paste wait) and the login.
+	s.op.stop()
+	s.nameOp.stop()
+	s.errMsg = ""
+	prev, ok := s.back.pop()
+	if !ok {
+		return s, leaveFlow(s.c, s.from)
+	}
+	s.step = prev
+	return s, nil
+}
+
+func (s *loginFlow) Title() string { return "Log in a user" }
+
+func (s *loginFlow) View() string {
+	st := s.c.Styles
+	v := stepView{Flow: "Log in a user (authorization code)", Of: 4}
+	switch s.step {
+	case lsClient:
+		v.N, v.Title = 1, "Which OAuth client is the user linked to?"
+		v.Hint = "The user approves this application on Wise's page. Its redirect URL, as registered in Developer Hub, decides how the code comes back."
+		v.Body = s.clients.view(s.c)
+	case lsName:
+		v.N, v.Title = 2, "Name the user's entry"
+		v.Hint = fmt.Sprintf("The wallet entry for this user's tokens (client %q). Logging in again under the same name replaces its tokens.", s.client.Name)
+		v.Body = s.name.View()
+		if s.nameOp.busy {
+			v.Body += "\n" + st.Subtle.Render("  checking the name…")
+		}
+	case lsMode:
+		v.N, v.Title = 3, "How does the code come back?"
+		v.Hint = "wisewallet opens Wise's authorization page and shows its URL. There the user logs in to Wise (with its 2-step verification), " +
+			"chooses the profile to link and approves. Wise then sends a one-time code, valid for minutes, which wisewallet exchanges for tokens at once."
+		if !flows.IsLoopbackRedirect(s.client.RedirectURL) {
+			v.Hint += " This client's redirect URL is not on this machine, so the code is pasted."
+		}
+		v.Body = renderList(s.c, s.mode, 20)
+		if s.replace {
+			v.Body += "\n\n" + st.Warning.Render(fmt.Sprintf("%q exists: its tokens will be replaced.", strings.TrimSpace(s.name.Value())))
+		}
+	case lsWaiting:
+		v.N, v.Title = 4, "Log in on Wise's page"
+		v.Body = s.waitingView()
+	case lsResult:
+		v.N = 4
+		if s.err != nil {
+			v.Title, v.Tone = "✗ Not logged in", -1
+			v.Body = renderProblem(s.c, explain(s.err))
+			break
+		}
+		v.Title, v.Tone = fmt.Sprintf("✓ Logged in: tokens saved as %q", s.saved.Name), 1
+		v.Body = labelled(s.c, userRows(s.c, s.saved))
+		v.Note = "wisewallet renews the access token on time with the refresh token; the dashboard counts both down."
+	}
+	v.Err = s.errMsg
+	return renderStep(s.c, v)
+}
+
+func (s *loginFlow) waitingView() string {
+	st := s.c.Styles
+	w := max(s.c.Width, 20)
+	var b strings.Builder
+	switch {
+	case s.authURL == "":
+		b.WriteString(spinLine(s.c, s.spin.View(), "Preparing the login…"))
+		return b.String()
+	case s.opened:
+		b.WriteString(st.Body.Render("Opened in your browser. If nothing appeared, open this URL:") + "\n")
+	default:
+		b.WriteString(st.Body.Render("Open this URL in a browser:") + "\n")
+	}
+	// Cut at the width exactly (never at a '-', which would look like
+	// part of the URL); each piece links to the whole URL, so a click on
+	// any line of it opens it.
+	link := lipgloss.NewStyle().Foreground(s.c.Styles.Accent).Hyperlink(s.authURL)
+	for _, line := range strings.Split(ansi.Hardwrap(s.authURL, w, false), "\n") {
+		b.WriteString(link.Render(line) + "\n")
+	}
+	if s.c.Env.Demo && s.c.Env.DemoUser != "" {
+		b.WriteString(st.Subtle.Render(fmt.Sprintf("Demo login on that page: %s / %s", s.c.Env.DemoUser, s.c.Env.DemoPassword)) + "\n")
+	}
+	b.WriteString("\n")
+	if s.paste {
+		if s.pasteSent {
+			b.WriteString(spinLine(s.c, s.spin.View(), "Exchanging the code for tokens…"))
+			return b.String()
+		}
+		b.WriteString(lipgloss.NewStyle().Width(w).Inherit(st.Body).Render("After approving, Wise shows a code. Paste it, or the URL the browser was sent to (hidden as you type):") + "\n")
+		b.WriteString(secretFieldView(s.c, s.pasteIn))
+		return b.String()
+	}
+	left := s.timeout - s.c.Now().Sub(s.since)
+	where := "this machine's loopback address"
+	if s.listening != "" {
+		where = s.listening
+	}
+	b.WriteString(spinLine(s.c, s.spin.View(), fmt.Sprintf("Waiting for Wise's redirect on %s (%s left).", where, span(max(left, 0)))))
+	return b.String()
+}
+
+// userRows describe a stored user login: who, which profile, and when
+// its tokens expire.
+func userRows(c *Common, e flows.Entry) [][2]string {
+	rows := [][2]string{{"entry", e.Name}, {"environment", envLabel(c, e.Env)}, {"client", e.LinkedTo}}
+	rows = append(rows, identityRows(e)...)
+	rows = append(rows,
+		[2]string{"access token", "valid until " + when(c, e.AccessExpiresAt)},
+		[2]string{"refresh token", "valid until " + when(c, e.RefreshExpiresAt)},
+	)
+	return rows
+}
+
+func (s *loginFlow) ShortHelp() []key.Binding {
+	switch s.step {
+	case lsClient:
+		return []key.Binding{chooseKey(s.keys), s.keys.Next, s.keys.Back}
+	case lsWaiting:
+		var out []key.Binding
+		if s.paste && !s.pasteSent {
+			out = append(out, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send the code")))
+		}
+		if s.authURL != "" {
+			out = append(out, s.copyKey())
+		}
+		return append(out, s.keys.Cancel)
+	}
+	return flowHelp(s.keys, s.step == lsMode, false, false, s.step == lsResult, s.err == nil)
+}
+
+func (s *loginFlow) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }

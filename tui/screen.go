@@ -1,0 +1,157 @@
+package tui
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/wisewallet/wisewallet/flows"
+)
+
+// Screen is one page of the app. Screens are values the App keeps on a
+// stack; the top one gets every message the App does not handle itself.
+type Screen interface {
+	// Init starts the screen's commands when it is pushed.
+	Init() tea.Cmd
+	// Update handles a message and returns the (possibly new) screen.
+	Update(msg tea.Msg) (Screen, tea.Cmd)
+	// View renders the content area, which is Common.Width wide and
+	// Common.BodyHeight() tall.
+	View() string
+	// Title names the screen in the header.
+	Title() string
+	// help.KeyMap gives the keys shown in the footer for this screen.
+	help.KeyMap
+}
+
+// Common is what every screen shares: the unlocked wallet's use cases,
+// the styles and keys, the size, and the clock. Screens hold a pointer to
+// the App's one Common, so a resize or a theme change reaches all of them.
+type Common struct {
+	Ctx    context.Context
+	Svc    *flows.Service
+	Styles *Styles
+	Keys   *KeyMap
+	Width  int
+	Height int
+	// Now is the clock; tests fix it.
+	Now func() time.Time
+	// Env is what the program learned at start: demo mode, the wallet
+	// location, whether a clipboard exists.
+	Env Environment
+
+	// walletMu serializes the commands that use the unlocked wallet: a
+	// flows.Wallet is not safe for concurrent use (Update replaces the
+	// contents that Entries and Get read), and commands run on their own
+	// goroutines. See WalletCmd.
+	walletMu *sync.Mutex
+	// clip copies secrets and clears them again (see clipboard.go).
+	clip *clipboard
+	// footerLines is how many lines the App's footer takes (toast plus
+	// help, more while the full help is open).
+	footerLines int
+}
+
+// NewCommon returns a Common with the default styles and keys, 80x24.
+// The App makes one; tests make their own.
+func NewCommon(ctx context.Context, svc *flows.Service, now func() time.Time, env Environment) *Common {
+	if now == nil {
+		now = time.Now
+	}
+	return &Common{Ctx: ctx, Svc: svc, Styles: NewStyles(true), Keys: DefaultKeyMap(), Width: 80, Height: 24,
+		Now: now, Env: env, walletMu: &sync.Mutex{}, clip: newClipboard(), footerLines: footerHeight}
+}
+
+// WalletCmd runs fn with the unlocked wallet in a command, one such
+// command at a time. The service is taken now, on the UI goroutine, so the
+// command never reads the screen or Common later (a lock may have dropped
+// the wallet by then). fn must not wait for the user: the dashboard's
+// background refresh waits for it.
+func (c *Common) WalletCmd(fn func(svc *flows.Service) tea.Msg) tea.Cmd {
+	svc, mu := c.Svc, c.walletMu
+	if svc == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		mu.Lock()
+		defer mu.Unlock()
+		return fn(svc)
+	}
+}
+
+// Environment describes the program's surroundings, fixed at start.
+type Environment struct {
+	Demo         bool
+	WalletPath   string
+	DemoAPIURL   string // localwise base URL in demo mode
+	DemoUser     string // demo login for the authorize page
+	DemoPassword string
+}
+
+// BodyHeight is the height left for a screen between header and footer.
+func (c *Common) BodyHeight() int {
+	f := c.footerLines
+	if f < footerHeight {
+		f = footerHeight
+	}
+	h := c.Height - headerHeight - f
+	if h < 1 {
+		return 1
+	}
+	return h
+}
+
+// Navigation messages. A screen returns Push(next), Pop() or
+// Replace(next) as a command; only the App changes the stack.
+type (
+	pushMsg    struct{ s Screen }
+	popMsg     struct{}
+	replaceMsg struct{ s Screen }
+	// ToastMsg shows a one-line notice in the footer for a few seconds.
+	ToastMsg struct {
+		Text  string
+		Error bool
+	}
+	toastExpiredMsg struct{ id int }
+)
+
+// Push opens s on top of the current screen.
+func Push(s Screen) tea.Cmd { return func() tea.Msg { return pushMsg{s} } }
+
+// Pop goes back to the previous screen.
+func Pop() tea.Cmd { return func() tea.Msg { return popMsg{} } }
+
+// Replace swaps the current screen for s (a wizard's next step).
+func Replace(s Screen) tea.Cmd { return func() tea.Msg { return replaceMsg{s} } }
+
+// Toast shows text in the footer.
+func Toast(text string, isErr bool) tea.Cmd {
+	return func() tea.Msg { return ToastMsg{Text: text, Error: isErr} }
+}
+
+// TickMsg is sent every second to the screen on top of the stack, so
+// countdowns move. (The dashboard gets it too while it is covered, so due
+// tokens are still refreshed on time.)
+type TickMsg time.Time
+
+// tick fires on the next whole second of the wall clock, so a countdown
+// never skips or repeats a second the way a drifting 1 s timer would.
+func tick() tea.Cmd {
+	return tea.Every(time.Second, func(t time.Time) tea.Msg { return TickMsg(t) })
+}
+
+// WalletChanged tells the dashboard that a screen changed the wallet
+// (added, renamed, removed an entry), so it shows the change at once
+// instead of at its next check of the file.
+func WalletChanged() tea.Cmd { return func() tea.Msg { return walletChangedMsg{} } }
+
+// rootMsg is implemented by messages meant for the dashboard at the
+// bottom of the stack, whichever screen is on top.
+type rootMsg interface{ forRoot() }
+
+type walletChangedMsg struct{}
+
+func (walletChangedMsg) forRoot() {}

@@ -1,0 +1,277 @@
+package tui
+
+// Parts the guided flows share: their keys, text fields, pick lists, the
+// environment step and the bookkeeping for asynchronous steps. Each flow
+// is one Screen (add_personal.go, add_client.go, login_code.go,
+// login_registration.go) that walks its own steps, so esc can always go
+// back exactly one step without saving anything.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/wisewallet/wisewallet/flows"
+)
+
+// wizardKeys are the keys of the guided flows, with help text in their
+// words ("next", not the dashboard's "open"). Built per screen from the
+// app's KeyMap, never mutated.
+type wizardKeys struct {
+	Up, Down, Next, Back, Cancel, Done, Leave, Confirm key.Binding
+}
+
+func newWizardKeys(k *KeyMap) wizardKeys {
+	return wizardKeys{
+		Up:      k.Up,
+		Down:    k.Down,
+		Next:    key.NewBinding(key.WithKeys(k.Enter.Keys()...), key.WithHelp("enter", "next")),
+		Back:    k.Back,
+		Cancel:  key.NewBinding(key.WithKeys(k.Back.Keys()...), key.WithHelp("esc", "cancel")),
+		Done:    key.NewBinding(key.WithKeys(k.Enter.Keys()...), key.WithHelp("enter", "back to the dashboard")),
+		Leave:   key.NewBinding(key.WithKeys(k.Enter.Keys()...), key.WithHelp("enter", "leave without saving")),
+		Confirm: key.NewBinding(key.WithKeys(k.Confirm.Keys()...), key.WithHelp("y", "yes, production")),
+	}
+}
+
+// Character limits: generous for what Wise issues, small enough that a
+// pasted file is refused rather than kept in memory.
+const (
+	nameLimit   = 64
+	secretLimit = 8192
+	urlLimit    = 2048
+	emailLimit  = 254
+)
+
+// newField makes a text input. Masked fields echo '*' only, so a token or
+// secret never reaches the screen (or a screenshot, or tmux scrollback).
+// The cursor does not blink: a blinking cursor is a tick loop that keeps
+// the app busy (and a test driver spinning) for nothing.
+func newField(c *Common, placeholder string, limit int, masked bool) textinput.Model {
+	ti := textinput.New()
+	ti.Prompt = "> "
+	ti.Placeholder = placeholder
+	ti.CharLimit = limit
+	if masked {
+		ti.EchoMode = textinput.EchoPassword
+		ti.EchoCharacter = '*'
+	}
+	st := textinput.DefaultStyles(c.Styles.IsDark)
+	st.Cursor.Blink = false
+	ti.SetStyles(st)
+	ti.SetWidth(fieldWidth(c))
+	ti.Focus()
+	return ti
+}
+
+func fieldWidth(c *Common) int { return max(c.Width-6, 10) }
+
+// fitFields lays fields out again after a resize or a change of the
+// terminal's background.
+func fitFields(c *Common, fields ...*textinput.Model) {
+	st := textinput.DefaultStyles(c.Styles.IsDark)
+	st.Cursor.Blink = false
+	for _, f := range fields {
+		f.SetWidth(fieldWidth(c))
+		f.SetStyles(st)
+	}
+}
+
+// choice is one line of a pick list.
+type choice struct {
+	Label, Detail string
+}
+
+// pickList is a vertical list with a cursor.
+type pickList struct {
+	items  []choice
+	cursor int
+}
+
+func (l *pickList) update(k wizardKeys, msg tea.KeyPressMsg) {
+	switch {
+	case key.Matches(msg, k.Up):
+		if l.cursor > 0 {
+			l.cursor--
+		}
+	case key.Matches(msg, k.Down):
+		if l.cursor < len(l.items)-1 {
+			l.cursor++
+		}
+	}
+}
+
+// environment choices, sandbox first: production must be chosen on purpose.
+var envChoices = []choice{
+	{"sandbox", "wise-sandbox.com: test money; its own tokens and clients"},
+	{"production", "wise.com: real money in a live account"},
+	{"local", "a localwise server on this machine (demo, tests)"},
+}
+
+// envPick is the environment step shared by the personal-token and the
+// OAuth-client flows: the list, then the API URL for "local", or an
+// explicit confirmation for production.
+type envPick struct {
+	list   pickList
+	apiURL textinput.Model
+	env    flows.Environment // resolved when the step is done
+	err    string
+}
+
+func newEnvPick(c *Common) envPick {
+	p := envPick{list: pickList{items: envChoices}}
+	p.apiURL = newField(c, "http://127.0.0.1:PORT (what 'wisewallet localwise' prints)", urlLimit, false)
+	if c.Env.Demo {
+		// The demo's own localwise is the only place its credentials work.
+		p.list.cursor = 2
+		p.apiURL.SetValue(c.Env.DemoAPIURL)
+		p.apiURL.CursorEnd()
+	}
+	return p
+}
+
+func (p envPick) chosen() string { return p.list.items[p.list.cursor].Label }
+
+// asyncOp tracks one asynchronous call (a check with Wise, a login). Each
+// start gets a new id, so an answer to an attempt the user already left
+// is recognised and not shown as the current result; cancel stops the
+// call's context (a login's listener or paste wait ends at once).
+type asyncOp struct {
+	id     int
+	busy   bool
+	c      context.Context
+	cancel context.CancelFunc
+}
+
+// start begins attempt id+1 and returns its context.
+func (o *asyncOp) start(parent context.Context) (context.Context, int) {
+	o.stop()
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
+	o.id++
+	o.busy, o.c, o.cancel = true, ctx, cancel
+	return ctx, o.id
+}
+
+// ctx is the running attempt's context (a cancelled one when idle, so a
+// wait started on it ends at once).
+func (o *asyncOp) ctx() context.Context {
+	if o.c == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		return ctx
+	}
+	return o.c
+}
+
+// stop cancels the running attempt, if any.
+func (o *asyncOp) stop() {
+	if o.cancel != nil {
+		o.cancel()
+	}
+	o.busy, o.cancel = false, nil
+}
+
+// current reports whether an answer belongs to the running attempt.
+func (o *asyncOp) current(id int) bool { return o.busy && id == o.id }
+
+func newSpinner(c *Common) spinner.Model {
+	return spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(c.Styles.Selected))
+}
+
+// history is the steps a flow walked through, for esc.
+type history[S comparable] []S
+
+func (h *history[S]) push(s S) { *h = append(*h, s) }
+
+// pop returns the previous step, or ok=false at the first one.
+func (h *history[S]) pop() (S, bool) {
+	var zero S
+	if len(*h) == 0 {
+		return zero, false
+	}
+	s := (*h)[len(*h)-1]
+	*h = (*h)[:len(*h)-1]
+	return s, true
+}
+
+// leaveFlow goes back to where the flow was opened from: the chooser
+// (at the flow's own line) when it was picked there, else the previous
+// screen.
+func leaveFlow(c *Common, fromChooser int) tea.Cmd {
+	if fromChooser >= 0 {
+		return Replace(newAddChooserAt(c, fromChooser))
+	}
+	return Pop()
+}
+
+// finishSaved returns to the dashboard after a save. Flows replace the
+// chooser on the stack, so one Pop is the way back; the dashboard is told
+// of the change, so the new entry shows at once.
+func finishSaved(text string) tea.Cmd {
+	return tea.Sequence(Pop(), WalletChanged(), Toast(text, false))
+}
+
+// leaveUnsaved returns to the dashboard after a failed check.
+func leaveUnsaved(text string) tea.Cmd { return tea.Sequence(Pop(), Toast(text, true)) }
+
+// listNext is enter on the environment list: sandbox is resolved at once;
+// local needs its API URL and production an explicit yes first.
+func (p *envPick) listNext() (needURL, needConfirm bool) {
+	switch p.chosen() {
+	case string(flows.EnvLocal):
+		return true, false
+	case string(flows.EnvProduction):
+		return false, true
+	}
+	p.env, _ = flows.ResolveEnv(p.chosen(), "")
+	return false, false
+}
+
+// urlNext is enter on the local API URL. The checks are ResolveEnv's,
+// said here without its command-line flag names.
+func (p *envPick) urlNext() error {
+	raw := strings.TrimSpace(p.apiURL.Value())
+	u, err := url.Parse(raw)
+	switch {
+	case raw == "":
+		return errors.New("Enter the URL localwise listens on, as `wisewallet localwise` prints it.")
+	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+		return fmt.Errorf("%q is not an http(s) URL.", raw)
+	case u.Scheme == "http" && !loopbackHost(u.Hostname()):
+		// A token must not cross a network in clear text.
+		return fmt.Errorf("Plain http is only for this machine (127.0.0.1 or localhost); use https for %s.", u.Hostname())
+	}
+	env, err := flows.ResolveEnv(string(flows.EnvLocal), raw)
+	if err != nil {
+		return err
+	}
+	p.env = env
+	return nil
+}
+
+func loopbackHost(h string) bool {
+	return h == "localhost" || h == "::1" || strings.HasPrefix(h, "127.")
+}
+
+// confirmProduction is the explicit yes to production.
+func (p *envPick) confirmProduction() {
+	p.env, _ = flows.ResolveEnv(string(flows.EnvProduction), "")
+}
+
+// Leave stops what a flow still runs (a check, a login's listener or
+// paste wait). Esc and the result already do; this is for an App that
+// drops the screen some other way (a lock).
+func (s *personalFlow) Leave()     { s.op.stop(); s.nameOp.stop() }
+func (s *clientFlow) Leave()       { s.op.stop(); s.nameOp.stop() }
+func (s *loginFlow) Leave()        { s.op.stop(); s.nameOp.stop(); s.clients.op.stop() }
+func (s *registrationFlow) Leave() { s.op.stop(); s.nameOp.stop(); s.clients.op.stop() }
