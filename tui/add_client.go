@@ -4,6 +4,7 @@ package tui
 // with a client-credentials grant before it is saved.
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -35,14 +36,7 @@ const (
 )
 
 type clientFlow struct {
-	c    *Common
-	keys wizardKeys
-	from int
-	step clientStep
-	back history[clientStep]
-
-	name     textinput.Model
-	nameOp   asyncOp
+	flowBase[clientStep]
 	env      envPick
 	clientID textinput.Model
 	secret   textinput.Model
@@ -50,13 +44,10 @@ type clientFlow struct {
 	// secret field lets go of it when the user moves on.
 	held     flows.Secret
 	redirect textinput.Model
-	op       asyncOp
-	spin     spinner.Model
-	errMsg   string
-
-	saved flows.Entry
-	err   error
 }
+
+// clientEnv are the flow's environment steps; the client id follows them.
+var clientEnv = envSteps[clientStep]{list: csEnv, apiURL: csAPIURL, production: csProduction, after: csClientID}
 
 type clientCheckedMsg struct {
 	id    int
@@ -66,13 +57,11 @@ type clientCheckedMsg struct {
 
 func newClientFlow(c *Common, from int) *clientFlow {
 	s := &clientFlow{
-		c: c, keys: newWizardKeys(c.Keys), from: from,
-		name:     newField(c, "e.g. acme-partner-app", nameLimit, false),
+		flowBase: newFlowBase(c, from, newField(c, "e.g. acme-partner-app", nameLimit, false), csName, csResult),
 		env:      newEnvPick(c),
 		clientID: newField(c, "the client id from Developer Hub", urlLimit, false),
 		secret:   newField(c, "paste the client secret", secretLimit, true),
 		redirect: newField(c, suggestedRedirect, urlLimit, false),
-		spin:     newSpinner(c),
 	}
 	s.redirect.SetValue(suggestedRedirect)
 	s.redirect.CursorEnd()
@@ -89,45 +78,20 @@ func (s *clientFlow) CapturesText() bool {
 	return false
 }
 
-func (s *clientFlow) go2(next clientStep) {
-	s.back.push(s.step)
-	s.step, s.errMsg = next, ""
-}
-
 func (s *clientFlow) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg, tea.BackgroundColorMsg:
 		fitFields(s.c, &s.name, &s.env.apiURL, &s.clientID, &s.secret, &s.redirect)
 		return s, nil
 	case spinner.TickMsg:
-		if !s.op.busy {
-			return s, nil
-		}
-		var cmd tea.Cmd
-		s.spin, cmd = s.spin.Update(msg)
-		return s, cmd
+		return s, s.tick(msg)
 	case nameCheckedMsg:
-		if !s.nameOp.current(msg.id) || s.step != csName {
-			return s, nil
+		if s.nameChecked(msg.id, msg.err) {
+			s.go2(csEnv)
 		}
-		s.nameOp.stop()
-		if msg.err != nil {
-			s.errMsg = errText(msg.err)
-			return s, nil
-		}
-		s.go2(csEnv)
 		return s, nil
 	case clientCheckedMsg:
-		if !s.op.current(msg.id) {
-			if msg.err == nil {
-				return s, tea.Batch(WalletChanged(), Toast(fmt.Sprintf("The check you left finished: %q was saved.", msg.entry.Name), false))
-			}
-			return s, nil
-		}
-		s.op.stop()
-		s.saved, s.err = msg.entry, msg.err
-		s.step = csResult
-		return s, nil
+		return s, s.answered(msg.id, msg.entry, msg.err, "check")
 	case tea.KeyPressMsg:
 		return s.key(msg)
 	case tea.PasteMsg:
@@ -164,52 +128,21 @@ func (s *clientFlow) forward(msg tea.Msg) tea.Cmd {
 
 func (s *clientFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
 	if key.Matches(k, s.keys.Back) {
-		return s.goBack()
+		cmd := s.goBack(s.doneText())
+		if s.step == csSecret {
+			// The secret must be entered again: it was let go of.
+			s.held = flows.Secret{}
+		}
+		return s, cmd
 	}
 	next := key.Matches(k, s.keys.Next)
 	switch s.step {
 	case csName:
 		if next {
-			if s.nameOp.busy {
-				return s, nil
-			}
-			name := strings.TrimSpace(s.name.Value())
-			if err := flows.ValidateName(name); err != nil {
-				s.errMsg = errText(err)
-				return s, nil
-			}
-			_, id := s.nameOp.start(s.c.Ctx)
-			return s, checkFreeName(s.c, name, id)
+			return s, s.submitName(checkFreeName)
 		}
-	case csEnv:
-		if next {
-			switch needURL, needConfirm := s.env.listNext(); {
-			case needURL:
-				s.go2(csAPIURL)
-			case needConfirm:
-				s.go2(csProduction)
-			default:
-				s.go2(csClientID)
-			}
-			return s, nil
-		}
-		s.env.list.update(s.keys, k)
-		return s, nil
-	case csAPIURL:
-		if next {
-			if err := s.env.urlNext(); err != nil {
-				s.errMsg = errText(err)
-				return s, nil
-			}
-			s.go2(csClientID)
-			return s, nil
-		}
-	case csProduction:
-		if key.Matches(k, s.keys.Confirm) {
-			s.env.confirmProduction()
-			s.go2(csClientID)
-		}
-		return s, nil
+	case csEnv, csAPIURL, csProduction:
+		return s, s.envKey(&s.env, clientEnv, k)
 	case csClientID:
 		if next {
 			if strings.TrimSpace(s.clientID.Value()) == "" {
@@ -238,27 +171,19 @@ func (s *clientFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
 				s.errMsg = errText(err)
 				return s, nil
 			}
-			ctx, id := s.op.start(s.c.Ctx)
-			s.go2(csChecking)
 			in := flows.ClientInput{
-				Name: strings.TrimSpace(s.name.Value()), Env: s.env.env, ClientID: strings.TrimSpace(s.clientID.Value()),
+				Name: s.entryName(), Env: s.env.env, ClientID: strings.TrimSpace(s.clientID.Value()),
 				Secret: s.held, RedirectURL: raw, Check: true,
 			}
-			return s, tea.Batch(s.spin.Tick, s.c.WalletCmd(func(svc *flows.Service) tea.Msg {
+			return s, s.call(csChecking, func(ctx context.Context, id int, svc *flows.Service) tea.Msg {
 				e, err := svc.AddClient(ctx, in)
 				return clientCheckedMsg{id: id, entry: e, err: err}
-			}))
+			})
 		}
 	case csChecking:
 		return s, nil
 	case csResult:
-		if next {
-			if s.err == nil {
-				return s, finishSaved(s.doneText())
-			}
-			return s, leaveUnsaved("Nothing was saved.")
-		}
-		return s, nil
+		return s, s.resultKey(k, s.doneText(), "Nothing was saved.")
 	}
 	// Typing into a field: the complaint about the last enter is stale.
 	s.errMsg = ""
@@ -282,25 +207,6 @@ func checkRedirect(raw string) error {
 	return nil
 }
 
-func (s *clientFlow) goBack() (Screen, tea.Cmd) {
-	if s.step == csResult && s.err == nil {
-		return s, finishSaved(s.doneText())
-	}
-	s.op.stop()
-	s.nameOp.stop()
-	s.errMsg = ""
-	prev, ok := s.back.pop()
-	if !ok {
-		return s, leaveFlow(s.c, s.from)
-	}
-	if prev == csSecret {
-		// The secret must be entered again: it was let go of.
-		s.held = flows.Secret{}
-	}
-	s.step = prev
-	return s, nil
-}
-
 func (s *clientFlow) Title() string { return "Add an OAuth client" }
 
 func (s *clientFlow) View() string {
@@ -309,22 +215,17 @@ func (s *clientFlow) View() string {
 	case csName:
 		v.N, v.Title = 1, "Name this client"
 		v.Hint = "The name of its entry in this wallet; user logins refer to it. 1 to 64 letters, digits, '.', '_' or '-'."
-		v.Body = s.name.View()
-		if s.nameOp.busy {
-			v.Body += "\n" + s.c.Styles.Subtle.Render("  checking the name…")
-		}
+		v.Body = s.nameBody()
 	case csEnv:
 		v.N, v.Title = 2, "Which environment is the client for?"
 		v.Hint = "Wise gives every partner separate client credentials for the sandbox and for production, each in its own Developer Hub. Start in the sandbox."
 		v.Body = renderList(s.c, s.env.list, 10)
 	case csAPIURL:
-		v.N, v.Title = 2, "Which localwise server?"
-		v.Hint = envURLHint(s.c)
-		v.Body = s.env.apiURL.View()
+		v.N = 2
+		s.env.urlView(s.c, &v)
 	case csProduction:
-		v.N, v.Title = 2, "Use production?"
-		v.Hint = "Press y to store it for production, or esc to choose another environment."
-		v.Body = s.c.Styles.Badge(string(flows.EnvProduction)) + " " + s.c.Styles.Warning.Render("This client will act for real customers with real money.")
+		v.N = 2
+		productionView(s.c, &v, "This client will act for real customers with real money.")
 	case csClientID:
 		v.N, v.Title = 3, "Client id"
 		v.Hint = "Developer Hub shows it with your application. It is not secret: it names your application on Wise's login page."
@@ -346,8 +247,7 @@ func (s *clientFlow) View() string {
 	case csResult:
 		v.N = 6
 		if s.err != nil {
-			v.Title, v.Tone = "✗ Not saved: Wise did not accept the client", -1
-			v.Body = renderProblem(s.c, explain(s.err))
+			s.failedView(&v, "✗ Not saved: Wise did not accept the client")
 			break
 		}
 		v.Title, v.Tone = "✓ Saved: Wise accepted the client id and secret", 1
@@ -364,8 +264,7 @@ func (s *clientFlow) View() string {
 		})
 		v.Note = "Next, link a user: a, then \"Log in a user\" (an existing Wise account) or \"Create a user\". In production Wise also requires mTLS of partners."
 	}
-	v.Err = s.errMsg
-	return renderStep(s.c, v)
+	return s.render(v)
 }
 
 func (s *clientFlow) ShortHelp() []key.Binding {

@@ -3,9 +3,8 @@ package tui
 // Guided flow: store a personal API token, checked with Wise first.
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
@@ -28,23 +27,13 @@ const (
 )
 
 type personalFlow struct {
-	c    *Common
-	keys wizardKeys
-	from int // chooser line, or -1
-	step personalStep
-	back history[personalStep]
-
-	name   textinput.Model
-	nameOp asyncOp
-	env    envPick
-	token  textinput.Model
-	op     asyncOp
-	spin   spinner.Model
-	errMsg string
-
-	saved flows.Entry
-	err   error
+	flowBase[personalStep]
+	env   envPick
+	token textinput.Model
 }
+
+// personalEnv are the flow's environment steps; the token follows them.
+var personalEnv = envSteps[personalStep]{list: psEnv, apiURL: psAPIURL, production: psProduction, after: psToken}
 
 // personalCheckedMsg is the answer of AddPersonalChecked.
 type personalCheckedMsg struct {
@@ -53,35 +42,12 @@ type personalCheckedMsg struct {
 	err   error
 }
 
-// nameCheckedMsg says whether an entry name can be used.
-type nameCheckedMsg struct {
-	id  int
-	err error
-}
-
 func newPersonalFlow(c *Common, from int) *personalFlow {
 	return &personalFlow{
-		c: c, keys: newWizardKeys(c.Keys), from: from,
-		name:  newField(c, "e.g. acme-payouts", nameLimit, false),
-		env:   newEnvPick(c),
-		token: newField(c, "paste the token", secretLimit, true),
-		spin:  newSpinner(c),
+		flowBase: newFlowBase(c, from, newField(c, "e.g. acme-payouts", nameLimit, false), psName, psResult),
+		env:      newEnvPick(c),
+		token:    newField(c, "paste the token", secretLimit, true),
 	}
-}
-
-// checkFreeName reads the wallet for an existing entry of that name.
-func checkFreeName(c *Common, name string, id int) tea.Cmd {
-	return c.WalletCmd(func(svc *flows.Service) tea.Msg {
-		_, err := svc.Wallet.Get(name)
-		switch {
-		case errors.Is(err, flows.ErrEntryNotFound):
-			return nameCheckedMsg{id: id}
-		case err == nil:
-			return nameCheckedMsg{id: id, err: fmt.Errorf("%w: %q is taken; choose another name", flows.ErrEntryExists, name)}
-		default:
-			return nameCheckedMsg{id: id, err: err}
-		}
-	})
 }
 
 func (s *personalFlow) Init() tea.Cmd { return nil }
@@ -90,47 +56,20 @@ func (s *personalFlow) CapturesText() bool {
 	return s.step == psName || s.step == psAPIURL || s.step == psToken
 }
 
-func (s *personalFlow) go2(next personalStep) {
-	s.back.push(s.step)
-	s.step, s.errMsg = next, ""
-}
-
 func (s *personalFlow) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg, tea.BackgroundColorMsg:
 		fitFields(s.c, &s.name, &s.env.apiURL, &s.token)
 		return s, nil
 	case spinner.TickMsg:
-		if !s.op.busy {
-			return s, nil // ends the spinner's tick loop
-		}
-		var cmd tea.Cmd
-		s.spin, cmd = s.spin.Update(msg)
-		return s, cmd
+		return s, s.tick(msg)
 	case nameCheckedMsg:
-		if !s.nameOp.current(msg.id) || s.step != psName {
-			return s, nil
+		if s.nameChecked(msg.id, msg.err) {
+			s.go2(psEnv)
 		}
-		s.nameOp.stop()
-		if msg.err != nil {
-			s.errMsg = errText(msg.err)
-			return s, nil
-		}
-		s.go2(psEnv)
 		return s, nil
 	case personalCheckedMsg:
-		if !s.op.current(msg.id) {
-			if msg.err == nil {
-				// The check had got through before esc: say so rather than
-				// leave a saved entry unmentioned.
-				return s, tea.Batch(WalletChanged(), Toast(fmt.Sprintf("The check you left finished: %q was saved.", msg.entry.Name), false))
-			}
-			return s, nil
-		}
-		s.op.stop()
-		s.saved, s.err = msg.entry, msg.err
-		s.step = psResult
-		return s, nil
+		return s, s.answered(msg.id, msg.entry, msg.err, "check")
 	case tea.KeyPressMsg:
 		return s.key(msg)
 	case tea.PasteMsg:
@@ -155,53 +94,20 @@ func (s *personalFlow) forward(msg tea.Msg) tea.Cmd {
 
 func (s *personalFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
 	if key.Matches(k, s.keys.Back) {
-		return s.goBack()
+		// From the check or its result this goes to the token step, whose
+		// field is empty again: it let go of the value when it was sent.
+		return s, s.goBack(s.doneText())
 	}
+	next := key.Matches(k, s.keys.Next)
 	switch s.step {
 	case psName:
-		if key.Matches(k, s.keys.Next) {
-			if s.nameOp.busy {
-				return s, nil
-			}
-			name := strings.TrimSpace(s.name.Value())
-			if err := flows.ValidateName(name); err != nil {
-				s.errMsg = errText(err)
-				return s, nil
-			}
-			_, id := s.nameOp.start(s.c.Ctx)
-			return s, checkFreeName(s.c, name, id)
+		if next {
+			return s, s.submitName(checkFreeName)
 		}
-	case psEnv:
-		if key.Matches(k, s.keys.Next) {
-			switch needURL, needConfirm := s.env.listNext(); {
-			case needURL:
-				s.go2(psAPIURL)
-			case needConfirm:
-				s.go2(psProduction)
-			default:
-				s.go2(psToken)
-			}
-			return s, nil
-		}
-		s.env.list.update(s.keys, k)
-		return s, nil
-	case psAPIURL:
-		if key.Matches(k, s.keys.Next) {
-			if err := s.env.urlNext(); err != nil {
-				s.errMsg = errText(err)
-				return s, nil
-			}
-			s.go2(psToken)
-			return s, nil
-		}
-	case psProduction:
-		if key.Matches(k, s.keys.Confirm) {
-			s.env.confirmProduction()
-			s.go2(psToken)
-		}
-		return s, nil
+	case psEnv, psAPIURL, psProduction:
+		return s, s.envKey(&s.env, personalEnv, k)
 	case psToken:
-		if key.Matches(k, s.keys.Next) {
+		if next {
 			tok, err := flows.CleanToken([]byte(s.token.Value()))
 			if err != nil {
 				s.errMsg = errText(err)
@@ -209,48 +115,24 @@ func (s *personalFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
 			}
 			// The field lets go of the value at once; the check holds it.
 			s.token.Reset()
-			ctx, id := s.op.start(s.c.Ctx)
-			s.go2(psChecking)
-			name := strings.TrimSpace(s.name.Value())
-			env := s.env.env
-			return s, tea.Batch(s.spin.Tick, s.c.WalletCmd(func(svc *flows.Service) tea.Msg {
+			name, env := s.entryName(), s.env.env
+			return s, s.call(psChecking, func(ctx context.Context, id int, svc *flows.Service) tea.Msg {
 				e, err := svc.AddPersonalChecked(ctx, name, env, tok)
 				return personalCheckedMsg{id: id, entry: e, err: err}
-			}))
+			})
 		}
 	case psChecking:
 		return s, nil
 	case psResult:
-		if key.Matches(k, s.keys.Next) {
-			if s.err == nil {
-				return s, finishSaved(fmt.Sprintf("Saved personal token %q (%s).", s.saved.Name, s.saved.Env.Name))
-			}
-			return s, leaveUnsaved("Nothing was saved.")
-		}
-		return s, nil
+		return s, s.resultKey(k, s.doneText(), "Nothing was saved.")
 	}
 	// Typing into a field: the complaint about the last enter is stale.
 	s.errMsg = ""
 	return s, s.forward(k)
 }
 
-// goBack is esc: one step back, cancelling a running check; from the
-// first step, back to where the flow was opened. Nothing is saved.
-func (s *personalFlow) goBack() (Screen, tea.Cmd) {
-	if s.step == psResult && s.err == nil {
-		return s, finishSaved(fmt.Sprintf("Saved personal token %q (%s).", s.saved.Name, s.saved.Env.Name))
-	}
-	s.op.stop()
-	s.nameOp.stop()
-	s.errMsg = ""
-	prev, ok := s.back.pop()
-	if !ok {
-		return s, leaveFlow(s.c, s.from)
-	}
-	// From the check or its result this is the token step, whose field
-	// is empty again: it let go of the value when it was sent.
-	s.step = prev
-	return s, nil
+func (s *personalFlow) doneText() string {
+	return fmt.Sprintf("Saved personal token %q (%s).", s.saved.Name, s.saved.Env.Name)
 }
 
 func (s *personalFlow) Title() string { return "Add a personal API token" }
@@ -262,22 +144,17 @@ func (s *personalFlow) View() string {
 		v.N, v.Title = 1, "Name this token"
 		v.Hint = "The name of its entry in this wallet; scripts use it, as in `wisewallet token NAME`. " +
 			"1 to 64 letters, digits, '.', '_' or '-'."
-		v.Body = s.name.View()
-		if s.nameOp.busy {
-			v.Body += "\n" + s.c.Styles.Subtle.Render("  checking the name…")
-		}
+		v.Body = s.nameBody()
 	case psEnv:
 		v.N, v.Title = 2, "Where was the token made?"
 		v.Hint = "A personal token works only where it was made: sandbox tokens on wise-sandbox.com, production tokens on wise.com. Start in the sandbox."
 		v.Body = renderList(s.c, s.env.list, 10)
 	case psAPIURL:
-		v.N, v.Title = 2, "Which localwise server?"
-		v.Hint = envURLHint(s.c)
-		v.Body = s.env.apiURL.View()
+		v.N = 2
+		s.env.urlView(s.c, &v)
 	case psProduction:
-		v.N, v.Title = 2, "Use production?"
-		v.Hint = "Press y to store it for production, or esc to choose another environment."
-		v.Body = s.c.Styles.Badge(string(flows.EnvProduction)) + " " + s.c.Styles.Warning.Render("This token will act on real money in a live Wise account.")
+		v.N = 2
+		productionView(s.c, &v, "This token will act on real money in a live Wise account.")
 	case psToken:
 		v.N, v.Title = 3, "Paste the token"
 		v.Hint = fmt.Sprintf("The token Wise showed once when you made it (Your account → Integrations and tools → API tokens). "+
@@ -291,8 +168,7 @@ func (s *personalFlow) View() string {
 	case psResult:
 		v.N = 4
 		if s.err != nil {
-			v.Title, v.Tone = "✗ Not saved: Wise did not accept the token", -1
-			v.Body = renderProblem(s.c, explain(s.err))
+			s.failedView(&v, "✗ Not saved: Wise did not accept the token")
 			break
 		}
 		v.Title, v.Tone = "✓ Saved: Wise accepted the token", 1
@@ -301,18 +177,7 @@ func (s *personalFlow) View() string {
 		v.Body = labelled(s.c, rows)
 		v.Note = fmt.Sprintf("It works until revoked at Wise; the dashboard shows its age. Scripts get it with `wisewallet token %s`.", s.saved.Name)
 	}
-	v.Err = s.errMsg
-	return renderStep(s.c, v)
-}
-
-// envURLHint explains the API URL of a local environment.
-func envURLHint(c *Common) string {
-	h := "localwise is the stand-in for Wise that `wisewallet demo` and the tests run on this machine; " +
-		"plain http is accepted only to 127.0.0.1 or localhost."
-	if c.Env.Demo {
-		h += " The demo's server is filled in."
-	}
-	return h
+	return s.render(v)
 }
 
 func (s *personalFlow) ShortHelp() []key.Binding {
@@ -320,27 +185,3 @@ func (s *personalFlow) ShortHelp() []key.Binding {
 }
 
 func (s *personalFlow) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
-
-// flowHelp is the footer of a flow step: lists choose, text steps go
-// next, a running call can be cancelled, a result ends the flow.
-func flowHelp(k wizardKeys, list, confirm, busy, result, ok bool) []key.Binding {
-	switch {
-	case busy:
-		return []key.Binding{k.Cancel}
-	case result && ok:
-		return []key.Binding{k.Done}
-	case result:
-		return []key.Binding{k.Back, k.Leave}
-	case confirm:
-		return []key.Binding{k.Confirm, k.Back}
-	case list:
-		return []key.Binding{chooseKey(k), k.Next, k.Back}
-	default:
-		return []key.Binding{k.Next, k.Back}
-	}
-}
-
-// chooseKey is ↑/↓ as one help entry.
-func chooseKey(k wizardKeys) key.Binding {
-	return key.NewBinding(key.WithKeys(append(k.Up.Keys(), k.Down.Keys()...)...), key.WithHelp("↑/↓", "choose"))
-}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
@@ -79,6 +80,16 @@ func (p *clientPick) chosen() (flows.Entry, bool) {
 	return p.clients[p.list.cursor], true
 }
 
+// key is a key on the client step: ↑/↓ move through the list, enter
+// takes the highlighted client (ok=false while there is none).
+func (p *clientPick) key(k wizardKeys, msg tea.KeyPressMsg) (flows.Entry, bool) {
+	if !key.Matches(msg, k.Next) {
+		p.list.update(k, msg)
+		return flows.Entry{}, false
+	}
+	return p.chosen()
+}
+
 func (p *clientPick) view(c *Common) string {
 	switch {
 	case !p.loaded:
@@ -110,17 +121,20 @@ type userNameCheckedMsg struct {
 	err     error
 }
 
-func checkUserName(c *Common, name, client string, id int) tea.Cmd {
-	return c.WalletCmd(func(svc *flows.Service) tea.Msg {
-		e, err := svc.Wallet.Get(name)
-		switch {
-		case errors.Is(err, flows.ErrEntryNotFound):
-			return userNameCheckedMsg{id: id}
-		case err != nil:
-			return userNameCheckedMsg{id: id, err: err}
-		case e.Kind != flows.KindUser || e.LinkedTo != client:
-			return userNameCheckedMsg{id: id, err: fmt.Errorf("%w: %q is taken by a %s entry that is not a login of %q; choose another name", flows.ErrEntryExists, name, e.Kind, client)}
-		}
-		return userNameCheckedMsg{id: id, replace: true}
-	})
+// checkUserName is the name lookup of a login of client.
+func checkUserName(client string) nameCheck {
+	return func(c *Common, name string, id int) tea.Cmd {
+		return c.WalletCmd(func(svc *flows.Service) tea.Msg {
+			e, err := svc.Wallet.Get(name)
+			switch {
+			case errors.Is(err, flows.ErrEntryNotFound):
+				return userNameCheckedMsg{id: id}
+			case err != nil:
+				return userNameCheckedMsg{id: id, err: err}
+			case e.Kind != flows.KindUser || e.LinkedTo != client:
+				return userNameCheckedMsg{id: id, err: fmt.Errorf("%w: %q is taken by a %s entry that is not a login of %q; choose another name", flows.ErrEntryExists, name, e.Kind, client)}
+			}
+			return userNameCheckedMsg{id: id, replace: true}
+		})
+	}
 }

@@ -42,16 +42,10 @@ const (
 )
 
 type loginFlow struct {
-	c    *Common
-	keys wizardKeys
-	from int
-	step loginStep
-	back history[loginStep]
+	flowBase[loginStep]
 
 	clients clientPick
 	client  flows.Entry
-	name    textinput.Model
-	nameOp  asyncOp
 	replace bool // the name is an earlier login of this client
 	mode    pickList
 	paste   bool
@@ -62,8 +56,6 @@ type loginFlow struct {
 	// timeout bounds the wait for the loopback redirect.
 	timeout time.Duration
 
-	op        asyncOp
-	spin      spinner.Model
 	events    chan tea.Msg
 	pasted    chan string
 	authURL   string
@@ -74,10 +66,6 @@ type loginFlow struct {
 	since                time.Time
 	pasteIn              textinput.Model
 	pasteSent            bool
-	errMsg               string
-
-	saved flows.Entry
-	err   error
 }
 
 // Messages of a running login, each tagged with its attempt.
@@ -103,11 +91,9 @@ type (
 
 func newLoginFlow(c *Common, from int) *loginFlow {
 	return &loginFlow{
-		c: c, keys: newWizardKeys(c.Keys), from: from,
-		name:        userNameField(c),
+		flowBase:    newFlowBase(c, from, userNameField(c), lsName, lsResult),
 		openBrowser: flows.OpenSystemBrowser,
 		timeout:     loginTimeout,
-		spin:        newSpinner(c),
 		pasteIn:     newField(c, "the code, or the whole URL the browser was sent to", urlLimit, true),
 	}
 }
@@ -118,10 +104,8 @@ func (s *loginFlow) CapturesText() bool {
 	return s.step == lsName || (s.step == lsWaiting && s.paste)
 }
 
-func (s *loginFlow) go2(next loginStep) {
-	s.back.push(s.step)
-	s.step, s.errMsg = next, ""
-}
+// Leave stops the login, the name lookup and the reading of the clients.
+func (s *loginFlow) Leave() { s.flowBase.Leave(); s.clients.op.stop() }
 
 // modes lists how the code can come back; a redirect URL that is not on
 // this machine leaves only pasting.
@@ -140,27 +124,16 @@ func (s *loginFlow) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		fitFields(s.c, &s.name, &s.pasteIn)
 		return s, nil
 	case spinner.TickMsg:
-		if !s.op.busy {
-			return s, nil
-		}
-		var cmd tea.Cmd
-		s.spin, cmd = s.spin.Update(msg)
-		return s, cmd
+		return s, s.tick(msg)
 	case clientsLoadedMsg:
 		s.clients.apply(msg)
 		return s, nil
 	case userNameCheckedMsg:
-		if !s.nameOp.current(msg.id) || s.step != lsName {
-			return s, nil
+		if s.nameChecked(msg.id, msg.err) {
+			s.replace = msg.replace
+			s.mode = pickList{items: s.modes()}
+			s.go2(lsMode)
 		}
-		s.nameOp.stop()
-		if msg.err != nil {
-			s.errMsg = errText(msg.err)
-			return s, nil
-		}
-		s.replace = msg.replace
-		s.mode = pickList{items: s.modes()}
-		s.go2(lsMode)
 		return s, nil
 	case loginURLMsg:
 		if s.op.current(msg.id) {
@@ -181,18 +154,10 @@ func (s *loginFlow) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 		return s, nil
 	case loginDoneMsg:
-		if !s.op.current(msg.id) {
-			if msg.err == nil {
-				// The redirect came in just as the user left.
-				return s, tea.Batch(WalletChanged(), Toast(fmt.Sprintf("The login you left finished: %q was saved.", msg.entry.Name), false))
-			}
-			return s, nil
-		}
-		// Stops the event wait and, after an error, anything left.
-		s.op.stop()
-		s.saved, s.err = msg.entry, msg.err
-		s.step = lsResult
-		return s, nil
+		// A late answer is the redirect coming in just as the user left.
+		// Taking the answer stops the event wait and, after an error,
+		// anything left.
+		return s, s.answered(msg.id, msg.entry, msg.err, "login")
 	case tea.KeyPressMsg:
 		return s.key(msg)
 	case tea.PasteMsg:
@@ -214,39 +179,27 @@ func (s *loginFlow) forward(msg tea.Msg) tea.Cmd {
 
 func (s *loginFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
 	if key.Matches(k, s.keys.Back) {
-		return s.goBack()
+		// Cancelling ends the listener (or the paste wait) and the login.
+		return s, s.goBack(s.doneText())
 	}
 	next := key.Matches(k, s.keys.Next)
 	switch s.step {
 	case lsClient:
-		if next {
-			c, ok := s.clients.chosen()
-			if !ok {
-				return s, nil
-			}
-			if c.RedirectURL == "" {
-				s.errMsg = fmt.Sprintf("%q has no redirect URL, so Wise has nowhere to send the code. Add the client again with the redirect URL registered in Developer Hub.", c.Name)
-				return s, nil
-			}
+		c, ok := s.clients.key(s.keys, k)
+		switch {
+		case !next:
+			// The complaint was about the client the cursor left.
+			s.errMsg = ""
+		case ok && c.RedirectURL == "":
+			s.errMsg = fmt.Sprintf("%q has no redirect URL, so Wise has nowhere to send the code. Add the client again with the redirect URL registered in Developer Hub.", c.Name)
+		case ok:
 			s.client = c
 			s.go2(lsName)
-			return s, nil
 		}
-		s.clients.list.update(s.keys, k)
-		s.errMsg = ""
 		return s, nil
 	case lsName:
 		if next {
-			if s.nameOp.busy {
-				return s, nil
-			}
-			name := strings.TrimSpace(s.name.Value())
-			if err := flows.ValidateName(name); err != nil {
-				s.errMsg = errText(err)
-				return s, nil
-			}
-			_, id := s.nameOp.start(s.c.Ctx)
-			return s, checkUserName(s.c, name, s.client.Name, id)
+			return s, s.submitName(checkUserName(s.client.Name))
 		}
 	case lsMode:
 		if next {
@@ -273,13 +226,7 @@ func (s *loginFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
 			return s, nil
 		}
 	case lsResult:
-		if next {
-			if s.err == nil {
-				return s, finishSaved(s.doneText())
-			}
-			return s, leaveUnsaved("Nothing was saved.")
-		}
-		return s, nil
+		return s, s.resultKey(k, s.doneText(), "Nothing was saved.")
 	}
 	// Typing into a field: the complaint about the last enter is stale.
 	s.errMsg = ""
@@ -318,7 +265,7 @@ func (s *loginFlow) startLogin() tea.Cmd {
 	}
 	open := s.openBrowser
 	req := flows.LoginRequest{
-		Client: s.client.Name, As: strings.TrimSpace(s.name.Value()), Paste: s.paste, Timeout: s.timeout,
+		Client: s.client.Name, As: s.entryName(), Paste: s.paste, Timeout: s.timeout,
 		ShowURL:   func(u string) { post(loginURLMsg{id: id, url: u}) },
 		Listening: func(addr string) { post(loginListeningMsg{id: id, addr: addr}) },
 		OpenBrowser: func(u string) error {
@@ -369,22 +316,6 @@ func sendPasted(ctx context.Context, ch chan<- string, text string) tea.Cmd {
 	}
 }
 
-func (s *loginFlow) goBack() (Screen, tea.Cmd) {
-	if s.step == lsResult && s.err == nil {
-		return s, finishSaved(s.doneText())
-	}
-	// Cancelling ends the listener (or the paste wait) and the login.
-	s.op.stop()
-	s.nameOp.stop()
-	s.errMsg = ""
-	prev, ok := s.back.pop()
-	if !ok {
-		return s, leaveFlow(s.c, s.from)
-	}
-	s.step = prev
-	return s, nil
-}
-
 func (s *loginFlow) Title() string { return "Log in a user" }
 
 func (s *loginFlow) View() string {
@@ -398,10 +329,7 @@ func (s *loginFlow) View() string {
 	case lsName:
 		v.N, v.Title = 2, "Name the user's entry"
 		v.Hint = fmt.Sprintf("The wallet entry for this user's tokens (client %q). Logging in again under the same name replaces its tokens.", s.client.Name)
-		v.Body = s.name.View()
-		if s.nameOp.busy {
-			v.Body += "\n" + st.Subtle.Render("  checking the name…")
-		}
+		v.Body = s.nameBody()
 	case lsMode:
 		v.N, v.Title = 3, "How does the code come back?"
 		v.Hint = "wisewallet opens Wise's authorization page and shows its URL. There the user logs in to Wise (with its 2-step verification), " +
@@ -411,7 +339,7 @@ func (s *loginFlow) View() string {
 		}
 		v.Body = renderList(s.c, s.mode, 20)
 		if s.replace {
-			v.Body += "\n\n" + st.Warning.Render(fmt.Sprintf("%q exists: its tokens will be replaced.", strings.TrimSpace(s.name.Value())))
+			v.Body += "\n\n" + st.Warning.Render(fmt.Sprintf("%q exists: its tokens will be replaced.", s.entryName()))
 		}
 	case lsWaiting:
 		v.N, v.Title = 4, "Log in on Wise's page"
@@ -419,16 +347,14 @@ func (s *loginFlow) View() string {
 	case lsResult:
 		v.N = 4
 		if s.err != nil {
-			v.Title, v.Tone = "✗ Not logged in", -1
-			v.Body = renderProblem(s.c, explain(s.err))
+			s.failedView(&v, "✗ Not logged in")
 			break
 		}
 		v.Title, v.Tone = fmt.Sprintf("✓ Logged in: tokens saved as %q", s.saved.Name), 1
 		v.Body = labelled(s.c, userRows(s.c, s.saved))
 		v.Note = "wisewallet renews the access token on time with the refresh token; the dashboard counts both down."
 	}
-	v.Err = s.errMsg
-	return renderStep(s.c, v)
+	return s.render(v)
 }
 
 func (s *loginFlow) waitingView() string {

@@ -4,6 +4,7 @@ package tui
 // the registration_code grant.
 
 import (
+	"context"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -27,24 +28,12 @@ const (
 )
 
 type registrationFlow struct {
-	c    *Common
-	keys wizardKeys
-	from int
-	step regStep
-	back history[regStep]
+	flowBase[regStep]
 
 	clients clientPick
 	client  flows.Entry
-	name    textinput.Model
-	nameOp  asyncOp
-	replace bool
+	replace bool // the name is a user entry of this client already
 	email   textinput.Model
-	op      asyncOp
-	spin    spinner.Model
-	errMsg  string
-
-	saved flows.Entry
-	err   error
 }
 
 type registeredMsg struct {
@@ -55,10 +44,8 @@ type registeredMsg struct {
 
 func newRegistrationFlow(c *Common, from int) *registrationFlow {
 	return &registrationFlow{
-		c: c, keys: newWizardKeys(c.Keys), from: from,
-		name:  userNameField(c),
-		email: newField(c, "new.user@example.com", emailLimit, false),
-		spin:  newSpinner(c),
+		flowBase: newFlowBase(c, from, userNameField(c), rsName, rsResult),
+		email:    newField(c, "new.user@example.com", emailLimit, false),
 	}
 }
 
@@ -66,10 +53,9 @@ func (s *registrationFlow) Init() tea.Cmd { return s.clients.start(s.c) }
 
 func (s *registrationFlow) CapturesText() bool { return s.step == rsName || s.step == rsEmail }
 
-func (s *registrationFlow) go2(next regStep) {
-	s.back.push(s.step)
-	s.step, s.errMsg = next, ""
-}
+// Leave stops the registration, the name lookup and the reading of the
+// clients.
+func (s *registrationFlow) Leave() { s.flowBase.Leave(); s.clients.op.stop() }
 
 func (s *registrationFlow) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -77,38 +63,18 @@ func (s *registrationFlow) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		fitFields(s.c, &s.name, &s.email)
 		return s, nil
 	case spinner.TickMsg:
-		if !s.op.busy {
-			return s, nil
-		}
-		var cmd tea.Cmd
-		s.spin, cmd = s.spin.Update(msg)
-		return s, cmd
+		return s, s.tick(msg)
 	case clientsLoadedMsg:
 		s.clients.apply(msg)
 		return s, nil
 	case userNameCheckedMsg:
-		if !s.nameOp.current(msg.id) || s.step != rsName {
-			return s, nil
+		if s.nameChecked(msg.id, msg.err) {
+			s.replace = msg.replace
+			s.go2(rsEmail)
 		}
-		s.nameOp.stop()
-		if msg.err != nil {
-			s.errMsg = errText(msg.err)
-			return s, nil
-		}
-		s.replace = msg.replace
-		s.go2(rsEmail)
 		return s, nil
 	case registeredMsg:
-		if !s.op.current(msg.id) {
-			if msg.err == nil {
-				return s, tea.Batch(WalletChanged(), Toast(fmt.Sprintf("The registration you left finished: %q was saved.", msg.entry.Name), false))
-			}
-			return s, nil
-		}
-		s.op.stop()
-		s.saved, s.err = msg.entry, msg.err
-		s.step = rsResult
-		return s, nil
+		return s, s.answered(msg.id, msg.entry, msg.err, "registration")
 	case tea.KeyPressMsg:
 		return s.key(msg)
 	case tea.PasteMsg:
@@ -130,34 +96,19 @@ func (s *registrationFlow) forward(msg tea.Msg) tea.Cmd {
 
 func (s *registrationFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
 	if key.Matches(k, s.keys.Back) {
-		return s.goBack()
+		return s, s.goBack(s.doneText())
 	}
 	next := key.Matches(k, s.keys.Next)
 	switch s.step {
 	case rsClient:
-		if next {
-			c, ok := s.clients.chosen()
-			if !ok {
-				return s, nil
-			}
+		if c, ok := s.clients.key(s.keys, k); ok {
 			s.client = c
 			s.go2(rsName)
-			return s, nil
 		}
-		s.clients.list.update(s.keys, k)
 		return s, nil
 	case rsName:
 		if next {
-			if s.nameOp.busy {
-				return s, nil
-			}
-			name := strings.TrimSpace(s.name.Value())
-			if err := flows.ValidateName(name); err != nil {
-				s.errMsg = errText(err)
-				return s, nil
-			}
-			_, id := s.nameOp.start(s.c.Ctx)
-			return s, checkUserName(s.c, name, s.client.Name, id)
+			return s, s.submitName(checkUserName(s.client.Name))
 		}
 	case rsEmail:
 		if next {
@@ -166,24 +117,16 @@ func (s *registrationFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
 				s.errMsg = fmt.Sprintf("%q is not an email address.", email)
 				return s, nil
 			}
-			ctx, id := s.op.start(s.c.Ctx)
-			s.go2(rsChecking)
-			req := flows.RegistrationRequest{Client: s.client.Name, As: strings.TrimSpace(s.name.Value()), Email: email}
-			return s, tea.Batch(s.spin.Tick, s.c.WalletCmd(func(svc *flows.Service) tea.Msg {
+			req := flows.RegistrationRequest{Client: s.client.Name, As: s.entryName(), Email: email}
+			return s, s.call(rsChecking, func(ctx context.Context, id int, svc *flows.Service) tea.Msg {
 				e, err := svc.LoginRegistrationCode(ctx, req)
 				return registeredMsg{id: id, entry: e, err: err}
-			}))
+			})
 		}
 	case rsChecking:
 		return s, nil
 	case rsResult:
-		if next {
-			if s.err == nil {
-				return s, finishSaved(s.doneText())
-			}
-			return s, leaveUnsaved("Nothing new was saved.")
-		}
-		return s, nil
+		return s, s.resultKey(k, s.doneText(), "Nothing new was saved.")
 	}
 	// Typing into a field: the complaint about the last enter is stale.
 	s.errMsg = ""
@@ -192,21 +135,6 @@ func (s *registrationFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
 
 func (s *registrationFlow) doneText() string {
 	return fmt.Sprintf("Created the user and saved their tokens as %q.", s.saved.Name)
-}
-
-func (s *registrationFlow) goBack() (Screen, tea.Cmd) {
-	if s.step == rsResult && s.err == nil {
-		return s, finishSaved(s.doneText())
-	}
-	s.op.stop()
-	s.nameOp.stop()
-	s.errMsg = ""
-	prev, ok := s.back.pop()
-	if !ok {
-		return s, leaveFlow(s.c, s.from)
-	}
-	s.step = prev
-	return s, nil
 }
 
 func (s *registrationFlow) Title() string { return "Create a user" }
@@ -222,17 +150,14 @@ func (s *registrationFlow) View() string {
 	case rsName:
 		v.N, v.Title = 2, "Name the user's entry"
 		v.Hint = fmt.Sprintf("The wallet entry for this user's tokens (client %q). Using the same name again gets new tokens with the stored code.", s.client.Name)
-		v.Body = s.name.View()
-		if s.nameOp.busy {
-			v.Body += "\n" + st.Subtle.Render("  checking the name…")
-		}
+		v.Body = s.nameBody()
 	case rsEmail:
 		v.N, v.Title = 3, "The user's email"
 		v.Hint = "Wise creates a new account for this email. If it already has a Wise account, only its owner can link it: use \"Log in a user\" instead. " +
 			"wisewallet generates the registration code (43 random characters), seals it in the wallet before Wise sees it, and never shows it."
 		v.Body = s.email.View()
 		if s.replace {
-			v.Body += "\n\n" + st.Warning.Render(fmt.Sprintf("%q exists: its stored code gets new tokens.", strings.TrimSpace(s.name.Value())))
+			v.Body += "\n\n" + st.Warning.Render(fmt.Sprintf("%q exists: its stored code gets new tokens.", s.entryName()))
 		}
 	case rsChecking:
 		v.N, v.Title = 4, "Creating the user at Wise"
@@ -241,16 +166,14 @@ func (s *registrationFlow) View() string {
 	case rsResult:
 		v.N = 4
 		if s.err != nil {
-			v.Title, v.Tone = "✗ No tokens", -1
-			v.Body = renderProblem(s.c, explain(s.err))
+			s.failedView(&v, "✗ No tokens")
 			break
 		}
 		v.Title, v.Tone = fmt.Sprintf("✓ Created: tokens saved as %q", s.saved.Name), 1
 		v.Body = labelled(s.c, append(userRows(s.c, s.saved), [2]string{"registration code", "sealed in the wallet, never shown"}))
 		v.Note = "The code gets new tokens until the user claims the account on wise.com; after that, link them with \"Log in a user\"."
 	}
-	v.Err = s.errMsg
-	return renderStep(s.c, v)
+	return s.render(v)
 }
 
 func (s *registrationFlow) ShortHelp() []key.Binding {

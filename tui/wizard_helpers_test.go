@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -56,31 +55,14 @@ func wzDemoCommon(w, h int) *Common {
 	return c
 }
 
-// wzKey turns a key name into a key press: "enter", "esc", "up", "down",
-// "tab", "ctrl+y", or a single character.
-func wzKey(name string) tea.KeyPressMsg {
-	switch name {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "ctrl+y":
-		return tea.KeyPressMsg{Code: 'y', Mod: tea.ModCtrl}
-	case "ctrl+u":
-		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
-	}
-	r := []rune(name)
-	if len(r) != 1 {
-		panic("wzKey: unknown key " + name)
-	}
-	return tea.KeyPressMsg{Code: r[0], Text: name}
-}
+// The core screens' helpers (app_test.go) under the names the flows'
+// tests use: wzKey turns a key name ("enter", "esc", "ctrl+y", a single
+// character) into a key press; wzNoSecret fails if any secret is in a
+// text, without printing either.
+var (
+	wzKey      = coreKey
+	wzNoSecret = coreNoSecret
+)
 
 // wzPress feeds key presses to s, ignoring the commands they return.
 func wzPress(s Screen, keys ...string) Screen {
@@ -111,7 +93,7 @@ func wzMsgs(t testing.TB, cmd tea.Cmd) []tea.Msg {
 	if msg == nil {
 		return nil
 	}
-	if cmds, ok := wzCmdList(msg); ok {
+	if cmds, ok := coreCmds(msg); ok {
 		var out []tea.Msg
 		for _, c := range cmds {
 			out = append(out, wzMsgs(t, c)...)
@@ -119,23 +101,6 @@ func wzMsgs(t testing.TB, cmd tea.Cmd) []tea.Msg {
 		return out
 	}
 	return []tea.Msg{msg}
-}
-
-// wzCmdList unpacks tea.BatchMsg and tea's unexported sequence message
-// (a []tea.Cmd as well).
-func wzCmdList(msg tea.Msg) ([]tea.Cmd, bool) {
-	if b, ok := msg.(tea.BatchMsg); ok {
-		return b, true
-	}
-	v := reflect.ValueOf(msg)
-	if v.Kind() == reflect.Slice && v.Type().Elem() == reflect.TypeFor[tea.Cmd]() {
-		out := make([]tea.Cmd, v.Len())
-		for i := range out {
-			out[i] = v.Index(i).Interface().(tea.Cmd)
-		}
-		return out, true
-	}
-	return nil, false
 }
 
 // wzFrame draws a screen as the App frames it: title, rule, the body at
@@ -187,19 +152,6 @@ func wzFits(t *testing.T, c *Common, s Screen) {
 	for i, l := range lines {
 		if w := ansi.StringWidth(l); w > c.Width {
 			t.Errorf("%s: line %d is %d cells wide at width %d", s.Title(), i+1, w, c.Width)
-		}
-	}
-}
-
-// wzNoSecret fails if any secret is in text, without printing either.
-func wzNoSecret(t testing.TB, where, text string, secrets ...string) {
-	t.Helper()
-	for i, s := range secrets {
-		if s == "" {
-			t.Fatalf("%s: secret #%d is empty, the check would prove nothing", where, i)
-		}
-		if strings.Contains(text, s) {
-			t.Errorf("%s: secret #%d appears in it", where, i)
 		}
 	}
 }
@@ -299,7 +251,7 @@ func (d *wzDriver) typeText(text string) {
 // dispatch handles one message from a finished command.
 func (d *wzDriver) dispatch(msg tea.Msg) {
 	d.t.Helper()
-	if cmds, ok := wzCmdList(msg); ok {
+	if cmds, ok := coreCmds(msg); ok {
 		for _, c := range cmds {
 			d.exec(c)
 		}

@@ -4,7 +4,8 @@ package tui
 // environment step and the bookkeeping for asynchronous steps. Each flow
 // is one Screen (add_personal.go, add_client.go, login_code.go,
 // login_registration.go) that walks its own steps, so esc can always go
-// back exactly one step without saving anything.
+// back exactly one step without saving anything; the frame they are all
+// built on (steps, name, call, result) is in wizard_flow.go.
 
 import (
 	"context"
@@ -188,42 +189,6 @@ func newSpinner(c *Common) spinner.Model {
 	return spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(c.Styles.Selected))
 }
 
-// history is the steps a flow walked through, for esc.
-type history[S comparable] []S
-
-func (h *history[S]) push(s S) { *h = append(*h, s) }
-
-// pop returns the previous step, or ok=false at the first one.
-func (h *history[S]) pop() (S, bool) {
-	var zero S
-	if len(*h) == 0 {
-		return zero, false
-	}
-	s := (*h)[len(*h)-1]
-	*h = (*h)[:len(*h)-1]
-	return s, true
-}
-
-// leaveFlow goes back to where the flow was opened from: the chooser
-// (at the flow's own line) when it was picked there, else the previous
-// screen.
-func leaveFlow(c *Common, fromChooser int) tea.Cmd {
-	if fromChooser >= 0 {
-		return Replace(newAddChooserAt(c, fromChooser))
-	}
-	return Pop()
-}
-
-// finishSaved returns to the dashboard after a save. Flows replace the
-// chooser on the stack, so one Pop is the way back; the dashboard is told
-// of the change, so the new entry shows at once.
-func finishSaved(text string) tea.Cmd {
-	return tea.Sequence(Pop(), WalletChanged(), Toast(text, false))
-}
-
-// leaveUnsaved returns to the dashboard after a failed check.
-func leaveUnsaved(text string) tea.Cmd { return tea.Sequence(Pop(), Toast(text, true)) }
-
 // listNext is enter on the environment list: sandbox is resolved at once;
 // local needs its API URL and production an explicit yes first.
 func (p *envPick) listNext() (needURL, needConfirm bool) {
@@ -268,10 +233,67 @@ func (p *envPick) confirmProduction() {
 	p.env, _ = flows.ResolveEnv(string(flows.EnvProduction), "")
 }
 
-// Leave stops what a flow still runs (a check, a login's listener or
-// paste wait). Esc and the result already do; this is for an App that
-// drops the screen some other way (a lock).
-func (s *personalFlow) Leave()     { s.op.stop(); s.nameOp.stop() }
-func (s *clientFlow) Leave()       { s.op.stop(); s.nameOp.stop() }
-func (s *loginFlow) Leave()        { s.op.stop(); s.nameOp.stop(); s.clients.op.stop() }
-func (s *registrationFlow) Leave() { s.op.stop(); s.nameOp.stop(); s.clients.op.stop() }
+// envSteps are a flow's steps of the environment part: the list, the
+// local API URL, the yes to production, and the step after them.
+type envSteps[S comparable] struct{ list, apiURL, production, after S }
+
+// envKey is a key on one of the environment steps at of the flow: the
+// list moves on to the API URL (local), the confirmation (production) or
+// past the part (sandbox); the URL is checked before it is left.
+func (f *flowBase[S]) envKey(p *envPick, at envSteps[S], k tea.KeyPressMsg) tea.Cmd {
+	next := key.Matches(k, f.keys.Next)
+	switch f.step {
+	case at.list:
+		if !next {
+			p.list.update(f.keys, k)
+			return nil
+		}
+		switch needURL, needConfirm := p.listNext(); {
+		case needURL:
+			f.go2(at.apiURL)
+		case needConfirm:
+			f.go2(at.production)
+		default:
+			f.go2(at.after)
+		}
+	case at.apiURL:
+		if !next {
+			// Typing into the field: the complaint about the last enter
+			// is stale.
+			f.errMsg = ""
+			var cmd tea.Cmd
+			p.apiURL, cmd = p.apiURL.Update(k)
+			return cmd
+		}
+		if err := p.urlNext(); err != nil {
+			f.errMsg = errText(err)
+			return nil
+		}
+		f.go2(at.after)
+	case at.production:
+		if key.Matches(k, f.keys.Confirm) {
+			p.confirmProduction()
+			f.go2(at.after)
+		}
+	}
+	return nil
+}
+
+// urlView is the step that asks for the local environment's API URL.
+func (p *envPick) urlView(c *Common, v *stepView) {
+	v.Title = "Which localwise server?"
+	v.Hint = "localwise is the stand-in for Wise that `wisewallet demo` and the tests run on this machine; " +
+		"plain http is accepted only to 127.0.0.1 or localhost."
+	if c.Env.Demo {
+		v.Hint += " The demo's server is filled in."
+	}
+	v.Body = p.apiURL.View()
+}
+
+// productionView asks for the explicit yes to production; risk says what
+// the credential will act on there.
+func productionView(c *Common, v *stepView, risk string) {
+	v.Title = "Use production?"
+	v.Hint = "Press y to store it for production, or esc to choose another environment."
+	v.Body = c.Styles.Badge(string(flows.EnvProduction)) + " " + c.Styles.Warning.Render(risk)
+}

@@ -48,18 +48,18 @@ func renderStep(c *Common, v stepView) string {
 		title = title.Foreground(st.Bad)
 	}
 	b.WriteString(title.Render(v.Title) + "\n")
-	if v.Hint != "" {
-		b.WriteString("\n" + wrap.Inherit(st.Hint).Render(v.Hint) + "\n")
+	// A text part wrapped to the width; an empty one takes no room.
+	para := func(style lipgloss.Style, text string) {
+		if text != "" {
+			b.WriteString("\n" + wrap.Inherit(style).Render(text) + "\n")
+		}
 	}
+	para(st.Hint, v.Hint)
 	if v.Body != "" {
-		b.WriteString("\n" + v.Body + "\n")
+		b.WriteString("\n" + v.Body + "\n") // drawn already: not wrapped again
 	}
-	if v.Note != "" {
-		b.WriteString("\n" + wrap.Inherit(st.Hint).Render(v.Note) + "\n")
-	}
-	if v.Err != "" {
-		b.WriteString("\n" + wrap.Inherit(st.Error).Render(v.Err) + "\n")
-	}
+	para(st.Hint, v.Note)
+	para(st.Error, v.Err)
 	return strings.TrimRight(b.String(), "\n")
 }
 
