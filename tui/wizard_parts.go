@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
@@ -151,14 +152,19 @@ type asyncOp struct {
 	cancel context.CancelFunc
 }
 
-// start begins attempt id+1 and returns its context.
+// attemptIDs numbers attempts across every flow and screen: flows share
+// answer message types, so a late answer from a flow the user left must
+// never carry an id another flow's attempt is waiting for.
+var attemptIDs atomic.Int64
+
+// start begins a new attempt and returns its context and unique id.
 func (o *asyncOp) start(parent context.Context) (context.Context, int) {
 	o.stop()
 	if parent == nil {
 		parent = context.Background()
 	}
 	ctx, cancel := context.WithCancel(parent)
-	o.id++
+	o.id = int(attemptIDs.Add(1))
 	o.busy, o.c, o.cancel = true, ctx, cancel
 	return ctx, o.id
 }
