@@ -73,6 +73,13 @@ func TestKDFParamsCheck(t *testing.T) {
 		{"memory above max", KDFParams{Time: 1, MemoryKiB: MaxMemoryKiB + 1, Threads: 1}, false},
 		{"memory max uint32", KDFParams{Time: 1, MemoryKiB: math.MaxUint32, Threads: 1}, false},
 		{"memory below 8 KiB per thread", KDFParams{Time: 1, MemoryKiB: 8*4 - 1, Threads: 4}, false},
+		// The caps in numbers, so that moving them is a visible decision:
+		// 1 GiB and 16 passes are the most a file may ask for.
+		{"memory 1 GiB, 16 passes", KDFParams{Time: 16, MemoryKiB: 1 << 20, Threads: 4}, true},
+		{"memory 1 GiB + 1 KiB", KDFParams{Time: 1, MemoryKiB: 1<<20 + 1, Threads: 4}, false},
+		{"17 passes", KDFParams{Time: 17, MemoryKiB: 64 * 1024, Threads: 4}, false},
+		{"memory 4 GiB (the old cap)", KDFParams{Time: 1, MemoryKiB: 4 << 20, Threads: 4}, false},
+		{"64 passes (the old cap)", KDFParams{Time: 64, MemoryKiB: 64 * 1024, Threads: 4}, false},
 		{"min memory with 2 threads", KDFParams{Time: 1, MemoryKiB: MinMemoryKiB, Threads: 2}, false},
 	}
 	for _, c := range cases {
@@ -124,6 +131,7 @@ func TestDeriveKeyRefusesBeforeWork(t *testing.T) {
 	}{
 		{"memory max uint32", KDFParams{Time: 1, MemoryKiB: math.MaxUint32, Threads: 1}, salt, ErrParams},
 		{"memory just above max", KDFParams{Time: 1, MemoryKiB: MaxMemoryKiB + 1, Threads: 4}, salt, ErrParams},
+		{"time just above max", KDFParams{Time: MaxTime + 1, MemoryKiB: 64 * 1024, Threads: 4}, salt, ErrParams},
 		{"time 2^31", KDFParams{Time: 1 << 31, MemoryKiB: 64 * 1024, Threads: 4}, salt, ErrParams},
 		{"threads 0", KDFParams{Time: 3, MemoryKiB: 64 * 1024, Threads: 0}, salt, ErrParams},
 		{"short salt, default params", DefaultKDFParams, salt[:15], nil},

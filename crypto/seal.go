@@ -45,13 +45,17 @@ var DefaultKDFParams = KDFParams{Time: 3, MemoryKiB: 64 * 1024, Threads: 4}
 
 // Bounds on parameters read from a file. They are checked before the KDF
 // runs because the header is attacker-controlled until the passphrase slot
-// opens: without caps, a crafted file could make opening it allocate
-// gigabytes or run for hours (compare go-jose's p2c cap, CVE-2023-50658).
+// opens: anyone who can rewrite the file could otherwise make opening it
+// allocate gigabytes or grind for minutes (compare go-jose's p2c cap,
+// CVE-2023-50658). At the caps, one derivation allocates 1 GiB and makes
+// 16 passes over it: 16 times the defaults' memory and 85 times their
+// work, which still leaves room for deliberately strong settings. Threads
+// add lanes, not work.
 const (
-	MinMemoryKiB = 8               // RFC 9106 minimum is 8*p KiB; also checked below
-	MaxMemoryKiB = 4 * 1024 * 1024 // 4 GiB
+	MinMemoryKiB = 8       // RFC 9106 minimum is 8*p KiB; also checked below
+	MaxMemoryKiB = 1 << 20 // 1 GiB
 	MinTime      = 1
-	MaxTime      = 64
+	MaxTime      = 16
 	MinThreads   = 1
 	MaxThreads   = 64
 )

@@ -3,6 +3,7 @@ package flows
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 
@@ -71,6 +72,14 @@ func ResolveEnv(name, apiURL string) (wallet.Environment, error) {
 	return env, nil
 }
 
+// isLoopbackHost accepts "localhost" and loopback IP literals only. A
+// name that merely starts like one ("127.attacker.example") is resolved by
+// DNS, which anyone can point anywhere: a token would cross the network in
+// clear text, and the login listener would bind wherever it resolves.
 func isLoopbackHost(h string) bool {
-	return h == "localhost" || h == "::1" || strings.HasPrefix(h, "127.")
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }

@@ -142,6 +142,61 @@ func TestServerErrorsDuringRefreshKeepTheTokens(t *testing.T) {
 	}
 }
 
+// A refresh that must wait (Retry-After, backoff) waits without the
+// wallet lock: another process using the wallet meanwhile is not blocked
+// (it used to give up after 10 s with "wallet is busy" while a 429 kept
+// the lock for up to 30 s a try). The second process here is a second
+// unlock of the same file, which locks it as another process would; it
+// runs inside the first one's wait, so it must finish before the first
+// can go on. The first then re-checks and takes the token the second got
+// instead of refreshing again.
+func TestRefreshWaitsOutRetryAfterWithoutTheLock(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, localwise.Config{})
+	f.addDemoClient("app")
+	f.regLogin("app", "alice", "alice@example.test")
+	oldAccess := secretOf(t, f.saved("alice"), wallet.SecretAccessToken)
+	f.makeDue()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	other := &Service{Wallet: f.reopen(), HTTP: f.svc.HTTP, Now: f.clock.Now}
+	other.sleep = func(context.Context, time.Duration) error {
+		t.Error("the second process was asked to wait too")
+		return nil
+	}
+	var waits []time.Duration
+	var otherTok crypto.Secret
+	var otherErr error
+	f.svc.sleep = func(ctx context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		otherTok, otherErr = other.AccessToken(ctx, "alice")
+		return nil
+	}
+	f.srv.SetFaults(localwise.Faults{RateLimit: 1, RetryAfter: 12})
+	tok, err := f.svc.AccessToken(ctx, "alice")
+	f.srv.SetFaults(localwise.Faults{})
+
+	if otherErr != nil {
+		t.Fatalf("the second process, during the first one's Retry-After wait: %v", otherErr)
+	}
+	if err != nil {
+		t.Fatalf("the first process after its wait: %v", err)
+	}
+	if !slices.Equal(waits, []time.Duration{12 * time.Second}) {
+		t.Errorf("the first process waited %v, want the 12 s of Retry-After once", waits)
+	}
+	if tok.RevealString() == oldAccess || !tok.Equal(otherTok) {
+		t.Error("the first process did not take the token the second one refreshed")
+	}
+	if st := f.srv.Stats(); st.RefreshRequests != 1 || st.Injected429 != 1 {
+		t.Errorf("%d refreshes reached Wise and %d were rate-limited; want 1 and 1", st.RefreshRequests, st.Injected429)
+	}
+	if got := secretOf(t, f.saved("alice"), wallet.SecretAccessToken); got != tok.RevealString() {
+		t.Error("the wallet does not hold the token both processes returned")
+	}
+}
+
 func TestRevokedRefreshTokenMarksOnlyThatEntry(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, localwise.Config{})

@@ -48,10 +48,11 @@ func (p profileResponse) profile() wallet.Profile {
 	if name == "" {
 		name = strings.TrimSpace(p.Details.FirstName + " " + p.Details.LastName)
 	}
-	return wallet.Profile{ID: p.ID, Type: strings.ToLower(p.Type), Name: name}
+	return wallet.Profile{ID: p.ID, Type: cleanText(strings.ToLower(p.Type), maxErrorCode), Name: cleanText(name, maxNameText)}
 }
 
-// Identify calls GET /v1/me and GET /v2/profiles with token.
+// Identify calls GET /v1/me and GET /v2/profiles with token. The text it
+// returns is made safe to print (see cleanText).
 func (c *Client) Identify(ctx context.Context, token crypto.Secret) (Identity, error) {
 	var me meResponse
 	if err := c.do(ctx, request{method: http.MethodGet, path: "/v1/me", bearer: token}, &me); err != nil {
@@ -61,7 +62,9 @@ func (c *Client) Identify(ctx context.Context, token crypto.Secret) (Identity, e
 	if err := c.do(ctx, request{method: http.MethodGet, path: "/v2/profiles", bearer: token}, &profiles); err != nil {
 		return Identity{}, err
 	}
-	id := Identity{UserID: me.ID, Name: me.Name, Email: me.Email}
+	// Names and emails are stored and later printed by list, show, whoami
+	// and the dashboard: keep out anything a terminal would interpret.
+	id := Identity{UserID: me.ID, Name: cleanText(me.Name, maxNameText), Email: cleanText(me.Email, maxNameText)}
 	for _, p := range profiles {
 		id.Profiles = append(id.Profiles, p.profile())
 	}

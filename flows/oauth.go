@@ -180,21 +180,58 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (wallet.Entry, er
 	api := s.client(client.Env)
 	t, err := api.ExchangeCode(ctx, client.ClientID, client.Secret(wallet.SecretClientSecret), cb.code, client.RedirectURL, verifier, now)
 	if err != nil {
-		if errors.Is(err, ErrNeedsLogin) {
-			// invalid_grant here means this code, not a stored login, was
-			// refused; it must not read (or exit) as "log in again later".
+		// invalid_grant here means this code, not a stored login, was
+		// refused; it must not read (or exit) as "log in again later".
+		var lost *afterLostAnswer
+		switch {
+		case errors.Is(err, ErrNeedsLogin) && errors.As(err, &lost):
+			// The exchange was retried after an attempt whose answer was
+			// lost; Wise may have redeemed the code then, and a code works
+			// once.
+			return wallet.Entry{}, fmt.Errorf("%w: Wise refused the authorization code, which may already have been used: an earlier attempt to redeem it got no answer (%v), and a code works only once; log in again for a new code: %s",
+				ErrLoginRefused, lost.earlier, err.Error())
+		case errors.Is(err, ErrNeedsLogin):
 			return wallet.Entry{}, fmt.Errorf("%w: Wise refused the authorization code (codes work once and expire within minutes; the redirect URL must match): %s", ErrLoginRefused, err.Error())
 		}
 		return wallet.Entry{}, fmt.Errorf("exchanging the authorization code: %w", err)
 	}
 	e := wallet.Entry{Name: req.As, Kind: wallet.KindUser, Env: client.Env, CreatedAt: now, LinkedTo: client.Name, ProfileID: cb.profileID}
 	applyTokens(&e, t, now)
-	// Who logged in is useful but not essential: the tokens are saved
-	// even if this call fails, because they cannot be fetched again.
-	if id, err := api.Identify(ctx, t.Access); err == nil {
-		recordIdentity(&e, id)
+	return s.saveLogin(ctx, api, e)
+}
+
+// saveLogin stores the tokens of a login at once, then adds who logged in.
+// The tokens come first because they cannot be fetched again: the code
+// that bought them is spent. Their save ignores cancellation (a Ctrl-C
+// after the exchange must not throw them away; the lock wait is still
+// bounded). Who logged in is useful but not essential: fetched afterwards,
+// best effort, and recorded only if the entry still holds these tokens.
+// An identity that could not be fetched is filled in by a later whoami.
+func (s *Service) saveLogin(ctx context.Context, api *Client, e wallet.Entry) (wallet.Entry, error) {
+	e, err := s.putUser(context.WithoutCancel(ctx), e)
+	if err != nil {
+		return wallet.Entry{}, err
 	}
-	return s.putUser(ctx, e)
+	access := e.Secret(wallet.SecretAccessToken)
+	id, err := api.Identify(ctx, access)
+	if err != nil {
+		return e, nil
+	}
+	var withID wallet.Entry
+	err = s.Wallet.Update(ctx, func(c *wallet.Contents) error {
+		cur, err := c.Get(e.Name)
+		if err != nil || !cur.Secret(wallet.SecretAccessToken).Equal(access) {
+			return errUnchanged // removed or logged in again meanwhile
+		}
+		recordIdentity(&cur, id)
+		withID = cur
+		return c.Put(cur)
+	})
+	if err != nil {
+		// The tokens are saved; only the identity is missing.
+		return e, nil
+	}
+	return withID, nil
 }
 
 // loginClient checks the client entry and that `as` may be (re)written.
@@ -334,8 +371,8 @@ func awaitCallback(ctx context.Context, redirect, state string, timeout time.Dur
 	}
 }
 
-// parsePasted accepts the whole redirected URL (checked for state) or a
-// bare code as shown by Wise's showCode page.
+// parsePasted accepts the whole redirected URL (with our state) or a bare
+// code as shown by Wise's showCode page.
 func parsePasted(text, state string) (callback, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
@@ -350,11 +387,18 @@ func parsePasted(text, state string) (callback, error) {
 		if err != nil {
 			return callback{}, fmt.Errorf("%w: the pasted URL cannot be read", ErrUsage)
 		}
+		// A redirect Wise made carries our state. One without it cannot be
+		// told from a URL someone else crafted with their own code (login
+		// CSRF), so only the bare code, as Wise's showCode page shows it,
+		// goes without.
+		if got := q.Get("state"); subtle.ConstantTimeCompare([]byte(got), []byte(state)) != 1 {
+			if got == "" {
+				return callback{}, fmt.Errorf("%w: the pasted URL has no state parameter; paste the whole URL the browser was sent to, or only the code", ErrStateInvalid)
+			}
+			return callback{}, ErrStateInvalid
+		}
 		if e := q.Get("error"); e != "" {
 			return callback{}, fmt.Errorf("%w (%s)", ErrLoginDenied, sanitize(e))
-		}
-		if got := q.Get("state"); got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(state)) != 1 {
-			return callback{}, ErrStateInvalid
 		}
 		code := q.Get("code")
 		if code == "" {
@@ -491,7 +535,15 @@ func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationReq
 				ID int64 `json:"id"`
 			}
 			err := api.do(ctx, request{method: http.MethodPost, path: "/v1/user/signup/registration_code", json: body, bearer: cc, secrets: []string{code.RevealString()}}, &created)
-			if err != nil {
+			var lost *afterLostAnswer
+			var ae *APIError
+			switch {
+			case err != nil && errors.As(err, &lost) && errors.As(err, &ae) && ae.Status == http.StatusConflict:
+				// The signup was retried after an attempt whose answer was
+				// lost, and now the user exists: most likely that attempt
+				// created it, with this code. The grant below tells (it
+				// works only with the code the user was created with).
+			case err != nil:
 				return wallet.Entry{}, fmt.Errorf("creating the Wise user: %w", err)
 			}
 		}
@@ -500,15 +552,12 @@ func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationReq
 	t, err := api.RegistrationCodeGrant(ctx, client.ClientID, client.Secret(wallet.SecretClientSecret), req.Email, code, now)
 	if err != nil {
 		if errors.Is(err, ErrNeedsLogin) {
-			return wallet.Entry{}, fmt.Errorf("Wise no longer accepts the registration code for %s (the user may have claimed the account); link it with 'wisewallet login %s --as %s': %w", req.Email, client.Name, req.As, err)
+			return wallet.Entry{}, fmt.Errorf("the registration code for %s is no longer accepted by Wise (the user may have claimed the account); link it with 'wisewallet login %s --as %s': %w", req.Email, client.Name, req.As, err)
 		}
 		return wallet.Entry{}, err
 	}
 	e := wallet.Entry{Name: req.As, Kind: wallet.KindUser, Env: client.Env, CreatedAt: now, LinkedTo: client.Name, UserEmail: req.Email}
 	applyTokens(&e, t, now)
 	e.SetSecret(wallet.SecretRegistrationCode, code)
-	if id, err := api.Identify(ctx, t.Access); err == nil {
-		recordIdentity(&e, id)
-	}
-	return s.putUser(ctx, e)
+	return s.saveLogin(ctx, api, e)
 }

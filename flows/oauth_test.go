@@ -286,6 +286,21 @@ func TestLoginPasteMode(t *testing.T) {
 			t.Error("a pasted URL with a wrong state was redeemed or changed the wallet")
 		}
 	})
+	t.Run("URL without state", func(t *testing.T) {
+		// Someone else's redirect URL with their code and no state would
+		// log this wallet in to their account (login CSRF).
+		before, n := f.walletBytes(), f.srv.Stats().AuthorizationCodeRequests
+		_, err := paste("stateless", func(code, _ string) string {
+			return remote + "?" + url.Values{"code": {code}}.Encode()
+		})
+		if !errors.Is(err, ErrStateInvalid) || !strings.Contains(err.Error(), "no state") {
+			t.Fatalf("pasted URL without a state: %v, want ErrStateInvalid saying there is no state", err)
+		}
+		f.assertAbsent("stateless")
+		if !slices.Equal(before, f.walletBytes()) || f.srv.Stats().AuthorizationCodeRequests != n {
+			t.Error("a pasted URL without a state was redeemed or changed the wallet")
+		}
+	})
 	t.Run("bare code", func(t *testing.T) {
 		if _, err := paste("by-code", func(code, _ string) string { return code }); err != nil {
 			t.Fatalf("Login with a pasted code: %v", err)
@@ -412,6 +427,32 @@ func TestRegistrationCodeLoginKeepsAnAuthorizationCodeLogin(t *testing.T) {
 		}
 		if got := f.saved("bob"); !sameEntry(got, want) {
 			t.Fatalf("registration code for %s changed or removed the existing login", email)
+		}
+	}
+}
+
+// Only the bare code goes without a state: a URL or query string must
+// carry this login's state, whatever else it holds.
+func TestParsePastedNeedsTheStateExceptForABareCode(t *testing.T) {
+	for text, want := range map[string]error{
+		"https://x/cb?code=abc&state=S":               nil,
+		"  https://x/cb?state=S&code=abc&profileId=1": nil,
+		"abc":                              nil,
+		"https://x/cb?code=abc":            ErrStateInvalid,
+		"?code=abc":                        ErrStateInvalid,
+		"code=abc":                         ErrStateInvalid,
+		"code=abc&state=":                  ErrStateInvalid,
+		"code=abc&state=T":                 ErrStateInvalid,
+		"https://x/cb?code=abc&state=SS":   ErrStateInvalid,
+		"https://x/cb?error=access_denied": ErrStateInvalid,
+		"https://x/cb?error=access_denied&state=S": ErrLoginDenied,
+	} {
+		cb, err := parsePasted(text, "S")
+		switch {
+		case want == nil && (err != nil || cb.code != "abc"):
+			t.Errorf("parsePasted(%q) = %q, %v; want code abc", text, cb.code, err)
+		case want != nil && !errors.Is(err, want):
+			t.Errorf("parsePasted(%q) = %q, %v; want %v", text, cb.code, err, want)
 		}
 	}
 }

@@ -138,6 +138,9 @@ type Service struct {
 	HTTP *http.Client
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// sleep replaces the clients' waits between retries (tests).
+	sleep func(context.Context, time.Duration) error
 }
 
 func (s *Service) now() time.Time {
@@ -158,7 +161,9 @@ func (s *Service) client(env wallet.Environment) *Client {
 	if hc == nil {
 		hc = sharedHTTP()
 	}
-	return NewClient(env.APIURL, hc)
+	c := NewClient(env.APIURL, hc)
+	c.sleep = s.sleep
+	return c
 }
 
 // AccessToken returns a token that is valid now for the named entry: the
@@ -170,6 +175,14 @@ func (s *Service) client(env wallet.Environment) *Client {
 // lock is taken (another process may have refreshed meanwhile), and the
 // new refresh token is saved before the access token is handed out. A
 // rejected refresh token marks the entry and returns ErrNeedsLogin.
+//
+// The lock is held for one attempt at a time. After a transient failure
+// (network, 5xx, 429) the update ends with nothing saved, the wait (the
+// backoff, or Retry-After up to maxRetryAfter) happens without the lock,
+// and the next attempt is a new update that first re-checks the entry:
+// other processes go on using the wallet during the wait (a Retry-After
+// of 30 s would otherwise make them give up on the lock), and one of them
+// may have refreshed the token meanwhile.
 func (s *Service) AccessToken(ctx context.Context, name string) (crypto.Secret, error) {
 	e, err := s.Wallet.Get(name)
 	if err != nil {
@@ -199,40 +212,63 @@ func (s *Service) AccessToken(ctx context.Context, name string) (crypto.Secret, 
 		return tok, nil
 	}
 	var out crypto.Secret
-	var rejected error
-	err = s.Wallet.Update(ctx, func(c *wallet.Contents) error {
-		e, err := c.Get(name)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		if tok := e.Secret(wallet.SecretAccessToken); !tok.IsZero() && !refreshDue(e.AccessIssuedAt, e.AccessExpiresAt, now) {
-			out = tok
-			return errUnchanged
-		}
-		var t Tokens
-		if e.Kind == wallet.KindClient {
-			t, err = s.client(e.Env).ClientCredentials(ctx, e.ClientID, e.Secret(wallet.SecretClientSecret), now)
-		} else {
-			t, err = s.refreshUser(ctx, c, e, now)
-		}
-		if errors.Is(err, ErrNeedsLogin) && e.Kind == wallet.KindUser {
-			// Keep the entry and everything in it; mark it so the dashboard
-			// and `status` say what to do.
-			e.Status = wallet.StatusNeedsLogin
-			e.UpdatedAt = now
-			rejected = err
+	// rejected: Wise refused the refresh token; lost: an earlier attempt
+	// failed after Wise may have carried it out (and rotated the token).
+	var rejected, lost error
+	err = s.client(e.Env).retry(ctx, "POST /oauth/token", func() error {
+		return s.Wallet.Update(ctx, func(c *wallet.Contents) error {
+			e, err := c.Get(name)
+			if err != nil {
+				return err
+			}
+			// Re-check the status under the lock too: a breach wipe or a
+			// rejected refresh may have landed since the first read, and
+			// must neither be overwritten nor answered with a request.
+			switch e.Status {
+			case wallet.StatusRevoked:
+				return fmt.Errorf("%q was revoked after a suspected breach; add or log in again under a new name, or remove it", name)
+			case wallet.StatusNeedsLogin:
+				return needsLogin(e)
+			}
+			now := s.now()
+			if tok := e.Secret(wallet.SecretAccessToken); !tok.IsZero() && !refreshDue(e.AccessIssuedAt, e.AccessExpiresAt, now) {
+				out = tok
+				return errUnchanged
+			}
+			// One attempt: a transient failure ends this update, and retry
+			// waits before the next one.
+			api := s.client(e.Env)
+			api.single = true
+			var t Tokens
+			if e.Kind == wallet.KindClient {
+				t, err = api.ClientCredentials(ctx, e.ClientID, e.Secret(wallet.SecretClientSecret), now)
+			} else {
+				t, err = s.refreshUser(ctx, api, c, e, now)
+			}
+			if errors.Is(err, ErrNeedsLogin) && e.Kind == wallet.KindUser {
+				// Keep the entry and everything in it; mark it so the
+				// dashboard and `status` say what to do.
+				e.Status = wallet.StatusNeedsLogin
+				e.UpdatedAt = now
+				rejected = err
+				return c.Put(e)
+			}
+			if err != nil {
+				if transient(ctx, err) && mayHaveActed(err) {
+					lost = err
+				}
+				return err
+			}
+			applyTokens(&e, t, now)
+			out = t.Access
 			return c.Put(e)
-		}
-		if err != nil {
-			return err
-		}
-		applyTokens(&e, t, now)
-		out = t.Access
-		return c.Put(e)
+		})
 	})
 	if errors.Is(err, errUnchanged) {
 		err = nil
+	}
+	if rejected != nil && lost != nil {
+		return crypto.Secret{}, fmt.Errorf("%w: %w (an earlier attempt got no answer, %v; Wise may have used the refresh token then)", needsLogin(e), rejected, lost)
 	}
 	if rejected != nil {
 		return crypto.Secret{}, fmt.Errorf("%w: %w", needsLogin(e), rejected)
@@ -261,7 +297,7 @@ func needsLogin(e wallet.Entry) error {
 	return fmt.Errorf("%w for %q: %s; %s", ErrNeedsLogin, e.Name, why, hint)
 }
 
-func (s *Service) refreshUser(ctx context.Context, c *wallet.Contents, e wallet.Entry, now time.Time) (Tokens, error) {
+func (s *Service) refreshUser(ctx context.Context, api *Client, c *wallet.Contents, e wallet.Entry, now time.Time) (Tokens, error) {
 	client, err := c.Get(e.LinkedTo)
 	if err != nil {
 		return Tokens{}, fmt.Errorf("%q needs its OAuth client %q to refresh: %w", e.Name, e.LinkedTo, err)
@@ -273,7 +309,7 @@ func (s *Service) refreshUser(ctx context.Context, c *wallet.Contents, e wallet.
 	if e.RefreshExpiresAt != nil && !now.Before(*e.RefreshExpiresAt) {
 		return Tokens{}, fmt.Errorf("%w: the refresh token of %q expired at %s", ErrNeedsLogin, e.Name, e.RefreshExpiresAt.Format(time.RFC3339))
 	}
-	return s.client(e.Env).Refresh(ctx, client.ClientID, client.Secret(wallet.SecretClientSecret), refresh, now)
+	return api.Refresh(ctx, client.ClientID, client.Secret(wallet.SecretClientSecret), refresh, now)
 }
 
 // applyTokens records new tokens on an entry. A refresh answer without a

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/wisewallet/wisewallet/crypto"
 )
@@ -72,6 +74,10 @@ type Client struct {
 	Backoff time.Duration
 	// sleep is time.Sleep unless a test shortens it.
 	sleep func(context.Context, time.Duration) error
+	// single makes do send once and return the failure as it is, without
+	// retries and without the ErrUnavailable summary: for a caller that
+	// retries a larger step itself (a refresh under the wallet lock).
+	single bool
 }
 
 // maxRetryAfter caps how long one Retry-After can make a command wait.
@@ -123,21 +129,36 @@ type request struct {
 // do sends r, retrying transient failures, and decodes a 2xx JSON body
 // into out. Non-2xx answers become *APIError.
 func (c *Client) do(ctx context.Context, r request, out any) error {
-	op := r.method + " " + r.path
+	if c.single {
+		return c.once(ctx, r, out)
+	}
+	return c.retry(ctx, r.method+" "+r.path, func() error { return c.once(ctx, r, out) })
+}
+
+// retry runs attempt until it succeeds, fails in a way a retry cannot
+// help, or has failed transiently c.Retries+1 times, waiting with backoff
+// (or Retry-After, capped) in between. op names the call for messages.
+func (c *Client) retry(ctx context.Context, op string, attempt func() error) error {
 	delay := c.Backoff
-	for attempt := 0; ; attempt++ {
-		err := c.once(ctx, r, out)
-		var ae *APIError
-		transient := errors.As(err, &ae) && (ae.Status == http.StatusTooManyRequests || ae.Status >= 500) ||
-			err != nil && !errors.As(err, &ae) && ctx.Err() == nil
-		if err == nil || !transient || attempt >= c.Retries {
-			if transient {
-				return fmt.Errorf("%w: %w (after %d attempts; nothing was changed, try again later)", ErrUnavailable, err, attempt+1)
+	var uncertain error // the last failure after which Wise may have acted
+	for n := 0; ; n++ {
+		err := attempt()
+		t := transient(ctx, err)
+		if err == nil || !t || n >= c.Retries {
+			switch {
+			case t:
+				return fmt.Errorf("%w: %w (after %d attempts; nothing was changed, try again later)", ErrUnavailable, err, n+1)
+			case err != nil && uncertain != nil:
+				return &afterLostAnswer{err: err, earlier: uncertain}
 			}
 			return err
 		}
+		if mayHaveActed(err) {
+			uncertain = err
+		}
 		wait := delay
-		if ae != nil && ae.RetryAfter > 0 {
+		var ae *APIError
+		if errors.As(err, &ae) && ae.RetryAfter > 0 {
 			wait = min(ae.RetryAfter, maxRetryAfter)
 		}
 		delay *= 2
@@ -146,6 +167,55 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		}
 	}
 }
+
+// transient reports whether a retry may succeed where err failed: the
+// network failed (and not because ctx ended), or Wise answered 5xx or 429.
+// Any other error (a 4xx, a wallet error) is final.
+func transient(ctx context.Context, err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Status == http.StatusTooManyRequests || ae.Status >= 500
+	}
+	var te *transportError
+	return errors.As(err, &te) && ctx.Err() == nil
+}
+
+// mayHaveActed reports whether Wise may have carried out a request that
+// failed with the transient err: a 5xx or a lost connection can come after
+// the work was done, a 429 or a refused connection cannot.
+func mayHaveActed(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Status != http.StatusTooManyRequests
+	}
+	var oe *net.OpError
+	return !(errors.As(err, &oe) && oe.Op == "dial")
+}
+
+// transportError is a call that got no (complete) answer from Wise.
+type transportError struct {
+	op  string
+	err error
+}
+
+// Error keeps Go's text but not any control character in it: some
+// messages quote what the server sent.
+func (e *transportError) Error() string { return e.op + ": " + cleanText(e.err.Error(), maxResponse) }
+func (e *transportError) Unwrap() error { return e.err }
+
+// afterLostAnswer is the final error of a call that was retried after a
+// failure Wise may have acted on. For a request that is not idempotent it
+// changes the meaning: a code exchange refused as already used may have
+// been used by the attempt whose answer was lost; a signup refused because
+// the user exists may have created that user itself. The text is err's;
+// callers that care look for it with errors.As.
+type afterLostAnswer struct {
+	err     error
+	earlier error
+}
+
+func (e *afterLostAnswer) Error() string { return e.err.Error() }
+func (e *afterLostAnswer) Unwrap() error { return e.err }
 
 func (c *Client) wait(ctx context.Context, d time.Duration) error {
 	if c.sleep != nil {
@@ -195,12 +265,12 @@ func (c *Client) once(ctx context.Context, r request, out any) error {
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s: %w", op, scrubURLError(err))
+		return &transportError{op: op, err: scrubURLError(err)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return fmt.Errorf("%s: reading the answer: %w", op, err)
+		return &transportError{op: op, err: fmt.Errorf("reading the answer: %w", err)}
 	}
 	if resp.StatusCode/100 != 2 {
 		return c.apiError(op, resp, data, r)
@@ -209,8 +279,8 @@ func (c *Client) once(ctx context.Context, r request, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return &APIError{Op: op, Status: resp.StatusCode, Description: "the answer is not the JSON Wise sends: " + err.Error(),
-			TraceID: resp.Header.Get("x-trace-id"), kind: ErrUnavailable}
+		return &APIError{Op: op, Status: resp.StatusCode, Description: cleanText("the answer is not the JSON Wise sends: "+err.Error(), maxErrorText),
+			TraceID: cleanText(resp.Header.Get("x-trace-id"), maxTraceID), kind: ErrUnavailable}
 	}
 	return nil
 }
@@ -226,7 +296,7 @@ func scrubURLError(err error) error {
 }
 
 func (c *Client) apiError(op string, resp *http.Response, data []byte, r request) *APIError {
-	e := &APIError{Op: op, Status: resp.StatusCode, TraceID: resp.Header.Get("x-trace-id")}
+	e := &APIError{Op: op, Status: resp.StatusCode, TraceID: cleanText(resp.Header.Get("x-trace-id"), maxTraceID)}
 	if s := resp.Header.Get("Retry-After"); s != "" {
 		if n, err := strconv.Atoi(s); err == nil && n >= 0 {
 			e.RetryAfter = time.Duration(n) * time.Second
@@ -250,17 +320,22 @@ func (c *Client) apiError(op string, resp *http.Response, data []byte, r request
 			e.Description = body.Message
 		}
 	}
-	// Wise has been seen echoing the bad token in error_description; never
-	// let a sent secret come back through an error message.
+	// The server's text goes to a terminal: controls out first (an escape
+	// sequence could rewrite the screen or the clipboard, and one inside an
+	// echoed secret would hide it from the scrub), then every sent secret
+	// (Wise has been seen echoing the bad token in error_description),
+	// then the length.
 	secrets := append([]string{r.bearer.RevealString(), r.basicPW.RevealString()}, r.secrets...)
-	for _, s := range secrets {
-		if len(s) >= 4 {
-			e.Description = strings.ReplaceAll(e.Description, s, "[redacted]")
+	scrub := func(s string, max int) string {
+		s = cleanText(s, maxResponse)
+		for _, secret := range secrets {
+			if len(secret) >= 4 {
+				s = strings.ReplaceAll(s, secret, "[redacted]")
+			}
 		}
+		return cleanText(s, max)
 	}
-	if len(e.Description) > 300 {
-		e.Description = e.Description[:300] + "…"
-	}
+	e.Code, e.Description = scrub(e.Code, maxErrorCode), scrub(e.Description, maxErrorText)
 	switch {
 	case e.Code == "invalid_client":
 		e.kind = ErrInvalidClient
@@ -270,6 +345,121 @@ func (c *Client) apiError(op string, resp *http.Response, data []byte, r request
 		e.kind = ErrTokenRejected
 	}
 	return e
+}
+
+// Lengths kept of text from the server.
+const (
+	maxErrorCode = 64
+	maxErrorText = 300
+	maxTraceID   = 64
+	maxNameText  = 200
+)
+
+// cleanText makes text from the server safe to print: escape sequences
+// are removed whole (an OSC 52 sequence sets the clipboard, others move
+// the cursor or rewrite the screen), as are other control and format
+// characters (bidirectional overrides) and invalid UTF-8; line breaks and
+// tabs become spaces; and the result is cut to at most max bytes on a
+// character boundary, marked with "…".
+func cleanText(s string, max int) string {
+	if !plainText(s) {
+		var b strings.Builder
+		for i := 0; i < len(s); {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == 0x1b || r >= 0x90 && r <= 0x9f:
+				i = skipEscape(s, i)
+				continue
+			case r == '\n' || r == '\r' || r == '\t':
+				b.WriteByte(' ')
+			case unsafeRune(r, n):
+			default:
+				b.WriteString(s[i : i+n])
+			}
+			i += n
+		}
+		s = b.String()
+	}
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// plainText reports whether s has nothing for cleanText to remove.
+func plainText(s string) bool {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if unsafeRune(r, n) {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// unsafeRune: a control or format character, or a byte of invalid UTF-8
+// (which decodes as RuneError of width 1).
+func unsafeRune(r rune, width int) bool {
+	return r == utf8.RuneError && width == 1 || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+}
+
+// skipEscape returns the index just after the escape sequence (ECMA-48)
+// that starts at s[i] with ESC or a C1 control. An unterminated string
+// sequence runs to the end of s.
+func skipEscape(s string, i int) int {
+	r, n := utf8.DecodeRuneInString(s[i:])
+	j := i + n
+	if r == 0x1b {
+		if j >= len(s) {
+			return j
+		}
+		switch s[j] {
+		case '[':
+			r = 0x9b // CSI
+		case ']', 'P', 'X', '^', '_':
+			r = 0x9d // OSC, DCS, SOS, PM, APC: strings up to a terminator
+		default:
+			// ESC, intermediate bytes, one final byte.
+			for j < len(s) && s[j] >= 0x20 && s[j] <= 0x2f {
+				j++
+			}
+			if j < len(s) && s[j] >= 0x30 && s[j] <= 0x7e {
+				j++
+			}
+			return j
+		}
+		j++
+	}
+	switch r {
+	case 0x9b:
+		// Parameter and intermediate bytes, then one final byte.
+		for j < len(s) && s[j] >= 0x20 && s[j] <= 0x3f {
+			j++
+		}
+		if j < len(s) && s[j] >= 0x40 && s[j] <= 0x7e {
+			j++
+		}
+		return j
+	case 0x90, 0x98, 0x9d, 0x9e, 0x9f:
+		for j < len(s) {
+			switch {
+			case s[j] == 0x07:
+				return j + 1
+			case strings.HasPrefix(s[j:], "\x1b\\"):
+				return j + 2
+			case strings.HasPrefix(s[j:], "\u009c"):
+				return j + len("\u009c")
+			}
+			j++
+		}
+		return j
+	}
+	return j // any other C1 control: just itself
 }
 
 func newUUID() string {

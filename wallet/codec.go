@@ -120,12 +120,18 @@ func varintSize(x int64) int { return uvarintSize(uint64(x)<<1 ^ uint64(x>>63)) 
 func stringSize(s string) int { return uvarintSize(uint64(len(s))) + len(s) }
 
 // zoneOffset is t's offset from UTC in seconds. An offset of 0 is stored
-// as UTC, as schema 1 (RFC 3339 "Z") did.
+// as UTC, as schema 1 (RFC 3339 "Z") did. So is an offset beyond the
+// ±24 h that readers accept (time.FixedZone takes any): the instant is
+// kept, and the wallet stays readable, which matters more than a zone no
+// real place has.
 func zoneOffset(t time.Time) int {
 	if t.Location() == time.UTC {
 		return 0
 	}
 	_, off := t.Zone()
+	if off < -maxZoneOffset || off > maxZoneOffset {
+		return 0
+	}
 	return off
 }
 

@@ -517,3 +517,44 @@ func FuzzDecodeBody(f *testing.F) {
 		}
 	})
 }
+
+// time.FixedZone takes any offset, and readers refuse one beyond ±24 h
+// (schema 1 could not hold one either). Such a time is written as UTC,
+// same instant, so that a save never writes a body the next Open refuses.
+func TestBodyTimesWithAnUnreadableZoneAreWrittenAsUTC(t *testing.T) {
+	at := time.Date(2026, 3, 1, 12, 0, 0, 5, time.UTC)
+	cases := []struct {
+		offset int
+		kept   bool
+	}{{25 * 3600, false}, {-26 * 3600, false}, {1 << 30, false}, {24 * 3600, true}, {-24 * 3600, true}}
+	var entries []Entry
+	for i, c := range cases {
+		tm := at.In(time.FixedZone("", c.offset))
+		entries = append(entries, Entry{Name: fmt.Sprintf("t%02d", i), Kind: KindUser, CreatedAt: tm, NotAfter: &tm})
+	}
+	got := roundTrip(t, entries...)
+	for i, c := range cases {
+		for field, tm := range map[string]time.Time{"created_at": got[i].CreatedAt, "not_after": *got[i].NotAfter} {
+			_, off := tm.Zone()
+			switch {
+			case !tm.Equal(at):
+				t.Errorf("offset %d, %s: %v, want the instant %v", c.offset, field, tm, at)
+			case c.kept && off != c.offset:
+				t.Errorf("offset %d, %s: read back with offset %d", c.offset, field, off)
+			case !c.kept && tm.Location() != time.UTC:
+				t.Errorf("offset %d, %s: read back in %v, want UTC", c.offset, field, tm.Location())
+			}
+		}
+	}
+
+	// And through a real save: the wallet still opens.
+	store, w := newTestWallet(t)
+	odd := at.In(time.FixedZone("", 100*3600))
+	e := personal("odd-zone", "x")
+	e.CreatedAt, e.UpdatedAt = odd, odd
+	addEntries(t, w, e)
+	saved, err := mustOpen(t, store, testPassphrase).Get("odd-zone")
+	if err != nil || !saved.CreatedAt.Equal(at) {
+		t.Fatalf("after saving a time with offset +100 h: %v, %v", saved.CreatedAt, err)
+	}
+}

@@ -214,6 +214,41 @@ func TestKilledLockHolderDoesNotWedgeWallet(t *testing.T) {
 	assertUnlocked(t, store)
 }
 
+// Ctrl-C while waiting for another process's lock is an interruption, not
+// "the wallet is busy": the caller must be able to tell it by
+// context.Canceled (the command line exits 130 on it). Only a wait that
+// ran out of time is ErrLocked.
+func TestCancelledLockWaitIsCancelledNotBusy(t *testing.T) {
+	store, w := newTestWallet(t)
+	before := mustRead(t, store.Path())
+	unlock, err := NewFileStore(store.Dir()).Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Update(ctx, func(c *Contents) error { return c.Add(personal("blocked", "x")) }) }()
+	cancel()
+	err = <-done
+	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrLocked) {
+		t.Fatalf("Update cancelled while waiting for the lock: %v, want context.Canceled and not ErrLocked", err)
+	}
+	if _, err := store.Lock(ctx); !errors.Is(err, context.Canceled) || errors.Is(err, ErrLocked) {
+		t.Fatalf("Lock with a cancelled context: %v, want context.Canceled", err)
+	}
+
+	ctx, cancelT := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancelT()
+	if _, err := store.Lock(ctx); !errors.Is(err, ErrLocked) {
+		t.Fatalf("Lock that ran out of time: %v, want ErrLocked", err)
+	}
+	if got := mustRead(t, store.Path()); string(got) != string(before) {
+		t.Fatal("the wallet changed although no update got the lock")
+	}
+}
+
 // Readers (Open, and reload with the key known) never see a torn or
 // half-written wallet while another process saves in a loop.
 func TestReadersDuringSavesNeverSeeDamage(t *testing.T) {

@@ -39,10 +39,12 @@
 // # Saving
 //
 // Every change goes through Wallet.Update: take the flock on wallet.lock,
-// re-read the file, apply the change, write a 0600 temp file in the same
-// folder, fsync, read it back and verify it, rename it over wallet.ww, and
-// fsync the folder. A crash leaves the old or the new wallet; concurrent
-// processes lose nothing. Storage is an interface (load sealed bytes, lock,
+// re-read the file, apply the change, seal it and check that it decrypts
+// and decodes with the key, write a 0600 temp file in the same folder,
+// fsync, read it back and check it is exactly what was sealed, rename it
+// over wallet.ww, and fsync the folder. A crash leaves the old or the new
+// wallet; concurrent processes lose nothing; a version that would not open
+// is never written. Storage is an interface (load sealed bytes, lock,
 // replace), so a team store can replace FileStore later.
 //
 // This package never prints or prompts: passphrases arrive through

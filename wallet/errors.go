@@ -38,7 +38,23 @@ var (
 	ErrKeyringUnavailable = errors.New("OS keyring unavailable")
 	// ErrNoPassphrase: a passphrase was needed and there was no way to ask.
 	ErrNoPassphrase = errors.New("no passphrase available")
+	// ErrReplaced: since this process unlocked the wallet, its file was
+	// replaced by another wallet (another wallet id): restored from a
+	// backup of a different wallet, or an 'init' elsewhere copied over it.
+	// Nothing is wrong with either file, but this process must not save
+	// over the other wallet. Errors matching it match ErrDamaged too, so
+	// the command line keeps exiting with the code of an unusable file.
+	ErrReplaced = errors.New("the wallet file now belongs to another wallet")
 )
+
+// replacedError is ErrReplaced for one location.
+type replacedError struct{ location string }
+
+func (e *replacedError) Error() string {
+	return fmt.Sprintf("%s now belongs to another wallet (a different wallet file was put in its place after this one was unlocked); nothing was saved; open it again to use the wallet that is there now", e.location)
+}
+
+func (e *replacedError) Is(target error) bool { return target == ErrReplaced || target == ErrDamaged }
 
 func damaged(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrDamaged, fmt.Sprintf(format, args...))

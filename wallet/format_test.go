@@ -195,6 +195,9 @@ func TestOpenRefusesHostileKDFParamsBeforeTheKDF(t *testing.T) {
 		{Time: 1, MemoryKiB: 8*4 - 1, Threads: 4},
 		{Time: 0, MemoryKiB: 8, Threads: 1},
 		{Time: 1, MemoryKiB: 0, Threads: 1},
+		// One pass over the cap: cheap to run here, so it shows that Open
+		// relies on crypto's caps rather than on some limit of its own.
+		{Time: crypto.MaxTime + 1, MemoryKiB: 8, Threads: 1},
 	} {
 		crafted := withKDF(data, p)
 		f, err := decodeFile(crafted)

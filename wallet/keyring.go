@@ -1,6 +1,7 @@
 package wallet
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -66,13 +67,22 @@ func callKeyring[T any](ctx context.Context, f func() (T, error)) (T, error) {
 }
 
 func unwrapWithKeyring(ctx context.Context, kr Keyring, f *sealedFile) ([]byte, error) {
-	s, _ := f.slot(slotKeyring)
-	raw, err := callKeyring(ctx, func() ([]byte, error) { return kr.Get(keyringKey(f.id)) })
+	if a, ok := kr.(*anyKeyring); ok {
+		return a.unwrap(ctx, f)
+	}
+	dek, err := unwrapFrom(ctx, kr, f)
 	if errors.Is(err, ErrKeyringItemNotFound) {
 		// The keyring was reset or the item deleted: only re-enrolling
 		// brings the passphrase-free open back, so say how.
 		return nil, fmt.Errorf("%w; run 'wisewallet keyring enable' to store a new one", err)
 	}
+	return dek, err
+}
+
+// unwrapFrom opens the keyring slot of f with the item kr holds.
+func unwrapFrom(ctx context.Context, kr Keyring, f *sealedFile) ([]byte, error) {
+	s, _ := f.slot(slotKeyring)
+	raw, err := callKeyring(ctx, func() ([]byte, error) { return kr.Get(keyringKey(f.id)) })
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +117,16 @@ func (w *Wallet) EnableKeyring(ctx context.Context, kr Keyring) error {
 	}
 	defer crypto.Wipe(item)
 	key := keyringKey(w.id)
-	if _, err := callKeyring(ctx, func() (struct{}, error) { return struct{}{}, kr.Set(key, item) }); err != nil {
+	// The Set call gets its own copy, which it wipes when it ends: a call
+	// that times out goes on running after this function has returned and
+	// wiped item, and must not read the buffer while (or after) it is
+	// cleared.
+	toSet := bytes.Clone(item)
+	_, err = callKeyring(ctx, func() (struct{}, error) {
+		defer crypto.Wipe(toSet)
+		return struct{}{}, kr.Set(key, toSet)
+	})
+	if err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrKeyringUnavailable, kr.Name(), err)
 	}
 	back, err := callKeyring(ctx, func() ([]byte, error) { return kr.Get(key) })

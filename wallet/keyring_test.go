@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,6 +25,7 @@ var krKDF = crypto.KDFParams{Time: 1, MemoryKiB: 8, Threads: 1}
 
 // fakeKeyring is an in-memory wallet.Keyring whose failures tests choose.
 type fakeKeyring struct {
+	name    string // "fake" when empty
 	mu      sync.Mutex
 	items   map[string][]byte
 	gets    int
@@ -34,7 +36,12 @@ type fakeKeyring struct {
 
 func newFakeKeyring() *fakeKeyring { return &fakeKeyring{items: map[string][]byte{}} }
 
-func (f *fakeKeyring) Name() string { return "fake" }
+func (f *fakeKeyring) Name() string {
+	if f.name == "" {
+		return "fake"
+	}
+	return f.name
+}
 
 func (f *fakeKeyring) Get(key string) ([]byte, error) {
 	f.mu.Lock()
@@ -549,5 +556,247 @@ func TestKeyringItemHoldsNoWalletSecret(t *testing.T) {
 	kr.put(func() string { key, _ := kr.only(t); return key }(), stored[0])
 	if err := wallet.KeyringItemOpens(ctx, k.store, kr); err == nil {
 		t.Fatal("the item from before re-enrolling still opens the wallet")
+	}
+}
+
+// backends returns fakes named after real backends, and an opener for
+// wallet.OpenKeyringsWith that serves them (and fails for other names).
+func backends(names ...string) (map[string]*fakeKeyring, func(string) (wallet.Keyring, error)) {
+	m := map[string]*fakeKeyring{}
+	for _, n := range names {
+		m[n] = &fakeKeyring{name: n, items: map[string][]byte{}}
+	}
+	return m, func(name string) (wallet.Keyring, error) {
+		if k, ok := m[name]; ok {
+			return k, nil
+		}
+		return nil, errors.New("not available on this machine")
+	}
+}
+
+// The item is in whichever backend worked when the keyring was enabled
+// (keyctl over SSH, say), and a later session may open another backend
+// first (Secret Service on the desktop). Opening without probing must
+// look in every backend, use the one holding the item, and then name it.
+func TestKeyringItemIsFoundInAnyBackend(t *testing.T) {
+	ctx := context.Background()
+	all := []string{"secret-service", "kwallet", "keyctl", "pass"}
+	k := newKRWallet(t)
+	fakes, open := backends("secret-service", "keyctl")
+	if err := k.w.EnableKeyring(ctx, fakes["keyctl"]); err != nil {
+		t.Fatal(err)
+	}
+
+	kr, err := wallet.OpenKeyringsWith(ctx, all, false, open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kr.Name(); got != "secret-service or kwallet or keyctl or pass" {
+		t.Errorf("before the item is found, Name = %q; want the backends to search", got)
+	}
+	w, err := wallet.Open(ctx, k.store, wallet.Unlocker{Keyring: kr, Passphrase: neverAsk(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.UnlockedBy() != "keyring (keyctl)" || len(w.Warnings()) != 0 || kr.Name() != "keyctl" {
+		t.Fatalf("unlocked by %q (keyring named %q), warnings %q; want keyctl and none", w.UnlockedBy(), kr.Name(), w.Warnings())
+	}
+	k.checkCanary(t, w)
+
+	// `keyring status` asks KeyringItemOpens and then names the backend.
+	status, err := wallet.OpenKeyringsWith(ctx, all, false, open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wallet.KeyringItemOpens(ctx, k.store, status); err != nil || status.Name() != "keyctl" {
+		t.Fatalf("KeyringItemOpens: %v, backend %q; want nil, keyctl", err, status.Name())
+	}
+
+	// An item left in the first backend by an earlier enable no longer
+	// opens the wallet; it is passed over, not taken as the answer.
+	if err := k.w.EnableKeyring(ctx, fakes["secret-service"]); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.w.EnableKeyring(ctx, fakes["keyctl"]); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := fakes["secret-service"].count(); n != 1 {
+		t.Fatalf("the stale item is not there (%d items)", n)
+	}
+	kr, _ = wallet.OpenKeyringsWith(ctx, all, false, open)
+	w, err = wallet.Open(ctx, k.store, wallet.Unlocker{Keyring: kr, Passphrase: neverAsk(t)})
+	if err != nil || w.UnlockedBy() != "keyring (keyctl)" {
+		t.Fatalf("with a stale item first: %v, unlocked by %q", err, w.UnlockedBy())
+	}
+
+	// Disabling removes the item from every backend that has one.
+	if err := w.DisableKeyring(ctx, kr); err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range fakes {
+		if n, _ := f.count(); n != 0 {
+			t.Errorf("%s still holds %d items after DisableKeyring", name, n)
+		}
+	}
+
+	// Enabling probes, and stores in the first backend that works.
+	enabler, err := wallet.OpenKeyringsWith(ctx, all, true, open)
+	if err != nil || enabler.Name() != "secret-service" {
+		t.Fatalf("probing: %v, %v; want secret-service alone", enabler, err)
+	}
+	// The last backend that opens is used as it is: there is nothing after
+	// it to search.
+	fakes1, open1 := backends("keyctl")
+	if one, err := wallet.OpenKeyringsWith(ctx, []string{"secret-service", "keyctl"}, false, open1); err != nil || one != wallet.Keyring(fakes1["keyctl"]) {
+		t.Fatalf("a single backend: %v, %v", one, err)
+	}
+	if _, err := wallet.OpenKeyringsWith(ctx, all, false, func(string) (wallet.Keyring, error) { return nil, errors.New("no") }); !errors.Is(err, wallet.ErrKeyringUnavailable) {
+		t.Fatalf("no backend: %v, want ErrKeyringUnavailable", err)
+	}
+}
+
+// Backends after the one holding the item are not opened (opening can be
+// slow, and KWallet asks to be unlocked when opened).
+func TestKeyringSearchOpensLaterBackendsOnlyWhenNeeded(t *testing.T) {
+	ctx := context.Background()
+	k := newKRWallet(t)
+	fakes, open := backends("secret-service", "keyctl")
+	if err := k.w.EnableKeyring(ctx, fakes["secret-service"]); err != nil {
+		t.Fatal(err)
+	}
+	var opened []string
+	recordOpen := func(name string) (wallet.Keyring, error) {
+		opened = append(opened, name)
+		return open(name)
+	}
+	kr, err := wallet.OpenKeyringsWith(ctx, []string{"secret-service", "kwallet", "keyctl"}, false, recordOpen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := wallet.Open(ctx, k.store, wallet.Unlocker{Keyring: kr, Passphrase: neverAsk(t)})
+	if err != nil || w.UnlockedBy() != "keyring (secret-service)" {
+		t.Fatalf("Open: %v, unlocked by %q", err, w.UnlockedBy())
+	}
+	if len(opened) != 1 {
+		t.Fatalf("opened %v; want only secret-service, which has the item", opened)
+	}
+	// Not found there: the search goes on, opening the others in turn.
+	if err := w.DisableKeyring(ctx, fakes["secret-service"]); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.w.EnableKeyring(ctx, fakes["keyctl"]); err != nil {
+		t.Fatal(err)
+	}
+	opened = nil
+	kr, _ = wallet.OpenKeyringsWith(ctx, []string{"secret-service", "kwallet", "keyctl"}, false, recordOpen)
+	if _, err := wallet.Open(ctx, k.store, wallet.Unlocker{Keyring: kr, Passphrase: neverAsk(t)}); err != nil || kr.Name() != "keyctl" {
+		t.Fatalf("Open: %v, found in %q", err, kr.Name())
+	}
+	if fmt.Sprint(opened) != "[secret-service kwallet keyctl]" {
+		t.Fatalf("opened %v, want each in turn", opened)
+	}
+}
+
+// When no backend holds the item, the warning names every backend it was
+// looked for in and says how to store a new one.
+func TestKeyringItemInNoBackendNamesThemAll(t *testing.T) {
+	ctx := context.Background()
+	k := newKRWallet(t)
+	fakes, open := backends("secret-service", "keyctl")
+	if err := k.w.EnableKeyring(ctx, fakes["keyctl"]); err != nil {
+		t.Fatal(err)
+	}
+	key, _ := fakes["keyctl"].only(t)
+	if err := fakes["keyctl"].Remove(key); err != nil {
+		t.Fatal(err)
+	}
+	kr, err := wallet.OpenKeyringsWith(ctx, []string{"secret-service", "keyctl"}, false, open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask, asked := counting(k.pass)
+	w, err := wallet.Open(ctx, k.store, wallet.Unlocker{Keyring: kr, Passphrase: ask})
+	if err != nil || asked() != 1 {
+		t.Fatalf("Open: %v, passphrase asked %d times", err, asked())
+	}
+	warns := w.Warnings()
+	if len(warns) != 1 || !strings.Contains(warns[0], "no keyring item for this wallet in secret-service or keyctl") || !strings.Contains(warns[0], "wisewallet keyring enable") {
+		t.Fatalf("warnings %q", warns)
+	}
+}
+
+// When the keyring does not open the wallet and there is no passphrase
+// either, the error says both: "no passphrase" alone hid why a wallet
+// that used to open by itself now wants one.
+func TestNoPassphraseErrorCarriesTheKeyringReason(t *testing.T) {
+	ctx := context.Background()
+	k := newKRWallet(t)
+	kr := newFakeKeyring()
+	if err := k.w.EnableKeyring(ctx, kr); err != nil {
+		t.Fatal(err)
+	}
+	key, _ := kr.only(t)
+	if err := kr.Remove(key); err != nil {
+		t.Fatal(err)
+	}
+	for name, u := range map[string]wallet.Unlocker{
+		"no passphrase source": {Keyring: kr},
+		"the source has none": {Keyring: kr, Passphrase: func() (crypto.Secret, error) {
+			return crypto.Secret{}, fmt.Errorf("%w: not a terminal", wallet.ErrNoPassphrase)
+		}},
+	} {
+		_, err := wallet.Open(ctx, k.store, u)
+		if !errors.Is(err, wallet.ErrNoPassphrase) || !errors.Is(err, wallet.ErrKeyringItemNotFound) {
+			t.Errorf("%s: %v, want ErrNoPassphrase and ErrKeyringItemNotFound", name, err)
+			continue
+		}
+		if msg := err.Error(); !strings.Contains(msg, "the OS keyring did not open the wallet") || !strings.Contains(msg, "wisewallet keyring enable") {
+			t.Errorf("%s: %q does not say why the keyring did not open the wallet", name, msg)
+		}
+	}
+}
+
+// slowSetKeyring answers Set only when released, and reports the value it
+// then reads: a Set that timed out goes on running after EnableKeyring
+// has returned.
+type slowSetKeyring struct {
+	release chan struct{}
+	seen    chan []byte
+}
+
+func (s *slowSetKeyring) Name() string               { return "slow" }
+func (s *slowSetKeyring) Get(string) ([]byte, error) { return nil, wallet.ErrKeyringItemNotFound }
+func (s *slowSetKeyring) Remove(string) error        { return wallet.ErrKeyringItemNotFound }
+func (s *slowSetKeyring) Set(_ string, v []byte) error {
+	<-s.release
+	s.seen <- bytes.Clone(v)
+	return nil
+}
+
+// EnableKeyring wipes its copy of the item when it returns; a Set that
+// timed out and reads its value later must still see the item, not a
+// buffer being cleared under it (a data race the race detector reports).
+func TestEnableKeyringTimedOutSetReadsItsOwnCopy(t *testing.T) {
+	old := wallet.KeyringTimeout
+	wallet.KeyringTimeout = 50 * time.Millisecond
+	t.Cleanup(func() { wallet.KeyringTimeout = old })
+	k := newKRWallet(t)
+	before := k.bytes(t)
+	kr := &slowSetKeyring{release: make(chan struct{}), seen: make(chan []byte, 1)}
+	if err := k.w.EnableKeyring(context.Background(), kr); !errors.Is(err, wallet.ErrKeyringUnavailable) || !strings.Contains(err.Error(), "no answer within") {
+		t.Fatalf("EnableKeyring with a Set that hangs: %v", err)
+	}
+	close(kr.release)
+	v := <-kr.seen
+	var item struct {
+		V        int    `json:"v"`
+		WalletID string `json:"wallet_id"`
+		KEK      []byte `json:"kek"`
+	}
+	if err := json.Unmarshal(v, &item); err != nil || item.V != 1 || item.WalletID != k.w.ID() || len(item.KEK) != crypto.KeySize {
+		t.Fatalf("the late Set read %d bytes that are not the item (%v)", len(v), err)
+	}
+	if !bytes.Equal(before, k.bytes(t)) {
+		t.Fatal("a failed EnableKeyring changed the wallet file")
 	}
 }

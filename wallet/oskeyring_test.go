@@ -349,6 +349,53 @@ func TestHelperSecretService(t *testing.T) {
 		t.Fatalf("OpenOSKeyring(secret-service) with gnome-keyring running: %v", err)
 	}
 	roundTripRealKeyring(t, kr)
+	keyctlItemFoundBehindSecretService(t)
+}
+
+// keyctlItemFoundBehindSecretService: the keyring was enabled with
+// WISEWALLET_KEYRING=keyctl, and the wallet is opened where Secret Service
+// opens first (this private session). Opening must still find the item in
+// keyctl, and say that keyctl opened it.
+func keyctlItemFoundBehindSecretService(t *testing.T) {
+	ctx := context.Background()
+	keyctl, err := wallet.OpenOSKeyring(ctx, "keyctl", true)
+	if err != nil {
+		t.Logf("keyctl is not usable here, so the item cannot be put behind Secret Service: %v", err)
+		return
+	}
+	k := newKRWallet(t)
+	if err := k.w.EnableKeyring(ctx, keyctl); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = keyctl.Remove("wallet-" + k.w.ID()) })
+	auto, err := wallet.OpenOSKeyring(ctx, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(auto.Name(), "secret-service or ") {
+		t.Fatalf("auto mode searches %q; want Secret Service first, then the others", auto.Name())
+	}
+	w, err := wallet.Open(ctx, k.store, wallet.Unlocker{Keyring: auto, Passphrase: neverAsk(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.UnlockedBy() != "keyring (keyctl)" || len(w.Warnings()) != 0 {
+		t.Fatalf("unlocked by %q with warnings %q; want keyctl and none", w.UnlockedBy(), w.Warnings())
+	}
+	k.checkCanary(t, w)
+	status, err := wallet.OpenOSKeyring(ctx, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wallet.KeyringItemOpens(ctx, k.store, status); err != nil || status.Name() != "keyctl" {
+		t.Fatalf("KeyringItemOpens: %v, backend %q; want nil, keyctl", err, status.Name())
+	}
+	if err := w.DisableKeyring(ctx, status); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keyctl.Get("wallet-" + k.w.ID()); !errors.Is(err, wallet.ErrKeyringItemNotFound) {
+		t.Fatalf("the keyctl item is still there after DisableKeyring: %v", err)
+	}
 }
 
 // busConfigWithoutServices is a session bus that cannot activate anything,

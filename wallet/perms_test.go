@@ -173,3 +173,30 @@ func TestOpenRefusesWalletOwnedBySomeoneElse(t *testing.T) {
 		t.Fatalf("Open of a file owned by uid 4242: %v", err)
 	}
 }
+
+// A symlink in place of the wallet folder is refused, and the message
+// says that it is a link (not "not a folder", which sent people looking
+// for a file where the folder should be).
+func TestOpenRefusesSymlinkedWalletFolder(t *testing.T) {
+	real, _ := newTestWallet(t)
+	link := filepath.Join(t.TempDir(), "linked")
+	if err := os.Symlink(real.Dir(), link); err != nil {
+		t.Fatal(err)
+	}
+	store := NewFileStore(link)
+	_, err := openWith(store, testPassphrase)
+	if !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), link+" is a symbolic link") || strings.Contains(err.Error(), "not a folder") {
+		t.Fatalf("Open with a symlinked folder: %v, want ErrUnsafe saying it is a symbolic link", err)
+	}
+	if _, err := store.Lock(context.Background()); !errors.Is(err, ErrUnsafe) {
+		t.Fatalf("Lock with a symlinked folder: %v, want ErrUnsafe", err)
+	}
+	// A plain file where the folder should be is still "not a folder".
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openWith(NewFileStore(file), testPassphrase); !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), "is not a folder") {
+		t.Fatalf("Open with a file as the folder: %v", err)
+	}
+}

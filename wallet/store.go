@@ -1,6 +1,7 @@
 package wallet
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -46,15 +47,12 @@ const (
 // FileStore is the default Storage: one file in a private folder.
 type FileStore struct {
 	dir string
-	// verify checks bytes read back after writing, before they replace the
-	// wallet. Set by the wallet to its own decoder.
-	verify func([]byte) error
 }
 
 // NewFileStore returns a store for the wallet in dir. It creates nothing;
 // Lock and Create make the folder (0700) when it is missing.
 func NewFileStore(dir string) *FileStore {
-	return &FileStore{dir: dir, verify: func(b []byte) error { _, err := decodeFile(b); return err }}
+	return &FileStore{dir: dir}
 }
 
 // Dir is the wallet folder.
@@ -150,6 +148,11 @@ func (s *FileStore) checkDir() error {
 }
 
 func checkDirInfo(dir string, info fs.FileInfo) error {
+	if info.Mode()&fs.ModeSymlink != 0 {
+		// Lstat does not follow it; whoever can change the link can move
+		// the wallet (and its lock) somewhere else.
+		return fmt.Errorf("%w: %s is a symbolic link; point WISEWALLET_DIR (or --dir) at the real folder", ErrUnsafe, dir)
+	}
 	if !info.IsDir() {
 		return fmt.Errorf("%w: %s is not a folder", ErrUnsafe, dir)
 	}
@@ -185,8 +188,14 @@ func (s *FileStore) Lock(ctx context.Context) (func(), error) {
 	fl := flock.New(lockPath)
 	ok, err := fl.TryLockContext(ctx, lockRetry)
 	if err != nil || !ok {
-		if ctx.Err() != nil {
+		switch {
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			// Waited as long as the caller allows: someone else has it.
 			return nil, fmt.Errorf("%w: %s", ErrLocked, lockWaitHint)
+		case ctx.Err() != nil:
+			// Cancelled (Ctrl-C): say so, so that the command exits as
+			// interrupted rather than blaming another process.
+			return nil, fmt.Errorf("wallet: waiting for the lock: %w", ctx.Err())
 		}
 		return nil, fmt.Errorf("wallet: lock: %w", err)
 	}
@@ -224,7 +233,10 @@ func replaceStep(step string) error {
 
 // Replace implements Storage: write a temp file in the same folder, fsync
 // it, read it back and check it, rename it over the wallet, and fsync the
-// folder so the rename itself survives a power cut.
+// folder so the rename itself survives a power cut. The copy read back
+// must be exactly sealed; the Wallet has checked before that sealed
+// decrypts and decodes with its key (Wallet.verifySealed), so what
+// replaces the wallet is a file the next Open accepts.
 func (s *FileStore) Replace(sealed []byte) (err error) {
 	s.removeStaleTemps()
 	tmp, err := os.CreateTemp(s.dir, tempPrefix+"*")
@@ -261,7 +273,10 @@ func (s *FileStore) Replace(sealed []byte) (err error) {
 	if _, err = tmp.ReadAt(back, 0); err != nil {
 		return fmt.Errorf("wallet: save: read back: %w", err)
 	}
-	if err = s.verify(back); err != nil {
+	if !bytes.Equal(back, sealed) {
+		return errors.New("wallet: save: the copy read back differs from what was written; the old wallet is kept")
+	}
+	if _, err = decodeFile(back); err != nil {
 		return fmt.Errorf("wallet: save: the written copy does not verify (%v); the old wallet is kept", err)
 	}
 	if err = replaceStep("verify"); err != nil {

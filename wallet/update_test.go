@@ -329,3 +329,97 @@ func TestCreateStartsAtGenerationOne(t *testing.T) {
 		t.Fatalf("after one update: handle %d, file %d; want 2", w.Generation(), info.Generation)
 	}
 }
+
+// A save is checked with the wallet's key before it is written: a sealed
+// file that passes the envelope and checksum check but would not open
+// (here it names another wallet id, so no slot opens it) is refused, and
+// the wallet on disk is left as it was.
+func TestSaveThatWouldNotOpenIsRefused(t *testing.T) {
+	store, w := newTestWallet(t)
+	addEntries(t, w, personal("a", "token-a"))
+	before := mustRead(t, store.Path())
+	err := w.updateHeader(context.Background(), func(h *header) error { h.id[0] ^= 1; return nil }, func(*Contents) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "would not open") || !strings.Contains(err.Error(), "nothing was written") {
+		t.Fatalf("save of a file that would not open: %v, want a refusal", err)
+	}
+	if !bytes.Equal(before, mustRead(t, store.Path())) || len(tempFiles(t, store.Dir())) != 0 {
+		t.Fatal("the refused save changed the wallet or left a temp file")
+	}
+	if got := mustOpen(t, store, testPassphrase); fmt.Sprint(names(got.Entries())) != "[a]" {
+		t.Fatalf("after the refused save: %v", names(got.Entries()))
+	}
+}
+
+// verifySealed decrypts and decodes the body: a body that authenticates
+// but does not decode passes the check a store can make without the key
+// (decodeFile), and must not pass this one.
+func TestVerifySealedDecodesTheBody(t *testing.T) {
+	_, w := newTestWallet(t)
+	addEntries(t, w, personal("a", "token-a"))
+	sealWith := func(pt []byte) []byte {
+		h := w.header()
+		h.generation++
+		nonce := crypto.RandomBytes(crypto.NonceSize)
+		aad := encodeHeader(h, nonce, len(pt)+crypto.Overhead)
+		ct, err := crypto.SealWithNonce(w.dek, nonce, pt, aad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return encodeFile(aad, ct)
+	}
+	good, err := w.seal(w.header(), w.Contents())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.verifySealed(good); err != nil {
+		t.Fatalf("a good save: %v", err)
+	}
+	for name, pt := range map[string][]byte{
+		"five entries announced, none there": []byte(bodyMagic + "\x02\x05"),
+		"no schema":                          []byte(bodyMagic),
+		"not JSON either":                    []byte("{not json"),
+	} {
+		bad := sealWith(pt)
+		if _, err := decodeFile(bad); err != nil {
+			t.Fatalf("%s: the envelope should be fine: %v", name, err)
+		}
+		if err := w.verifySealed(bad); !errors.Is(err, ErrDamaged) {
+			t.Errorf("%s: verifySealed = %v, want ErrDamaged", name, err)
+		}
+	}
+	otherKey := &Wallet{store: w.store, id: w.id, dek: crypto.NewKey()}
+	if err := otherKey.verifySealed(good); err == nil {
+		t.Error("a body that does not decrypt with the key passed")
+	}
+}
+
+// A wallet file replaced by another wallet (another id) since this handle
+// unlocked it: the handle refuses to save over it, says that the file now
+// belongs to another wallet rather than that it is corrupt, and the error
+// still matches ErrDamaged (exit 4 on the command line).
+func TestUpdateRefusesAWalletReplacedByAnother(t *testing.T) {
+	store, w := newTestWallet(t)
+	other := NewFileStore(filepath.Join(t.TempDir(), "other"))
+	if _, err := Create(context.Background(), other, crypto.SecretString(testPassphrase), Options{KDF: cheapKDF}); err != nil {
+		t.Fatal(err)
+	}
+	replacement := mustRead(t, other.Path())
+	writeWallet(t, store, replacement)
+
+	for what, err := range map[string]error{
+		"Update": w.Update(context.Background(), func(c *Contents) error { return c.Add(personal("x", "y")) }),
+		"Reload": w.Reload(context.Background()),
+	} {
+		if !errors.Is(err, ErrReplaced) || !errors.Is(err, ErrDamaged) {
+			t.Errorf("%s: %v, want ErrReplaced matching ErrDamaged", what, err)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, store.Path()+" now belongs to another wallet") || strings.Contains(msg, "damaged") || strings.Contains(msg, "corrupt") {
+			t.Errorf("%s: message %q should say the file belongs to another wallet, not that it is damaged", what, msg)
+		}
+	}
+	if !bytes.Equal(replacement, mustRead(t, store.Path())) {
+		t.Fatal("the handle wrote over the other wallet")
+	}
+}

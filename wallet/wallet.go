@@ -88,6 +88,9 @@ func Create(ctx context.Context, store Storage, passphrase crypto.Secret, opts O
 	if err != nil {
 		return nil, err
 	}
+	if err := w.verifySealed(sealed); err != nil {
+		return nil, fmt.Errorf("wallet: create: the new wallet would not open (%v); nothing was written", err)
+	}
 	if err := store.Create(sealed); err != nil {
 		return nil, err
 	}
@@ -127,12 +130,18 @@ func Open(ctx context.Context, store Storage, u Unlocker) (*Wallet, error) {
 		return nil, fmt.Errorf("%s: %w", store.Location(), err)
 	}
 	w := &Wallet{store: store, now: time.Now}
+	// krErr is why the keyring slot did not open the wallet. It reaches the
+	// caller as a warning when the passphrase opens it instead, and inside
+	// the error when there is no passphrase either: "no passphrase" alone
+	// would hide why a keyring user is asked for one.
+	var krErr error
 	if _, ok := f.slot(slotKeyring); ok && u.Keyring != nil {
 		dek, err := unwrapWithKeyring(ctx, u.Keyring, f)
 		if err == nil {
 			w.dek, w.unlockedBy = dek, "keyring ("+u.Keyring.Name()+")"
 		} else {
-			w.warnings = append(w.warnings, fmt.Sprintf("the OS keyring did not open the wallet (%v); using the passphrase", err))
+			krErr = fmt.Errorf("the OS keyring did not open the wallet (%w)", err)
+			w.warnings = append(w.warnings, krErr.Error()+"; using the passphrase")
 		}
 	}
 	if w.dek == nil {
@@ -144,10 +153,16 @@ func Open(ctx context.Context, store Storage, u Unlocker) (*Wallet, error) {
 			return nil, fmt.Errorf("%s: %w: %w", store.Location(), ErrDamaged, err)
 		}
 		if u.Passphrase == nil {
+			if krErr != nil {
+				return nil, fmt.Errorf("%w: %w, and there is no way to ask for the passphrase: set WISEWALLET_PASSPHRASE or run on a terminal", ErrNoPassphrase, krErr)
+			}
 			return nil, fmt.Errorf("%w: set WISEWALLET_PASSPHRASE or run on a terminal", ErrNoPassphrase)
 		}
 		pw, err := u.Passphrase()
 		if err != nil {
+			if krErr != nil {
+				return nil, fmt.Errorf("%w; %w", err, krErr)
+			}
 			return nil, err
 		}
 		raw := pw.Reveal()
@@ -178,7 +193,7 @@ func Open(ctx context.Context, store Storage, u Unlocker) (*Wallet, error) {
 // load decrypts f with the known data key and makes it current.
 func (w *Wallet) load(f *sealedFile) error {
 	if w.id != ([walletIDSize]byte{}) && f.id != w.id {
-		return fmt.Errorf("%w: %s was replaced by a different wallet", ErrDamaged, w.store.Location())
+		return &replacedError{location: w.store.Location()}
 	}
 	pt, err := crypto.Open(w.dek, f.bodyNonce, f.body, f.aad)
 	if err != nil {
@@ -350,11 +365,38 @@ func (w *Wallet) updateHeader(ctx context.Context, hfn func(*header) error, fn f
 	if err != nil {
 		return err
 	}
+	if err := w.verifySealed(sealed); err != nil {
+		return fmt.Errorf("wallet: save: the new copy would not open (%v); nothing was written", err)
+	}
+	// The store reads its copy back and checks it is exactly sealed.
 	if err := w.store.Replace(sealed); err != nil {
 		return err
 	}
 	w.publishSaved(h, sealed, work)
 	return nil
+}
+
+// verifySealed checks, before a save, that the sealed bytes are a file
+// that Open will accept with this key, down to the last entry. Checking
+// the envelope and checksum alone would pass a body that the next Open
+// cannot decode (an encoder bug), and then every later Open would fail.
+// With the store's read-back check (the bytes on disk are exactly these),
+// it proves the saved file opens.
+func (w *Wallet) verifySealed(b []byte) error {
+	f, err := decodeFile(b)
+	if err != nil {
+		return err
+	}
+	if f.id != w.id {
+		return errors.New("it has another wallet id")
+	}
+	pt, err := crypto.Open(w.dek, f.bodyNonce, f.body, f.aad)
+	if err != nil {
+		return errors.New("its contents do not decrypt")
+	}
+	defer crypto.Wipe(pt)
+	_, err = unmarshalContents(pt)
+	return err
 }
 
 // ChangePassphrase rewraps the data key under a new passphrase. Only the

@@ -9,7 +9,9 @@ import (
 )
 
 const (
-	traceHeader       = "x-trace-id"
+	// Wise sends it as "x-trace-id"; header names are case-insensitive,
+	// and Go's canonical spelling keeps every lookup on one key.
+	traceHeader       = "X-Trace-Id"
 	correlationHeader = "X-External-Correlation-Id"
 	// maxCorrelationLen is Wise's limit; longer ids are ignored, not echoed.
 	maxCorrelationLen = 36
@@ -21,10 +23,9 @@ const (
 func (s *Server) middleware(next http.Handler) http.Handler {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hdr := w.Header()
-		// Set directly, not via Header().Set, to keep Wise's lower-case name.
-		hdr[traceHeader] = []string{randomHex(16)}
+		hdr.Set(traceHeader, randomHex(16))
 		if c := r.Header.Get(correlationHeader); c != "" && len(c) <= maxCorrelationLen {
-			hdr[correlationHeader] = []string{c}
+			hdr.Set(correlationHeader, c)
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		if strings.HasPrefix(r.URL.Path, adminPrefix) {
@@ -50,10 +51,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
-		trace := ""
-		if v := w.Header()[traceHeader]; len(v) > 0 {
-			trace = v[0]
-		}
+		trace := w.Header().Get(traceHeader)
 		s.cfg.Logf("%s %s -> %d (%s) trace=%s", r.Method, r.URL.Path, sw.status,
 			time.Since(start).Round(time.Microsecond), trace)
 	})

@@ -1,0 +1,57 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/wisewallet/wisewallet/flows/localwise"
+)
+
+// Plain http is allowed only to this machine, and "this machine" means
+// localhost or a loopback IP literal. A DNS name that starts like one
+// resolves wherever its owner points it.
+func TestPlainHTTPOnlyToLoopbackLiterals(t *testing.T) {
+	for _, u := range []string{"http://127.0.0.1:8080", "http://127.1.2.3", "http://[::1]:9", "http://localhost:9", "https://127.attacker.example"} {
+		if _, err := ResolveEnv("local", u); err != nil {
+			t.Errorf("ResolveEnv(local, %s): %v, want accepted", u, err)
+		}
+	}
+	for _, u := range []string{
+		"http://127.attacker.example", "http://127.0.0.1.nip.io:8080", "http://localhost.attacker.example",
+		"http://127.example", "http://0x7f.1", "http://2130706433", "http://[::2]", "http://10.0.0.1",
+	} {
+		for _, env := range []string{"local", "production", "sandbox"} {
+			_, err := ResolveEnv(env, u)
+			if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "use https") {
+				t.Errorf("ResolveEnv(%s, %s): %v, want refused with 'use https'", env, u, err)
+			}
+		}
+	}
+	for u, want := range map[string]bool{
+		"http://127.0.0.1:53682/cb": true, "http://localhost:53682/cb": true, "http://[::1]:53682/cb": true,
+		"http://127.attacker.example:53682/cb": false, "http://localhost.attacker.example:53682/cb": false,
+		"https://127.0.0.1:53682/cb": false, "http://127.0.0.1/cb": false,
+	} {
+		if got := isLoopbackRedirect(u); got != want {
+			t.Errorf("isLoopbackRedirect(%s) = %v, want %v", u, got, want)
+		}
+	}
+}
+
+// A redirect URL on a host that only looks like loopback is not listened
+// on (net.Listen would resolve it): the login wants the code pasted.
+func TestLoginDoesNotListenOnALookalikeLoopbackName(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, localwise.Config{})
+	f.addClient("app", localwise.DemoClientID, localwise.DemoClientSecret, "http://127.attacker.example:53682/cb", false)
+	var shown string
+	_, err := f.svc.Login(context.Background(), LoginRequest{Client: "app", As: "bob", ShowURL: func(u string) { shown = u }})
+	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "not a loopback address") {
+		t.Fatalf("Login with a lookalike loopback redirect and nothing to paste with: %v", err)
+	}
+	if shown != "" {
+		t.Error("the login was started although it could not finish")
+	}
+}
