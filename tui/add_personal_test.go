@@ -153,6 +153,34 @@ func TestPersonalFlowLocalRefusesPlainHTTPToAnotherMachine(t *testing.T) {
 	}
 }
 
+// Plain http goes to this machine only: a loopback address or
+// "localhost", never a DNS name that merely starts with "127.".
+func TestPersonalFlowLocalPlainHTTPOnlyToLoopbackAddresses(t *testing.T) {
+	for _, tc := range []struct {
+		url string
+		ok  bool
+	}{
+		{"http://127.attacker.example:8080", false},
+		{"http://127.0.0.1.nip.io:8080", false},
+		{"http://127.0.0.2:8080", true},
+		{"http://[::1]:8080", true},
+		{"http://localhost:8080", true},
+		{"https://127.attacker.example", true},
+	} {
+		c := wzCommon(80, 24)
+		s := wzNamed(wzPress(wzType(newPersonalFlow(c, 0), "t"), "enter"))
+		s = wzPress(s, "down", "down", "enter")
+		s = wzPress(wzType(s, tc.url), "enter")
+		f := s.(*personalFlow)
+		switch {
+		case tc.ok && f.step != psToken:
+			t.Errorf("%s refused:\n%s", tc.url, wzPlain(s))
+		case !tc.ok && (f.step != psAPIURL || !strings.Contains(wzFlat(s), "Plain http is only for this machine")):
+			t.Errorf("%s accepted for plain http (step %d):\n%s", tc.url, f.step, wzPlain(s))
+		}
+	}
+}
+
 func TestPersonalFlowTokenIsMaskedAndLetGo(t *testing.T) {
 	c := wzCommon(80, 24)
 	s := wzNamed(wzPress(wzType(newPersonalFlow(c, 0), "t"), "enter"))
@@ -211,7 +239,7 @@ func TestPersonalFlowRejected(t *testing.T) {
 	if n, ok := msgs[1].(ToastMsg); !ok || !n.Error || !strings.Contains(n.Text, "Nothing was saved") {
 		t.Errorf("notice %+v", msgs[1])
 	}
-	s = wzPress(s, "esc")
+	wzPress(s, "esc")
 	if f.step != psToken || f.token.Value() != "" {
 		t.Fatalf("esc after a rejection: step %d, field holds %d characters", f.step, len(f.token.Value()))
 	}

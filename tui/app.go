@@ -155,6 +155,14 @@ func (a App) update(msg tea.Msg) (App, tea.Cmd) {
 			cmds = append(cmds, rc)
 		}
 		return a2, tea.Batch(cmds...)
+	case sessionMsg:
+		if msg.session != a.c.session {
+			// The answer of a command started before a lock: the screens it
+			// was for are gone, and those of this session must not take it
+			// for theirs.
+			return a, nil
+		}
+		return a.update(msg.msg)
 	case rootMsg:
 		return a.forwardRoot(msg)
 	case lockMsg:
@@ -245,10 +253,13 @@ func (a App) shouldAutoLock() bool {
 
 // lock forgets the unlocked wallet and every screen that saw it, so no
 // revealed secret survives, and clears a secret it put on the clipboard.
+// It ends the session too: what its commands still run (a refresh, a
+// file check, a login) is cancelled, and their answers are dropped.
 func (a App) lock(why string) (App, tea.Cmd) {
 	if a.opts.Unlock == nil {
 		return a, Toast("This wallet was opened without a passphrase, so it cannot be locked here.", true)
 	}
+	a.c.nextSession()
 	a.c.Svc = nil
 	a.help.ShowAll = false
 	leaveAll(a.stack)
@@ -289,6 +300,8 @@ func (a App) View() tea.View {
 func Run(ctx context.Context, opts Options, in io.Reader, out io.Writer) error {
 	app := New(ctx, opts)
 	defer app.c.clip.ClearPending()
+	// Commands still running when the program ends (a refresh) stop.
+	defer app.c.endSession()
 	p := tea.NewProgram(app, tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out), tea.WithFPS(appFPS))
 	_, err := p.Run()
 	switch {

@@ -96,6 +96,10 @@ type dashboard struct {
 	stamp   flows.FileStamp
 	stampOK bool
 	busy    bool
+	// resync: the wallet changed while a check was running, so another
+	// one follows it. Checks never overlap: the answer of an older one
+	// must not land after a newer one's.
+	resync bool
 	// nextSync is when the file is checked again; nextDue when the first
 	// token is due for renewal (zero: none).
 	nextSync time.Time
@@ -109,11 +113,10 @@ func newDashboard(c *Common) Screen {
 	d := dashboard{c: c, now: c.Now(), renewed: map[string]time.Time{}, failed: map[string]failure{}}
 	if c.Svc != nil {
 		// The first frame shows the entries already in memory (the wallet was
-		// just opened); the file check follows on the first tick.
-		c.walletMu.Lock()
-		entries := c.Svc.Wallet.Entries()
-		c.walletMu.Unlock()
-		d.setEntries(entries)
+		// just opened); the file check follows on the first tick. Entries
+		// reads the last saved contents without waiting for a command that
+		// is saving, so this never blocks the UI goroutine.
+		d.setEntries(c.Svc.Wallet.Entries())
 	}
 	return d
 }
@@ -132,6 +135,10 @@ func (d dashboard) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 		return d, nil
 	case walletChangedMsg:
+		if d.busy {
+			d.resync = true
+			return d, nil
+		}
 		return d.startSync(false, true)
 	case syncMsg:
 		return d.applySync(msg)
@@ -202,10 +209,17 @@ func (d dashboard) startSync(refreshAll, snapshot bool) (Screen, tea.Cmd) {
 }
 
 // syncWallet reloads the wallet when its file changed and renews what is
-// due. It runs in a command, under Common.walletMu.
+// due. It runs in a command, beside whatever else uses the wallet.
+//
+// The stamp it keeps is the one taken before the reload: a save that
+// lands while it runs (another process, or this one's own rename or
+// refresh) then differs from it, so the next check reloads. A stamp taken
+// at the end could be of a file newer than the entries it read, and that
+// change would never be shown.
 func syncWallet(ctx context.Context, svc *flows.Service, prev flows.FileStamp, prevOK, refresh, snapshot bool, skip map[string]bool) syncMsg {
 	var m syncMsg
 	st, err := svc.Stamp()
+	m.stamp, m.stampOK = st, err == nil
 	changed := err != nil || !prevOK || st != prev
 	if changed {
 		rctx, cancel := context.WithTimeout(ctx, reloadTimeout)
@@ -221,13 +235,22 @@ func syncWallet(ctx context.Context, svc *flows.Service, prev flows.FileStamp, p
 	}
 	if changed || snapshot || len(m.results) > 0 {
 		m.entries = svc.Wallet.Entries()
-		st, err = svc.Stamp()
 	}
-	m.stamp, m.stampOK = st, err == nil
 	return m
 }
 
 func (d dashboard) applySync(m syncMsg) (Screen, tea.Cmd) {
+	d2, cmd := d.takeSync(m)
+	if !d2.resync {
+		return d2, cmd
+	}
+	d2.resync = false
+	next, sync := d2.startSync(false, true)
+	return next, tea.Batch(cmd, sync)
+}
+
+// takeSync shows the outcome of one check.
+func (d dashboard) takeSync(m syncMsg) (dashboard, tea.Cmd) {
 	d.busy = false
 	d.now = d.c.Now()
 	if m.err != nil {
@@ -239,6 +262,12 @@ func (d dashboard) applySync(m syncMsg) (Screen, tea.Cmd) {
 	var renewed []string
 	var failedNow []string
 	for _, r := range m.results {
+		if errors.Is(r.Err, flows.ErrEntryNotFound) {
+			// Removed or renamed while its refresh was due (here or by
+			// another process): nothing failed, and the new snapshot no
+			// longer has it.
+			continue
+		}
 		if r.Err == nil {
 			d.renewed[r.Name] = r.At
 			delete(d.failed, r.Name)

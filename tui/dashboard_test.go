@@ -196,8 +196,8 @@ func TestDashboardScrollsToKeepTheCursorVisible(t *testing.T) {
 func TestDashboardEnterOpensDetailsAndAOpensTheGuidedFlows(t *testing.T) {
 	c := coreCommon(&flows.Service{}, 80, 24)
 	d := coreDashboard(c, coreEntries())
-	s, cmd := d.Update(coreKey("down"))
-	_, cmd = s.Update(coreKey("enter"))
+	s, _ := d.Update(coreKey("down"))
+	_, cmd := s.Update(coreKey("enter"))
 	push, ok := coreOne(cmd).(pushMsg)
 	if !ok {
 		t.Fatal("enter did not open a screen")
@@ -216,7 +216,7 @@ func coreMsgs(cmd tea.Cmd) []tea.Msg {
 	if cmd == nil {
 		return nil
 	}
-	msg := cmd()
+	msg := coreUnwrap(cmd())
 	if cmds, ok := coreCmds(msg); ok {
 		var out []tea.Msg
 		for _, c := range cmds {
@@ -228,6 +228,15 @@ func coreMsgs(cmd tea.Cmd) []tea.Msg {
 		return nil
 	}
 	return []tea.Msg{msg}
+}
+
+// coreUnwrap takes a background answer out of the session envelope the
+// App opens (a screen driven on its own has no lock to check against).
+func coreUnwrap(msg tea.Msg) tea.Msg {
+	if m, ok := msg.(sessionMsg); ok {
+		return m.msg
+	}
+	return msg
 }
 
 func coreOne(cmd tea.Cmd) tea.Msg {
@@ -285,7 +294,7 @@ func (d *coreDrive) run(cmd tea.Cmd) {
 	if cmd == nil {
 		return
 	}
-	msg := cmd()
+	msg := coreUnwrap(cmd())
 	if cmds, ok := coreCmds(msg); ok {
 		for _, c := range cmds {
 			d.run(c)
@@ -417,5 +426,69 @@ func TestDashboardRSaysWhenNothingIsDue(t *testing.T) {
 	toast, ok := coreHasNav[ToastMsg](d)
 	if !ok || !strings.Contains(toast.Text, "No token is due for renewal yet") {
 		t.Fatalf("R with nothing due says nothing useful: %+v", toast)
+	}
+}
+
+// Checks never overlap: a change made while one runs is fetched by the
+// next check, started when the running one has answered, so an older
+// snapshot can never land after a newer one.
+func TestDashboardChangeDuringACheckIsFetchedByTheNextCheckNotBesideIt(t *testing.T) {
+	_, svc, _ := coreWallet(t, "p-resync", "t-resync-0001")
+	c := coreCommon(svc, 100, 30)
+	s, first := newDashboard(c).Update(TickMsg(coreNow))
+	if first == nil {
+		t.Fatal("the first tick started no check")
+	}
+	answer := coreUnwrap(first())
+	// The app renames the entry after that check read the wallet.
+	if err := flows.Rename(context.Background(), svc.Wallet, "acme-personal", "renamed-personal"); err != nil {
+		t.Fatal(err)
+	}
+	s, cmd := s.Update(walletChangedMsg{})
+	if cmd != nil {
+		t.Fatal("a second check started beside the running one")
+	}
+	s, cmd = s.Update(answer)
+	var next tea.Msg
+	for _, m := range coreMsgs(cmd) {
+		if _, ok := m.(syncMsg); ok {
+			next = m
+		}
+	}
+	if next == nil {
+		t.Fatal("no check followed the one that was running when the wallet changed")
+	}
+	s, _ = s.Update(next)
+	if v := coreDashView(s.(dashboard)); !strings.Contains(v, "renamed-personal") || strings.Contains(v, "acme-personal") {
+		t.Fatalf("the dashboard does not show the rename:\n%s", v)
+	}
+	if s.(dashboard).busy {
+		t.Error("the dashboard still waits for a check")
+	}
+}
+
+// An entry removed or renamed while its token was due (here, or by
+// another process) is not a failed refresh.
+func TestDashboardRefreshOfAnEntryGoneMeanwhileIsNoFailure(t *testing.T) {
+	c := coreCommon(&flows.Service{}, 100, 30)
+	d := coreDashboard(c, coreEntries())
+	var kept []flows.Entry
+	for _, e := range coreEntries() {
+		if e.Name != "partner-user" {
+			kept = append(kept, e)
+		}
+	}
+	gone := fmt.Errorf("%w: %q", flows.ErrEntryNotFound, "partner-user")
+	s, cmd := d.Update(syncMsg{entries: kept, results: []flows.RefreshResult{{Name: "partner-user", At: coreNow, Err: gone}}})
+	for _, m := range coreMsgs(cmd) {
+		if n, ok := m.(ToastMsg); ok && n.Error {
+			t.Errorf("an error notice for an entry that is gone: %q", n.Text)
+		}
+	}
+	if f := s.(dashboard).failed; len(f) != 0 {
+		t.Errorf("failures recorded: %v", f)
+	}
+	if v := coreDashView(s.(dashboard)); strings.Contains(v, "partner-user") || strings.Contains(v, "refresh failed") {
+		t.Errorf("the dashboard still shows the gone entry or a failure:\n%s", v)
 	}
 }

@@ -220,7 +220,7 @@ func TestDetailsCopyWithoutAClipboardSaysSo(t *testing.T) {
 	c.clip.getenv = func(string) string { return "" }
 	s, cmd := coreDetails(c, coreClientEntry()).Update(coreKey("c"))
 	msg := coreOne(cmd)
-	s, cmd = s.Update(msg)
+	_, cmd = s.Update(msg)
 	toast, ok := coreOne(cmd).(ToastMsg)
 	if !ok || !toast.Error || !strings.Contains(toast.Text, "no clipboard") {
 		t.Fatalf("copying without a clipboard is not explained: %+v", toast)

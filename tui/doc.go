@@ -7,8 +7,10 @@
 //     other only through messages ([Push], [Pop], [Replace]);
 //   - no I/O in Init, Update or View: network, disk and clock-driven work
 //     runs in tea.Cmd functions that return typed messages; commands that
-//     use the unlocked wallet go through [Common.WalletCmd], which runs them
-//     one at a time (a flows.Wallet is not safe for concurrent use);
+//     use the unlocked wallet go through [Common.WalletCmd] (the wallet is
+//     safe for concurrent use, so they run side by side), and every
+//     background command belongs to the current session ([Common.Ctx],
+//     [Common.SessionCmd]): a lock cancels it and drops its answer;
 //   - styles come from one [Styles] built from semantic colours for the
 //     terminal's background; keys from one [KeyMap]; help is shown at the
 //     bottom and `?` expands it;
@@ -22,6 +24,7 @@
 // processes every few seconds (a stat, a reload only when it changed), and
 // renews tokens when they fall due, saying so in its rows and in a notice.
 // Locking (the L key, or no key press for Options.AutoLock) drops the
-// unlocked wallet and every screen, so no revealed secret survives it, and
-// clears a secret the app put on the clipboard.
+// unlocked wallet and every screen, so no revealed secret survives it,
+// cancels what the session still runs, and clears a secret the app put on
+// the clipboard.
 package tui

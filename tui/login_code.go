@@ -47,8 +47,11 @@ type loginFlow struct {
 	clients clientPick
 	client  flows.Entry
 	replace bool // the name is an earlier login of this client
-	mode    pickList
-	paste   bool
+	// modes are the ways offered for the code to come back, in the order
+	// of the list mode.
+	modes []loginMode
+	mode  pickList
+	paste bool
 
 	// openBrowser opens the system browser; tests play the browser
 	// themselves instead.
@@ -107,15 +110,37 @@ func (s *loginFlow) CapturesText() bool {
 // Leave stops the login, the name lookup and the reading of the clients.
 func (s *loginFlow) Leave() { s.flowBase.Leave(); s.clients.op.stop() }
 
-// modes lists how the code can come back; a redirect URL that is not on
-// this machine leaves only pasting.
-func (s *loginFlow) modes() []choice {
-	paste := choice{"Paste the code", "for SSH sessions, or a redirect URL on another machine"}
-	if !flows.IsLoopbackRedirect(s.client.RedirectURL) {
-		return []choice{paste}
+// loginMode is how the code comes back to wisewallet.
+type loginMode int
+
+const (
+	// loginLoopback: the browser is sent to a listener on this machine.
+	loginLoopback loginMode = iota
+	// loginPaste: the user pastes the code or the URL the browser was
+	// sent to.
+	loginPaste
+)
+
+// offerModes sets the ways the code can come back; a redirect URL that is
+// not on this machine leaves only pasting.
+func (s *loginFlow) offerModes() {
+	s.modes = []loginMode{loginPaste}
+	if flows.IsLoopbackRedirect(s.client.RedirectURL) {
+		s.modes = []loginMode{loginLoopback, loginPaste}
 	}
-	u, _ := url.Parse(s.client.RedirectURL)
-	return []choice{{"Browser and loopback", "wisewallet catches Wise's redirect on " + u.Host}, paste}
+	s.mode = pickList{}
+	for _, m := range s.modes {
+		s.mode.items = append(s.mode.items, s.modeChoice(m))
+	}
+}
+
+// modeChoice is the line of the list that offers m.
+func (s *loginFlow) modeChoice(m loginMode) choice {
+	if m == loginLoopback {
+		u, _ := url.Parse(s.client.RedirectURL)
+		return choice{"Browser and loopback", "wisewallet catches Wise's redirect on " + u.Host}
+	}
+	return choice{"Paste the code", "for SSH sessions, or a redirect URL on another machine"}
 }
 
 func (s *loginFlow) Update(msg tea.Msg) (Screen, tea.Cmd) {
@@ -131,26 +156,26 @@ func (s *loginFlow) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	case userNameCheckedMsg:
 		if s.nameChecked(msg.id, msg.err) {
 			s.replace = msg.replace
-			s.mode = pickList{items: s.modes()}
+			s.offerModes()
 			s.go2(lsMode)
 		}
 		return s, nil
 	case loginURLMsg:
 		if s.op.current(msg.id) {
 			s.authURL = msg.url
-			return s, waitLoginEvent(s.op.ctx(), s.events)
+			return s, waitLoginEvent(s.op.ctx(), s.c, s.events)
 		}
 		return s, nil
 	case loginListeningMsg:
 		if s.op.current(msg.id) {
 			s.listening = msg.addr
-			return s, waitLoginEvent(s.op.ctx(), s.events)
+			return s, waitLoginEvent(s.op.ctx(), s.c, s.events)
 		}
 		return s, nil
 	case loginBrowserMsg:
 		if s.op.current(msg.id) {
 			s.browserTried, s.opened = true, msg.opened
-			return s, waitLoginEvent(s.op.ctx(), s.events)
+			return s, waitLoginEvent(s.op.ctx(), s.c, s.events)
 		}
 		return s, nil
 	case loginDoneMsg:
@@ -203,7 +228,7 @@ func (s *loginFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
 		}
 	case lsMode:
 		if next {
-			s.paste = s.mode.items[s.mode.cursor].Label == "Paste the code"
+			s.paste = s.modes[s.mode.cursor] == loginPaste
 			return s, s.startLogin()
 		}
 		s.mode.update(s.keys, k)
@@ -287,22 +312,25 @@ func (s *loginFlow) startLogin() tea.Cmd {
 		},
 	}
 	svc := s.c.Svc
-	return tea.Batch(s.spin.Tick, waitLoginEvent(ctx, events), func() tea.Msg {
+	// Not a WalletCmd: the login waits for the user, for minutes. Its
+	// context is the attempt's, within the session, so esc, the result or
+	// a lock ends it.
+	return tea.Batch(s.spin.Tick, waitLoginEvent(ctx, s.c, events), s.c.SessionCmd(func() tea.Msg {
 		e, err := svc.Login(ctx, req)
 		return loginDoneMsg{id: id, entry: e, err: err}
-	})
+	}))
 }
 
 // waitLoginEvent delivers the next callback of a running login.
-func waitLoginEvent(ctx context.Context, events <-chan tea.Msg) tea.Cmd {
-	return func() tea.Msg {
+func waitLoginEvent(ctx context.Context, c *Common, events <-chan tea.Msg) tea.Cmd {
+	return c.SessionCmd(func() tea.Msg {
 		select {
 		case m := <-events:
 			return m
 		case <-ctx.Done():
 			return nil
 		}
-	}
+	})
 }
 
 // sendPasted hands the paste to the waiting login.

@@ -151,6 +151,30 @@ func TestLoginFlowWebRedirectMeansPaste(t *testing.T) {
 	}
 }
 
+// The mode is the option chosen, whatever its line says: rewording the
+// list must not switch a login between paste and loopback.
+func TestLoginFlowModeIsTheOptionChosenNotItsWording(t *testing.T) {
+	for line, wantPaste := range []bool{false, true} {
+		c := wzCommon(80, 24)
+		s := wzNamed(wzPress(wzType(wzPress(wzLoginFlow(c), "enter"), "jane"), "enter"))
+		f := s.(*loginFlow)
+		if f.step != lsMode || len(f.mode.items) != 2 {
+			t.Fatalf("step %d with %d modes, want the loopback and paste modes", f.step, len(f.mode.items))
+		}
+		for i := range f.mode.items {
+			f.mode.items[i].Label = fmt.Sprintf("option %d", i+1)
+		}
+		for range line {
+			wzPress(f, "down")
+		}
+		wzPress(f, "enter")
+		if f.step != lsWaiting || f.paste != wantPaste {
+			t.Errorf("line %d: step %d, paste %v, want paste %v", line, f.step, f.paste, wantPaste)
+		}
+		f.Leave()
+	}
+}
+
 func TestLoginFlowPaste(t *testing.T) {
 	c := wzCommon(80, 24)
 	f := wzLoginWaiting(c, 0, 1)
@@ -267,7 +291,7 @@ func TestLoginFlowReplacingAnEarlierLoginIsSaid(t *testing.T) {
 	if !strings.Contains(wzFlat(s), `"jane" exists: its tokens will be replaced`) {
 		t.Fatalf("no warning:\n%s", wzPlain(s))
 	}
-	s, _ = wzPress(s, "esc").Update(userNameCheckedMsg{id: f.nameOp.id, err: errors.New("taken")})
+	wzPress(s, "esc").Update(userNameCheckedMsg{id: f.nameOp.id, err: errors.New("taken")})
 	if f.step != lsName {
 		t.Fatalf("step %d", f.step)
 	}

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -31,6 +30,11 @@ type Screen interface {
 // the styles and keys, the size, and the clock. Screens hold a pointer to
 // the App's one Common, so a resize or a theme change reaches all of them.
 type Common struct {
+	// Ctx is the context of the current session. A lock cancels it and
+	// starts the next session, so a command started before the lock stops
+	// its network call, wallet lock or wait at once instead of holding on
+	// into the next unlock. Take it on the UI goroutine when a command
+	// starts (commands never read Common later).
 	Ctx    context.Context
 	Svc    *flows.Service
 	Styles *Styles
@@ -43,11 +47,13 @@ type Common struct {
 	// location, whether a clipboard exists.
 	Env Environment
 
-	// walletMu serializes the commands that use the unlocked wallet: a
-	// flows.Wallet is not safe for concurrent use (Update replaces the
-	// contents that Entries and Get read), and commands run on their own
-	// goroutines. See WalletCmd.
-	walletMu *sync.Mutex
+	// base is the App's context; each session's Ctx derives from it.
+	base      context.Context
+	cancelCtx context.CancelFunc
+	// session counts the sessions (it moves on at every lock). Answers of
+	// SessionCmd commands carry the session they were started in, so the
+	// App can drop those from before a lock.
+	session int
 	// clip copies secrets and clears them again (see clipboard.go).
 	clip *clipboard
 	// footerLines is how many lines the App's footer takes (toast plus
@@ -61,25 +67,70 @@ func NewCommon(ctx context.Context, svc *flows.Service, now func() time.Time, en
 	if now == nil {
 		now = time.Now
 	}
-	return &Common{Ctx: ctx, Svc: svc, Styles: NewStyles(true), Keys: DefaultKeyMap(), Width: 80, Height: 24,
-		Now: now, Env: env, walletMu: &sync.Mutex{}, clip: newClipboard(), footerLines: footerHeight}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	c := &Common{Svc: svc, Styles: NewStyles(true), Keys: DefaultKeyMap(), Width: 80, Height: 24,
+		Now: now, Env: env, base: ctx, clip: newClipboard(), footerLines: footerHeight}
+	c.Ctx, c.cancelCtx = context.WithCancel(ctx)
+	return c
 }
 
-// WalletCmd runs fn with the unlocked wallet in a command, one such
-// command at a time. The service is taken now, on the UI goroutine, so the
-// command never reads the screen or Common later (a lock may have dropped
-// the wallet by then). fn must not wait for the user: the dashboard's
-// background refresh waits for it.
+// nextSession ends the current session, as a lock does: its context is
+// cancelled, and answers of its commands that arrive later are dropped by
+// the App (see sessionMsg). The new session serves the unlock screen and
+// what follows it.
+func (c *Common) nextSession() {
+	c.cancelCtx()
+	c.session++
+	c.Ctx, c.cancelCtx = context.WithCancel(c.base)
+}
+
+// endSession cancels the current session's context for good (the app
+// ends).
+func (c *Common) endSession() { c.cancelCtx() }
+
+// sessionMsg is the answer of a command started in session, delivered by
+// the App only while that session lasts.
+type sessionMsg struct {
+	session int
+	msg     tea.Msg
+}
+
+// SessionCmd makes cmd part of the current session: if the app locks
+// before cmd answers, the answer is dropped rather than handed to the
+// screens of the next session (which may even show the same entry).
+// cmd must answer with one message of the app's own, not a batch, a
+// sequence or a message for the Bubble Tea runtime: those would arrive
+// wrapped, where the runtime does not look for them.
+func (c *Common) SessionCmd(cmd tea.Cmd) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	session := c.session
+	return func() tea.Msg {
+		msg := cmd()
+		if msg == nil {
+			return nil
+		}
+		return sessionMsg{session: session, msg: msg}
+	}
+}
+
+// WalletCmd runs fn with the unlocked wallet in a command of the current
+// session (see SessionCmd). The service is taken now, on the UI
+// goroutine, so the command never reads the screen or Common later (a
+// lock may have dropped the wallet by then). Such commands run
+// concurrently, like any others: the wallet is safe for concurrent use
+// within the process (its Update and Reload take turns, readers see the
+// last saved contents). What can wait (network, the wallet file's lock)
+// should use Ctx, or a context derived from it, so that a lock ends it.
 func (c *Common) WalletCmd(fn func(svc *flows.Service) tea.Msg) tea.Cmd {
-	svc, mu := c.Svc, c.walletMu
+	svc := c.Svc
 	if svc == nil {
 		return nil
 	}
-	return func() tea.Msg {
-		mu.Lock()
-		defer mu.Unlock()
-		return fn(svc)
-	}
+	return c.SessionCmd(func() tea.Msg { return fn(svc) })
 }
 
 // Environment describes the program's surroundings, fixed at start.

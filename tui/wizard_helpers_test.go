@@ -259,6 +259,10 @@ func (d *wzDriver) dispatch(msg tea.Msg) {
 	}
 	switch msg := msg.(type) {
 	case nil, spinner.TickMsg:
+	case sessionMsg:
+		// The App's envelope for background answers; there is no lock
+		// here, so every answer belongs to the one session.
+		d.dispatch(msg.msg)
 	case replaceMsg:
 		// As the App does: the new screen takes the top of the stack.
 		d.nav = append(d.nav, msg)

@@ -9,8 +9,8 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -124,7 +124,6 @@ type envPick struct {
 	list   pickList
 	apiURL textinput.Model
 	env    flows.Environment // resolved when the step is done
-	err    string
 }
 
 func newEnvPick(c *Common) envPick {
@@ -208,30 +207,38 @@ func (p *envPick) listNext() (needURL, needConfirm bool) {
 	return false, false
 }
 
-// urlNext is enter on the local API URL. The checks are ResolveEnv's,
-// said here without its command-line flag names.
-func (p *envPick) urlNext() error {
+// urlNext is enter on the local API URL. It returns what is wrong with
+// the URL, as the sentence the step shows, or "" once it is taken. The
+// checks are ResolveEnv's, said here without its command-line flag names.
+func (p *envPick) urlNext() string {
 	raw := strings.TrimSpace(p.apiURL.Value())
 	u, err := url.Parse(raw)
 	switch {
 	case raw == "":
-		return errors.New("Enter the URL localwise listens on, as `wisewallet localwise` prints it.")
+		return "Enter the URL localwise listens on, as `wisewallet localwise` prints it."
 	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
-		return fmt.Errorf("%q is not an http(s) URL.", raw)
+		return fmt.Sprintf("%q is not an http(s) URL.", raw)
 	case u.Scheme == "http" && !loopbackHost(u.Hostname()):
 		// A token must not cross a network in clear text.
-		return fmt.Errorf("Plain http is only for this machine (127.0.0.1 or localhost); use https for %s.", u.Hostname())
+		return fmt.Sprintf("Plain http is only for this machine (127.0.0.1 or localhost); use https for %s.", u.Hostname())
 	}
 	env, err := flows.ResolveEnv(string(flows.EnvLocal), raw)
 	if err != nil {
-		return err
+		return errText(err)
 	}
 	p.env = env
-	return nil
+	return ""
 }
 
+// loopbackHost reports whether h names this machine: "localhost" or a
+// loopback address. A name that merely starts with "127." (such as
+// 127.attacker.example) is a DNS name like any other.
 func loopbackHost(h string) bool {
-	return h == "localhost" || h == "::1" || strings.HasPrefix(h, "127.")
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // confirmProduction is the explicit yes to production.
@@ -271,8 +278,8 @@ func (f *flowBase[S]) envKey(p *envPick, at envSteps[S], k tea.KeyPressMsg) tea.
 			p.apiURL, cmd = p.apiURL.Update(k)
 			return cmd
 		}
-		if err := p.urlNext(); err != nil {
-			f.errMsg = errText(err)
+		if complaint := p.urlNext(); complaint != "" {
+			f.errMsg = complaint
 			return nil
 		}
 		f.go2(at.after)
