@@ -23,145 +23,81 @@ func newCanary(t *testing.T, name string) canary {
 	return canary{name: name, value: "CANARY-" + name + "-" + mark, mark: mark}
 }
 
-// TestCanariesNeverLeak seeds the passphrase, the new passphrase and
-// several tokens with canaries and runs every command and error path. No
-// canary may appear in any output, any process's argv, the wallet file
-// or any file under HOME, TMPDIR or the wallet folder, except a token on
-// stdout of `show --reveal`, which must be there (so the search works).
-func TestCanariesNeverLeak(t *testing.T) {
-	keyringMu.Lock()
-	defer keyringMu.Unlock()
+// canaryRig is one wallet folder seeded with canaries: the passphrase,
+// the new passphrase, a wrong passphrase and several tokens.
+type canaryRig struct {
+	t                                                                     *testing.T
+	e                                                                     *cliEnv
+	pass, newPass, wrongPass, tok1, tok2, tok3, dupTok, badEnvTok, badTok canary
+	all                                                                   []canary
+}
 
-	e := newCLIEnv(t)
-	pass := newCanary(t, "PASS")
-	newPass := newCanary(t, "NEWPASS")
-	wrongPass := newCanary(t, "WRONGPASS")
-	tok1, tok2, tok3 := newCanary(t, "TOK1"), newCanary(t, "TOK2"), newCanary(t, "TOK3")
-	dupTok, badEnvTok, badTok := newCanary(t, "DUPTOK"), newCanary(t, "BADENVTOK"), newCanary(t, "BADTOK")
-	all := []canary{pass, newPass, wrongPass, tok1, tok2, tok3, dupTok, badEnvTok, badTok}
-	for _, c := range all {
-		e.secrets = append(e.secrets, c.value, c.mark)
+func newCanaryRig(t *testing.T) *canaryRig {
+	r := &canaryRig{t: t, e: newCLIEnv(t)}
+	r.pass, r.newPass, r.wrongPass = newCanary(t, "PASS"), newCanary(t, "NEWPASS"), newCanary(t, "WRONGPASS")
+	r.tok1, r.tok2, r.tok3 = newCanary(t, "TOK1"), newCanary(t, "TOK2"), newCanary(t, "TOK3")
+	r.dupTok, r.badEnvTok, r.badTok = newCanary(t, "DUPTOK"), newCanary(t, "BADENVTOK"), newCanary(t, "BADTOK")
+	r.all = []canary{r.pass, r.newPass, r.wrongPass, r.tok1, r.tok2, r.tok3, r.dupTok, r.badEnvTok, r.badTok}
+	for _, c := range r.all {
+		r.e.secrets = append(r.e.secrets, c.value, c.mark)
 	}
-	e.pass = pass.value
+	r.e.pass = r.pass.value
+	return r
+}
 
-	// check runs c and asserts no canary leaked, except reveal on stdout,
-	// which must be there.
-	check := func(wantCode int, c call, reveal *canary) result {
-		t.Helper()
-		r := e.run(c)
-		if r.code != wantCode {
-			t.Errorf("%s", e.describe(r, "exit "+strconv.Itoa(wantCode)))
-		}
-		for _, x := range all {
-			if reveal != nil && x == *reveal {
-				if !strings.Contains(r.stdout, x.value) {
-					t.Errorf("wisewallet %s: the revealed token is not on stdout", strings.Join(c.args, " "))
-				}
-				if strings.Contains(r.stderr, x.mark) {
-					t.Errorf("wisewallet %s: canary %s on stderr", strings.Join(c.args, " "), x.name)
-				}
-				continue
+// check runs c and asserts no canary leaked into its output or argv, or
+// into the wallet file, except reveal on stdout, which must be there (so
+// the search is known to work).
+func (r *canaryRig) check(wantCode int, c call, reveal *canary) result {
+	t, e := r.t, r.e
+	t.Helper()
+	res := e.run(c)
+	if res.code != wantCode {
+		t.Errorf("%s", e.describe(res, "exit "+strconv.Itoa(wantCode)))
+	}
+	for _, x := range r.all {
+		if reveal != nil && x == *reveal {
+			if !strings.Contains(res.stdout, x.value) {
+				t.Errorf("wisewallet %s: the revealed token is not on stdout", strings.Join(c.args, " "))
 			}
-			for where, s := range map[string]string{"stdout": r.stdout, "stderr": r.stderr, "argv": r.cmdline + " " + strings.Join(r.args, " ")} {
-				if strings.Contains(s, x.mark) {
-					t.Errorf("wisewallet %s: canary %s in %s", e.redact(strings.Join(c.args, " ")), x.name, where)
-				}
+			if strings.Contains(res.stderr, x.mark) {
+				t.Errorf("wisewallet %s: canary %s on stderr", strings.Join(c.args, " "), x.name)
 			}
+			continue
 		}
-		if wantCode == 0 && c.stdin != nil && !strings.Contains(r.cmdline, strings.Join(c.args, " ")) {
-			// A successful add waited on stdin until the token was written,
-			// so its argv must have been readable: otherwise the argv check
-			// above checked nothing.
-			t.Errorf("wisewallet %s: /proc/PID/cmdline was not read (%q)", e.redact(strings.Join(c.args, " ")), e.redact(r.cmdline))
-		}
-		// The wallet on disk after every step, not only at the end.
-		if data, err := os.ReadFile(e.walletFile()); err == nil {
-			for _, x := range all {
-				if bytes.Contains(data, []byte(x.mark)) {
-					t.Errorf("after wisewallet %s: canary %s in the wallet file", e.redact(strings.Join(c.args, " ")), x.name)
-				}
+		for where, s := range map[string]string{"stdout": res.stdout, "stderr": res.stderr, "argv": res.cmdline + " " + strings.Join(res.args, " ")} {
+			if strings.Contains(s, x.mark) {
+				t.Errorf("wisewallet %s: canary %s in %s", e.redact(strings.Join(c.args, " ")), x.name, where)
 			}
 		}
-		return r
 	}
-	add := func(code int, name string, tok string, extra ...string) result {
-		t.Helper()
-		return check(code, call{args: append([]string{"add", "personal", name}, extra...), stdin: ptr(tok + "\n")}, nil)
+	if wantCode == 0 && c.stdin != nil && !strings.Contains(res.cmdline, strings.Join(c.args, " ")) {
+		// A successful add waited on stdin until the token was written,
+		// so its argv must have been readable: otherwise the argv check
+		// above checked nothing.
+		t.Errorf("wisewallet %s: /proc/PID/cmdline was not read (%q)", e.redact(strings.Join(c.args, " ")), e.redact(res.cmdline))
 	}
-	withEnv := func(args []string, env map[string]string) call { return call{args: args, env: env} }
-	noPass := map[string]string{"WISEWALLET_PASSPHRASE": ""}
+	// The wallet on disk after every step, not only at the end.
+	if data, err := os.ReadFile(e.walletFile()); err == nil {
+		for _, x := range r.all {
+			if bytes.Contains(data, []byte(x.mark)) {
+				t.Errorf("after wisewallet %s: canary %s in the wallet file", e.redact(strings.Join(c.args, " ")), x.name)
+			}
+		}
+	}
+	return res
+}
 
-	check(0, call{args: cheapInit}, nil)
-	add(0, "t1", tok1.value, "--env", "sandbox")
-	add(0, "t2", tok2.value, "--env", "production")
-	add(0, "t3", tok3.value, "--env", "local", "--api-url", "http://127.0.0.1:9/")
-	// Refused adds: the token was read (or would have been) and must not
-	// come back in the error.
-	add(exitError, "t1", dupTok.value, "--env", "sandbox")
-	add(exitUsage, "t4", badEnvTok.value, "--env", "staging")
-	add(exitUsage, "t4", badEnvTok.value, "--env", "local", "--api-url", "http://example.com")
-	add(exitUsage, "t4", badTok.value+" "+badTok.value)
-	add(exitUsage, "t4", badTok.value+" "+badTok.value, "--env", "sandbox")
-	add(exitUsage, "t4", strings.Repeat(badTok.value, 10<<10/len(badTok.value)+1), "--env", "sandbox")
-	check(exitWrongPass, call{args: []string{"add", "personal", "t4", "--env", "sandbox"}, stdin: ptr(badTok.value),
-		env: map[string]string{"WISEWALLET_PASSPHRASE": wrongPass.value}}, nil)
-	check(0, call{args: []string{"list"}}, nil)
-	check(0, call{args: []string{"list", "--json"}}, nil)
-	check(0, call{args: []string{"show", "t1"}}, nil)
-	check(0, call{args: []string{"show", "t1", "--json"}}, nil)
-	check(0, call{args: []string{"show", "t2", "--reveal"}}, &tok2)
-	check(0, call{args: []string{"show", "t3", "--reveal", "--json"}}, &tok3)
-	check(exitError, call{args: []string{"show", "nope", "--reveal"}}, nil)
-	for _, args := range [][]string{{"list"}, {"show", "t1", "--reveal"}, {"rm", "t1"}, {"keyring", "enable"}} {
-		check(exitWrongPass, withEnv(args, map[string]string{"WISEWALLET_PASSPHRASE": wrongPass.value}), nil)
-	}
-	check(exitWrongPass, withEnv([]string{"passwd"}, map[string]string{"WISEWALLET_PASSPHRASE": wrongPass.value, "WISEWALLET_NEW_PASSPHRASE": newPass.value}), nil)
-	check(exitUsage, withEnv([]string{"list"}, noPass), nil)
-	check(exitUsage, withEnv([]string{"show", "t2", "--reveal"}, noPass), nil)
+func (r *canaryRig) add(code int, name string, tok string, extra ...string) result {
+	r.t.Helper()
+	return r.check(code, call{args: append([]string{"add", "personal", name}, extra...), stdin: ptr(tok + "\n")}, nil)
+}
 
-	// OS keyring on and off.
-	check(0, withEnv([]string{"keyring", "status"}, noPass), nil)
-	if r := e.cmd("keyring", "enable"); r.code == 0 {
-		t.Cleanup(func() { e.cmd("keyring", "disable") })
-		check(0, withEnv([]string{"list", "--json"}, noPass), nil)
-		check(0, withEnv([]string{"show", "t1", "--reveal"}, noPass), &tok1)
-		check(0, withEnv([]string{"keyring", "status", "--json"}, noPass), nil)
-		check(0, withEnv([]string{"keyring", "disable"}, noPass), nil)
-		check(exitUsage, withEnv([]string{"list"}, noPass), nil)
-	} else {
-		t.Logf("keyring part not run: keyring enable exit %d: %s", r.code, e.redact(r.stderr))
-	}
-
-	check(0, call{args: []string{"rename", "t3", "t3b"}}, nil)
-	check(0, call{args: []string{"rm", "t1"}}, nil)
-	check(exitError, call{args: []string{"rm", "t1"}}, nil)
-	check(0, withEnv([]string{"passwd"}, map[string]string{"WISEWALLET_NEW_PASSPHRASE": newPass.value}), nil)
-	check(exitWrongPass, call{args: []string{"list"}}, nil) // the old passphrase
-	e.pass = newPass.value
-	check(0, call{args: []string{"show", "t2", "--reveal"}}, &tok2)
-	check(exitError, call{args: cheapInit}, nil)
-
-	// Damaged wallet, every reading command.
-	good, err := os.ReadFile(e.walletFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	bad := bytes.Clone(good)
-	bad[len(bad)/2] ^= 0x80
-	if err := os.WriteFile(e.walletFile(), bad, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, args := range [][]string{{"list"}, {"show", "t2", "--reveal"}, {"rm", "t2"}, {"keyring", "status"}} {
-		check(exitDamaged, call{args: args}, nil)
-	}
-	check(exitDamaged, withEnv([]string{"passwd"}, map[string]string{"WISEWALLET_NEW_PASSPHRASE": wrongPass.value}), nil)
-	if err := os.WriteFile(e.walletFile(), good, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	check(0, call{args: []string{"list", "--json"}}, nil)
-
-	// Nothing on disk: HOME, TMPDIR and the wallet folder are all under root.
-	err = filepath.WalkDir(e.root, func(path string, d fs.DirEntry, err error) error {
+// noFileHoldsACanary walks HOME, TMPDIR and the wallet folder (all under
+// the rig's root).
+func (r *canaryRig) noFileHoldsACanary() {
+	t := r.t
+	err := filepath.WalkDir(r.e.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return err
 		}
@@ -169,7 +105,7 @@ func TestCanariesNeverLeak(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		for _, x := range all {
+		for _, x := range r.all {
 			if bytes.Contains(data, []byte(x.mark)) {
 				t.Errorf("canary %s in %s", x.name, path)
 			}
@@ -179,4 +115,122 @@ func TestCanariesNeverLeak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+func withEnv(args []string, env map[string]string) call { return call{args: args, env: env} }
+
+var noPass = map[string]string{"WISEWALLET_PASSPHRASE": ""}
+
+// TestCanariesNeverLeak runs every command and error path with canaries
+// in every secret. No canary may appear in any output, any process's
+// argv, the wallet file or any file under HOME, TMPDIR or the wallet
+// folder, except a token on stdout of `show --reveal`, which must be
+// there. The parts are independent wallets, run in parallel.
+func TestCanariesNeverLeak(t *testing.T) {
+	t.Parallel()
+	t.Run("adds and reads", func(t *testing.T) {
+		t.Parallel()
+		r := newCanaryRig(t)
+		defer r.noFileHoldsACanary()
+		r.check(0, call{args: cheapInit}, nil)
+		r.add(0, "t1", r.tok1.value, "--env", "sandbox")
+		r.add(0, "t2", r.tok2.value, "--env", "production")
+		r.add(0, "t3", r.tok3.value, "--env", "local", "--api-url", "http://127.0.0.1:9/")
+		// Refused adds: the token was read (or would have been) and must not
+		// come back in the error.
+		r.add(exitError, "t1", r.dupTok.value, "--env", "sandbox")
+		r.add(exitUsage, "t4", r.badEnvTok.value, "--env", "staging")
+		r.add(exitUsage, "t4", r.badEnvTok.value, "--env", "local", "--api-url", "http://example.com")
+		r.add(exitUsage, "t4", r.badTok.value+" "+r.badTok.value)
+		r.add(exitUsage, "t4", r.badTok.value+" "+r.badTok.value, "--env", "sandbox")
+		r.add(exitUsage, "t4", strings.Repeat(r.badTok.value, 10<<10/len(r.badTok.value)+1), "--env", "sandbox")
+		r.check(exitWrongPass, call{args: []string{"add", "personal", "t4", "--env", "sandbox"}, stdin: ptr(r.badTok.value),
+			env: map[string]string{"WISEWALLET_PASSPHRASE": r.wrongPass.value}}, nil)
+		r.check(0, call{args: []string{"list"}}, nil)
+		r.check(0, call{args: []string{"list", "--json"}}, nil)
+		r.check(0, call{args: []string{"show", "t1"}}, nil)
+		r.check(0, call{args: []string{"show", "t1", "--json"}}, nil)
+		r.check(0, call{args: []string{"show", "t2", "--reveal"}}, &r.tok2)
+		r.check(0, call{args: []string{"show", "t3", "--reveal", "--json"}}, &r.tok3)
+		r.check(exitError, call{args: []string{"show", "nope", "--reveal"}}, nil)
+	})
+
+	t.Run("wrong or missing passphrase", func(t *testing.T) {
+		t.Parallel()
+		r := newCanaryRig(t)
+		defer r.noFileHoldsACanary()
+		r.check(0, call{args: cheapInit}, nil)
+		r.add(0, "t1", r.tok1.value, "--env", "sandbox")
+		r.add(0, "t2", r.tok2.value, "--env", "production")
+		for _, args := range [][]string{{"list"}, {"show", "t1", "--reveal"}, {"rm", "t1"}, {"keyring", "enable"}} {
+			r.check(exitWrongPass, withEnv(args, map[string]string{"WISEWALLET_PASSPHRASE": r.wrongPass.value}), nil)
+		}
+		r.check(exitWrongPass, withEnv([]string{"passwd"}, map[string]string{"WISEWALLET_PASSPHRASE": r.wrongPass.value, "WISEWALLET_NEW_PASSPHRASE": r.newPass.value}), nil)
+		r.check(exitUsage, withEnv([]string{"list"}, noPass), nil)
+		r.check(exitUsage, withEnv([]string{"show", "t2", "--reveal"}, noPass), nil)
+		r.check(0, withEnv([]string{"keyring", "status"}, noPass), nil)
+	})
+
+	t.Run("rename, remove, new passphrase", func(t *testing.T) {
+		t.Parallel()
+		r := newCanaryRig(t)
+		defer r.noFileHoldsACanary()
+		r.check(0, call{args: cheapInit}, nil)
+		r.add(0, "t1", r.tok1.value, "--env", "sandbox")
+		r.add(0, "t2", r.tok2.value, "--env", "production")
+		r.add(0, "t3", r.tok3.value, "--env", "local", "--api-url", "http://127.0.0.1:9/")
+		r.check(0, call{args: []string{"rename", "t3", "t3b"}}, nil)
+		r.check(0, call{args: []string{"rm", "t1"}}, nil)
+		r.check(exitError, call{args: []string{"rm", "t1"}}, nil)
+		r.check(0, withEnv([]string{"passwd"}, map[string]string{"WISEWALLET_NEW_PASSPHRASE": r.newPass.value}), nil)
+		r.check(exitWrongPass, call{args: []string{"list"}}, nil) // the old passphrase
+		r.e.pass = r.newPass.value
+		r.check(0, call{args: []string{"show", "t2", "--reveal"}}, &r.tok2)
+		r.check(exitError, call{args: cheapInit}, nil)
+		r.check(0, call{args: []string{"list", "--json"}}, nil)
+	})
+
+	t.Run("keyring on and off", func(t *testing.T) {
+		t.Parallel()
+		r := newCanaryRig(t)
+		defer r.noFileHoldsACanary()
+		r.check(0, call{args: cheapInit}, nil)
+		r.add(0, "t1", r.tok1.value, "--env", "sandbox")
+		keyringMu.Lock()
+		defer keyringMu.Unlock()
+		if res := r.e.cmd("keyring", "enable"); res.code != 0 {
+			t.Skipf("keyring part not run: keyring enable exit %d: %s", res.code, r.e.redact(res.stderr))
+		}
+		t.Cleanup(func() { r.e.cmd("keyring", "disable") })
+		r.check(0, withEnv([]string{"list", "--json"}, noPass), nil)
+		r.check(0, withEnv([]string{"show", "t1", "--reveal"}, noPass), &r.tok1)
+		r.check(0, withEnv([]string{"keyring", "status", "--json"}, noPass), nil)
+		r.check(0, withEnv([]string{"keyring", "disable"}, noPass), nil)
+		r.check(exitUsage, withEnv([]string{"list"}, noPass), nil)
+	})
+
+	t.Run("damaged wallet", func(t *testing.T) {
+		t.Parallel()
+		r := newCanaryRig(t)
+		defer r.noFileHoldsACanary()
+		r.check(0, call{args: cheapInit}, nil)
+		r.add(0, "t2", r.tok2.value, "--env", "production")
+		good, err := os.ReadFile(r.e.walletFile())
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := bytes.Clone(good)
+		bad[len(bad)/2] ^= 0x80
+		if err := os.WriteFile(r.e.walletFile(), bad, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"list"}, {"show", "t2", "--reveal"}, {"rm", "t2"}, {"keyring", "status"}} {
+			r.check(exitDamaged, call{args: args}, nil)
+		}
+		r.check(exitDamaged, withEnv([]string{"passwd"}, map[string]string{"WISEWALLET_NEW_PASSPHRASE": r.wrongPass.value}), nil)
+		if err := os.WriteFile(r.e.walletFile(), good, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r.check(0, call{args: []string{"show", "t2", "--reveal"}}, &r.tok2)
+	})
 }

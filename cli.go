@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"golang.org/x/term"
 
@@ -25,7 +26,7 @@ type cliIO struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
-	// unsetenv removes a variable once read (the passphrase).
+	// unsetenv removes a variable (the passphrases, at start).
 	unsetenv func(string)
 	// openTTY opens the controlling terminal for prompts; an error means
 	// there is none.
@@ -34,22 +35,51 @@ type cliIO struct {
 	// prompted for rather than read from it).
 	stdinIsTerminal func() bool
 	dir             string
+
+	// envPass and envNewPass hold WISEWALLET_PASSPHRASE and
+	// WISEWALLET_NEW_PASSPHRASE, taken out of the environment by
+	// takeEnvSecrets; each is handed out once.
+	envPass, envNewPass crypto.Secret
+	tookEnv             bool
 }
 
-// tty is the terminal used for hidden prompts.
+// tty is the terminal used for prompts. Close restores the terminal to
+// the state it had when opened; a prompt interrupted by Ctrl-C relies on
+// that, because the read it abandons never gets to restore it.
 type tty interface {
 	io.Writer
 	ReadPassword() ([]byte, error)
 	Close() error
 }
 
-type devTTY struct{ f *os.File }
-
-func (t devTTY) Write(b []byte) (int, error) { return t.f.Write(b) }
-func (t devTTY) ReadPassword() ([]byte, error) {
-	return term.ReadPassword(int(t.f.Fd()))
+type devTTY struct {
+	f     *os.File
+	fd    int         // f.Fd() once: Fd races with a concurrent Close
+	state *term.State // as opened: echo on
+	once  sync.Once
 }
-func (t devTTY) Close() error { return t.f.Close() }
+
+// newDevTTY wraps an open terminal, remembering its state for Close.
+func newDevTTY(f *os.File) (*devTTY, error) {
+	fd := int(f.Fd())
+	state, err := term.GetState(fd)
+	if err != nil {
+		return nil, err
+	}
+	return &devTTY{f: f, fd: fd, state: state}, nil
+}
+
+func (t *devTTY) Write(b []byte) (int, error)   { return t.f.Write(b) }
+func (t *devTTY) ReadPassword() ([]byte, error) { return term.ReadPassword(t.fd) }
+
+func (t *devTTY) Close() error {
+	err := os.ErrClosed
+	t.once.Do(func() {
+		_ = term.Restore(t.fd, t.state)
+		err = t.f.Close()
+	})
+	return err
+}
 
 func newSystemIO() *cliIO {
 	return &cliIO{
@@ -67,7 +97,12 @@ func newSystemIO() *cliIO {
 				f.Close()
 				return nil, errors.New("not a terminal")
 			}
-			return devTTY{f}, nil
+			t, err := newDevTTY(f)
+			if err != nil {
+				f.Close()
+				return nil, err
+			}
+			return t, nil
 		},
 		stdinIsTerminal: func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
 	}
@@ -104,6 +139,27 @@ func parseGlobal(args []string) (globalFlags, []string, error) {
 	return g, rest, nil
 }
 
+// helpRequested is -h or --help given to a command: run prints the usage
+// on stdout and exits 0 (help asked for is not a mistake).
+type helpRequested struct{ usage string }
+
+func (h helpRequested) Error() string { return h.usage }
+
+// commandHelp is the help text of a command: its usage line and flags.
+func commandHelp(fs *flag.FlagSet, usage string) helpRequested {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage:\n  wisewallet %s\n", usage)
+	hasFlags := false
+	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if hasFlags {
+		b.WriteString("\nFlags:\n")
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return helpRequested{b.String()}
+}
+
 // parseFlags parses fs from args, allowing flags after positional
 // arguments (`add personal NAME --env sandbox`), and checks the number of
 // positional arguments. --dir never reaches it: parseGlobal has taken it.
@@ -113,7 +169,7 @@ func parseFlags(fs *flag.FlagSet, args []string, minPos, maxPos int, usage strin
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, usagef("usage: wisewallet %s", usage)
+				return nil, commandHelp(fs, usage)
 			}
 			return nil, usagef("%v (usage: wisewallet %s)", err, usage)
 		}
@@ -170,38 +226,112 @@ func (sio *cliIO) store() (*wallet.FileStore, error) {
 	return wallet.NewFileStore(dir), nil
 }
 
-// passphraseFromEnv reads WISEWALLET_PASSPHRASE once and removes it from
-// the environment so child processes (exec, editors) do not inherit it.
-func (sio *cliIO) passphraseFromEnv() (crypto.Secret, bool) {
-	v := sio.getenv("WISEWALLET_PASSPHRASE")
-	if v == "" {
-		return crypto.Secret{}, false
-	}
-	sio.unsetenv("WISEWALLET_PASSPHRASE")
-	// Keep it for later calls in this process (passwd asks twice).
-	sio.getenv = withoutVar(sio.getenv, "WISEWALLET_PASSPHRASE")
-	return crypto.SecretString(v), true
-}
+// passphraseVars are the environment variables that carry secrets.
+var passphraseVars = [...]string{"WISEWALLET_PASSPHRASE", "WISEWALLET_NEW_PASSPHRASE"}
 
-func withoutVar(getenv func(string) string, name string) func(string) string {
-	return func(k string) string {
-		if k == name {
-			return ""
+// takeEnvSecrets reads the passphrase variables into sio and removes them
+// from the environment, used or not: a child process (the browser, pass
+// and gpg started by the keyring library) inherits the environment as it
+// is when it starts, and a passphrase read only when needed stayed there
+// whenever the keyring opened the wallet or the command never asked. The
+// process's own /proc/PID/environ still shows the initial environment;
+// hardenProcess makes it unreadable to the user's other processes.
+// Idempotent: run calls it first thing, the readers call it again.
+func (sio *cliIO) takeEnvSecrets() {
+	if sio.tookEnv {
+		return
+	}
+	sio.tookEnv = true
+	sio.envPass = crypto.SecretString(sio.getenv(passphraseVars[0]))
+	sio.envNewPass = crypto.SecretString(sio.getenv(passphraseVars[1]))
+	for _, k := range passphraseVars {
+		if sio.unsetenv != nil {
+			sio.unsetenv(k)
+		}
+	}
+	getenv := sio.getenv
+	sio.getenv = func(k string) string {
+		for _, v := range passphraseVars {
+			if k == v {
+				return ""
+			}
 		}
 		return getenv(k)
 	}
 }
 
+// passphraseFromEnv hands out WISEWALLET_PASSPHRASE, once: a second unlock
+// attempt in the same process (after a wrong one) must not loop on it.
+func (sio *cliIO) passphraseFromEnv() (crypto.Secret, bool) {
+	sio.takeEnvSecrets()
+	s := sio.envPass
+	sio.envPass = crypto.Secret{}
+	return s, !s.IsZero()
+}
+
+// newPassphraseFromEnv hands out WISEWALLET_NEW_PASSPHRASE, once.
+func (sio *cliIO) newPassphraseFromEnv() (crypto.Secret, bool) {
+	sio.takeEnvSecrets()
+	s := sio.envNewPass
+	sio.envNewPass = crypto.Secret{}
+	return s, !s.IsZero()
+}
+
+// readCancellable runs read, which blocks on the terminal or stdin, so
+// that the prompt returns as soon as ctx is done. Ctrl-C at a prompt
+// arrives as a signal (the terminal keeps ISIG), never as input, so the
+// read itself does not see it and cannot be unblocked portably. abort (if
+// any) runs on cancellation to restore the terminal (and to unblock the
+// read where it can); a result the abandoned read still returns is wiped.
+func readCancellable(ctx context.Context, read func() ([]byte, error), abort func()) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	type result struct {
+		b   []byte
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		b, err := read()
+		ch <- result{b, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.b, r.err
+	case <-ctx.Done():
+		if abort != nil {
+			abort()
+		}
+		go func() { r := <-ch; crypto.Wipe(r.b) }()
+		return nil, ctx.Err()
+	}
+}
+
+// readHidden prints prompt on t and reads a line without echo, giving up
+// (with the terminal restored) when ctx is done.
+func readHidden(ctx context.Context, t tty, prompt string) ([]byte, error) {
+	fmt.Fprint(t, prompt)
+	aborted := false
+	b, err := readCancellable(ctx, t.ReadPassword, func() {
+		aborted = true
+		fmt.Fprintln(t) // the shell's prompt then starts on a line of its own
+		t.Close()
+	})
+	if !aborted {
+		fmt.Fprintln(t) // the Enter was not echoed either
+	}
+	return b, err
+}
+
 // askPassphrase prompts on the terminal without echo. confirm asks twice.
-func (sio *cliIO) askPassphrase(prompt string, confirm bool) (crypto.Secret, error) {
+func (sio *cliIO) askPassphrase(ctx context.Context, prompt string, confirm bool) (crypto.Secret, error) {
 	t, err := sio.openTTY()
 	if err != nil {
 		return crypto.Secret{}, fmt.Errorf("%w: no terminal to ask on; set WISEWALLET_PASSPHRASE (for automation) or run in a terminal", wallet.ErrNoPassphrase)
 	}
 	defer t.Close()
-	fmt.Fprint(t, prompt)
-	first, err := t.ReadPassword()
-	fmt.Fprintln(t)
+	first, err := readHidden(ctx, t, prompt)
 	if err != nil {
 		return crypto.Secret{}, fmt.Errorf("reading the passphrase: %w", err)
 	}
@@ -210,9 +340,7 @@ func (sio *cliIO) askPassphrase(prompt string, confirm bool) (crypto.Secret, err
 		return crypto.Secret{}, fmt.Errorf("%w: the passphrase is empty", wallet.ErrNoPassphrase)
 	}
 	if confirm {
-		fmt.Fprint(t, "Repeat it: ")
-		second, err := t.ReadPassword()
-		fmt.Fprintln(t)
+		second, err := readHidden(ctx, t, "Repeat it: ")
 		if err != nil {
 			return crypto.Secret{}, fmt.Errorf("reading the passphrase: %w", err)
 		}
@@ -225,11 +353,11 @@ func (sio *cliIO) askPassphrase(prompt string, confirm bool) (crypto.Secret, err
 }
 
 // passphrase is the unlock callback: environment first, then the terminal.
-func (sio *cliIO) passphrase() (crypto.Secret, error) {
+func (sio *cliIO) passphrase(ctx context.Context) (crypto.Secret, error) {
 	if s, ok := sio.passphraseFromEnv(); ok {
 		return s, nil
 	}
-	return sio.askPassphrase("Wallet passphrase: ", false)
+	return sio.askPassphrase(ctx, "Wallet passphrase: ", false)
 }
 
 // openWallet unlocks the wallet: the OS keyring when the wallet has a
@@ -246,7 +374,7 @@ func (sio *cliIO) openWalletWith(ctx context.Context, allowKeyring bool) (*walle
 	if err != nil {
 		return nil, err
 	}
-	u := wallet.Unlocker{Passphrase: sio.passphrase}
+	u := wallet.Unlocker{Passphrase: func() (crypto.Secret, error) { return sio.passphrase(ctx) }}
 	if info, err := wallet.Inspect(st); allowKeyring && err == nil && info.KeyringSlot {
 		kr, err := wallet.OpenOSKeyring(ctx, sio.getenv("WISEWALLET_KEYRING"), false)
 		if err != nil {
@@ -268,39 +396,26 @@ func (sio *cliIO) openWalletWith(ctx context.Context, allowKeyring bool) (*walle
 // readSecretInput reads a secret from stdin when it is not a terminal
 // (pipes, scripts), else from a hidden prompt. Never from an argument:
 // arguments are visible to every user in the process list.
-func (sio *cliIO) readSecretInput(prompt string) ([]byte, error) {
+func (sio *cliIO) readSecretInput(ctx context.Context, prompt string) ([]byte, error) {
 	if sio.stdinIsTerminal() {
 		t, err := sio.openTTY()
 		if err != nil {
 			return nil, err
 		}
 		defer t.Close()
-		fmt.Fprint(t, prompt)
-		b, err := t.ReadPassword()
-		fmt.Fprintln(t)
-		return b, err
+		return readHidden(ctx, t, prompt)
 	}
-	// One line (or all of a short input without a newline); the cap keeps a
-	// mistaken pipe of a large file from being read whole.
-	r := bufio.NewReader(io.LimitReader(sio.stdin, 64<<10))
-	line, err := r.ReadBytes('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
+	b, err := readCancellable(ctx, sio.readStdinLine, nil)
+	if err != nil && ctx.Err() == nil {
 		return nil, fmt.Errorf("reading standard input: %w", err)
 	}
-	return bytes.TrimRight(line, "\r\n"), nil
+	return b, err
 }
 
-// readLine reads one line typed or piped in: from the terminal when there
-// is one, else from standard input.
-func (sio *cliIO) readLine() ([]byte, error) {
-	if sio.stdinIsTerminal() {
-		if t, err := sio.openTTY(); err == nil {
-			defer t.Close()
-			if lt, ok := t.(lineReader); ok {
-				return lt.ReadLine()
-			}
-		}
-	}
+// readStdinLine reads one line (or all of a short input without a
+// newline); the cap keeps a mistaken pipe of a large file from being read
+// whole.
+func (sio *cliIO) readStdinLine() ([]byte, error) {
 	r := bufio.NewReader(io.LimitReader(sio.stdin, 64<<10))
 	line, err := r.ReadBytes('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -309,11 +424,25 @@ func (sio *cliIO) readLine() ([]byte, error) {
 	return bytes.TrimRight(line, "\r\n"), nil
 }
 
+// readLine reads one line typed or piped in: from the terminal when there
+// is one, else from standard input. It gives up when ctx is done.
+func (sio *cliIO) readLine(ctx context.Context) ([]byte, error) {
+	if sio.stdinIsTerminal() {
+		if t, err := sio.openTTY(); err == nil {
+			defer t.Close()
+			if lt, ok := t.(lineReader); ok {
+				return readCancellable(ctx, lt.ReadLine, func() { fmt.Fprintln(t); t.Close() })
+			}
+		}
+	}
+	return readCancellable(ctx, sio.readStdinLine, nil)
+}
+
 type lineReader interface{ ReadLine() ([]byte, error) }
 
 // ReadLine reads a visible line (a pasted URL is not secret enough to hide,
 // and seeing it helps the user check the paste).
-func (t devTTY) ReadLine() ([]byte, error) {
+func (t *devTTY) ReadLine() ([]byte, error) {
 	line, err := bufio.NewReader(t.f).ReadBytes('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, err

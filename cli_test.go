@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,6 +73,8 @@ type cliEnv struct {
 	pass string // WISEWALLET_PASSPHRASE given to every call unless overridden
 	// secrets are replaced by "<secret>" in anything a failing test prints.
 	secrets []string
+	// extra is added to every call's base environment.
+	extra map[string]string
 }
 
 func newCLIEnv(tb testing.TB) *cliEnv {
@@ -115,7 +118,7 @@ type result struct {
 }
 
 func (e *cliEnv) baseEnv() map[string]string {
-	return map[string]string{
+	env := map[string]string{
 		asMainEnv: "1",
 		"PATH":    os.Getenv("PATH"),
 		"HOME":    e.home,
@@ -126,6 +129,8 @@ func (e *cliEnv) baseEnv() map[string]string {
 		"WISEWALLET_DIR":        e.dir,
 		"WISEWALLET_PASSPHRASE": e.pass,
 	}
+	maps.Copy(env, e.extra)
+	return env
 }
 
 // run runs the real command in a child process and returns its result.
@@ -176,7 +181,7 @@ func (e *cliEnv) run(c call) result {
 	}
 	// While stdin is held open a child that reads it is still alive, so its
 	// argv can be read back as every other local user could.
-	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid))
+	cmdline := readCmdline(cmd.Process.Pid)
 	if stdin != nil {
 		_, _ = io.WriteString(stdin, *c.stdin)
 		_ = stdin.Close()
@@ -199,6 +204,28 @@ func (e *cliEnv) run(c call) result {
 		}
 	}
 	return r
+}
+
+// readCmdline reads /proc/PID/cmdline of a child that has just started.
+// Start returns when the exec closes the close-on-exec status pipe, which
+// the kernel does before it has set up the new program's argument area, so
+// the file can still be empty for a moment. It is polled until it has
+// content, for a bounded time, or until the child has exited (a zombie's
+// cmdline stays empty). A child waiting on stdin stays alive meanwhile,
+// so its argv is always read.
+func readCmdline(pid int) []byte {
+	for deadline := time.Now().Add(childTimeout / 4); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil || len(b) > 0 {
+			return b
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		// The state follows the command name in parentheses: "PID (comm) S ...".
+		if i := bytes.LastIndexByte(stat, ')'); err != nil || i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z' || stat[i+2] == 'X' {
+			return nil
+		}
+	}
+	return nil
 }
 
 // cmd runs args with stdin from /dev/null.
@@ -284,9 +311,11 @@ func randHex(tb testing.TB, n int) string {
 
 func ptr(s string) *string { return &s }
 
-// keyringMu serializes tests that use the OS keyring: its backends are
-// per user, not per test, and `keyring enable` probes with a fixed item
-// name (see the report), so two probes at once could fail each other.
+// keyringMu serializes the parts of tests that use the OS keyring: its
+// backends are per user, not per test, and the first use creates the
+// "wisewallet" keyctl keyring, which two processes at once could each
+// create, one displacing the other's. Hold it only around those parts,
+// so the rest of a test runs in parallel.
 var keyringMu sync.Mutex
 
 // ---- 1. The command contract ----
@@ -674,12 +703,12 @@ func enableKeyring(t *testing.T, e *cliEnv) result {
 }
 
 func TestKeyringEnableOpensWithoutPassphraseUntilDisabled(t *testing.T) {
-	keyringMu.Lock()
-	defer keyringMu.Unlock()
+	t.Parallel()
 	e := newCLIEnv(t)
 	e.init()
 	e.add("k1", "tok-k1")
-	noPass := map[string]string{"WISEWALLET_PASSPHRASE": ""}
+	keyringMu.Lock()
+	defer keyringMu.Unlock()
 
 	e.expect(enableKeyring(t, e), 0, "OS keyring")
 	r := e.run(call{args: []string{"list", "--json"}, env: noPass})
@@ -777,7 +806,8 @@ func TestParseFlagsAllowsInterleavedFlagsAndChecksCount(t *testing.T) {
 		{args: []string{"a", "b", "c"}, min: 1, max: 2, err: `unexpected argument "c"`},
 		{args: []string{"a", "--nope"}, min: 1, max: 1, err: "-nope"},
 		{args: []string{"a", "--env"}, min: 1, max: 1, err: "-env"},
-		{args: []string{"-h"}, min: 0, max: 1, err: "usage: wisewallet t ARGS"},
+		{args: []string{"-h"}, min: 0, max: 1, err: "help"},
+		{args: []string{"a", "--help"}, min: 0, max: 1, err: "help"},
 		// --dir is parseGlobal's: reaching parseFlags it is an error, not
 		// silently dropped.
 		{args: []string{"a", "--dir", "d"}, min: 1, max: 1, err: "-dir"},
@@ -785,6 +815,13 @@ func TestParseFlagsAllowsInterleavedFlagsAndChecksCount(t *testing.T) {
 	for _, c := range cases {
 		fs, env, js := newFS()
 		pos, err := parseFlags(fs, c.args, c.min, c.max, "t ARGS")
+		if c.err == "help" {
+			var h helpRequested
+			if !errors.As(err, &h) || !strings.Contains(h.usage, "wisewallet t ARGS") || !strings.Contains(h.usage, "-env") {
+				t.Errorf("parseFlags(%q) error = %v, want a helpRequested with the usage and the flags", c.args, err)
+			}
+			continue
+		}
 		if c.err != "" {
 			var ue usageError
 			if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.err) {
@@ -847,6 +884,9 @@ func TestReportMapsErrorsToExitCodes(t *testing.T) {
 		{fmt.Errorf("refresh: %w", flows.ErrNeedsLogin), exitNeedsLogin},
 		{context.Canceled, exitInterrupted},
 		{wrap(context.Canceled), exitInterrupted},
+		{fmt.Errorf("reading the passphrase: %w", context.Canceled), exitInterrupted},
+		// Ctrl-C wins over what it caused (finish adds context.Canceled).
+		{fmt.Errorf("%w: %w", context.Canceled, wrap(wallet.ErrNoPassphrase)), exitInterrupted},
 		{wallet.ErrEntryNotFound, exitError},
 		{wallet.ErrUnsafe, exitError},
 		{errors.New("disk on fire"), exitError},
@@ -864,6 +904,9 @@ func TestReportMapsErrorsToExitCodes(t *testing.T) {
 		}
 		if !strings.HasPrefix(buf.String(), "wisewallet: ") {
 			t.Errorf("report(%v) printed %q", c.err, buf.String())
+		}
+		if c.code == exitInterrupted && buf.String() != "wisewallet: interrupted\n" {
+			t.Errorf("report(%v) printed %q, want %q", c.err, buf.String(), "wisewallet: interrupted\n")
 		}
 		if damaged := strings.Contains(buf.String(), "was not changed"); damaged != (c.code == exitDamaged) {
 			t.Errorf("report(%v): the 'not changed' note is there: %v, want %v", c.err, damaged, c.code == exitDamaged)
@@ -895,24 +938,57 @@ type fakeEnv struct {
 func (f *fakeEnv) get(k string) string { return f.vars[k] }
 func (f *fakeEnv) del(k string)        { f.unset = append(f.unset, k); delete(f.vars, k) }
 
-func TestPassphraseFromEnvRemovesTheVariable(t *testing.T) {
-	f := &fakeEnv{vars: map[string]string{"WISEWALLET_PASSPHRASE": "p-123", "OTHER": "o"}}
+func TestPassphraseVariablesAreTakenOnceAndRemovedUnconditionally(t *testing.T) {
+	f := &fakeEnv{vars: map[string]string{"WISEWALLET_PASSPHRASE": "p-123", "WISEWALLET_NEW_PASSPHRASE": "n-456", "OTHER": "o"}}
 	sio := &cliIO{getenv: f.get, unsetenv: f.del}
-	s, ok := sio.passphraseFromEnv()
-	if !ok || s.RevealString() != "p-123" {
-		t.Fatalf("passphraseFromEnv = %v, %v", ok, s.Len())
-	}
-	if len(f.unset) != 1 || f.unset[0] != "WISEWALLET_PASSPHRASE" {
+	sio.takeEnvSecrets()
+	// Both removed at once, before any command has used either.
+	slices.Sort(f.unset)
+	if strings.Join(f.unset, ",") != "WISEWALLET_NEW_PASSPHRASE,WISEWALLET_PASSPHRASE" {
 		t.Errorf("unsetenv calls: %q", f.unset)
 	}
-	if v := sio.getenv("WISEWALLET_PASSPHRASE"); v != "" {
-		t.Error("the passphrase is still readable through sio.getenv")
+	for _, v := range passphraseVars {
+		if sio.getenv(v) != "" {
+			t.Errorf("%s is still readable through sio.getenv", v)
+		}
 	}
 	if sio.getenv("OTHER") != "o" {
 		t.Error("other variables lost")
 	}
+	sio.takeEnvSecrets() // again: must not forget what it took
+	if s, ok := sio.passphraseFromEnv(); !ok || s.RevealString() != "p-123" {
+		t.Fatalf("passphraseFromEnv = %v (%d bytes)", ok, s.Len())
+	}
 	if _, ok := sio.passphraseFromEnv(); ok {
 		t.Error("a second read still found the passphrase")
+	}
+	if s, ok := sio.newPassphraseFromEnv(); !ok || s.RevealString() != "n-456" {
+		t.Fatalf("newPassphraseFromEnv = %v (%d bytes)", ok, s.Len())
+	}
+
+	// Set but empty, or not set: removed all the same, nothing handed out.
+	f = &fakeEnv{vars: map[string]string{"WISEWALLET_PASSPHRASE": ""}}
+	sio = &cliIO{getenv: f.get, unsetenv: f.del}
+	if _, ok := sio.passphraseFromEnv(); ok {
+		t.Error("an empty WISEWALLET_PASSPHRASE was handed out")
+	}
+	if len(f.unset) != 2 {
+		t.Errorf("unsetenv calls for empty variables: %q", f.unset)
+	}
+}
+
+// run takes the variables first thing, whatever the command: here one
+// that never asks for a passphrase and fails on its arguments.
+func TestRunRemovesPassphraseVariablesEvenWhenNotUsed(t *testing.T) {
+	f := &fakeEnv{vars: map[string]string{"WISEWALLET_PASSPHRASE": "p", "WISEWALLET_NEW_PASSPHRASE": "n"}}
+	var stdout, stderr bytes.Buffer
+	sio := &cliIO{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: f.get, unsetenv: f.del,
+		openTTY: func() (tty, error) { return nil, errors.New("no terminal") }, stdinIsTerminal: func() bool { return false }}
+	if code := run(context.Background(), []string{"frobnicate"}, sio); code != exitUsage {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if len(f.vars) != 0 {
+		t.Errorf("left in the environment: %v", slices.Collect(maps.Keys(f.vars)))
 	}
 }
 
@@ -921,12 +997,22 @@ func TestPassphraseFromEnvRemovesTheVariable(t *testing.T) {
 // copy would see) after the first read.
 func TestSystemIOUnsetsPassphraseInProcess(t *testing.T) {
 	t.Setenv("WISEWALLET_PASSPHRASE", "p-sys")
+	t.Setenv("WISEWALLET_NEW_PASSPHRASE", "n-sys")
 	sio := newSystemIO()
-	if _, ok := sio.passphraseFromEnv(); !ok {
-		t.Fatal("no passphrase read")
+	sio.takeEnvSecrets()
+	for _, v := range passphraseVars {
+		if _, set := os.LookupEnv(v); set {
+			t.Errorf("%s is still in the process environment", v)
+		}
 	}
-	if _, set := os.LookupEnv("WISEWALLET_PASSPHRASE"); set {
-		t.Error("WISEWALLET_PASSPHRASE is still in the process environment")
+	// What exec.Cmd gives a child when its Env is nil.
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "WISEWALLET_PASSPHRASE=") || strings.HasPrefix(kv, "WISEWALLET_NEW_PASSPHRASE=") {
+			t.Errorf("os.Environ still has %s", kv[:strings.IndexByte(kv, '=')])
+		}
+	}
+	if s, ok := sio.passphraseFromEnv(); !ok || s.RevealString() != "p-sys" {
+		t.Error("the passphrase taken out of the environment was lost")
 	}
 }
 

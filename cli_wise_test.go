@@ -12,6 +12,7 @@ import (
 // token Wise rejects is not stored, and the error says why without
 // repeating the token.
 func TestAddPersonalChecksTokenWithWise(t *testing.T) {
+	t.Parallel()
 	srv := localwise.New(localwise.Config{})
 	base, err := srv.Start("127.0.0.1:0")
 	if err != nil {

@@ -28,7 +28,7 @@ func runApp(ctx context.Context, sio *cliIO, args []string) int {
 		}
 		return report(sio.stderr, usagef("the terminal app needs a terminal on standard input and standard error; run 'wisewallet help' for the commands"))
 	}
-	return report(sio.stderr, cmdApp(ctx, sio, args))
+	return finish(ctx, sio, "wisewallet: the terminal app", cmdApp(ctx, sio, args))
 }
 
 // onTerminal reports whether the app can run: keys come from stdin and

@@ -87,7 +87,8 @@ func TestAppOpensWithoutPromptFromTheEnvironmentOnly(t *testing.T) {
 	if svc, err := openWithoutPrompt(context.Background(), sio, st, info); svc != nil || err != nil {
 		t.Fatalf("without keyring slot or WISEWALLET_PASSPHRASE the app opened without the unlock screen (%v)", err)
 	}
-	vars["WISEWALLET_PASSPHRASE"] = "p-app"
+	vars = map[string]string{"WISEWALLET_KEYRING": "none", "WISEWALLET_PASSPHRASE": "p-app"}
+	sio, _, _ = appTestIO(vars)
 	svc, err := openWithoutPrompt(context.Background(), sio, st, info)
 	if err != nil || svc == nil {
 		t.Fatalf("WISEWALLET_PASSPHRASE did not open the wallet: %v", err)
@@ -101,6 +102,7 @@ func TestAppOpensWithoutPromptFromTheEnvironmentOnly(t *testing.T) {
 }
 
 func TestDemoOnceStaysPlainText(t *testing.T) {
+	t.Parallel()
 	sio, stdout, stderr := appTestIO(map[string]string{})
 	if code := run(context.Background(), []string{"demo", "--once"}, sio); code != exitOK {
 		t.Fatalf("demo --once exit %d: %s", code, stderr)

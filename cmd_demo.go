@@ -30,8 +30,11 @@ func cmdDemo(ctx context.Context, sio *cliIO, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := parseFlags(fs, args, 0, 0, "demo [--token-ttl 3m] [--once | --plain] [--auto-lock 5m]"); err != nil {
+	if _, err := parseFlags(fs, args, 0, 0, "demo [--token-ttl 3m] [--once | --plain [--every 5s]] [--auto-lock 5m]"); err != nil {
 		return err
+	}
+	if *every <= 0 || *ttl <= 0 {
+		return usagef("--every and --token-ttl must be positive durations such as 5s or 3m")
 	}
 	dir, err := os.MkdirTemp("", "wisewallet-demo-")
 	if err != nil {
@@ -75,12 +78,14 @@ func cmdDemo(ctx context.Context, sio *cliIO, args []string) error {
 		}
 		printDemoStatus(sio, svc)
 		if *once {
-			return nil
+			return ctx.Err() // interrupted while it set up or printed: 130
 		}
 		select {
 		case <-ctx.Done():
+			// Stopping is what Ctrl-C asks for, but a script must still be
+			// able to tell it from a demo that ended by itself: exit 130.
 			fmt.Fprintln(sio.stderr, "Demo stopped; its wallet was deleted.")
-			return nil
+			return ctx.Err()
 		case <-tick.C:
 		}
 	}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
-	"os/exec"
-	"runtime"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -55,7 +53,7 @@ func cmdAddClient(ctx context.Context, sio *cliIO, args []string) error {
 	if _, err := svc.Wallet.Get(pos[0]); err == nil {
 		return fmt.Errorf("%w: %q; choose another name or 'wisewallet rm %s' first", wallet.ErrEntryExists, pos[0], pos[0])
 	}
-	raw, err := sio.readSecretInput("Client secret (input hidden): ")
+	raw, err := sio.readSecretInput(ctx, "Client secret (input hidden): ")
 	if err != nil {
 		return err
 	}
@@ -96,6 +94,12 @@ func cmdLogin(ctx context.Context, sio *cliIO, args []string) error {
 	if *regCode != (*email != "") {
 		return usagef("--registration-code and --email go together (usage: wisewallet %s)", usage)
 	}
+	if !*regCode && !*paste && overSSH(sio) {
+		// The browser would open on this remote machine, if anywhere, and
+		// a loopback listener here cannot be reached by the user's browser.
+		*paste = true
+		fmt.Fprintln(sio.stderr, "This is an SSH session (SSH_CONNECTION or SSH_TTY is set): the code will be pasted instead of caught by a local listener.")
+	}
 	svc, err := sio.service(ctx)
 	if err != nil {
 		return err
@@ -111,7 +115,7 @@ func cmdLogin(ctx context.Context, sio *cliIO, args []string) error {
 			},
 			ReadPasted: func(ctx context.Context) (string, error) {
 				fmt.Fprintln(sio.stderr, "Paste the URL the browser was sent to (or the code Wise shows), then Enter:")
-				b, err := sio.readLine()
+				b, err := sio.readLine(ctx)
 				return string(b), err
 			},
 			Listening: func(addr string) {
@@ -119,42 +123,28 @@ func cmdLogin(ctx context.Context, sio *cliIO, args []string) error {
 			},
 		}
 		if !*noBrowser {
-			req.OpenBrowser = openBrowser
+			req.OpenBrowser = flows.OpenSystemBrowser
 		}
 		e, err = svc.Login(ctx, req)
 	}
 	if err != nil {
 		return err
 	}
-	who := e.UserEmail
-	if who == "" {
-		who = fmt.Sprintf("user %d", e.UserID)
+	switch {
+	case e.UserEmail != "":
+		fmt.Fprintf(sio.stderr, "Logged in as %s; tokens saved as %q (access token until %s).\n", e.UserEmail, e.Name, e.AccessExpiresAt.Local().Format(time.Kitchen))
+	default:
+		// The tokens were saved but asking Wise who they belong to did not
+		// finish (interrupted, or Wise did not answer).
+		fmt.Fprintf(sio.stderr, "Tokens saved as %q (access token until %s); run 'wisewallet whoami %s' to see who they act as.\n", e.Name, e.AccessExpiresAt.Local().Format(time.Kitchen), e.Name)
 	}
-	fmt.Fprintf(sio.stderr, "Logged in as %s; tokens saved as %q (access token until %s).\n", who, e.Name, e.AccessExpiresAt.Local().Format(time.Kitchen))
 	return nil
 }
 
-// openBrowser starts the system browser when this session has a display.
-// The URL goes as an argument, which is fine: it carries state and client
-// id, not secrets.
-func openBrowser(u string) error {
-	var cmd *exec.Cmd
-	switch runtime.GOOS {
-	case "darwin":
-		cmd = exec.Command("open", u)
-	case "windows":
-		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", u)
-	default:
-		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-			return fmt.Errorf("no display")
-		}
-		cmd = exec.Command("xdg-open", u)
-	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	go func() { _ = cmd.Wait() }()
-	return nil
+// overSSH reports whether this is an SSH session, where the system browser
+// and a loopback redirect are both on the wrong machine.
+func overSSH(sio *cliIO) bool {
+	return sio.getenv("SSH_CONNECTION") != "" || sio.getenv("SSH_TTY") != ""
 }
 
 func cmdToken(ctx context.Context, sio *cliIO, args []string) error {
@@ -173,7 +163,12 @@ func cmdToken(ctx context.Context, sio *cliIO, args []string) error {
 	}
 	raw := tok.Reveal()
 	defer crypto.Wipe(raw)
-	_, err = sio.stdout.Write(append(raw, '\n'))
+	// Two writes: append could move the token into a new buffer that
+	// nothing wipes.
+	if _, err := sio.stdout.Write(raw); err != nil {
+		return err
+	}
+	_, err = io.WriteString(sio.stdout, "\n")
 	return err
 }
 

@@ -8,6 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,12 +21,23 @@ import (
 
 func cmdInit(ctx context.Context, sio *cliIO, args []string) error {
 	fs := flag.NewFlagSet("init", flag.ContinueOnError)
-	kdfTime := fs.Uint("kdf-time", uint(crypto.DefaultKDFParams.Time), "Argon2id passes")
-	kdfMem := fs.Uint("kdf-memory", uint(crypto.DefaultKDFParams.MemoryKiB), "Argon2id memory in KiB")
-	kdfThreads := fs.Uint("kdf-threads", uint(crypto.DefaultKDFParams.Threads), "Argon2id lanes")
+	kdfTime := fs.Uint64("kdf-time", uint64(crypto.DefaultKDFParams.Time), "Argon2id passes")
+	kdfMem := fs.Uint64("kdf-memory", uint64(crypto.DefaultKDFParams.MemoryKiB), "Argon2id memory in KiB")
+	kdfThreads := fs.Uint64("kdf-threads", uint64(crypto.DefaultKDFParams.Threads), "Argon2id lanes")
 	insecure := fs.Bool("insecure-kdf", false, "allow KDF parameters below the default strength (tests only)")
 	if _, err := parseFlags(fs, args, 0, 0, "init [--kdf-time N --kdf-memory KiB --kdf-threads N]"); err != nil {
 		return err
+	}
+	// Checked before the conversion: a value that does not fit would wrap
+	// around (2^32+1 passes would become 1) and pass kdf.Check.
+	for _, f := range []struct {
+		name string
+		v    uint64
+		max  uint64
+	}{{"--kdf-time", *kdfTime, math.MaxUint32}, {"--kdf-memory", *kdfMem, math.MaxUint32}, {"--kdf-threads", *kdfThreads, math.MaxUint8}} {
+		if f.v > f.max {
+			return usagef("%s %d is out of range (at most %d)", f.name, f.v, f.max)
+		}
 	}
 	kdf := crypto.KDFParams{Time: uint32(*kdfTime), MemoryKiB: uint32(*kdfMem), Threads: uint8(*kdfThreads)}
 	if err := kdf.Check(); err != nil {
@@ -45,7 +58,7 @@ func cmdInit(ctx context.Context, sio *cliIO, args []string) error {
 	pw, ok := sio.passphraseFromEnv()
 	if !ok {
 		fmt.Fprintln(sio.stderr, "Choose a passphrase for the new wallet. It cannot be recovered if lost.")
-		pw, err = sio.askPassphrase("New passphrase: ", true)
+		pw, err = sio.askPassphrase(ctx, "New passphrase: ", true)
 		if err != nil {
 			return err
 		}
@@ -64,6 +77,10 @@ func cmdAdd(ctx context.Context, sio *cliIO, args []string) error {
 		return usagef("missing kind; usage: wisewallet add personal NAME --env sandbox|production|local [--api-url URL]")
 	}
 	switch args[0] {
+	case "-h", "-help", "--help":
+		return helpRequested{"Usage:\n  wisewallet add personal NAME --env ENV ...   a personal API token\n" +
+			"  wisewallet add client NAME --env ENV ...     an OAuth client\n\n" +
+			"'wisewallet add personal --help' and 'wisewallet add client --help' list their flags.\n"}
 	case "personal":
 		return cmdAddPersonal(ctx, sio, args[1:])
 	case "client":
@@ -98,7 +115,7 @@ func cmdAddPersonal(ctx context.Context, sio *cliIO, args []string) error {
 	if _, err := w.Get(name); err == nil {
 		return fmt.Errorf("%w: %q; choose another name or 'wisewallet rm %s' first", wallet.ErrEntryExists, name, name)
 	}
-	raw, err := sio.readSecretInput("Personal API token (input hidden): ")
+	raw, err := sio.readSecretInput(ctx, "Personal API token (input hidden): ")
 	if err != nil {
 		return err
 	}
@@ -328,10 +345,8 @@ func cmdPasswd(ctx context.Context, sio *cliIO, args []string) error {
 	// by the same explicit opt-in as WISEWALLET_PASSPHRASE. Without it and
 	// without a terminal, say so before paying for the KDF, and name the
 	// variable that is missing (the generic hint names the old one).
-	newFromEnv := sio.getenv("WISEWALLET_NEW_PASSPHRASE")
-	if newFromEnv != "" {
-		sio.unsetenv("WISEWALLET_NEW_PASSPHRASE")
-	} else {
+	newFromEnv, fromEnv := sio.newPassphraseFromEnv()
+	if !fromEnv {
 		t, err := sio.openTTY()
 		if err != nil {
 			return fmt.Errorf("%w: no terminal to ask for the new passphrase on; set WISEWALLET_NEW_PASSPHRASE (for automation) or run in a terminal", wallet.ErrNoPassphrase)
@@ -342,11 +357,9 @@ func cmdPasswd(ctx context.Context, sio *cliIO, args []string) error {
 	if err != nil {
 		return err
 	}
-	var pw crypto.Secret
-	if newFromEnv != "" {
-		pw = crypto.SecretString(newFromEnv)
-	} else {
-		pw, err = sio.askPassphrase("New passphrase: ", true)
+	pw := newFromEnv
+	if !fromEnv {
+		pw, err = sio.askPassphrase(ctx, "New passphrase: ", true)
 		if err != nil {
 			return err
 		}
@@ -394,20 +407,7 @@ func cmdKeyring(ctx context.Context, sio *cliIO, args []string) error {
 		fmt.Fprintf(sio.stderr, "The wallet now opens through the OS keyring (%s) without a passphrase. The passphrase still works.\n", kr.Name())
 		return nil
 	case "disable":
-		w, err := sio.openWallet(ctx)
-		if err != nil {
-			return err
-		}
-		if !w.HasKeyringSlot() {
-			fmt.Fprintln(sio.stderr, "The wallet has no OS keyring slot; nothing was changed.")
-			return nil
-		}
-		kr, _ := wallet.OpenOSKeyring(ctx, want, false)
-		if err := w.DisableKeyring(ctx, kr); err != nil {
-			return err
-		}
-		fmt.Fprintln(sio.stderr, "The OS keyring slot is removed; the wallet needs its passphrase again.")
-		return nil
+		return keyringDisable(ctx, sio, want)
 	}
 	return usagef("unknown keyring action %q; usage: wisewallet keyring status|enable|disable [--json]", pos[0])
 }
@@ -448,6 +448,9 @@ func keyringStatus(ctx context.Context, sio *cliIO, want string, asJSON bool) er
 		} else {
 			rep.OpensWithoutPassphrase = true
 		}
+		// The search above settles which backend holds the item; before
+		// it, Name lists every candidate.
+		rep.Backend = kr.Name()
 	}
 	if asJSON {
 		return writeJSON(sio.stdout, rep)
@@ -470,4 +473,97 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// keyringDisable removes the keyring slot from the wallet, then the item
+// from the OS keyring. Only a backend that answers can have the item
+// removed; when none does, or the one that answers does not hold it, the
+// slot is gone all the same (the wallet no longer depends on the keyring),
+// and the user is told where the item may remain and how to remove it
+// rather than that it was removed. A removal that failed exits non-zero.
+func keyringDisable(ctx context.Context, sio *cliIO, want string) error {
+	st, err := sio.store()
+	if err != nil {
+		return err
+	}
+	w, err := sio.openWallet(ctx)
+	if err != nil {
+		return err
+	}
+	if !w.HasKeyringSlot() {
+		fmt.Fprintln(sio.stderr, "The wallet has no OS keyring slot; nothing was changed.")
+		return nil
+	}
+	kr, krErr := wallet.OpenOSKeyring(ctx, want, false)
+	itemMissing := false
+	if kr != nil {
+		// Asked before the slot goes, which the check needs.
+		itemMissing = errors.Is(wallet.KeyringItemOpens(ctx, st, kr), wallet.ErrKeyringItemNotFound)
+	}
+	err = w.DisableKeyring(ctx, kr)
+	if w.HasKeyringSlot() {
+		if err == nil {
+			err = errors.New("the keyring slot is still in the wallet")
+		}
+		return err // nothing was changed
+	}
+	item := "wallet-" + w.ID()
+	const gone = "the OS keyring slot is removed from the wallet, which needs its passphrase again"
+	switch {
+	case kr == nil:
+		backends := keyringCandidates(want)
+		return fmt.Errorf("%s, but its keyring item could not be removed: %v\nThe item %q may remain in %s. To remove it:\n%s",
+			gone, krErr, item, strings.Join(backends, " or "), keyringRemovalHints(backends, item))
+	case err != nil:
+		return fmt.Errorf("%s, but removing its keyring item from %s failed: %v\nThe item %q may remain there. To remove it:\n%s",
+			gone, kr.Name(), err, item, keyringRemovalHints(keyringNames(kr), item))
+	case itemMissing:
+		fmt.Fprintf(sio.stderr, "The OS keyring slot is removed; the wallet needs its passphrase again. No item %q was found in %s: "+
+			"it was removed before, or it is in a backend that could not be searched. To remove it by hand:\n%s\n",
+			item, kr.Name(), keyringRemovalHints(keyringCandidates(want), item))
+		return nil
+	}
+	fmt.Fprintf(sio.stderr, "The OS keyring slot is removed and its item deleted from %s; the wallet needs its passphrase again.\n", kr.Name())
+	return nil
+}
+
+// keyringNames are the backends kr stands for: OpenOSKeyring's result
+// searches several, named "a or b", until it knows which holds the item.
+func keyringNames(kr wallet.Keyring) []string { return strings.Split(kr.Name(), " or ") }
+
+// keyringCandidates are the backends that may hold the item: the one
+// WISEWALLET_KEYRING names, else every backend enable could have chosen.
+func keyringCandidates(want string) []string {
+	all := wallet.OSKeyringBackends()
+	if slices.Contains(all, want) {
+		return []string{want}
+	}
+	return all
+}
+
+// keyringRemovalHints says how to delete item from each backend by hand,
+// with the names wallet/oskeyring.go configures (service "wisewallet").
+func keyringRemovalHints(backends []string, item string) string {
+	var b strings.Builder
+	for _, name := range backends {
+		var how string
+		switch name {
+		case "keyctl":
+			how = fmt.Sprintf("keyctl unlink $(keyctl search @u user %s) $(keyctl search @u keyring wisewallet)", item)
+		case "pass":
+			how = "pass rm wisewallet/" + item
+		case "secret-service":
+			how = fmt.Sprintf("delete the item %q of the \"login\" keyring in Seahorse (Passwords and Keys) or your Secret Service provider", item)
+		case "kwallet":
+			how = fmt.Sprintf("delete the entry %q in folder \"wisewallet\" with KWalletManager", item)
+		case "keychain":
+			how = "security delete-generic-password -s wisewallet -a " + item
+		case "wincred":
+			how = "cmdkey /delete:wisewallet:wisewallet:" + item
+		default:
+			how = fmt.Sprintf("delete the item %q of service \"wisewallet\"", item)
+		}
+		fmt.Fprintf(&b, "  %s: %s\n", name, how)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -170,25 +170,29 @@ func TestDamagedWalletExits4AndIsLeftAsItIs(t *testing.T) {
 
 	cmds := everyCommand()
 	cmds = append(cmds, call{args: []string{"keyring", "status"}}, call{args: []string{"keyring", "enable"}})
+	// The intact file opens: the damage tests below are about the damage.
+	e.must("show", "e1")
 	for i, d := range damages {
 		// Each damage through another command: all of them read the file
 		// through the same decoder, and each must classify it the same way.
 		c := cmds[i%len(cmds)]
 		t.Run(d.name+" via "+strings.Join(c.args, " "), func(t *testing.T) {
-			if err := os.WriteFile(e.walletFile(), d.data, 0o600); err != nil {
+			// Each in a folder of its own, so they can run in parallel.
+			t.Parallel()
+			de := newCLIEnv(t)
+			de.pass = e.pass
+			if err := os.Mkdir(de.dir, 0o700); err != nil {
 				t.Fatal(err)
 			}
-			before := stateOf(t, e.walletFile())
-			r := e.run(c)
-			e.expect(r, exitDamaged, "damaged", "was not changed", e.walletFile())
-			assertUntouched(t, e, before, d.name)
+			if err := os.WriteFile(de.walletFile(), d.data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			before := stateOf(t, de.walletFile())
+			r := de.run(c)
+			de.expect(r, exitDamaged, "damaged", "was not changed", de.walletFile())
+			assertUntouched(t, de, before, d.name)
 		})
 	}
-	// The intact file still opens: the damage tests were about the damage.
-	if err := os.WriteFile(e.walletFile(), good, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	e.must("show", "e1")
 }
 
 func TestForeignFileExits4(t *testing.T) {

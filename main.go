@@ -35,10 +35,21 @@ const (
 
 func main() {
 	hardenProcess()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext()
 	code := run(ctx, os.Args[1:], newSystemIO())
 	stop()
 	os.Exit(code)
+}
+
+// interruptContext is cancelled by the first SIGINT or SIGTERM, which
+// lets a command stop cleanly (prompts restore the terminal, a save in
+// progress finishes, exit 130). Then the signals get their default action
+// back, so a second Ctrl-C kills a process that is slow to wind down
+// instead of being swallowed.
+func interruptContext() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
+	return ctx, stop
 }
 
 // command is one subcommand: a function of its arguments and the
@@ -79,6 +90,10 @@ func (e usageError) Error() string { return e.msg }
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
 func run(ctx context.Context, args []string, sio *cliIO) int {
+	// First of all, before anything can start a child process (the
+	// browser, pass and gpg under the keyring library): children inherit
+	// the environment, and the passphrases must not go with it.
+	sio.takeEnvSecrets()
 	global, rest, err := parseGlobal(args)
 	if err != nil {
 		return report(sio.stderr, err)
@@ -89,6 +104,10 @@ func run(ctx context.Context, args []string, sio *cliIO) int {
 		return runApp(ctx, sio, nil)
 	}
 	name := rest[0]
+	if name == "help" && len(rest) > 1 {
+		// `wisewallet help list` is `wisewallet list --help`.
+		name, rest = rest[1], []string{rest[1], "--help"}
+	}
 	if name == "help" || name == "-h" || name == "--help" {
 		printUsage(sio.stdout)
 		return exitOK
@@ -98,10 +117,25 @@ func run(ctx context.Context, args []string, sio *cliIO) int {
 	}
 	for _, c := range commands {
 		if c.name == name && c.run != nil {
-			return report(sio.stderr, c.run(ctx, sio, rest[1:]))
+			return finish(ctx, sio, "wisewallet "+c.name+": "+c.summary, c.run(ctx, sio, rest[1:]))
 		}
 	}
 	return report(sio.stderr, usagef("unknown command %q; run 'wisewallet help'", name))
+}
+
+// finish turns what a command returned into output and an exit code.
+func finish(ctx context.Context, sio *cliIO, title string, err error) int {
+	var help helpRequested
+	if errors.As(err, &help) {
+		fmt.Fprintf(sio.stdout, "%s\n\n%s", title, help.usage)
+		return exitOK
+	}
+	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+		// Whatever failed after Ctrl-C (a lock given up, a request cut
+		// short) failed because of it: say so, and exit 130.
+		err = fmt.Errorf("%w: %w", context.Canceled, err)
+	}
+	return report(sio.stderr, err)
 }
 
 // report prints err (if any) on stderr and maps it to an exit code.
@@ -113,6 +147,9 @@ func report(stderr io.Writer, err error) int {
 	var ue usageError
 	code := exitError
 	switch {
+	// First: after Ctrl-C, whatever else the error says is a consequence.
+	case errors.Is(err, context.Canceled), errors.Is(err, tui.ErrInterrupted):
+		code = exitInterrupted
 	case errors.As(err, &ue), errors.Is(err, flows.ErrUsage), errors.Is(err, wallet.ErrNoPassphrase):
 		code = exitUsage
 	case errors.Is(err, wallet.ErrWrongPassphrase):
@@ -121,17 +158,20 @@ func report(stderr io.Writer, err error) int {
 		code = exitDamaged
 	case errors.Is(err, flows.ErrNeedsLogin):
 		code = exitNeedsLogin
-	case errors.Is(err, context.Canceled), errors.Is(err, tui.ErrInterrupted):
-		code = exitInterrupted
 	}
 	msg := err.Error()
-	if errors.Is(err, flows.ErrUsage) {
+	switch {
+	case code == exitInterrupted:
+		// "context canceled" and where it was caught mean nothing to a
+		// user who pressed Ctrl-C.
+		msg = "interrupted"
+	case errors.Is(err, flows.ErrUsage):
 		// flows marks usage errors with a "usage: " prefix for errors.Is; the
 		// user needs only the explanation after it.
 		msg = strings.TrimPrefix(msg, "usage: ")
 	}
 	fmt.Fprintf(stderr, "wisewallet: %s\n", msg)
-	if code == exitDamaged {
+	if code == exitDamaged && !errors.Is(err, wallet.ErrReplaced) {
 		fmt.Fprintln(stderr, "The wallet file was not changed. Restore it from a backup, or move it aside and run 'wisewallet init'.")
 	}
 	return code
@@ -143,6 +183,7 @@ func printUsage(w io.Writer) {
 Usage:
   wisewallet [--dir DIR] [--auto-lock 5m]   the terminal app (on a terminal)
   wisewallet [--dir DIR] COMMAND [ARGS] [FLAGS]
+  wisewallet COMMAND --help                 one command's arguments and flags
 
 Commands:
 `)
@@ -153,7 +194,10 @@ Commands:
 Environment:
   WISEWALLET_DIR          wallet folder (default: `+defaultDirHint()+`)
   WISEWALLET_PASSPHRASE   the passphrase, for automation only (explicit opt-in;
-                          it is removed from the environment once read)
+                          it is removed from the environment at start, so no
+                          process wisewallet starts inherits it)
+  WISEWALLET_NEW_PASSPHRASE
+                          the new passphrase for 'passwd' (same rules)
   WISEWALLET_KEYRING      OS keyring backend to use, or "none"
   WISEWALLET_AUTO_LOCK    the app locks after this idle time (default 5m, 0 never)
 
