@@ -54,14 +54,8 @@ func ResolveEnv(name, apiURL string) (wallet.Environment, error) {
 		return env, fmt.Errorf("%w: unknown environment %q: use sandbox, production or local", ErrUsage, name)
 	}
 	if apiURL != "" {
-		u, err := url.Parse(apiURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return env, fmt.Errorf("%w: --api-url %q is not an http(s) URL", ErrUsage, apiURL)
-		}
-		// Plain http only to this machine: a token must not cross a network
-		// in clear text.
-		if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
-			return env, fmt.Errorf("%w: --api-url %q uses http to another machine; use https", ErrUsage, apiURL)
+		if err := CheckAPIURL(apiURL); err != nil {
+			return env, fmt.Errorf("%w: --api-url %q %v", ErrUsage, apiURL, err)
 		}
 		env.APIURL = strings.TrimRight(apiURL, "/")
 		if wallet.EnvName(name) == wallet.EnvLocal {
@@ -70,6 +64,26 @@ func ResolveEnv(name, apiURL string) (wallet.Environment, error) {
 		}
 	}
 	return env, nil
+}
+
+// Reasons CheckAPIURL refuses a URL; callers word them for their users.
+var (
+	ErrNotHTTPURL      = errors.New("is not an http(s) URL")
+	ErrPlainHTTPRemote = errors.New("uses http to another machine; use https")
+)
+
+// CheckAPIURL checks an API base URL the user typed: http(s) with a host,
+// and plain http only to this machine, so a token never crosses a network
+// in clear text.
+func CheckAPIURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return ErrNotHTTPURL
+	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		return ErrPlainHTTPRemote
+	}
+	return nil
 }
 
 // isLoopbackHost accepts "localhost" and loopback IP literals only. A

@@ -9,8 +9,8 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -212,14 +212,14 @@ func (p *envPick) listNext() (needURL, needConfirm bool) {
 // checks are ResolveEnv's, said here without its command-line flag names.
 func (p *envPick) urlNext() string {
 	raw := strings.TrimSpace(p.apiURL.Value())
-	u, err := url.Parse(raw)
-	switch {
-	case raw == "":
+	if raw == "" {
 		return "Enter the URL localwise listens on, as `wisewallet localwise` prints it."
-	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+	}
+	switch err := flows.CheckAPIURL(raw); {
+	case errors.Is(err, flows.ErrNotHTTPURL):
 		return fmt.Sprintf("%q is not an http(s) URL.", raw)
-	case u.Scheme == "http" && !loopbackHost(u.Hostname()):
-		// A token must not cross a network in clear text.
+	case errors.Is(err, flows.ErrPlainHTTPRemote):
+		u, _ := url.Parse(raw)
 		return fmt.Sprintf("Plain http is only for this machine (127.0.0.1 or localhost); use https for %s.", u.Hostname())
 	}
 	env, err := flows.ResolveEnv(string(flows.EnvLocal), raw)
@@ -228,17 +228,6 @@ func (p *envPick) urlNext() string {
 	}
 	p.env = env
 	return ""
-}
-
-// loopbackHost reports whether h names this machine: "localhost" or a
-// loopback address. A name that merely starts with "127." (such as
-// 127.attacker.example) is a DNS name like any other.
-func loopbackHost(h string) bool {
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
 
 // confirmProduction is the explicit yes to production.
