@@ -330,7 +330,7 @@ func awaitCallback(ctx context.Context, redirect, state string, timeout time.Dur
 		if e := q.Get("error"); e != "" {
 			w.WriteHeader(http.StatusForbidden)
 			fmt.Fprint(w, page("Access denied", "Wise reports that access was not granted. Nothing was stored; you can close this tab."))
-			finish(result{err: fmt.Errorf("%w (%s)", ErrLoginDenied, sanitize(e))})
+			finish(result{err: fmt.Errorf("%w (%s)", ErrLoginDenied, cleanText(e, 64))})
 			return
 		}
 		code := q.Get("code")
@@ -398,7 +398,7 @@ func parsePasted(text, state string) (callback, error) {
 			return callback{}, ErrStateInvalid
 		}
 		if e := q.Get("error"); e != "" {
-			return callback{}, fmt.Errorf("%w (%s)", ErrLoginDenied, sanitize(e))
+			return callback{}, fmt.Errorf("%w (%s)", ErrLoginDenied, cleanText(e, 64))
 		}
 		code := q.Get("code")
 		if code == "" {
@@ -429,20 +429,6 @@ func plausibleCode(s string) bool {
 		}
 	}
 	return true
-}
-
-// sanitize keeps an error code from a redirect printable and short.
-func sanitize(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < ' ' || r > '~' {
-			return -1
-		}
-		return r
-	}, s)
-	if len(s) > 64 {
-		s = s[:64]
-	}
-	return s
 }
 
 func page(title, text string) string {
