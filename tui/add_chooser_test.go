@@ -49,10 +49,10 @@ func TestAddChooserStartsTheChosenFlow(t *testing.T) {
 		c := wzCommon(80, 24)
 		var s Screen = newAddChooser(c)
 		for range i {
-			s = wzPress(s, "down")
+			s = press(s, "down")
 		}
-		_, cmd := s.Update(wzKey("enter"))
-		msgs := wzMsgs(t, cmd)
+		_, cmd := s.Update(keyPress("enter"))
+		msgs := cmdMsgs(cmd)
 		if len(msgs) != 1 {
 			t.Fatalf("%s: enter gave %d messages, want one Replace", k.Label, len(msgs))
 		}
@@ -68,15 +68,15 @@ func TestAddChooserStartsTheChosenFlow(t *testing.T) {
 
 func TestAddChooserCursorStopsAtTheEnds(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzPress(newAddChooser(c), "up", "up").(*addChooser)
+	s := press(newAddChooser(c), "up", "up").(*addChooser)
 	if s.list.cursor != 0 {
 		t.Errorf("cursor %d after up at the top", s.list.cursor)
 	}
-	s = wzPress(s, "down", "down", "down", "down", "down", "j").(*addChooser)
+	s = press(s, "down", "down", "down", "down", "down", "j").(*addChooser)
 	if s.list.cursor != len(accessKinds)-1 {
 		t.Errorf("cursor %d after going down past the end", s.list.cursor)
 	}
-	s = wzPress(s, "k").(*addChooser)
+	s = press(s, "k").(*addChooser)
 	if s.list.cursor != len(accessKinds)-2 {
 		t.Errorf("k did not move up: cursor %d", s.list.cursor)
 	}
@@ -84,8 +84,8 @@ func TestAddChooserCursorStopsAtTheEnds(t *testing.T) {
 
 func TestAddChooserEscGoesBack(t *testing.T) {
 	c := wzCommon(80, 24)
-	_, cmd := newAddChooser(c).Update(wzKey("esc"))
-	msgs := wzMsgs(t, cmd)
+	_, cmd := newAddChooser(c).Update(keyPress("esc"))
+	msgs := cmdMsgs(cmd)
 	if len(msgs) != 1 {
 		t.Fatalf("esc gave %d messages", len(msgs))
 	}
@@ -100,8 +100,8 @@ func TestAddChooserFlowsComeBackToTheirLine(t *testing.T) {
 	for i, k := range accessKinds {
 		c := wzCommon(80, 24)
 		flow := k.start(c, i)
-		_, cmd := flow.Update(wzKey("esc"))
-		msgs := wzMsgs(t, cmd)
+		_, cmd := flow.Update(keyPress("esc"))
+		msgs := cmdMsgs(cmd)
 		if len(msgs) != 1 {
 			t.Fatalf("%s: esc on the first step gave %d messages", k.Label, len(msgs))
 		}

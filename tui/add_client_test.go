@@ -23,10 +23,10 @@ func wzClientEntry() flows.Entry {
 // wzClientToRedirect walks the client flow in the sandbox up to the
 // redirect URL step.
 func wzClientToRedirect(c *Common) Screen {
-	s := wzNamed(wzPress(wzType(newClientFlow(c, 1), "acme-app"), "enter"))
-	s = wzPress(s, "enter")
-	s = wzPress(wzType(s, "acme-partner"), "enter")
-	return wzPress(wzType(s, wzSecretCanary), "enter")
+	s := wzNamed(press(typeInto(newClientFlow(c, 1), "acme-app"), "enter"))
+	s = press(s, "enter")
+	s = press(typeInto(s, "acme-partner"), "enter")
+	return press(typeInto(s, wzSecretCanary), "enter")
 }
 
 func TestClientFlowSteps(t *testing.T) {
@@ -35,22 +35,22 @@ func TestClientFlowSteps(t *testing.T) {
 	snap := func(name string) {
 		t.Run(name, func(t *testing.T) {
 			wzGolden(t, c, s)
-			wzNoSecret(t, name, wzPlain(s), wzSecretCanary)
+			noSecret(t, name, wzPlain(s), wzSecretCanary)
 		})
 	}
 	snap("1-name")
-	s = wzNamed(wzPress(wzType(s, "acme-app"), "enter"))
+	s = wzNamed(press(typeInto(s, "acme-app"), "enter"))
 	snap("2-environment")
-	s = wzPress(s, "enter")
+	s = press(s, "enter")
 	snap("3-client-id")
-	s = wzPress(wzType(s, "acme-partner"), "enter")
+	s = press(typeInto(s, "acme-partner"), "enter")
 	snap("4-secret")
-	s = wzType(s, wzSecretCanary)
+	s = typeInto(s, wzSecretCanary)
 	snap("4-secret-typed")
-	s = wzPress(s, "enter")
+	s = press(s, "enter")
 	snap("5-redirect")
 	var cmd tea.Cmd
-	s, cmd = s.Update(wzKey("enter"))
+	s, cmd = s.Update(keyPress("enter"))
 	if cmd == nil {
 		t.Fatal("enter on the redirect URL started nothing")
 	}
@@ -74,7 +74,7 @@ func TestClientFlowSecretIsMaskedAndLetGo(t *testing.T) {
 	if f.secret.Value() != "" || f.held.RevealString() != wzSecretCanary {
 		t.Fatalf("after enter: field holds %d characters, flow holds the secret: %v", len(f.secret.Value()), f.held.RevealString() == wzSecretCanary)
 	}
-	wzPress(s, "esc")
+	press(s, "esc")
 	if f.step != csSecret || !f.held.IsZero() {
 		t.Fatalf("esc to the secret: step %d, secret still held: %v", f.step, !f.held.IsZero())
 	}
@@ -82,8 +82,8 @@ func TestClientFlowSecretIsMaskedAndLetGo(t *testing.T) {
 
 func TestClientFlowNeedsAClientID(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzNamed(wzPress(wzType(newClientFlow(c, 1), "acme-app"), "enter"))
-	s = wzPress(s, "enter", "enter")
+	s := wzNamed(press(typeInto(newClientFlow(c, 1), "acme-app"), "enter"))
+	s = press(s, "enter", "enter")
 	if f := s.(*clientFlow); f.step != csClientID || !strings.Contains(wzFlat(s), "Developer Hub shows it") {
 		t.Fatalf("an empty client id moved on (step %d)", f.step)
 	}
@@ -104,13 +104,13 @@ func TestClientFlowRedirectURL(t *testing.T) {
 	}
 	// Not a URL: stays, says why.
 	f.redirect.SetValue("127.0.0.1:53682/cb")
-	s = wzPress(s, "enter")
+	s = press(s, "enter")
 	if f.step != csRedirect || f.op.busy {
 		t.Fatalf("a redirect without scheme was sent (step %d)", f.step)
 	}
 	// Empty is allowed: client-credentials only.
 	f.redirect.SetValue("")
-	wzPress(s, "enter")
+	press(s, "enter")
 	if f.step != csChecking || !f.op.busy {
 		t.Fatalf("an empty redirect URL was refused (step %d)", f.step)
 	}
@@ -118,7 +118,7 @@ func TestClientFlowRedirectURL(t *testing.T) {
 
 func TestClientFlowWrongSecret(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzPress(wzClientToRedirect(c), "enter")
+	s := press(wzClientToRedirect(c), "enter")
 	f := s.(*clientFlow)
 	api := &flows.APIError{Op: "POST /oauth/token", Status: 401, Code: "invalid_client", Description: "Bad client credentials", TraceID: "9f8e7d6c5b4a39281706f5e4d3c2b1a0"}
 	s, _ = s.Update(clientCheckedMsg{id: f.op.id, err: fmt.Errorf("the client was not stored: %w (%w)", api, flows.ErrInvalidClient)})
@@ -127,11 +127,11 @@ func TestClientFlowWrongSecret(t *testing.T) {
 		t.Error("the failure does not say what to check")
 	}
 	// esc: back to the redirect step, and once more to retype the secret.
-	s = wzPress(s, "esc")
+	s = press(s, "esc")
 	if f.step != csRedirect {
 		t.Fatalf("esc after a failure went to step %d", f.step)
 	}
-	wzPress(s, "esc")
+	press(s, "esc")
 	if f.step != csSecret || f.secret.Value() != "" {
 		t.Fatalf("second esc: step %d", f.step)
 	}
@@ -139,11 +139,11 @@ func TestClientFlowWrongSecret(t *testing.T) {
 
 func TestClientFlowEscWalksBack(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzPress(wzClientToRedirect(c), "enter")
+	s := press(wzClientToRedirect(c), "enter")
 	f := s.(*clientFlow)
 	ctx := f.op.ctx()
 	for _, want := range []clientStep{csRedirect, csSecret, csClientID, csEnv, csName} {
-		s = wzPress(s, "esc")
+		s = press(s, "esc")
 		if f.step != want {
 			t.Fatalf("esc went to step %d, want %d", f.step, want)
 		}
@@ -151,8 +151,8 @@ func TestClientFlowEscWalksBack(t *testing.T) {
 	if ctx.Err() == nil {
 		t.Error("esc during the check did not cancel it")
 	}
-	_, cmd := s.Update(wzKey("esc"))
-	msgs := wzMsgs(t, cmd)
+	_, cmd := s.Update(keyPress("esc"))
+	msgs := cmdMsgs(cmd)
 	if r, ok := msgs[0].(replaceMsg); len(msgs) != 1 || !ok || r.s.(*addChooser).list.cursor != 1 {
 		t.Fatalf("esc on the first step: %v", msgs)
 	}
@@ -160,14 +160,14 @@ func TestClientFlowEscWalksBack(t *testing.T) {
 
 func TestClientFlowProductionNeedsAnExplicitYes(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzNamed(wzPress(wzType(newClientFlow(c, 1), "live-app"), "enter"))
-	s = wzPress(s, "down", "enter", "enter")
+	s := wzNamed(press(typeInto(newClientFlow(c, 1), "live-app"), "enter"))
+	s = press(s, "down", "enter", "enter")
 	f := s.(*clientFlow)
 	if f.step != csProduction {
 		t.Fatalf("production passed without y (step %d)", f.step)
 	}
 	wzGolden(t, c, s)
-	wzPress(s, "y")
+	press(s, "y")
 	if f.step != csClientID || f.env.env.Name != flows.EnvProduction {
 		t.Fatalf("after y: step %d env %q", f.step, f.env.env.Name)
 	}
@@ -176,14 +176,14 @@ func TestClientFlowProductionNeedsAnExplicitYes(t *testing.T) {
 // In demo mode the client is for the demo's localwise, filled in.
 func TestClientFlowLocalInDemo(t *testing.T) {
 	c := wzDemoCommon(80, 24)
-	s := wzNamed(wzPress(wzType(newClientFlow(c, 1), "acme-app-2"), "enter"))
-	s = wzPress(s, "enter")
+	s := wzNamed(press(typeInto(newClientFlow(c, 1), "acme-app-2"), "enter"))
+	s = press(s, "enter")
 	f := s.(*clientFlow)
 	if f.step != csAPIURL {
 		t.Fatalf("demo mode: step %d after the environment, want its URL", f.step)
 	}
 	wzGolden(t, c, s)
-	wzPress(s, "enter")
+	press(s, "enter")
 	if f.step != csClientID || f.env.env.APIURL != c.Env.DemoAPIURL || f.env.env.AuthorizeURL != c.Env.DemoAPIURL+"/oauth/authorize" {
 		t.Fatalf("step %d, env %+v", f.step, f.env.env)
 	}

@@ -47,17 +47,17 @@ func TestPersonalFlowSteps(t *testing.T) {
 		t.Run(name, func(t *testing.T) { wzGolden(t, c, s) })
 	}
 	snap("1-name")
-	s = wzType(s, "acme-token")
-	s = wzPress(s, "enter")
+	s = typeInto(s, "acme-token")
+	s = press(s, "enter")
 	snap("1-name-checking")
 	s = wzNamed(s)
 	snap("2-environment")
-	s = wzPress(s, "enter")
+	s = press(s, "enter")
 	snap("3-token")
-	s = wzType(s, wzTokenCanary)
+	s = typeInto(s, wzTokenCanary)
 	snap("3-token-typed")
 	var cmd tea.Cmd
-	s, cmd = s.Update(wzKey("enter"))
+	s, cmd = s.Update(keyPress("enter"))
 	if cmd == nil {
 		t.Fatal("enter on the token started nothing")
 	}
@@ -69,14 +69,14 @@ func TestPersonalFlowSteps(t *testing.T) {
 
 func TestPersonalFlowAt100x30(t *testing.T) {
 	c := wzCommon(100, 30)
-	s := wzNamed(wzPress(wzType(newPersonalFlow(c, 0), "acme-token"), "enter"))
-	s = wzType(wzPress(s, "enter"), wzTokenCanary)
+	s := wzNamed(press(typeInto(newPersonalFlow(c, 0), "acme-token"), "enter"))
+	s = typeInto(press(s, "enter"), wzTokenCanary)
 	wzGolden(t, c, s)
 }
 
 func TestPersonalFlowNameMustBeValid(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzPress(wzType(newPersonalFlow(c, 0), "my token!"), "enter")
+	s := press(typeInto(newPersonalFlow(c, 0), "my token!"), "enter")
 	f := s.(*personalFlow)
 	if f.step != psName || f.nameOp.busy {
 		t.Fatalf("an invalid name moved on (step %d) or was looked up", f.step)
@@ -86,7 +86,7 @@ func TestPersonalFlowNameMustBeValid(t *testing.T) {
 
 func TestPersonalFlowTakenNameStaysOnTheNameStep(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzPress(wzType(newPersonalFlow(c, 0), "acme-personal"), "enter")
+	s := press(typeInto(newPersonalFlow(c, 0), "acme-personal"), "enter")
 	f := s.(*personalFlow)
 	err := fmt.Errorf("%w: %q is taken; choose another name", flows.ErrEntryExists, "acme-personal")
 	s, _ = s.Update(nameCheckedMsg{id: f.nameOp.id, err: err})
@@ -99,28 +99,28 @@ func TestPersonalFlowTakenNameStaysOnTheNameStep(t *testing.T) {
 // only an explicit y does.
 func TestPersonalFlowProductionNeedsAnExplicitYes(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzNamed(wzPress(wzType(newPersonalFlow(c, 0), "live-token"), "enter"))
-	s = wzPress(s, "down", "enter")
+	s := wzNamed(press(typeInto(newPersonalFlow(c, 0), "live-token"), "enter"))
+	s = press(s, "down", "enter")
 	f := s.(*personalFlow)
 	if f.step != psProduction {
 		t.Fatalf("step %d after choosing production, want the confirmation", f.step)
 	}
 	t.Run("confirm", func(t *testing.T) { wzGolden(t, c, s) })
-	s = wzPress(s, "enter", "n", " ")
+	s = press(s, "enter", "n", " ")
 	if f.step != psProduction {
 		t.Fatalf("production was accepted without y (step %d)", f.step)
 	}
-	s = wzPress(s, "y")
+	s = press(s, "y")
 	if f.step != psToken || f.env.env.Name != flows.EnvProduction || f.env.env.APIURL != "https://api.wise.com" {
 		t.Fatalf("after y: step %d, env %+v", f.step, f.env.env)
 	}
 	t.Run("token", func(t *testing.T) { wzGolden(t, c, s) })
 	// esc goes back to the question, then to the list.
-	s = wzPress(s, "esc")
+	s = press(s, "esc")
 	if f.step != psProduction {
 		t.Fatalf("esc from the token went to step %d", f.step)
 	}
-	wzPress(s, "esc")
+	press(s, "esc")
 	if f.step != psEnv {
 		t.Fatalf("esc from the confirmation went to step %d", f.step)
 	}
@@ -129,14 +129,14 @@ func TestPersonalFlowProductionNeedsAnExplicitYes(t *testing.T) {
 // In demo mode "local" is chosen and the demo's localwise URL filled in.
 func TestPersonalFlowLocalInDemo(t *testing.T) {
 	c := wzDemoCommon(80, 24)
-	s := wzNamed(wzPress(wzType(newPersonalFlow(c, 0), "demo-token"), "enter"))
+	s := wzNamed(press(typeInto(newPersonalFlow(c, 0), "demo-token"), "enter"))
 	f := s.(*personalFlow)
 	if f.env.chosen() != "local" {
 		t.Fatalf("demo mode starts on %q", f.env.chosen())
 	}
-	s = wzPress(s, "enter")
+	s = press(s, "enter")
 	t.Run("api-url", func(t *testing.T) { wzGolden(t, c, s) })
-	s = wzPress(s, "enter")
+	s = press(s, "enter")
 	if f.step != psToken || f.env.env.APIURL != c.Env.DemoAPIURL || f.env.env.Name != flows.EnvLocal {
 		t.Fatalf("step %d, env %+v", f.step, f.env.env)
 	}
@@ -144,9 +144,9 @@ func TestPersonalFlowLocalInDemo(t *testing.T) {
 
 func TestPersonalFlowLocalRefusesPlainHTTPToAnotherMachine(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzNamed(wzPress(wzType(newPersonalFlow(c, 0), "t"), "enter"))
-	s = wzPress(s, "down", "down", "enter")
-	s = wzPress(wzType(s, "http://wise.example.com"), "enter")
+	s := wzNamed(press(typeInto(newPersonalFlow(c, 0), "t"), "enter"))
+	s = press(s, "down", "down", "enter")
+	s = press(typeInto(s, "http://wise.example.com"), "enter")
 	f := s.(*personalFlow)
 	if f.step != psAPIURL || !strings.Contains(wzFlat(s), "use https for wise.example.com") {
 		t.Fatalf("plain http to another host accepted (step %d):\n%s", f.step, wzPlain(s))
@@ -168,9 +168,9 @@ func TestPersonalFlowLocalPlainHTTPOnlyToLoopbackAddresses(t *testing.T) {
 		{"https://127.attacker.example", true},
 	} {
 		c := wzCommon(80, 24)
-		s := wzNamed(wzPress(wzType(newPersonalFlow(c, 0), "t"), "enter"))
-		s = wzPress(s, "down", "down", "enter")
-		s = wzPress(wzType(s, tc.url), "enter")
+		s := wzNamed(press(typeInto(newPersonalFlow(c, 0), "t"), "enter"))
+		s = press(s, "down", "down", "enter")
+		s = press(typeInto(s, tc.url), "enter")
 		f := s.(*personalFlow)
 		switch {
 		case tc.ok && f.step != psToken:
@@ -183,29 +183,29 @@ func TestPersonalFlowLocalPlainHTTPOnlyToLoopbackAddresses(t *testing.T) {
 
 func TestPersonalFlowTokenIsMaskedAndLetGo(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzNamed(wzPress(wzType(newPersonalFlow(c, 0), "t"), "enter"))
-	s = wzType(wzPress(s, "enter"), wzTokenCanary)
-	wzNoSecret(t, "token step", wzPlain(s), wzTokenCanary)
+	s := wzNamed(press(typeInto(newPersonalFlow(c, 0), "t"), "enter"))
+	s = typeInto(press(s, "enter"), wzTokenCanary)
+	noSecret(t, "token step", wzPlain(s), wzTokenCanary)
 	if !strings.Contains(wzPlain(s), strings.Repeat("*", len(wzTokenCanary))) || !strings.Contains(wzPlain(s), fmt.Sprintf("%d characters, hidden", len(wzTokenCanary))) {
 		t.Errorf("the masked token and its length are not shown:\n%s", wzPlain(s))
 	}
-	s = wzPress(s, "enter")
+	s = press(s, "enter")
 	f := s.(*personalFlow)
 	if f.token.Value() != "" {
 		t.Error("the token field still holds the token after it was sent")
 	}
-	wzNoSecret(t, "checking step", wzPlain(s), wzTokenCanary)
+	noSecret(t, "checking step", wzPlain(s), wzTokenCanary)
 }
 
 func TestPersonalFlowEmptyOrBadTokenIsRefusedHere(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzNamed(wzPress(wzType(newPersonalFlow(c, 0), "t"), "enter"))
-	s = wzPress(s, "enter", "enter")
+	s := wzNamed(press(typeInto(newPersonalFlow(c, 0), "t"), "enter"))
+	s = press(s, "enter", "enter")
 	f := s.(*personalFlow)
 	if f.step != psToken || !strings.Contains(wzPlain(s), "empty") {
 		t.Fatalf("an empty token moved on (step %d)", f.step)
 	}
-	s = wzPress(wzType(s, "two words"), "enter")
+	s = press(typeInto(s, "two words"), "enter")
 	if f.step != psToken || !strings.Contains(wzPlain(s), "white space") {
 		t.Fatalf("a token with a space moved on (step %d)", f.step)
 	}
@@ -215,8 +215,8 @@ func TestPersonalFlowEmptyOrBadTokenIsRefusedHere(t *testing.T) {
 // empty token field, enter leaves without saving.
 func TestPersonalFlowRejected(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzNamed(wzPress(wzType(newPersonalFlow(c, 0), "acme-token"), "enter"))
-	s = wzPress(wzType(wzPress(s, "enter"), wzTokenCanary), "enter")
+	s := wzNamed(press(typeInto(newPersonalFlow(c, 0), "acme-token"), "enter"))
+	s = press(typeInto(press(s, "enter"), wzTokenCanary), "enter")
 	f := s.(*personalFlow)
 	api := &flows.APIError{Op: "GET /v1/me", Status: 401, Code: "invalid_token", Description: "Invalid token", TraceID: "4b1d2c3e4f5a6b7c8d9e0f1a2b3c4d5e"}
 	err := fmt.Errorf("the token was not stored: %w (%w); Wise (sandbox) does not accept this token", api, flows.ErrTokenRejected)
@@ -228,8 +228,8 @@ func TestPersonalFlowRejected(t *testing.T) {
 			t.Errorf("the rejection does not say %q", want)
 		}
 	}
-	_, cmd := s.Update(wzKey("enter"))
-	msgs := wzMsgs(t, cmd)
+	_, cmd := s.Update(keyPress("enter"))
+	msgs := cmdMsgs(cmd)
 	if len(msgs) != 2 {
 		t.Fatalf("enter on a failure gave %d messages, want Pop and a notice", len(msgs))
 	}
@@ -239,7 +239,7 @@ func TestPersonalFlowRejected(t *testing.T) {
 	if n, ok := msgs[1].(ToastMsg); !ok || !n.Error || !strings.Contains(n.Text, "Nothing was saved") {
 		t.Errorf("notice %+v", msgs[1])
 	}
-	wzPress(s, "esc")
+	press(s, "esc")
 	if f.step != psToken || f.token.Value() != "" {
 		t.Fatalf("esc after a rejection: step %d, field holds %d characters", f.step, len(f.token.Value()))
 	}
@@ -247,13 +247,13 @@ func TestPersonalFlowRejected(t *testing.T) {
 
 func TestPersonalFlowSavedGoesBackToTheDashboard(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzNamed(wzPress(wzType(newPersonalFlow(c, 0), "acme-token"), "enter"))
-	s = wzPress(wzType(wzPress(s, "enter"), wzTokenCanary), "enter")
+	s := wzNamed(press(typeInto(newPersonalFlow(c, 0), "acme-token"), "enter"))
+	s = press(typeInto(press(s, "enter"), wzTokenCanary), "enter")
 	f := s.(*personalFlow)
 	s, _ = s.Update(personalCheckedMsg{id: f.op.id, entry: wzPersonalEntry("acme-token")})
 	for _, k := range []string{"enter", "esc"} {
-		_, cmd := s.Update(wzKey(k))
-		msgs := wzMsgs(t, cmd)
+		_, cmd := s.Update(keyPress(k))
+		msgs := cmdMsgs(cmd)
 		if len(msgs) != 3 {
 			t.Fatalf("%s on the saved result gave %d messages, want Pop, WalletChanged, notice", k, len(msgs))
 		}
@@ -270,13 +270,13 @@ func TestPersonalFlowSavedGoesBackToTheDashboard(t *testing.T) {
 // from the first step returns to the chooser; nothing is saved.
 func TestPersonalFlowEscWalksBack(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzNamed(wzPress(wzType(newPersonalFlow(c, 0), "acme-token"), "enter"))
-	s = wzPress(wzType(wzPress(s, "enter"), wzTokenCanary), "enter")
+	s := wzNamed(press(typeInto(newPersonalFlow(c, 0), "acme-token"), "enter"))
+	s = press(typeInto(press(s, "enter"), wzTokenCanary), "enter")
 	f := s.(*personalFlow)
 	ctx := f.op.ctx()
 	want := []personalStep{psToken, psEnv, psName}
 	for _, w := range want {
-		s = wzPress(s, "esc")
+		s = press(s, "esc")
 		if f.step != w {
 			t.Fatalf("esc went to step %d, want %d", f.step, w)
 		}
@@ -292,7 +292,7 @@ func TestPersonalFlowEscWalksBack(t *testing.T) {
 	// ...but a late success is told, since the entry exists now.
 	_, cmd = s.Update(personalCheckedMsg{id: 1, entry: wzPersonalEntry("acme-token")})
 	var told bool
-	for _, m := range wzMsgs(t, cmd) {
+	for _, m := range cmdMsgs(cmd) {
 		if n, ok := m.(ToastMsg); ok && strings.Contains(n.Text, "was saved") {
 			told = true
 		}
@@ -300,8 +300,8 @@ func TestPersonalFlowEscWalksBack(t *testing.T) {
 	if !told || f.step != psName {
 		t.Errorf("a late success: told %v, step %d", told, f.step)
 	}
-	_, cmd = s.Update(wzKey("esc"))
-	msgs := wzMsgs(t, cmd)
+	_, cmd = s.Update(keyPress("esc"))
+	msgs := cmdMsgs(cmd)
 	if len(msgs) != 1 {
 		t.Fatalf("esc on the first step gave %d messages", len(msgs))
 	}
@@ -316,12 +316,12 @@ func TestPersonalFlowCapturesTextOnlyInFields(t *testing.T) {
 	if !f.CapturesText() {
 		t.Error("the name step lets ? and q through to the app")
 	}
-	wzNamed(wzPress(wzType(f, "n"), "enter"))
+	wzNamed(press(typeInto(f, "n"), "enter"))
 	if f.CapturesText() {
 		t.Error("the environment list captures text")
 	}
 	// Typing ? and q into the token field keeps them in the field.
-	wzType(wzPress(f, "enter"), "?q")
+	typeInto(press(f, "enter"), "?q")
 	if f.token.Value() != "?q" {
 		t.Errorf("the token field holds %d characters, want 2", len(f.token.Value()))
 	}

@@ -20,9 +20,9 @@ import (
 	"github.com/wisewallet/wisewallet/flows"
 )
 
-// Test helpers of the core screens (unlock, dashboard, details, app) are
-// prefixed "core" so they never collide with the guided flows' helpers in
-// the same package.
+// Fixtures and golden frames of the core screens (unlock, dashboard,
+// details, app), prefixed "core"; the guided flows' fixtures are "wz".
+// Both drive their screens with the one driver in driver_test.go.
 
 // coreNow is the fixed clock of the golden views (UTC, so the goldens do
 // not depend on the machine's time zone).
@@ -47,132 +47,6 @@ func (c *coreClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
 }
-
-// coreKey builds a key press as Bubble Tea delivers it.
-func coreKey(name string) tea.KeyPressMsg {
-	switch name {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "pgdown":
-		return tea.KeyPressMsg{Code: tea.KeyPgDown}
-	case "end":
-		return tea.KeyPressMsg{Code: tea.KeyEnd}
-	case "backspace":
-		return tea.KeyPressMsg{Code: tea.KeyBackspace}
-	case "ctrl+c":
-		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
-	case "ctrl+u":
-		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
-	case "ctrl+y":
-		return tea.KeyPressMsg{Code: 'y', Mod: tea.ModCtrl}
-	}
-	r := []rune(name)
-	if len(r) != 1 {
-		panic("coreKey: unknown key " + name)
-	}
-	return tea.KeyPressMsg{Code: r[0], Text: name}
-}
-
-// coreCmds unpacks tea.BatchMsg and tea's unexported sequence message.
-func coreCmds(msg tea.Msg) ([]tea.Cmd, bool) {
-	if b, ok := msg.(tea.BatchMsg); ok {
-		return b, true
-	}
-	v := reflect.ValueOf(msg)
-	if v.Kind() == reflect.Slice && v.Type().Elem() == reflect.TypeFor[tea.Cmd]() {
-		out := make([]tea.Cmd, v.Len())
-		for i := range out {
-			out[i] = v.Index(i).Interface().(tea.Cmd)
-		}
-		return out, true
-	}
-	return nil, false
-}
-
-// coreApp drives the real App synchronously: every command it returns
-// runs to its end on the test goroutine and its message goes back into
-// Update. The App runs without its timers (clock tick, notice timeout),
-// so every command ends; tests send TickMsg themselves.
-type coreApp struct {
-	t      *testing.T
-	app    App
-	steps  int
-	quit   bool
-	interr bool
-	toasts []ToastMsg
-}
-
-func newCoreApp(t *testing.T, opts Options, w, h int) *coreApp {
-	t.Helper()
-	a := New(context.Background(), opts)
-	a.noTimers = true
-	d := &coreApp{t: t, app: a}
-	d.run(a.Init())
-	d.send(tea.WindowSizeMsg{Width: w, Height: h})
-	return d
-}
-
-func (d *coreApp) send(msg tea.Msg) {
-	d.t.Helper()
-	d.steps++
-	if d.steps > 5000 {
-		d.t.Fatal("the app did not settle: more than 5000 messages")
-	}
-	m, cmd := d.app.Update(msg)
-	d.app = m.(App)
-	d.run(cmd)
-}
-
-func (d *coreApp) run(cmd tea.Cmd) {
-	d.t.Helper()
-	if cmd == nil {
-		return
-	}
-	msg := cmd()
-	if cmds, ok := coreCmds(msg); ok {
-		for _, c := range cmds {
-			d.run(c)
-		}
-		return
-	}
-	switch msg := msg.(type) {
-	case nil:
-	case tea.QuitMsg:
-		d.quit = true
-	case tea.InterruptMsg:
-		d.interr = true
-	case ToastMsg:
-		d.toasts = append(d.toasts, msg)
-		d.send(msg)
-	default:
-		d.send(msg)
-	}
-}
-
-func (d *coreApp) press(keys ...string) {
-	d.t.Helper()
-	for _, k := range keys {
-		d.send(coreKey(k))
-	}
-}
-
-func (d *coreApp) typeText(s string) {
-	d.t.Helper()
-	for _, r := range s {
-		d.send(tea.KeyPressMsg{Code: r, Text: string(r)})
-	}
-}
-
-// view is the whole frame without colours, trailing blanks trimmed.
-func (d *coreApp) view() string { return coreFrame(d.app) }
 
 func coreFrame(a App) string {
 	lines := strings.Split(ansi.Strip(a.View().Content), "\n")
@@ -221,8 +95,8 @@ func coreCommon(svc *flows.Service, w, h int) *Common {
 	return c
 }
 
-// coreNoSecret fails if a secret is in text, without printing either.
-func coreNoSecret(t testing.TB, where, text string, secrets ...string) {
+// noSecret fails if a secret is in text, without printing either.
+func noSecret(t testing.TB, where, text string, secrets ...string) {
 	t.Helper()
 	for i, s := range secrets {
 		if s == "" {
@@ -260,7 +134,7 @@ func coreWallet(t *testing.T, pass, token string) (string, *flows.Service, Unloc
 func TestAppUnlocksARealWalletAndShowsTheDashboard(t *testing.T) {
 	const pass, token = "CANARY-pass-4f1d9", "CANARY-token-a71c"
 	dir, _, open := coreWallet(t, pass, token)
-	d := newCoreApp(t, Options{Unlock: open, Env: Environment{WalletPath: filepath.Join(dir, "wallet.ww")}}, 100, 30)
+	d := newAppDriver(t, Options{Unlock: open, Env: Environment{WalletPath: filepath.Join(dir, "wallet.ww")}}, 100, 30)
 	if _, ok := d.app.top().(unlock); !ok {
 		t.Fatalf("the first screen is %T, want the unlock screen", d.app.top())
 	}
@@ -270,7 +144,7 @@ func TestAppUnlocksARealWalletAndShowsTheDashboard(t *testing.T) {
 		t.Fatalf("a wrong passphrase is not explained:\n%s", v)
 	}
 	d.typeText(pass)
-	coreNoSecret(t, "the unlock view while typing", d.view(), pass)
+	noSecret(t, "the unlock view while typing", d.view(), pass)
 	d.press("enter")
 	if _, ok := d.app.top().(dashboard); !ok {
 		t.Fatalf("after unlocking the top screen is %T, want the dashboard", d.app.top())
@@ -279,14 +153,14 @@ func TestAppUnlocksARealWalletAndShowsTheDashboard(t *testing.T) {
 	if !strings.Contains(v, "acme-personal") || !strings.Contains(v, "Dashboard") {
 		t.Fatalf("the dashboard does not show the wallet's entry:\n%s", v)
 	}
-	coreNoSecret(t, "the dashboard", v, pass, token)
+	noSecret(t, "the dashboard", v, pass, token)
 }
 
 func TestAppAutoLockDropsARevealedSecret(t *testing.T) {
 	const pass, token = "CANARY-pass-93be", "demo-token-REVEALED-0001"
 	_, svc, open := coreWallet(t, pass, token)
 	clock := newCoreClock(coreNow)
-	d := newCoreApp(t, Options{Service: svc, Unlock: open, AutoLock: 5 * time.Minute, Now: clock.Now}, 100, 30)
+	d := newAppDriver(t, Options{Service: svc, Unlock: open, AutoLock: 5 * time.Minute, Now: clock.Now}, 100, 30)
 	d.press("enter", "v")
 	if !strings.Contains(d.view(), token) {
 		t.Fatalf("v did not reveal the token on the details screen:\n%s", d.view())
@@ -308,7 +182,7 @@ func TestAppAutoLockDropsARevealedSecret(t *testing.T) {
 		t.Error("the locked app still holds the unlocked wallet")
 	}
 	v := d.view()
-	coreNoSecret(t, "the locked app", v, token)
+	noSecret(t, "the locked app", v, token)
 	if !strings.Contains(v, "Locked after inactivity") {
 		t.Errorf("the lock is not explained:\n%s", v)
 	}
@@ -318,13 +192,13 @@ func TestAppAutoLockDropsARevealedSecret(t *testing.T) {
 	if _, ok := d.app.top().(details); !ok {
 		t.Fatalf("after unlocking and enter the top screen is %T", d.app.top())
 	}
-	coreNoSecret(t, "details after unlocking again", d.view(), token)
+	noSecret(t, "details after unlocking again", d.view(), token)
 }
 
 func TestAppKeyPressesPostponeTheAutoLock(t *testing.T) {
 	_, svc, open := coreWallet(t, "p-postpone", "t-postpone-0001")
 	clock := newCoreClock(coreNow)
-	d := newCoreApp(t, Options{Service: svc, Unlock: open, AutoLock: 5 * time.Minute, Now: clock.Now}, 100, 30)
+	d := newAppDriver(t, Options{Service: svc, Unlock: open, AutoLock: 5 * time.Minute, Now: clock.Now}, 100, 30)
 	for range 3 {
 		clock.Advance(4 * time.Minute)
 		d.press("down")
@@ -338,7 +212,7 @@ func TestAppKeyPressesPostponeTheAutoLock(t *testing.T) {
 func TestAppWithoutUnlockFuncNeverLocks(t *testing.T) {
 	_, svc, _ := coreWallet(t, "p-nolock", "t-nolock-0001")
 	clock := newCoreClock(coreNow)
-	d := newCoreApp(t, Options{Service: svc, AutoLock: time.Minute, Now: clock.Now}, 100, 30)
+	d := newAppDriver(t, Options{Service: svc, AutoLock: time.Minute, Now: clock.Now}, 100, 30)
 	clock.Advance(time.Hour)
 	d.send(TickMsg(clock.Now()))
 	d.press("L")
@@ -352,7 +226,7 @@ func TestAppWithoutUnlockFuncNeverLocks(t *testing.T) {
 
 func TestAppLKeyLocks(t *testing.T) {
 	_, svc, open := coreWallet(t, "p-lkey", "t-lkey-0001")
-	d := newCoreApp(t, Options{Service: svc, Unlock: open}, 80, 24)
+	d := newAppDriver(t, Options{Service: svc, Unlock: open}, 80, 24)
 	d.press("L")
 	if _, ok := d.app.top().(unlock); !ok || d.app.c.Svc != nil {
 		t.Fatalf("L did not lock: top is %T", d.app.top())
@@ -361,7 +235,7 @@ func TestAppLKeyLocks(t *testing.T) {
 
 func TestAppQuitsOnlyFromTheRootScreenAndCtrlCInterrupts(t *testing.T) {
 	_, svc, open := coreWallet(t, "p-quit", "t-quit-0001")
-	d := newCoreApp(t, Options{Service: svc, Unlock: open}, 80, 24)
+	d := newAppDriver(t, Options{Service: svc, Unlock: open}, 80, 24)
 	d.press("enter", "q")
 	if d.quit {
 		t.Fatal("q quit the app from the details screen")
@@ -370,20 +244,20 @@ func TestAppQuitsOnlyFromTheRootScreenAndCtrlCInterrupts(t *testing.T) {
 	if !d.quit {
 		t.Fatal("q on the dashboard did not quit")
 	}
-	d2 := newCoreApp(t, Options{Unlock: open}, 80, 24)
+	d2 := newAppDriver(t, Options{Unlock: open}, 80, 24)
 	d2.typeText("q?")
 	if d2.quit {
 		t.Fatal("q typed into the passphrase quit the app")
 	}
 	d2.press("ctrl+c")
-	if !d2.interr {
+	if !d2.interrupted {
 		t.Fatal("ctrl+c did not interrupt")
 	}
 }
 
 func TestAppHelpKeyShowsAllKeysAndKeepsTheFrameSize(t *testing.T) {
 	_, svc, _ := coreWallet(t, "p-help", "t-help-0001")
-	d := newCoreApp(t, Options{Service: svc}, 80, 24)
+	d := newAppDriver(t, Options{Service: svc}, 80, 24)
 	short := d.view()
 	d.press("?")
 	full := d.view()
@@ -400,7 +274,7 @@ func TestAppHelpKeyShowsAllKeysAndKeepsTheFrameSize(t *testing.T) {
 func TestAppResizesCleanly(t *testing.T) {
 	_, svc, _ := coreWallet(t, "p-resize", "t-resize-0001")
 	clock := newCoreClock(coreNow)
-	d := newCoreApp(t, Options{Service: svc, Now: clock.Now}, 100, 30)
+	d := newAppDriver(t, Options{Service: svc, Now: clock.Now}, 100, 30)
 	for _, size := range [][2]int{{80, 24}, {100, 30}, {60, 15}, {80, 24}} {
 		d.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
 		coreFits(t, d.app.c, d.view())
@@ -419,7 +293,7 @@ func TestAppLightAndDarkStylesBuild(t *testing.T) {
 		t.Error("the production badge does not stand out")
 	}
 	_, svc, _ := coreWallet(t, "p-styles", "t-styles-0001")
-	d := newCoreApp(t, Options{Service: svc}, 80, 24)
+	d := newAppDriver(t, Options{Service: svc}, 80, 24)
 	d.send(tea.BackgroundColorMsg{Color: color.White})
 	if d.app.c.Styles.IsDark {
 		t.Error("a white background did not switch to the light styles")
@@ -463,14 +337,14 @@ func TestAppSmokeUnlockThroughTheRealProgram(t *testing.T) {
 	}
 	waitFor("Passphrase")
 	tm.Type(pass)
-	tm.Send(coreKey("enter"))
+	tm.Send(keyPress("enter"))
 	waitFor("acme-personal")
-	tm.Send(coreKey("q"))
+	tm.Send(keyPress("q"))
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 	var rest bytes.Buffer
 	_, _ = rest.ReadFrom(tm.FinalOutput(t))
 	all := seen.String() + rest.String()
-	coreNoSecret(t, "the program's output", all, pass, token)
+	noSecret(t, "the program's output", all, pass, token)
 	if !strings.Contains(all, "•") {
 		t.Error("the typed passphrase was not shown masked")
 	}

@@ -23,7 +23,7 @@ func BenchmarkDashboardView1000(b *testing.B) {
 	}
 	d := coreDashboard(c, entries)
 	var s Screen = d
-	s, _ = s.Update(coreKey("end")) // the worst case for finding the rows to draw
+	s, _ = s.Update(keyPress("end")) // the worst case for finding the rows to draw
 	a := coreAppOn(c, s)
 	b.ReportAllocs()
 	b.ResetTimer()

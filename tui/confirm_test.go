@@ -10,22 +10,22 @@ import (
 func TestConfirmNeedsAnExplicitYes(t *testing.T) {
 	k := DefaultKeyMap()
 	d := newConfirm("Delete x?", []string{"really"}, "Delete", "Keep", true)
-	if _, c := d.Update(coreKey("enter"), k); c != confirmNo {
+	if _, c := d.Update(keyPress("enter"), k); c != confirmNo {
 		t.Error("enter with the default focus did not answer no")
 	}
-	if _, c := d.Update(coreKey("y"), k); c != confirmYes {
+	if _, c := d.Update(keyPress("y"), k); c != confirmYes {
 		t.Error("y did not answer yes")
 	}
 	for _, key := range []string{"n", "esc"} {
-		if _, c := d.Update(coreKey(key), k); c != confirmNo {
+		if _, c := d.Update(keyPress(key), k); c != confirmNo {
 			t.Errorf("%s did not answer no", key)
 		}
 	}
-	if _, c := d.Update(coreKey("x"), k); c != confirmPending {
+	if _, c := d.Update(keyPress("x"), k); c != confirmPending {
 		t.Error("an unrelated key answered")
 	}
-	d, _ = d.Update(coreKey("tab"), k)
-	if _, c := d.Update(coreKey("enter"), k); c != confirmYes {
+	d, _ = d.Update(keyPress("tab"), k)
+	if _, c := d.Update(keyPress("enter"), k); c != confirmYes {
 		t.Error("enter after moving to yes did not answer yes")
 	}
 }

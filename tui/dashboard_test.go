@@ -71,7 +71,7 @@ func TestDashboardShowsEveryEntryWithBadgeKindStatusAndCountdowns(t *testing.T) 
 			t.Errorf("the dashboard does not show %q:\n%s", want, v)
 		}
 	}
-	coreNoSecret(t, "the dashboard", v, "fake-client-secret", "fake-personal-token", "fake-access-token", "fake-prod-token")
+	noSecret(t, "the dashboard", v, "fake-client-secret", "fake-personal-token", "fake-access-token", "fake-prod-token")
 }
 
 func TestDashboardCountdownMovesEverySecond(t *testing.T) {
@@ -119,7 +119,7 @@ func TestDashboardGoldenProductionAndFailures(t *testing.T) {
 		}
 	}
 	var toast ToastMsg
-	for _, m := range coreMsgs(cmd) {
+	for _, m := range cmdMsgs(cmd) {
 		if tm, ok := m.(ToastMsg); ok {
 			toast = tm
 		}
@@ -140,7 +140,7 @@ func TestDashboardRenewalSaysSo(t *testing.T) {
 		t.Errorf("the row does not say it was renewed:\n%s", v)
 	}
 	found := false
-	for _, m := range coreMsgs(cmd) {
+	for _, m := range cmdMsgs(cmd) {
 		if tm, ok := m.(ToastMsg); ok && strings.Contains(tm.Text, "Renewed the access token of partner-user at 11:59:57") {
 			found = true
 		}
@@ -175,15 +175,15 @@ func TestDashboardScrollsToKeepTheCursorVisible(t *testing.T) {
 	}
 	d := coreDashboard(c, entries)
 	var s Screen = d
-	s, _ = s.Update(coreKey("end"))
+	s, _ = s.Update(keyPress("end"))
 	v := coreDashView(s.(dashboard))
 	if !strings.Contains(v, "▸ entry-199") || !strings.Contains(v, "200 of 200") {
 		t.Fatalf("after end the last entry is not shown selected:\n%s", v)
 	}
 	for range 5 {
-		s, _ = s.Update(coreKey("up"))
+		s, _ = s.Update(keyPress("up"))
 	}
-	s, _ = s.Update(coreKey("pgdown"))
+	s, _ = s.Update(keyPress("pgdown"))
 	v = coreDashView(s.(dashboard))
 	if !strings.Contains(v, "▸ entry-") {
 		t.Fatalf("the selected entry scrolled out of view:\n%s", v)
@@ -196,55 +196,19 @@ func TestDashboardScrollsToKeepTheCursorVisible(t *testing.T) {
 func TestDashboardEnterOpensDetailsAndAOpensTheGuidedFlows(t *testing.T) {
 	c := coreCommon(&flows.Service{}, 80, 24)
 	d := coreDashboard(c, coreEntries())
-	s, _ := d.Update(coreKey("down"))
-	_, cmd := s.Update(coreKey("enter"))
-	push, ok := coreOne(cmd).(pushMsg)
+	s, _ := d.Update(keyPress("down"))
+	_, cmd := s.Update(keyPress("enter"))
+	push, ok := cmdMsg(cmd).(pushMsg)
 	if !ok {
 		t.Fatal("enter did not open a screen")
 	}
 	if det, ok := push.s.(details); !ok || det.e.Name != "acme-personal" {
 		t.Fatalf("enter opened %T for the wrong entry", push.s)
 	}
-	_, cmd = s.Update(coreKey("a"))
-	if _, ok := coreOne(cmd).(pushMsg); !ok {
+	_, cmd = s.Update(keyPress("a"))
+	if _, ok := cmdMsg(cmd).(pushMsg); !ok {
 		t.Fatal("a did not open the guided flows")
 	}
-}
-
-// coreMsgs runs a command that returns at once and flattens batches.
-func coreMsgs(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	msg := coreUnwrap(cmd())
-	if cmds, ok := coreCmds(msg); ok {
-		var out []tea.Msg
-		for _, c := range cmds {
-			out = append(out, coreMsgs(c)...)
-		}
-		return out
-	}
-	if msg == nil {
-		return nil
-	}
-	return []tea.Msg{msg}
-}
-
-// coreUnwrap takes a background answer out of the session envelope the
-// App opens (a screen driven on its own has no lock to check against).
-func coreUnwrap(msg tea.Msg) tea.Msg {
-	if m, ok := msg.(sessionMsg); ok {
-		return m.msg
-	}
-	return msg
-}
-
-func coreOne(cmd tea.Cmd) tea.Msg {
-	msgs := coreMsgs(cmd)
-	if len(msgs) != 1 {
-		return nil
-	}
-	return msgs[0]
 }
 
 // --- against a real localwise and wallet
@@ -270,60 +234,13 @@ func coreDemo(t *testing.T, w, h int) (*flows.Demo, *Common, *coreClock) {
 	return demo, c, clock
 }
 
-// coreDrive runs s's commands synchronously, feeding their messages back,
-// and collects navigation and notices.
-type coreDrive struct {
-	t     *testing.T
-	s     Screen
-	nav   []tea.Msg
-	steps int
-}
-
-func (d *coreDrive) send(msg tea.Msg) {
-	d.t.Helper()
-	if d.steps++; d.steps > 500 {
-		d.t.Fatal("the screen did not settle")
-	}
-	var cmd tea.Cmd
-	d.s, cmd = d.s.Update(msg)
-	d.run(cmd)
-}
-
-func (d *coreDrive) run(cmd tea.Cmd) {
-	d.t.Helper()
-	if cmd == nil {
-		return
-	}
-	msg := coreUnwrap(cmd())
-	if cmds, ok := coreCmds(msg); ok {
-		for _, c := range cmds {
-			d.run(c)
-		}
-		return
-	}
-	switch msg.(type) {
-	case nil:
-	case pushMsg, popMsg, replaceMsg, ToastMsg, lockMsg:
-		d.nav = append(d.nav, msg)
-	case walletChangedMsg:
-		d.nav = append(d.nav, msg)
-		if _, ok := d.s.(dashboard); ok {
-			d.send(msg)
-		}
-	default:
-		d.send(msg)
-	}
-}
-
-func (d *coreDrive) view() string { return ansi.Strip(d.s.View()) }
-
 func TestDashboardRenewsDueTokensByItselfAgainstLocalwise(t *testing.T) {
 	demo, c, clock := coreDemo(t, 100, 30)
 	before, err := demo.Service.Wallet.Get("partner-user")
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &coreDrive{t: t, s: newDashboard(c)}
+	d := newDriver(t, newDashboard(c))
 	d.send(TickMsg(clock.Now()))
 	if v := d.view(); strings.Contains(v, "renewed") {
 		t.Fatalf("fresh tokens were renewed:\n%s", v)
@@ -353,7 +270,7 @@ func TestDashboardRenewsDueTokensByItselfAgainstLocalwise(t *testing.T) {
 
 func TestDashboardShowsARejectedRefreshWithTraceIDAgainstLocalwise(t *testing.T) {
 	demo, c, clock := coreDemo(t, 100, 30)
-	d := &coreDrive{t: t, s: newDashboard(c)}
+	d := newDriver(t, newDashboard(c))
 	demo.Server.RevokeRefreshTokens()
 	clock.Advance(2*time.Minute + 20*time.Second)
 	d.send(TickMsg(clock.Now()))
@@ -384,7 +301,7 @@ func TestDashboardShowsARejectedRefreshWithTraceIDAgainstLocalwise(t *testing.T)
 
 func TestDashboardPicksUpChangesFromAnotherProcess(t *testing.T) {
 	demo, c, clock := coreDemo(t, 100, 30)
-	d := &coreDrive{t: t, s: newDashboard(c)}
+	d := newDriver(t, newDashboard(c))
 	d.send(TickMsg(clock.Now()))
 	// Another process (a second unlocked copy of the same file) adds an entry.
 	other, err := flows.OpenWallet(context.Background(), demo.Dir, flows.SecretString(flows.DemoPassphrase))
@@ -408,7 +325,7 @@ func TestDashboardPicksUpChangesFromAnotherProcess(t *testing.T) {
 
 func TestDashboardShowsAChangeMadeInTheAppAtOnce(t *testing.T) {
 	demo, c, _ := coreDemo(t, 100, 30)
-	d := &coreDrive{t: t, s: newDashboard(c)}
+	d := newDriver(t, newDashboard(c))
 	if err := flows.Rename(context.Background(), demo.Service.Wallet, "acme-personal", "renamed-personal"); err != nil {
 		t.Fatal(err)
 	}
@@ -420,10 +337,10 @@ func TestDashboardShowsAChangeMadeInTheAppAtOnce(t *testing.T) {
 
 func TestDashboardRSaysWhenNothingIsDue(t *testing.T) {
 	_, c, clock := coreDemo(t, 100, 30)
-	d := &coreDrive{t: t, s: newDashboard(c)}
+	d := newDriver(t, newDashboard(c))
 	d.send(TickMsg(clock.Now()))
-	d.send(coreKey("R"))
-	toast, ok := coreHasNav[ToastMsg](d)
+	d.send(keyPress("R"))
+	toast, ok := firstNav[ToastMsg](d)
 	if !ok || !strings.Contains(toast.Text, "No token is due for renewal yet") {
 		t.Fatalf("R with nothing due says nothing useful: %+v", toast)
 	}
@@ -439,7 +356,7 @@ func TestDashboardChangeDuringACheckIsFetchedByTheNextCheckNotBesideIt(t *testin
 	if first == nil {
 		t.Fatal("the first tick started no check")
 	}
-	answer := coreUnwrap(first())
+	answer := unwrapSession(first())
 	// The app renames the entry after that check read the wallet.
 	if err := flows.Rename(context.Background(), svc.Wallet, "acme-personal", "renamed-personal"); err != nil {
 		t.Fatal(err)
@@ -450,7 +367,7 @@ func TestDashboardChangeDuringACheckIsFetchedByTheNextCheckNotBesideIt(t *testin
 	}
 	s, cmd = s.Update(answer)
 	var next tea.Msg
-	for _, m := range coreMsgs(cmd) {
+	for _, m := range cmdMsgs(cmd) {
 		if _, ok := m.(syncMsg); ok {
 			next = m
 		}
@@ -480,7 +397,7 @@ func TestDashboardRefreshOfAnEntryGoneMeanwhileIsNoFailure(t *testing.T) {
 	}
 	gone := fmt.Errorf("%w: %q", flows.ErrEntryNotFound, "partner-user")
 	s, cmd := d.Update(syncMsg{entries: kept, results: []flows.RefreshResult{{Name: "partner-user", At: coreNow, Err: gone}}})
-	for _, m := range coreMsgs(cmd) {
+	for _, m := range cmdMsgs(cmd) {
 		if n, ok := m.(ToastMsg); ok && n.Error {
 			t.Errorf("an error notice for an entry that is gone: %q", n.Text)
 		}

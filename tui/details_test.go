@@ -29,7 +29,7 @@ func coreDetails(c *Common, e flows.Entry) details { return newDetails(c, e).(de
 func TestDetailsGoldenMasked(t *testing.T) {
 	c := coreCommon(&flows.Service{}, 80, 24)
 	s := coreDetails(c, coreClientEntry())
-	coreNoSecret(t, "the masked details", ansi.Strip(s.View()), "demo-client-secret-REVEALED", "demo-cc-token-0000")
+	noSecret(t, "the masked details", ansi.Strip(s.View()), "demo-client-secret-REVEALED", "demo-cc-token-0000")
 	if !strings.Contains(ansi.Strip(s.View()), "•••••••• (27 chars)") {
 		t.Errorf("the secret is not shown masked with its length:\n%s", ansi.Strip(s.View()))
 	}
@@ -39,17 +39,17 @@ func TestDetailsGoldenMasked(t *testing.T) {
 func TestDetailsGoldenRevealed(t *testing.T) {
 	c := coreCommon(&flows.Service{}, 100, 30)
 	var s Screen = coreDetails(c, coreClientEntry())
-	s = corePress(s, "down", "v")
+	s = press(s, "down", "v")
 	v := ansi.Strip(s.View())
 	if !strings.Contains(v, "demo-client-secret-REVEALED") {
 		t.Fatalf("v did not reveal the selected secret:\n%s", v)
 	}
-	coreNoSecret(t, "the details with one secret revealed", v, "demo-cc-token-0000")
+	noSecret(t, "the details with one secret revealed", v, "demo-cc-token-0000")
 	coreGolden(t, coreAppOn(c, s))
-	s = corePress(s, "v")
-	coreNoSecret(t, "the details after v again", ansi.Strip(s.View()), "demo-client-secret-REVEALED")
-	s = corePress(s, "v", "up")
-	coreNoSecret(t, "the details after moving on", ansi.Strip(s.View()), "demo-client-secret-REVEALED")
+	s = press(s, "v")
+	noSecret(t, "the details after v again", ansi.Strip(s.View()), "demo-client-secret-REVEALED")
+	s = press(s, "v", "up")
+	noSecret(t, "the details after moving on", ansi.Strip(s.View()), "demo-client-secret-REVEALED")
 }
 
 func TestDetailsRevealWrapsALongSecretWithinTheWidth(t *testing.T) {
@@ -57,85 +57,68 @@ func TestDetailsRevealWrapsALongSecretWithinTheWidth(t *testing.T) {
 	e := coreClientEntry()
 	long := strings.Repeat("demo-jwe-part.", 60)
 	e.Secrets = map[string]flows.Secret{flows.SecretAccessToken: flows.SecretString(long)}
-	s := corePress(coreDetails(c, e), "v")
+	s := press(coreDetails(c, e), "v")
 	frame := coreFrame(coreAppOn(c, s))
 	coreFits(t, c, frame)
 }
 
-func corePress(s Screen, keys ...string) Screen {
-	for _, k := range keys {
-		s, _ = s.Update(coreKey(k))
-	}
-	return s
-}
-
 func TestDetailsGoldenDeleteConfirm(t *testing.T) {
 	c := coreCommon(&flows.Service{}, 80, 24)
-	s := corePress(coreDetails(c, coreClientEntry()), "d")
+	s := press(coreDetails(c, coreClientEntry()), "d")
 	coreGolden(t, coreAppOn(c, s))
 }
 
 func TestDetailsGoldenBreachConfirm(t *testing.T) {
 	c := coreCommon(&flows.Service{}, 100, 30)
-	s := corePress(coreDetails(c, coreClientEntry()), "B")
+	s := press(coreDetails(c, coreClientEntry()), "B")
 	coreGolden(t, coreAppOn(c, s))
 }
 
 func TestDetailsConfirmDefaultsToNo(t *testing.T) {
 	c := coreCommon(&flows.Service{}, 80, 24)
-	s := corePress(coreDetails(c, coreClientEntry()), "d")
-	s, cmd := s.Update(coreKey("enter"))
+	s := press(coreDetails(c, coreClientEntry()), "d")
+	s, cmd := s.Update(keyPress("enter"))
 	if cmd != nil || s.(details).mode != modeView {
 		t.Fatal("enter on the delete dialog did not choose the default, keep")
 	}
-	s = corePress(s, "B", "esc")
+	s = press(s, "B", "esc")
 	if s.(details).mode != modeView {
 		t.Fatal("esc did not cancel the breach dialog")
 	}
 }
 
 // coreDetailsOnDemo opens the details of a real entry of a demo wallet.
-func coreDetailsOnDemo(t *testing.T, name string) (*flows.Demo, *Common, *coreDrive) {
+func coreDetailsOnDemo(t *testing.T, name string) (*flows.Demo, *Common, *driver) {
 	t.Helper()
 	demo, c, _ := coreDemo(t, 100, 30)
 	e, err := demo.Service.Wallet.Get(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return demo, c, &coreDrive{t: t, s: newDetails(c, e)}
-}
-
-func coreHasNav[T any](d *coreDrive) (T, bool) {
-	for _, m := range d.nav {
-		if v, ok := m.(T); ok {
-			return v, true
-		}
-	}
-	var zero T
-	return zero, false
+	return demo, c, newDriver(t, newDetails(c, e))
 }
 
 func TestDetailsRenameThroughTheWallet(t *testing.T) {
 	demo, _, d := coreDetailsOnDemo(t, "acme-app")
-	d.send(coreKey("r"))
+	d.send(keyPress("r"))
 	if !d.s.(details).CapturesText() {
 		t.Fatal("the rename input does not capture typed letters")
 	}
 	for range len("acme-app") {
-		d.send(coreKey("backspace"))
+		d.send(keyPress("backspace"))
 	}
 	for _, r := range "bad name" {
-		d.send(coreKey(string(r)))
+		d.send(keyPress(string(r)))
 	}
-	d.send(coreKey("enter"))
+	d.send(keyPress("enter"))
 	if v := d.view(); !strings.Contains(v, "Not a valid name") {
 		t.Fatalf("an invalid name is not refused:\n%s", v)
 	}
-	d.send(coreKey("ctrl+u"))
+	d.send(keyPress("ctrl+u"))
 	for _, r := range "acme-oauth" {
-		d.send(coreKey(string(r)))
+		d.send(keyPress(string(r)))
 	}
-	d.send(coreKey("enter"))
+	d.send(keyPress("enter"))
 	if _, err := demo.Service.Wallet.Get("acme-oauth"); err != nil {
 		t.Fatalf("the entry was not renamed in the wallet: %v", err)
 	}
@@ -143,7 +126,7 @@ func TestDetailsRenameThroughTheWallet(t *testing.T) {
 	if user.LinkedTo != "acme-oauth" {
 		t.Errorf("the user's link was not renamed: %q", user.LinkedTo)
 	}
-	if _, ok := coreHasNav[walletChangedMsg](d); !ok {
+	if _, ok := firstNav[walletChangedMsg](d); !ok {
 		t.Error("the rename did not tell the dashboard")
 	}
 	if d.s.Title() != "acme-oauth" || d.s.(details).mode != modeView {
@@ -153,15 +136,15 @@ func TestDetailsRenameThroughTheWallet(t *testing.T) {
 
 func TestDetailsDeleteAfterConfirmation(t *testing.T) {
 	demo, _, d := coreDetailsOnDemo(t, "acme-personal")
-	d.send(coreKey("d"))
-	d.send(coreKey("y"))
+	d.send(keyPress("d"))
+	d.send(keyPress("y"))
 	if _, err := demo.Service.Wallet.Get("acme-personal"); !errors.Is(err, flows.ErrEntryNotFound) {
 		t.Fatalf("the entry is still in the wallet: %v", err)
 	}
-	if _, ok := coreHasNav[popMsg](d); !ok {
+	if _, ok := firstNav[popMsg](d); !ok {
 		t.Error("deleting did not go back to the dashboard")
 	}
-	if _, ok := coreHasNav[walletChangedMsg](d); !ok {
+	if _, ok := firstNav[walletChangedMsg](d); !ok {
 		t.Error("deleting did not tell the dashboard")
 	}
 }
@@ -170,11 +153,11 @@ func TestDetailsBreachWipesSecretsMarksRevokedAndSaysWhereToRevoke(t *testing.T)
 	demo, c, d := coreDetailsOnDemo(t, "acme-personal")
 	before, _ := demo.Service.Wallet.Get("acme-personal")
 	token := before.Secret(flows.SecretToken).RevealString()
-	d.send(coreKey("B"))
+	d.send(keyPress("B"))
 	if v := d.view(); !strings.Contains(v, "It cannot revoke anything at Wise") {
 		t.Fatalf("the breach dialog does not say what it does:\n%s", v)
 	}
-	d.send(coreKey("y"))
+	d.send(keyPress("y"))
 	after, err := demo.Service.Wallet.Get("acme-personal")
 	if err != nil {
 		t.Fatal(err)
@@ -196,13 +179,13 @@ func TestDetailsBreachWipesSecretsMarksRevokedAndSaysWhereToRevoke(t *testing.T)
 			t.Errorf("the breach result does not say %q:\n%s", want, v)
 		}
 	}
-	coreNoSecret(t, "the breach result", v, token)
+	noSecret(t, "the breach result", v, token)
 	_ = c
 }
 
 func TestDetailsGoldenBreachResult(t *testing.T) {
 	c := coreCommon(&flows.Service{}, 100, 30)
-	var s Screen = corePress(coreDetails(c, coreEntries()[6]), "B")
+	var s Screen = press(coreDetails(c, coreEntries()[6]), "B")
 	e := coreEntries()[6]
 	e.Secrets, e.Status = nil, flows.StatusRevoked
 	s, _ = s.Update(breachedMsg{e})
@@ -218,14 +201,14 @@ func TestDetailsGoldenBreachResult(t *testing.T) {
 func TestDetailsCopyWithoutAClipboardSaysSo(t *testing.T) {
 	c := coreCommon(&flows.Service{}, 80, 24)
 	c.clip.getenv = func(string) string { return "" }
-	s, cmd := coreDetails(c, coreClientEntry()).Update(coreKey("c"))
-	msg := coreOne(cmd)
+	s, cmd := coreDetails(c, coreClientEntry()).Update(keyPress("c"))
+	msg := cmdMsg(cmd)
 	_, cmd = s.Update(msg)
-	toast, ok := coreOne(cmd).(ToastMsg)
+	toast, ok := cmdMsg(cmd).(ToastMsg)
 	if !ok || !toast.Error || !strings.Contains(toast.Text, "no clipboard") {
 		t.Fatalf("copying without a clipboard is not explained: %+v", toast)
 	}
-	coreNoSecret(t, "the notice", toast.Text, "demo-client-secret-REVEALED", "demo-cc-token-0000")
+	noSecret(t, "the notice", toast.Text, "demo-client-secret-REVEALED", "demo-cc-token-0000")
 }
 
 // coreFakeClip puts a fake xclip first on PATH: it logs its arguments,
@@ -261,7 +244,7 @@ func TestClipboardGetsTheSecretOnStdinAndClearsOnlyItsOwnCopy(t *testing.T) {
 		t.Fatal("the secret did not reach the clipboard")
 	}
 	args, _ := os.ReadFile(argv)
-	coreNoSecret(t, "the clipboard tool's arguments", string(args), secret)
+	noSecret(t, "the clipboard tool's arguments", string(args), secret)
 	// The user copied something else since: it is left alone.
 	if err := os.WriteFile(store, []byte("something the user copied"), 0o600); err != nil {
 		t.Fatal(err)
@@ -290,23 +273,23 @@ func TestDetailsCopyUsesTheClipboard(t *testing.T) {
 		return ""
 	}
 	c.clip.clearAfter = 1 << 62
-	d := &coreDrive{t: t, s: coreDetails(c, coreClientEntry())}
-	d.send(coreKey("down"))
-	d.send(coreKey("c"))
+	d := newDriver(t, coreDetails(c, coreClientEntry()))
+	d.send(keyPress("down"))
+	d.send(keyPress("c"))
 	got, _ := os.ReadFile(store)
 	if string(got) != "demo-client-secret-REVEALED" {
 		t.Fatal("c did not copy the selected secret")
 	}
-	toast, ok := coreHasNav[ToastMsg](d)
+	toast, ok := firstNav[ToastMsg](d)
 	if !ok || toast.Error || !strings.Contains(toast.Text, "Copied client_secret") {
 		t.Fatalf("the copy is not confirmed: %+v", toast)
 	}
-	coreNoSecret(t, "the details after copying", d.view(), "demo-client-secret-REVEALED")
+	noSecret(t, "the details after copying", d.view(), "demo-client-secret-REVEALED")
 }
 
 func TestDetailsFollowsARenewalWithoutRevealingAnotherSecret(t *testing.T) {
 	c := coreCommon(&flows.Service{}, 100, 30)
-	var s Screen = corePress(coreDetails(c, coreClientEntry()), "v") // reveals access_token
+	var s Screen = press(coreDetails(c, coreClientEntry()), "v") // reveals access_token
 	renewed := coreClientEntry()
 	renewed.Secrets = map[string]flows.Secret{
 		flows.SecretClientSecret: flows.SecretString("demo-client-secret-REVEALED"),
@@ -319,5 +302,5 @@ func TestDetailsFollowsARenewalWithoutRevealingAnotherSecret(t *testing.T) {
 	gone := coreClientEntry()
 	gone.Secrets = map[string]flows.Secret{flows.SecretClientSecret: flows.SecretString("demo-client-secret-REVEALED")}
 	s, _ = s.Update(entriesChangedMsg{[]flows.Entry{gone}})
-	coreNoSecret(t, "details after the revealed field went away", ansi.Strip(s.View()), "demo-client-secret-REVEALED")
+	noSecret(t, "details after the revealed field went away", ansi.Strip(s.View()), "demo-client-secret-REVEALED")
 }

@@ -81,7 +81,7 @@ func TestAppLockDuringASlowRefreshDoesNotFreezeTheNextUnlockAndDropsItsAnswer(t 
 		svc.HTTP, svc.Now = hc, clock.Now
 		return svc, nil
 	}
-	d := newCoreApp(t, Options{Service: demo.Service, Unlock: open, Now: clock.Now,
+	d := newAppDriver(t, Options{Service: demo.Service, Unlock: open, Now: clock.Now,
 		Env: Environment{WalletPath: filepath.Join(demo.Dir, "wallet.ww")}}, 100, 30)
 
 	// localwise holds every request for 10 minutes: only a cancellation
@@ -155,7 +155,7 @@ func TestAppLockDuringASlowRefreshDoesNotFreezeTheNextUnlockAndDropsItsAnswer(t 
 func TestAppCommandStuckAcrossALockDoesNotHoldUpTheNextSession(t *testing.T) {
 	const pass = "p-stuck"
 	_, svc, open := coreWallet(t, pass, "t-stuck-0001")
-	d := newCoreApp(t, Options{Service: svc, Unlock: open}, 100, 30)
+	d := newAppDriver(t, Options{Service: svc, Unlock: open}, 100, 30)
 	entered, release := make(chan struct{}), make(chan struct{})
 	released := false
 	t.Cleanup(func() {
@@ -195,13 +195,13 @@ func TestAppAnswerOfADetailsActionFromBeforeALockIsDropped(t *testing.T) {
 	const pass = "p-stale-rename"
 	_, svc, open := coreWallet(t, pass, "t-stale-rename-0001")
 	clock := newCoreClock(coreNow)
-	d := newCoreApp(t, Options{Service: svc, Unlock: open, AutoLock: time.Minute, Now: clock.Now}, 100, 30)
+	d := newAppDriver(t, Options{Service: svc, Unlock: open, AutoLock: time.Minute, Now: clock.Now}, 100, 30)
 	d.press("enter", "r")
 	d.typeText("2")
 	// Enter submits the rename; its command is held back, as if it were
 	// still running when the lock comes. (The screen takes no keys while
 	// it waits, so the lock is the idle one.)
-	m, renameCmd := d.app.Update(coreKey("enter"))
+	m, renameCmd := d.app.Update(keyPress("enter"))
 	d.app = m.(App)
 	if renameCmd == nil {
 		t.Fatal("enter on the new name started no rename")
@@ -230,7 +230,7 @@ func TestAppAnswerOfADetailsActionFromBeforeALockIsDropped(t *testing.T) {
 
 func TestAppSessionAnswersAreDeliveredUntilALock(t *testing.T) {
 	_, svc, open := coreWallet(t, "p-session", "t-session-0001")
-	d := newCoreApp(t, Options{Service: svc, Unlock: open}, 80, 24)
+	d := newAppDriver(t, Options{Service: svc, Unlock: open}, 80, 24)
 	c := d.app.c
 	first := c.Ctx
 	current := c.SessionCmd(func() tea.Msg { return ToastMsg{Text: "from this session"} })

@@ -43,13 +43,13 @@ func wzLoginFlow(c *Common) *loginFlow {
 func wzLoginWaiting(c *Common, clientLine, modeLine int) *loginFlow {
 	var s Screen = wzLoginFlow(c)
 	for range clientLine {
-		s = wzPress(s, "down")
+		s = press(s, "down")
 	}
-	s = wzNamed(wzPress(wzType(wzPress(s, "enter"), "jane"), "enter"))
+	s = wzNamed(press(typeInto(press(s, "enter"), "jane"), "enter"))
 	for range modeLine {
-		s = wzPress(s, "down")
+		s = press(s, "down")
 	}
-	return wzPress(s, "enter").(*loginFlow)
+	return press(s, "enter").(*loginFlow)
 }
 
 func wzLoggedIn() flows.Entry {
@@ -78,11 +78,11 @@ func TestLoginFlowSteps(t *testing.T) {
 	msg.id = f.clients.op.id
 	s, _ = s.Update(msg)
 	snap("1-client")
-	s = wzPress(s, "enter")
+	s = press(s, "enter")
 	snap("2-name")
-	s = wzNamed(wzPress(wzType(s, "jane"), "enter"))
+	s = wzNamed(press(typeInto(s, "jane"), "enter"))
 	snap("3-mode")
-	s = wzPress(s, "enter")
+	s = press(s, "enter")
 	snap("4-preparing")
 	s, _ = s.Update(loginListeningMsg{id: f.op.id, addr: "127.0.0.1:53682"})
 	s, _ = s.Update(loginURLMsg{id: f.op.id, url: wzAuthURL})
@@ -118,7 +118,7 @@ func TestLoginFlowNoClientYet(t *testing.T) {
 	f := newLoginFlow(c, 2)
 	f.Init()
 	f.Update(clientsLoadedMsg{id: f.clients.op.id})
-	wzPress(f, "enter")
+	press(f, "enter")
 	if f.step != lsClient {
 		t.Fatalf("enter with no client moved to step %d", f.step)
 	}
@@ -127,7 +127,7 @@ func TestLoginFlowNoClientYet(t *testing.T) {
 
 func TestLoginFlowClientWithoutRedirectURL(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzPress(wzLoginFlow(c), "down", "enter")
+	s := press(wzLoginFlow(c), "down", "enter")
 	f := s.(*loginFlow)
 	if f.step != lsClient {
 		t.Fatalf("a client without redirect URL went on to step %d", f.step)
@@ -138,14 +138,14 @@ func TestLoginFlowClientWithoutRedirectURL(t *testing.T) {
 // A redirect URL that is not on this machine leaves only pasting.
 func TestLoginFlowWebRedirectMeansPaste(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzPress(wzLoginFlow(c), "down", "down", "enter")
-	s = wzNamed(wzPress(wzType(s, "jane"), "enter"))
+	s := press(wzLoginFlow(c), "down", "down", "enter")
+	s = wzNamed(press(typeInto(s, "jane"), "enter"))
 	f := s.(*loginFlow)
 	if len(f.mode.items) != 1 || !strings.HasPrefix(f.mode.items[0].Label, "Paste") {
 		t.Fatalf("modes %v, want paste only", f.mode.items)
 	}
 	wzGolden(t, c, s)
-	wzPress(s, "enter")
+	press(s, "enter")
 	if !f.paste || f.step != lsWaiting {
 		t.Fatalf("paste %v, step %d", f.paste, f.step)
 	}
@@ -156,7 +156,7 @@ func TestLoginFlowWebRedirectMeansPaste(t *testing.T) {
 func TestLoginFlowModeIsTheOptionChosenNotItsWording(t *testing.T) {
 	for line, wantPaste := range []bool{false, true} {
 		c := wzCommon(80, 24)
-		s := wzNamed(wzPress(wzType(wzPress(wzLoginFlow(c), "enter"), "jane"), "enter"))
+		s := wzNamed(press(typeInto(press(wzLoginFlow(c), "enter"), "jane"), "enter"))
 		f := s.(*loginFlow)
 		if f.step != lsMode || len(f.mode.items) != 2 {
 			t.Fatalf("step %d with %d modes, want the loopback and paste modes", f.step, len(f.mode.items))
@@ -165,9 +165,9 @@ func TestLoginFlowModeIsTheOptionChosenNotItsWording(t *testing.T) {
 			f.mode.items[i].Label = fmt.Sprintf("option %d", i+1)
 		}
 		for range line {
-			wzPress(f, "down")
+			press(f, "down")
 		}
-		wzPress(f, "enter")
+		press(f, "enter")
 		if f.step != lsWaiting || f.paste != wantPaste {
 			t.Errorf("line %d: step %d, paste %v, want paste %v", line, f.step, f.paste, wantPaste)
 		}
@@ -182,16 +182,16 @@ func TestLoginFlowPaste(t *testing.T) {
 		t.Fatalf("paste mode %v, captures text %v", f.paste, f.CapturesText())
 	}
 	f.Update(loginURLMsg{id: f.op.id, url: wzAuthURL + "&forwardingMode=showCode"})
-	wzPress(f, "enter")
+	press(f, "enter")
 	if f.pasteSent || !strings.Contains(wzFlat(f), "Paste the code Wise shows") {
 		t.Fatal("an empty paste was sent")
 	}
 	f.Update(tea.PasteMsg{Content: wzCodeCanary})
 	t.Run("typed", func(t *testing.T) {
 		wzGolden(t, c, f)
-		wzNoSecret(t, "paste step", wzPlain(f), wzCodeCanary)
+		noSecret(t, "paste step", wzPlain(f), wzCodeCanary)
 	})
-	_, cmd := f.Update(wzKey("enter"))
+	_, cmd := f.Update(keyPress("enter"))
 	if !f.pasteSent || f.pasteIn.Value() != "" || cmd == nil {
 		t.Fatalf("enter: sent %v, field holds %d characters", f.pasteSent, len(f.pasteIn.Value()))
 	}
@@ -212,9 +212,9 @@ func TestLoginFlowCopiesTheURL(t *testing.T) {
 	c := wzCommon(80, 24)
 	f := wzLoginWaiting(c, 0, 0)
 	f.Update(loginURLMsg{id: f.op.id, url: wzAuthURL})
-	_, cmd := f.Update(wzKey("c"))
+	_, cmd := f.Update(keyPress("c"))
 	var copied, told bool
-	for _, m := range wzMsgs(t, cmd) {
+	for _, m := range cmdMsgs(cmd) {
 		switch m := m.(type) {
 		case ToastMsg:
 			told = strings.Contains(m.Text, "Copied")
@@ -248,7 +248,7 @@ func TestLoginFlowFailures(t *testing.T) {
 				t.Fatalf("step %d; the view does not say %q:\n%s", f.step, tc.todo, wzPlain(f))
 			}
 			wzGolden(t, c, f)
-			wzPress(f, "esc")
+			press(f, "esc")
 			if f.step != lsMode {
 				t.Errorf("esc after a failure went to step %d, want the mode choice", f.step)
 			}
@@ -263,7 +263,7 @@ func TestLoginFlowEscCancelsTheWait(t *testing.T) {
 	f := wzLoginWaiting(c, 0, 1)
 	ctx := f.op.ctx()
 	id := f.op.id
-	wzPress(f, "esc")
+	press(f, "esc")
 	if ctx.Err() == nil || f.step != lsMode {
 		t.Fatalf("esc: context %v, step %d", ctx.Err(), f.step)
 	}
@@ -273,7 +273,7 @@ func TestLoginFlowEscCancelsTheWait(t *testing.T) {
 		t.Fatalf("a cancelled login's messages changed the flow (step %d)", f.step)
 	}
 	// A second try is a new attempt.
-	wzPress(f, "enter")
+	press(f, "enter")
 	if f.op.id == id || f.step != lsWaiting {
 		t.Fatalf("retry: attempt %d (was %d), step %d", f.op.id, id, f.step)
 	}
@@ -285,13 +285,13 @@ func TestLoginFlowEscCancelsTheWait(t *testing.T) {
 
 func TestLoginFlowReplacingAnEarlierLoginIsSaid(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzPress(wzType(wzPress(wzLoginFlow(c), "enter"), "jane"), "enter")
+	s := press(typeInto(press(wzLoginFlow(c), "enter"), "jane"), "enter")
 	f := s.(*loginFlow)
 	s, _ = s.Update(userNameCheckedMsg{id: f.nameOp.id, replace: true})
 	if !strings.Contains(wzFlat(s), `"jane" exists: its tokens will be replaced`) {
 		t.Fatalf("no warning:\n%s", wzPlain(s))
 	}
-	wzPress(s, "esc").Update(userNameCheckedMsg{id: f.nameOp.id, err: errors.New("taken")})
+	press(s, "esc").Update(userNameCheckedMsg{id: f.nameOp.id, err: errors.New("taken")})
 	if f.step != lsName {
 		t.Fatalf("step %d", f.step)
 	}

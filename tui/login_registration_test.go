@@ -33,12 +33,12 @@ func TestRegistrationFlowSteps(t *testing.T) {
 		t.Run(name, func(t *testing.T) { wzGolden(t, c, s) })
 	}
 	snap("1-client")
-	s = wzPress(s, "enter")
+	s = press(s, "enter")
 	snap("2-name")
-	s = wzNamed(wzPress(wzType(s, "new-user"), "enter"))
+	s = wzNamed(press(typeInto(s, "new-user"), "enter"))
 	snap("3-email")
-	s = wzType(s, "new.user@example.com")
-	s = wzPress(s, "enter")
+	s = typeInto(s, "new.user@example.com")
+	s = press(s, "enter")
 	snap("4-creating")
 	s, _ = s.Update(registeredMsg{id: f.op.id, entry: wzRegistered()})
 	snap("4-created")
@@ -46,8 +46,8 @@ func TestRegistrationFlowSteps(t *testing.T) {
 
 func TestRegistrationFlowAt100x30(t *testing.T) {
 	c := wzCommon(100, 30)
-	s := wzNamed(wzPress(wzType(wzPress(wzRegistrationFlow(c), "enter"), "new-user"), "enter"))
-	wzGolden(t, c, wzType(s, "new.user@example.com"))
+	s := wzNamed(press(typeInto(press(wzRegistrationFlow(c), "enter"), "new-user"), "enter"))
+	wzGolden(t, c, typeInto(s, "new.user@example.com"))
 }
 
 // The result says where the registration code is and never shows it
@@ -55,11 +55,11 @@ func TestRegistrationFlowAt100x30(t *testing.T) {
 func TestRegistrationFlowSaysTheCodeIsSealed(t *testing.T) {
 	c := wzCommon(80, 24)
 	f := wzRegistrationFlow(c)
-	s := wzNamed(wzPress(wzType(wzPress(f, "enter"), "new-user"), "enter"))
+	s := wzNamed(press(typeInto(press(f, "enter"), "new-user"), "enter"))
 	if !strings.Contains(wzFlat(s), "generates the registration code") || !strings.Contains(wzFlat(s), "never shows it") {
 		t.Errorf("the email step does not explain the code:\n%s", wzPlain(s))
 	}
-	s = wzPress(wzType(s, "new.user@example.com"), "enter")
+	s = press(typeInto(s, "new.user@example.com"), "enter")
 	s, _ = s.Update(registeredMsg{id: f.op.id, entry: wzRegistered()})
 	if !strings.Contains(wzFlat(s), "registration code sealed in the wallet, never shown") {
 		t.Errorf("the result does not say where the code is:\n%s", wzPlain(s))
@@ -68,11 +68,11 @@ func TestRegistrationFlowSaysTheCodeIsSealed(t *testing.T) {
 
 func TestRegistrationFlowEmailMustBeAnAddress(t *testing.T) {
 	c := wzCommon(80, 24)
-	s := wzNamed(wzPress(wzType(wzPress(wzRegistrationFlow(c), "enter"), "new-user"), "enter"))
+	s := wzNamed(press(typeInto(press(wzRegistrationFlow(c), "enter"), "new-user"), "enter"))
 	for _, bad := range []string{"", "new.user", "Jane <jane@example.com>"} {
 		f := s.(*registrationFlow)
 		f.email.SetValue(bad)
-		wzPress(s, "enter")
+		press(s, "enter")
 		if f.step != rsEmail || f.op.busy {
 			t.Errorf("%q was accepted as an email (step %d)", bad, f.step)
 		}
@@ -82,14 +82,14 @@ func TestRegistrationFlowEmailMustBeAnAddress(t *testing.T) {
 func TestRegistrationFlowExistingWiseAccount(t *testing.T) {
 	c := wzCommon(80, 24)
 	f := wzRegistrationFlow(c)
-	s := wzNamed(wzPress(wzType(wzPress(f, "enter"), "new-user"), "enter"))
-	s = wzPress(wzType(s, "demo@localwise.test"), "enter")
+	s := wzNamed(press(typeInto(press(f, "enter"), "new-user"), "enter"))
+	s = press(typeInto(s, "demo@localwise.test"), "enter")
 	// The words flows uses; only the what-to-do below is the app's.
 	err := errors.New("demo@localwise.test already has a Wise account, which only its owner can link: use 'wisewallet login acme-app --as new-user' (authorization code)")
 	s, _ = s.Update(registeredMsg{id: f.op.id, err: err})
 	wzGolden(t, c, s)
-	_, cmd := s.Update(wzKey("enter"))
-	msgs := wzMsgs(t, cmd)
+	_, cmd := s.Update(keyPress("enter"))
+	msgs := cmdMsgs(cmd)
 	if len(msgs) != 2 {
 		t.Fatalf("enter on a failure gave %d messages", len(msgs))
 	}
@@ -101,11 +101,11 @@ func TestRegistrationFlowExistingWiseAccount(t *testing.T) {
 func TestRegistrationFlowEscWalksBack(t *testing.T) {
 	c := wzCommon(80, 24)
 	f := wzRegistrationFlow(c)
-	s := wzNamed(wzPress(wzType(wzPress(f, "enter"), "new-user"), "enter"))
-	s = wzPress(wzType(s, "new.user@example.com"), "enter")
+	s := wzNamed(press(typeInto(press(f, "enter"), "new-user"), "enter"))
+	s = press(typeInto(s, "new.user@example.com"), "enter")
 	ctx := f.op.ctx()
 	for _, want := range []regStep{rsEmail, rsName, rsClient} {
-		s = wzPress(s, "esc")
+		s = press(s, "esc")
 		if f.step != want {
 			t.Fatalf("esc went to step %d, want %d", f.step, want)
 		}
@@ -115,7 +115,7 @@ func TestRegistrationFlowEscWalksBack(t *testing.T) {
 	}
 	// A late success of the left attempt is told.
 	_, cmd := s.Update(registeredMsg{id: 1, entry: wzRegistered()})
-	if got := fmt.Sprint(wzMsgs(t, cmd)); !strings.Contains(got, "was saved") {
+	if got := fmt.Sprint(cmdMsgs(cmd)); !strings.Contains(got, "was saved") {
 		t.Errorf("late success not told: %s", got)
 	}
 }

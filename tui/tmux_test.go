@@ -239,7 +239,7 @@ func TestTmuxDemoDashboardFlowAndQuit(t *testing.T) {
 	}
 
 	for i, shot := range s.shots {
-		wzNoSecret(t, fmt.Sprintf("capture %d", i), shot, s.secrets...)
+		noSecret(t, fmt.Sprintf("capture %d", i), shot, s.secrets...)
 	}
 	t.Logf("%d captures, %d secrets checked", len(s.shots), len(s.secrets))
 }

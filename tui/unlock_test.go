@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wisewallet/wisewallet/flows"
@@ -26,13 +25,6 @@ func coreUnlockFails(err error, got *[]string) UnlockFunc {
 
 func coreUnlockScreen(c *Common, fn UnlockFunc) unlock { return newUnlock(c, fn).(unlock) }
 
-func coreTypeInto(s Screen, text string) Screen {
-	for _, r := range text {
-		s, _ = s.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
-	}
-	return s
-}
-
 func TestUnlockGoldenEmpty(t *testing.T) {
 	c := coreCommon(nil, 80, 24)
 	coreGolden(t, coreAppOn(c, coreUnlockScreen(c, nil)))
@@ -41,9 +33,9 @@ func TestUnlockGoldenEmpty(t *testing.T) {
 func TestUnlockGoldenTypingShowsOnlyMaskedInput(t *testing.T) {
 	const pass = "CANARY-typed-5e2a"
 	c := coreCommon(nil, 100, 30)
-	s := coreTypeInto(coreUnlockScreen(c, nil), pass)
+	s := typeInto(coreUnlockScreen(c, nil), pass)
 	frame := coreFrame(coreAppOn(c, s))
-	coreNoSecret(t, "the unlock view", frame, pass)
+	noSecret(t, "the unlock view", frame, pass)
 	if !strings.Contains(frame, strings.Repeat("•", len(pass))) {
 		t.Errorf("the typed passphrase is not shown as %d bullets:\n%s", len(pass), frame)
 	}
@@ -53,10 +45,10 @@ func TestUnlockGoldenTypingShowsOnlyMaskedInput(t *testing.T) {
 func TestUnlockGoldenWrongPassphrase(t *testing.T) {
 	var got []string
 	c := coreCommon(nil, 80, 24)
-	d := &coreDrive{t: t, s: coreUnlockScreen(c, coreUnlockFails(fmt.Errorf("%w for /x/wallet.ww", flows.ErrWrongPassphrase), &got))}
+	d := newDriver(t, coreUnlockScreen(c, coreUnlockFails(fmt.Errorf("%w for /x/wallet.ww", flows.ErrWrongPassphrase), &got)))
 	for _, attempt := range []string{"first-guess", "second-guess"} {
-		d.s = coreTypeInto(d.s, attempt)
-		d.send(coreKey("enter"))
+		d.s = typeInto(d.s, attempt)
+		d.send(keyPress("enter"))
 	}
 	if len(got) != 2 || got[0] != "first-guess" || got[1] != "second-guess" {
 		t.Fatalf("UnlockFunc got %d attempts", len(got))
@@ -69,7 +61,7 @@ func TestUnlockGoldenWrongPassphrase(t *testing.T) {
 	if !strings.Contains(v, "Wrong passphrase. Try again. (2 failed attempts)") {
 		t.Errorf("the wrong passphrase is not explained:\n%s", v)
 	}
-	coreNoSecret(t, "the unlock view", v, "first-guess", "second-guess")
+	noSecret(t, "the unlock view", v, "first-guess", "second-guess")
 	coreGolden(t, coreAppOn(c, d.s))
 }
 
@@ -93,9 +85,9 @@ func TestUnlockDamagedWalletSaysTheFileWasNotChanged(t *testing.T) {
 	open := func(ctx context.Context, p flows.Secret) (*flows.Service, error) {
 		return flows.OpenWallet(ctx, dir, p)
 	}
-	d := &coreDrive{t: t, s: coreUnlockScreen(c, open)}
-	d.s = coreTypeInto(d.s, pass)
-	d.send(coreKey("enter"))
+	d := newDriver(t, coreUnlockScreen(c, open))
+	d.s = typeInto(d.s, pass)
+	d.send(keyPress("enter"))
 	v := strings.Join(strings.Fields(d.view()), " ")
 	if !strings.Contains(v, "The file was not changed") || !strings.Contains(v, "cannot be read") {
 		t.Errorf("the damaged wallet is not explained:\n%s", d.view())
@@ -133,16 +125,16 @@ func TestUnlockWhileWorkingIgnoresKeysAndSaysSo(t *testing.T) {
 	var got []string
 	c := coreCommon(nil, 80, 24)
 	var s Screen = coreUnlockScreen(c, coreUnlockFails(flows.ErrWrongPassphrase, &got))
-	s = coreTypeInto(s, "abc")
-	s, cmd := s.Update(coreKey("enter"))
+	s = typeInto(s, "abc")
+	s, cmd := s.Update(keyPress("enter"))
 	if cmd == nil {
 		t.Fatal("enter did not start unlocking")
 	}
 	if v := ansi.Strip(s.View()); !strings.Contains(v, "Unlocking…") {
 		t.Errorf("no sign of work while unlocking:\n%s", v)
 	}
-	s = coreTypeInto(s, "zzz")
-	s, second := s.Update(coreKey("enter"))
+	s = typeInto(s, "zzz")
+	s, second := s.Update(keyPress("enter"))
 	if second != nil || s.(unlock).input.Value() != "" {
 		t.Error("keys typed while unlocking were taken")
 	}
@@ -155,7 +147,7 @@ func TestUnlockWhileWorkingIgnoresKeysAndSaysSo(t *testing.T) {
 func TestUnlockEmptyEnterAsksForThePassphrase(t *testing.T) {
 	var got []string
 	c := coreCommon(nil, 80, 24)
-	s, cmd := coreUnlockScreen(c, coreUnlockFails(flows.ErrWrongPassphrase, &got)).Update(coreKey("enter"))
+	s, cmd := coreUnlockScreen(c, coreUnlockFails(flows.ErrWrongPassphrase, &got)).Update(keyPress("enter"))
 	if cmd != nil || len(got) != 0 {
 		t.Error("an empty passphrase was tried")
 	}

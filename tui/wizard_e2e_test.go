@@ -27,8 +27,8 @@ var wzTraceID = regexp.MustCompile(`x-trace-id [0-9a-f]{32}`)
 
 // wzChoose opens the chooser and starts the flow on line i, as the
 // dashboard's `a` and then ↓ and enter do.
-func wzChoose(t *testing.T, c *Common, line int) *wzDriver {
-	d := newWzDriver(t, newAddChooser(c))
+func wzChoose(t *testing.T, c *Common, line int) *driver {
+	d := newLiveDriver(t, newAddChooser(c))
 	for range line {
 		d.press("down")
 	}
@@ -39,7 +39,7 @@ func wzChoose(t *testing.T, c *Common, line int) *wzDriver {
 
 // wzEnd presses enter on the result and checks the flow went back to the
 // dashboard with a notice (and told it the wallet changed, after a save).
-func wzEnd(t *testing.T, d *wzDriver, saved bool) ToastMsg {
+func wzEnd(t *testing.T, d *driver, saved bool) ToastMsg {
 	t.Helper()
 	d.press("enter")
 	d.until("the way back to the dashboard", func() bool {
@@ -55,10 +55,10 @@ func wzEnd(t *testing.T, d *wzDriver, saved bool) ToastMsg {
 }
 
 // wzViewsHoldNo checks every view the flow showed.
-func wzViewsHoldNo(t *testing.T, d *wzDriver, secrets ...string) {
+func wzViewsHoldNo(t *testing.T, d *driver, secrets ...string) {
 	t.Helper()
 	for i, v := range d.views {
-		wzNoSecret(t, fmt.Sprintf("view %d", i), v, secrets...)
+		noSecret(t, fmt.Sprintf("view %d", i), v, secrets...)
 	}
 }
 
@@ -123,7 +123,7 @@ func TestPersonalFlowAgainstLocalwise(t *testing.T) {
 		frame := wzFrame(c, f)
 		frame = wzTraceID.ReplaceAllString(frame, "x-trace-id 00000000000000000000000000000000")
 		frame = strings.ReplaceAll(frame, strings.TrimPrefix(creds.APIURL, "http://"), "127.0.0.1:PORT")
-		if wzNoSecret(t, "the failure screen", frame, bogus); t.Failed() {
+		if noSecret(t, "the failure screen", frame, bogus); t.Failed() {
 			t.FailNow() // before the golden diff would print it
 		}
 		golden.RequireEqual(t, frame)
@@ -142,7 +142,7 @@ func TestClientFlowAgainstLocalwise(t *testing.T) {
 	const id, secret = "tui-partner", "tui-partner-secret-0123456789"
 	wzRegisterClient(t, apiURL, id, secret, redirect)
 
-	addClient := func(t *testing.T, name, typedSecret string) (*wzDriver, *clientFlow) {
+	addClient := func(t *testing.T, name, typedSecret string) (*driver, *clientFlow) {
 		d := wzChoose(t, c, 1)
 		f := d.s.(*clientFlow)
 		d.typeText(name)
@@ -217,7 +217,7 @@ func wzLoginSetup(t *testing.T) (*flows.Demo, *Common, string) {
 
 // wzStartLogin walks the login flow (started from the chooser) to the
 // waiting step: client tui-app, entry name, mode line.
-func wzStartLogin(t *testing.T, c *Common, name string, modeLine int, timeout time.Duration) (*wzDriver, *loginFlow) {
+func wzStartLogin(t *testing.T, c *Common, name string, modeLine int, timeout time.Duration) (*driver, *loginFlow) {
 	d := wzChoose(t, c, 2)
 	f := d.s.(*loginFlow)
 	var opened []string
@@ -253,7 +253,7 @@ func TestLoginFlowAgainstLocalwise(t *testing.T) {
 
 	// profile is the approved profile, which a pasted bare code does
 	// not carry (only a redirected URL does).
-	checkStored := func(t *testing.T, d *wzDriver, name string, profile int64) {
+	checkStored := func(t *testing.T, d *driver, name string, profile int64) {
 		t.Helper()
 		e, err := demo.Service.Wallet.Get(name)
 		if err != nil {
@@ -377,7 +377,7 @@ func TestLoginFlowAgainstLocalwise(t *testing.T) {
 func TestRegistrationFlowAgainstLocalwise(t *testing.T) {
 	demo, c := wzDemo(t)
 
-	register := func(t *testing.T, name, email string) (*wzDriver, *registrationFlow) {
+	register := func(t *testing.T, name, email string) (*driver, *registrationFlow) {
 		d := wzChoose(t, c, 3)
 		f := d.s.(*registrationFlow)
 		d.until("the client list", func() bool { return f.clients.loaded })
@@ -437,7 +437,7 @@ func TestWizardGoldensHoldNoSecret(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wzNoSecret(t, p, string(b), wzTokenCanary, wzSecretCanary, wzCodeCanary, creds.PersonalToken, creds.ClientSecret,
+		noSecret(t, p, string(b), wzTokenCanary, wzSecretCanary, wzCodeCanary, creds.PersonalToken, creds.ClientSecret,
 			"tui-partner-secret-0123456789", "not-the-partner-secret-9876543210", "bogus-token-the-tui-test-made-up-0001")
 	}
 }

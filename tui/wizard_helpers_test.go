@@ -1,7 +1,8 @@
 package tui
 
-// Test helpers of the guided flows (names start with wz so they cannot
-// clash with the other screens' helpers in this package).
+// Fixtures of the guided flows (names start with wz, as the core
+// screens' start with core): clocks, Commons, golden frames, a demo
+// wallet and localwise's authorize page. The driver is driver_test.go's.
 
 import (
 	"context"
@@ -14,14 +15,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"charm.land/bubbles/v2/help"
-	"charm.land/bubbles/v2/spinner"
-	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
@@ -53,54 +50,6 @@ func wzDemoCommon(w, h int) *Common {
 	c.Env = Environment{Demo: true, WalletPath: "/tmp/wisewallet-demo/wallet.ww", DemoAPIURL: "http://127.0.0.1:41999",
 		DemoUser: "demo@localwise.test", DemoPassword: "demo-password"}
 	return c
-}
-
-// The core screens' helpers (app_test.go) under the names the flows'
-// tests use: wzKey turns a key name ("enter", "esc", "ctrl+y", a single
-// character) into a key press; wzNoSecret fails if any secret is in a
-// text, without printing either.
-var (
-	wzKey      = coreKey
-	wzNoSecret = coreNoSecret
-)
-
-// wzPress feeds key presses to s, ignoring the commands they return.
-func wzPress(s Screen, keys ...string) Screen {
-	for _, k := range keys {
-		s, _ = s.Update(wzKey(k))
-	}
-	return s
-}
-
-// wzType types text into s one key press at a time.
-func wzType(s Screen, text string) Screen {
-	for _, r := range text {
-		s, _ = s.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
-	}
-	return s
-}
-
-// wzMsgs runs a command that returns at once (navigation, notices) and
-// flattens batches and sequences into the messages they produce. Only
-// for commands known not to block: a test must not run a spinner tick or
-// a wallet command through it.
-func wzMsgs(t testing.TB, cmd tea.Cmd) []tea.Msg {
-	t.Helper()
-	if cmd == nil {
-		return nil
-	}
-	msg := cmd()
-	if msg == nil {
-		return nil
-	}
-	if cmds, ok := coreCmds(msg); ok {
-		var out []tea.Msg
-		for _, c := range cmds {
-			out = append(out, wzMsgs(t, c)...)
-		}
-		return out
-	}
-	return []tea.Msg{msg}
 }
 
 // wzFrame draws a screen as the App frames it: title, rule, the body at
@@ -135,7 +84,7 @@ func wzGolden(t *testing.T, c *Common, s Screen) {
 	t.Helper()
 	wzFits(t, c, s)
 	frame := wzFrame(c, s)
-	wzNoSecret(t, "the view", frame, wzTokenCanary, wzSecretCanary, wzCodeCanary)
+	noSecret(t, "the view", frame, wzTokenCanary, wzSecretCanary, wzCodeCanary)
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -181,166 +130,6 @@ func wzDemo(t *testing.T) (*flows.Demo, *Common) {
 	c := NewCommon(ctx, d.Service, time.Now, Environment{Demo: true, WalletPath: filepath.Join(d.Dir, "wallet.ww"),
 		DemoAPIURL: creds.APIURL, DemoUser: creds.UserEmail, DemoPassword: creds.UserPassword})
 	return d, c
-}
-
-// wzDriver runs a screen like the Bubble Tea runtime: commands run on
-// their own goroutines and their messages come back to Update one at a
-// time. Spinner ticks are dropped (they would tick forever); navigation
-// and notices are recorded for the test.
-type wzDriver struct {
-	t        *testing.T
-	s        Screen
-	msgs     chan tea.Msg
-	wg       sync.WaitGroup
-	inflight atomic.Int64
-	nav      []tea.Msg
-	views    []string
-	steps    int
-	closed   bool // draining: no new commands
-}
-
-func newWzDriver(t *testing.T, s Screen) *wzDriver {
-	d := &wzDriver{t: t, s: s, msgs: make(chan tea.Msg, 64)}
-	// Every command goroutine must end before the test does: a login
-	// left listening, or a wait nobody cancels, fails here as a hang
-	// guard rather than leaking into the next test.
-	t.Cleanup(d.drain)
-	d.exec(s.Init())
-	return d
-}
-
-func (d *wzDriver) exec(cmd tea.Cmd) {
-	if cmd == nil || d.closed {
-		return
-	}
-	d.wg.Add(1)
-	d.inflight.Add(1)
-	go func() {
-		defer d.wg.Done()
-		d.msgs <- cmd()
-	}()
-}
-
-// send hands msg to the screen and runs what it returns.
-func (d *wzDriver) send(msg tea.Msg) {
-	d.t.Helper()
-	d.steps++
-	if d.steps > 2000 {
-		d.t.Fatal("the screen did not settle: more than 2000 messages")
-	}
-	var cmd tea.Cmd
-	d.s, cmd = d.s.Update(msg)
-	d.views = append(d.views, ansi.Strip(d.s.View()))
-	d.exec(cmd)
-}
-
-func (d *wzDriver) press(keys ...string) {
-	d.t.Helper()
-	for _, k := range keys {
-		d.send(wzKey(k))
-	}
-}
-
-func (d *wzDriver) typeText(text string) {
-	d.t.Helper()
-	for _, r := range text {
-		d.send(tea.KeyPressMsg{Code: r, Text: string(r)})
-	}
-}
-
-// dispatch handles one message from a finished command.
-func (d *wzDriver) dispatch(msg tea.Msg) {
-	d.t.Helper()
-	if cmds, ok := coreCmds(msg); ok {
-		for _, c := range cmds {
-			d.exec(c)
-		}
-		return
-	}
-	switch msg := msg.(type) {
-	case nil, spinner.TickMsg:
-	case sessionMsg:
-		// The App's envelope for background answers; there is no lock
-		// here, so every answer belongs to the one session.
-		d.dispatch(msg.msg)
-	case replaceMsg:
-		// As the App does: the new screen takes the top of the stack.
-		d.nav = append(d.nav, msg)
-		d.s = msg.s
-		d.exec(msg.s.Init())
-	case pushMsg, popMsg, ToastMsg, walletChangedMsg:
-		d.nav = append(d.nav, msg)
-	default:
-		d.send(msg)
-	}
-}
-
-// receive takes one finished command's message and handles it.
-func (d *wzDriver) receive(msg tea.Msg) {
-	d.t.Helper()
-	d.inflight.Add(-1)
-	d.dispatch(msg)
-}
-
-// idle delivers messages until no command is running any more: after
-// esc, this proves a cancelled login and its waits really ended.
-func (d *wzDriver) idle() {
-	d.t.Helper()
-	d.until("every command to end", func() bool { return d.inflight.Load() == 0 })
-}
-
-// until delivers messages until cond holds. The deadline is a hang
-// guard for a broken flow, not a speed requirement.
-func (d *wzDriver) until(what string, cond func() bool) {
-	d.t.Helper()
-	deadline := time.NewTimer(20 * time.Second)
-	defer deadline.Stop()
-	for !cond() {
-		select {
-		case msg := <-d.msgs:
-			d.receive(msg)
-		case <-deadline.C:
-			// Not the view itself: it may hold what the test is about to
-			// find leaked.
-			d.t.Fatalf("waited 20s for %s; the screen is %T %q", what, d.s, d.s.Title())
-		}
-	}
-}
-
-// drain waits for every command goroutine to end, dropping what they
-// return (the test is over), and fails if some do not end.
-func (d *wzDriver) drain() {
-	d.closed = true
-	done := make(chan struct{})
-	go func() { d.wg.Wait(); close(done) }()
-	deadline := time.NewTimer(20 * time.Second)
-	defer deadline.Stop()
-	for {
-		select {
-		case <-done:
-			return
-		case <-d.msgs:
-		case <-deadline.C:
-			d.t.Error("command goroutines still running 20s after the test: a leak")
-			return
-		}
-	}
-}
-
-// navigated reports whether the flow went back with a Pop (to the
-// dashboard) and which notice it showed.
-func (d *wzDriver) navigated() (popped bool, toast ToastMsg, changed bool) {
-	for _, m := range d.nav {
-		switch m := m.(type) {
-		case popMsg:
-			popped = true
-		case ToastMsg:
-			toast = m
-		case walletChangedMsg:
-			changed = true
-		}
-	}
-	return popped, toast, changed
 }
 
 // --- playing the browser on localwise's authorize page with net/http.
