@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -209,58 +208,6 @@ func TestDetailsCopyWithoutAClipboardSaysSo(t *testing.T) {
 		t.Fatalf("copying without a clipboard is not explained: %+v", toast)
 	}
 	noSecret(t, "the notice", toast.Text, "demo-client-secret-REVEALED", "demo-cc-token-0000")
-}
-
-// coreFakeClip puts a fake xclip first on PATH: it logs its arguments,
-// keeps the "clipboard" in a file, and prints it for -out.
-func coreFakeClip(t *testing.T) (store, argv string) {
-	t.Helper()
-	dir := t.TempDir()
-	store, argv = filepath.Join(dir, "clipboard"), filepath.Join(dir, "argv")
-	script := "#!/bin/sh\necho \"$@\" >> '" + argv + "'\ncase \"$*\" in\n*-out*) cat '" + store + "' 2>/dev/null ;;\n*) cat > '" + store + "' ;;\nesac\n"
-	if err := os.WriteFile(filepath.Join(dir, "xclip"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	return store, argv
-}
-
-func TestClipboardGetsTheSecretOnStdinAndClearsOnlyItsOwnCopy(t *testing.T) {
-	store, argv := coreFakeClip(t)
-	const secret = "CANARY-clip-81c4"
-	clip := newClipboard()
-	clip.getenv = func(k string) string {
-		if k == "DISPLAY" {
-			return ":0"
-		}
-		return ""
-	}
-	clip.clearAfter = 1 << 62 // the test clears by hand, not by timer
-	if err := clip.Copy(flows.SecretString(secret)); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := os.ReadFile(store)
-	if string(got) != secret {
-		t.Fatal("the secret did not reach the clipboard")
-	}
-	args, _ := os.ReadFile(argv)
-	noSecret(t, "the clipboard tool's arguments", string(args), secret)
-	// The user copied something else since: it is left alone.
-	if err := os.WriteFile(store, []byte("something the user copied"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	clip.ClearPending()
-	if got, _ := os.ReadFile(store); string(got) != "something the user copied" {
-		t.Fatal("clearing replaced what the user copied later")
-	}
-	// Still our secret: cleared.
-	if err := clip.Copy(flows.SecretString(secret)); err != nil {
-		t.Fatal(err)
-	}
-	clip.ClearPending()
-	if got, _ := os.ReadFile(store); len(got) != 0 {
-		t.Fatal("the secret was not cleared from the clipboard")
-	}
 }
 
 func TestDetailsCopyUsesTheClipboard(t *testing.T) {
