@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
@@ -49,15 +48,62 @@ type clientFlow struct {
 // clientEnv are the flow's environment steps; the client id follows them.
 var clientEnv = envSteps[clientStep]{list: csEnv, apiURL: csAPIURL, production: csProduction, after: csClientID}
 
-type clientCheckedMsg struct {
-	id    int
-	entry flows.Entry
-	err   error
+// clientCheckedMsg is the answer of AddClient with its check.
+type clientCheckedMsg = flowAnswered[clientStep]
+
+// clientSteps is the flow: name, environment, client id, secret, redirect
+// URL, the check.
+var clientSteps = &flowSpec[*clientFlow, clientStep]{
+	flow: "OAuth client", title: "Add an OAuth client", of: 6, call: "check",
+	done: (*clientFlow).doneText, unsaved: "Nothing was saved.",
+	steps: []stepSpec[*clientFlow, clientStep]{
+		csName: {
+			kind: stepName, n: 1, title: "Name this client",
+			hint:   "The name of its entry in this wallet; user logins refer to it. 1 to 64 letters, digits, '.', '_' or '-'.",
+			lookup: freeName[*clientFlow], then: csEnv,
+		},
+		csEnv: envListStep[*clientFlow](2, "Which environment is the client for?",
+			"Wise gives every partner separate client credentials for the sandbox and for production, each in its own Developer Hub. Start in the sandbox.",
+			clientEnv),
+		csAPIURL:     envURLStep[*clientFlow](2, clientEnv),
+		csProduction: envProductionStep[*clientFlow](2, "This client will act for real customers with real money.", clientEnv),
+		csClientID: {
+			kind: stepText, n: 3, title: "Client id",
+			hint:  "Developer Hub shows it with your application. It is not secret: it names your application on Wise's login page.",
+			field: func(s *clientFlow) *textinput.Model { return &s.clientID },
+			next:  (*clientFlow).takeClientID,
+		},
+		csSecret: {
+			kind: stepMasked, n: 4, title: "Client secret",
+			hint:  "Shown in Developer Hub next to the client id. It is sent only to Wise's token endpoint (HTTP Basic, as Wise requires for every grant) and sealed in the wallet.",
+			field: func(s *clientFlow) *textinput.Model { return &s.secret },
+			next:  (*clientFlow).takeSecret,
+			// The secret must be entered again: it was let go of.
+			onBack: func(s *clientFlow) { s.held = flows.Secret{} },
+		},
+		csRedirect: {
+			kind: stepText, n: 5, title: "Redirect URL",
+			hint: "Must equal, character for character, the redirect URL registered for this client in Developer Hub, or Wise refuses the login. " +
+				"A loopback URL like the one suggested lets wisewallet catch the login itself; with any other URL you paste the code back. " +
+				"Empty: this client only gets client-credentials tokens.",
+			field: func(s *clientFlow) *textinput.Model { return &s.redirect },
+			next:  (*clientFlow).takeRedirect,
+		},
+		csChecking: {
+			kind: stepCall, n: 6, title: "Checking with Wise",
+			hint:  "A client-credentials token proves the id and secret work. esc cancels; nothing is stored then.",
+			start: (*clientFlow).check, doing: (*clientFlow).checking,
+		},
+		csResult: {
+			kind: stepResult, n: 6, title: "✓ Saved: Wise accepted the client id and secret",
+			failed: "✗ Not saved: Wise did not accept the client", view: (*clientFlow).savedView,
+		},
+	},
 }
 
 func newClientFlow(c *Common, from int) *clientFlow {
 	s := &clientFlow{
-		flowBase: newFlowBase(c, from, newField(c, "e.g. acme-partner-app", nameLimit, false), csName, csResult),
+		flowBase: clientSteps.base(c, from, newField(c, "e.g. acme-partner-app", nameLimit, false)),
 		env:      newEnvPick(c),
 		clientID: newField(c, "the client id from Developer Hub", urlLimit, false),
 		secret:   newField(c, "paste the client secret", secretLimit, true),
@@ -68,126 +114,44 @@ func newClientFlow(c *Common, from int) *clientFlow {
 	return s
 }
 
-func (s *clientFlow) Init() tea.Cmd { return nil }
+func (s *clientFlow) environment() *envPick { return &s.env }
 
-func (s *clientFlow) CapturesText() bool {
-	switch s.step {
-	case csName, csAPIURL, csClientID, csSecret, csRedirect:
-		return true
+func (s *clientFlow) takeClientID() (clientStep, string) {
+	if strings.TrimSpace(s.clientID.Value()) == "" {
+		return csClientID, "Enter the client id: Developer Hub shows it for this environment."
 	}
-	return false
+	return csSecret, ""
 }
 
-func (s *clientFlow) Update(msg tea.Msg) (Screen, tea.Cmd) {
-	switch msg := msg.(type) {
-	case tea.WindowSizeMsg, tea.BackgroundColorMsg:
-		fitFields(s.c, &s.name, &s.env.apiURL, &s.clientID, &s.secret, &s.redirect)
-		return s, nil
-	case spinner.TickMsg:
-		return s, s.tick(msg)
-	case nameCheckedMsg:
-		if s.nameChecked(msg.id, msg.err) {
-			s.go2(csEnv)
-		}
-		return s, nil
-	case clientCheckedMsg:
-		return s, s.answered(msg.id, msg.entry, msg.err, "check")
-	case tea.KeyPressMsg:
-		return s.key(msg)
-	case tea.PasteMsg:
-		s.errMsg = ""
+// takeSecret is enter on the secret: the field lets go of it, the flow
+// holds it for the check.
+func (s *clientFlow) takeSecret() (clientStep, string) {
+	sec, err := flows.CleanToken([]byte(s.secret.Value()))
+	if err != nil {
+		return csSecret, strings.Replace(errText(err), "token", "secret", 1)
 	}
-	return s, s.forward(msg)
+	s.held = sec
+	s.secret.Reset()
+	return csRedirect, ""
 }
 
-func (s *clientFlow) field() *textinput.Model {
-	switch s.step {
-	case csName:
-		return &s.name
-	case csAPIURL:
-		return &s.env.apiURL
-	case csClientID:
-		return &s.clientID
-	case csSecret:
-		return &s.secret
-	case csRedirect:
-		return &s.redirect
+func (s *clientFlow) takeRedirect() (clientStep, string) {
+	if err := checkRedirect(strings.TrimSpace(s.redirect.Value())); err != nil {
+		return csRedirect, errText(err)
 	}
-	return nil
+	return csChecking, ""
 }
 
-func (s *clientFlow) forward(msg tea.Msg) tea.Cmd {
-	f := s.field()
-	if f == nil {
-		return nil
+// check gets a client-credentials token with the id and secret and saves
+// the client if Wise gives one.
+func (s *clientFlow) check(ctx context.Context, id int) tea.Cmd {
+	in := flows.ClientInput{
+		Name: s.entryName(), Env: s.env.env, ClientID: strings.TrimSpace(s.clientID.Value()),
+		Secret: s.held, RedirectURL: strings.TrimSpace(s.redirect.Value()), Check: true,
 	}
-	var cmd tea.Cmd
-	*f, cmd = f.Update(msg)
-	return cmd
-}
-
-func (s *clientFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
-	if key.Matches(k, s.keys.Back) {
-		cmd := s.goBack(s.doneText())
-		if s.step == csSecret {
-			// The secret must be entered again: it was let go of.
-			s.held = flows.Secret{}
-		}
-		return s, cmd
-	}
-	next := key.Matches(k, s.keys.Next)
-	switch s.step {
-	case csName:
-		if next {
-			return s, s.submitName(checkFreeName)
-		}
-	case csEnv, csAPIURL, csProduction:
-		return s, s.envKey(&s.env, clientEnv, k)
-	case csClientID:
-		if next {
-			if strings.TrimSpace(s.clientID.Value()) == "" {
-				s.errMsg = "Enter the client id: Developer Hub shows it for this environment."
-				return s, nil
-			}
-			s.go2(csSecret)
-			return s, nil
-		}
-	case csSecret:
-		if next {
-			sec, err := flows.CleanToken([]byte(s.secret.Value()))
-			if err != nil {
-				s.errMsg = strings.Replace(errText(err), "token", "secret", 1)
-				return s, nil
-			}
-			s.held = sec
-			s.secret.Reset()
-			s.go2(csRedirect)
-			return s, nil
-		}
-	case csRedirect:
-		if next {
-			raw := strings.TrimSpace(s.redirect.Value())
-			if err := checkRedirect(raw); err != nil {
-				s.errMsg = errText(err)
-				return s, nil
-			}
-			in := flows.ClientInput{
-				Name: s.entryName(), Env: s.env.env, ClientID: strings.TrimSpace(s.clientID.Value()),
-				Secret: s.held, RedirectURL: raw, Check: true,
-			}
-			return s, s.call(csChecking, func(ctx context.Context, id int, svc *flows.Service) tea.Msg {
-				e, err := svc.AddClient(ctx, in)
-				return clientCheckedMsg{id: id, entry: e, err: err}
-			})
-		}
-	case csChecking:
-		return s, nil
-	case csResult:
-		return s, s.resultKey(k, s.doneText(), "Nothing was saved.")
-	}
-	// Typing into a field: the complaint about the last enter is stale.
-	s.errMsg = ""
-	return s, s.forward(k)
+	return walletCall[clientStep](s.c, ctx, id, func(ctx context.Context, svc *flows.Service) (flows.Entry, error) {
+		return svc.AddClient(ctx, in)
+	})
 }
 
 func (s *clientFlow) doneText() string {
@@ -207,68 +171,31 @@ func checkRedirect(raw string) error {
 	return nil
 }
 
-func (s *clientFlow) Title() string { return "Add an OAuth client" }
+func (s *clientFlow) checking() string {
+	return fmt.Sprintf("POST %s/oauth/token, grant_type=client_credentials…", s.env.env.APIURL)
+}
 
-func (s *clientFlow) View() string {
-	v := stepView{Flow: "OAuth client", Of: 6}
-	switch s.step {
-	case csName:
-		v.N, v.Title = 1, "Name this client"
-		v.Hint = "The name of its entry in this wallet; user logins refer to it. 1 to 64 letters, digits, '.', '_' or '-'."
-		v.Body = s.nameBody()
-	case csEnv:
-		v.N, v.Title = 2, "Which environment is the client for?"
-		v.Hint = "Wise gives every partner separate client credentials for the sandbox and for production, each in its own Developer Hub. Start in the sandbox."
-		v.Body = renderList(s.c, s.env.list, 10)
-	case csAPIURL:
-		v.N = 2
-		s.env.urlView(s.c, &v)
-	case csProduction:
-		v.N = 2
-		productionView(s.c, &v, "This client will act for real customers with real money.")
-	case csClientID:
-		v.N, v.Title = 3, "Client id"
-		v.Hint = "Developer Hub shows it with your application. It is not secret: it names your application on Wise's login page."
-		v.Body = s.clientID.View()
-	case csSecret:
-		v.N, v.Title = 4, "Client secret"
-		v.Hint = "Shown in Developer Hub next to the client id. It is sent only to Wise's token endpoint (HTTP Basic, as Wise requires for every grant) and sealed in the wallet."
-		v.Body = secretFieldView(s.c, s.secret)
-	case csRedirect:
-		v.N, v.Title = 5, "Redirect URL"
-		v.Hint = "Must equal, character for character, the redirect URL registered for this client in Developer Hub, or Wise refuses the login. " +
-			"A loopback URL like the one suggested lets wisewallet catch the login itself; with any other URL you paste the code back. " +
-			"Empty: this client only gets client-credentials tokens."
-		v.Body = s.redirect.View()
-	case csChecking:
-		v.N, v.Title = 6, "Checking with Wise"
-		v.Body = spinLine(s.c, s.spin.View(), fmt.Sprintf("POST %s/oauth/token, grant_type=client_credentials…", s.env.env.APIURL))
-		v.Hint = "A client-credentials token proves the id and secret work. esc cancels; nothing is stored then."
-	case csResult:
-		v.N = 6
-		if s.err != nil {
-			s.failedView(&v, "✗ Not saved: Wise did not accept the client")
-			break
-		}
-		v.Title, v.Tone = "✓ Saved: Wise accepted the client id and secret", 1
-		redirect := s.saved.RedirectURL
-		if redirect == "" {
-			redirect = "none (client-credentials only)"
-		}
-		v.Body = labelled(s.c, [][2]string{
-			{"entry", s.saved.Name},
-			{"environment", envLabel(s.c, s.saved.Env)},
-			{"client id", s.saved.ClientID},
-			{"redirect URL", redirect},
-			{"client token", "valid until " + when(s.c, s.saved.AccessExpiresAt)},
-		})
-		v.Note = "Next, link a user: a, then \"Log in a user\" (an existing Wise account) or \"Create a user\". In production Wise also requires mTLS of partners."
+func (s *clientFlow) savedView(v *stepView) {
+	redirect := s.saved.RedirectURL
+	if redirect == "" {
+		redirect = "none (client-credentials only)"
 	}
-	return s.render(v)
+	v.Body = labelled(s.c, [][2]string{
+		{"entry", s.saved.Name},
+		{"environment", envLabel(s.c, s.saved.Env)},
+		{"client id", s.saved.ClientID},
+		{"redirect URL", redirect},
+		{"client token", "valid until " + when(s.c, s.saved.AccessExpiresAt)},
+	})
+	v.Note = "Next, link a user: a, then \"Log in a user\" (an existing Wise account) or \"Create a user\". In production Wise also requires mTLS of partners."
 }
 
-func (s *clientFlow) ShortHelp() []key.Binding {
-	return flowHelp(s.keys, s.step == csEnv, s.step == csProduction, s.step == csChecking, s.step == csResult, s.err == nil)
-}
+func (s *clientFlow) Init() tea.Cmd      { return nil }
+func (s *clientFlow) Title() string      { return clientSteps.title }
+func (s *clientFlow) CapturesText() bool { return clientSteps.capturesText(s) }
+func (s *clientFlow) View() string       { return clientSteps.render(s) }
 
+func (s *clientFlow) Update(msg tea.Msg) (Screen, tea.Cmd) { return s, clientSteps.update(s, msg) }
+
+func (s *clientFlow) ShortHelp() []key.Binding  { return clientSteps.shortHelp(s) }
 func (s *clientFlow) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
@@ -78,16 +77,6 @@ func (p *clientPick) chosen() (flows.Entry, bool) {
 		return flows.Entry{}, false
 	}
 	return p.clients[p.list.cursor], true
-}
-
-// key is a key on the client step: ↑/↓ move through the list, enter
-// takes the highlighted client (ok=false while there is none).
-func (p *clientPick) key(k wizardKeys, msg tea.KeyPressMsg) (flows.Entry, bool) {
-	if !key.Matches(msg, k.Next) {
-		p.list.update(k, msg)
-		return flows.Entry{}, false
-	}
-	return p.chosen()
 }
 
 func (p *clientPick) view(c *Common) string {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -85,16 +84,56 @@ type (
 		id     int
 		opened bool
 	}
-	loginDoneMsg struct {
-		id    int
-		entry flows.Entry
-		err   error
-	}
 )
+
+// loginDoneMsg is the answer of Service.Login.
+type loginDoneMsg = flowAnswered[loginStep]
+
+// loginSteps is the flow: client, name, how the code comes back, the
+// login on Wise's page.
+var loginSteps = &flowSpec[*loginFlow, loginStep]{
+	flow: "Log in a user (authorization code)", title: "Log in a user", of: 4, call: "login",
+	done: (*loginFlow).doneText, unsaved: "Nothing was saved.",
+	steps: []stepSpec[*loginFlow, loginStep]{
+		lsClient: {
+			kind: stepChoice, n: 1, title: "Which OAuth client is the user linked to?",
+			hint: "The user approves this application on Wise's page. Its redirect URL, as registered in Developer Hub, decides how the code comes back.",
+			list: func(s *loginFlow) *pickList { return &s.clients.list },
+			next: (*loginFlow).takeClient,
+			view: func(s *loginFlow, v *stepView) { v.Body = s.clients.view(s.c) },
+		},
+		lsName: {
+			kind: stepName, n: 2, title: "Name the user's entry",
+			lookup: func(s *loginFlow) nameCheck { return checkUserName(s.client.Name) },
+			named:  (*loginFlow).named, then: lsMode,
+			view: func(s *loginFlow, v *stepView) {
+				v.Hint = fmt.Sprintf("The wallet entry for this user's tokens (client %q). Logging in again under the same name replaces its tokens.", s.client.Name)
+			},
+		},
+		lsMode: {
+			kind: stepChoice, n: 3, title: "How does the code come back?",
+			hint: "wisewallet opens Wise's authorization page and shows its URL. There the user logs in to Wise (with its 2-step verification), " +
+				"chooses the profile to link and approves. Wise then sends a one-time code, valid for minutes, which wisewallet exchanges for tokens at once.",
+			list: func(s *loginFlow) *pickList { return &s.mode }, labels: 20,
+			next: (*loginFlow).takeMode, view: (*loginFlow).modeView,
+		},
+		// The login runs while the user is on Wise's page; in paste mode
+		// the code is pasted here.
+		lsWaiting: {
+			kind: stepCall, n: 4, title: "Log in on Wise's page",
+			field:   func(s *loginFlow) *textinput.Model { return &s.pasteIn },
+			accepts: func(s *loginFlow) bool { return s.paste && !s.pasteSent },
+			start:   (*loginFlow).startLogin,
+			key:     (*loginFlow).waitingKey, help: (*loginFlow).waitingHelp,
+			view: func(s *loginFlow, v *stepView) { v.Body = s.waitingView() },
+		},
+		lsResult: {kind: stepResult, n: 4, failed: "✗ Not logged in", view: (*loginFlow).loggedInView},
+	},
+}
 
 func newLoginFlow(c *Common, from int) *loginFlow {
 	return &loginFlow{
-		flowBase:    newFlowBase(c, from, userNameField(c), lsName, lsResult),
+		flowBase:    loginSteps.base(c, from, userNameField(c)),
 		openBrowser: flows.OpenSystemBrowser,
 		timeout:     loginTimeout,
 		pasteIn:     newField(c, "the code, or the whole URL the browser was sent to", urlLimit, true),
@@ -103,8 +142,10 @@ func newLoginFlow(c *Common, from int) *loginFlow {
 
 func (s *loginFlow) Init() tea.Cmd { return s.clients.start(s.c) }
 
+// CapturesText on the name step and throughout a paste-mode login: typed
+// letters never reach the App there, also once the paste was sent.
 func (s *loginFlow) CapturesText() bool {
-	return s.step == lsName || (s.step == lsWaiting && s.paste)
+	return loginSteps.capturesText(s) || (s.step == lsWaiting && s.paste)
 }
 
 // Leave stops the login, the name lookup and the reading of the clients.
@@ -145,20 +186,8 @@ func (s *loginFlow) modeChoice(m loginMode) choice {
 
 func (s *loginFlow) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
-	case tea.WindowSizeMsg, tea.BackgroundColorMsg:
-		fitFields(s.c, &s.name, &s.pasteIn)
-		return s, nil
-	case spinner.TickMsg:
-		return s, s.tick(msg)
 	case clientsLoadedMsg:
 		s.clients.apply(msg)
-		return s, nil
-	case userNameCheckedMsg:
-		if s.nameChecked(msg.id, msg.err) {
-			s.replace = msg.replace
-			s.offerModes()
-			s.go2(lsMode)
-		}
 		return s, nil
 	case loginURLMsg:
 		if s.op.current(msg.id) {
@@ -178,84 +207,58 @@ func (s *loginFlow) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return s, waitLoginEvent(s.op.ctx(), s.c, s.events)
 		}
 		return s, nil
-	case loginDoneMsg:
-		// A late answer is the redirect coming in just as the user left.
-		// Taking the answer stops the event wait and, after an error,
-		// anything left.
-		return s, s.answered(msg.id, msg.entry, msg.err, "login")
-	case tea.KeyPressMsg:
-		return s.key(msg)
-	case tea.PasteMsg:
-		s.errMsg = ""
 	}
-	return s, s.forward(msg)
+	// A late loginDoneMsg is the redirect coming in just as the user
+	// left. Taking the answer stops the event wait and, after an error,
+	// anything left; esc ends the listener (or the paste wait).
+	return s, loginSteps.update(s, msg)
 }
 
-func (s *loginFlow) forward(msg tea.Msg) tea.Cmd {
-	var cmd tea.Cmd
+// takeClient is enter on the client list: a client without a redirect
+// URL cannot log anyone in.
+func (s *loginFlow) takeClient() (loginStep, string) {
+	c, ok := s.clients.chosen()
 	switch {
-	case s.step == lsName:
-		s.name, cmd = s.name.Update(msg)
-	case s.step == lsWaiting && s.paste && !s.pasteSent:
-		s.pasteIn, cmd = s.pasteIn.Update(msg)
+	case !ok:
+		return lsClient, ""
+	case c.RedirectURL == "":
+		return lsClient, fmt.Sprintf("%q has no redirect URL, so Wise has nowhere to send the code. Add the client again with the redirect URL registered in Developer Hub.", c.Name)
 	}
-	return cmd
+	s.client = c
+	return lsName, ""
 }
 
-func (s *loginFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
-	if key.Matches(k, s.keys.Back) {
-		// Cancelling ends the listener (or the paste wait) and the login.
-		return s, s.goBack(s.doneText())
+// named takes the name lookup's answer: the ways back for the code
+// depend on the client chosen.
+func (s *loginFlow) named(replace bool) {
+	s.replace = replace
+	s.offerModes()
+}
+
+// takeMode is enter on the mode list: the option chosen, whatever its
+// line says.
+func (s *loginFlow) takeMode() (loginStep, string) {
+	s.paste = s.modes[s.mode.cursor] == loginPaste
+	return lsWaiting, ""
+}
+
+// waitingKey is a key while the login waits: copy the URL, or send the
+// paste; typing goes to the paste field while it takes it.
+func (s *loginFlow) waitingKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
+	if s.authURL != "" && key.Matches(k, s.copyKey()) {
+		return tea.Batch(tea.SetClipboard(s.authURL), Toast("Copied the login URL.", false)), true
 	}
-	next := key.Matches(k, s.keys.Next)
-	switch s.step {
-	case lsClient:
-		c, ok := s.clients.key(s.keys, k)
-		switch {
-		case !next:
-			// The complaint was about the client the cursor left.
-			s.errMsg = ""
-		case ok && c.RedirectURL == "":
-			s.errMsg = fmt.Sprintf("%q has no redirect URL, so Wise has nowhere to send the code. Add the client again with the redirect URL registered in Developer Hub.", c.Name)
-		case ok:
-			s.client = c
-			s.go2(lsName)
-		}
-		return s, nil
-	case lsName:
-		if next {
-			return s, s.submitName(checkUserName(s.client.Name))
-		}
-	case lsMode:
-		if next {
-			s.paste = s.modes[s.mode.cursor] == loginPaste
-			return s, s.startLogin()
-		}
-		s.mode.update(s.keys, k)
-		return s, nil
-	case lsWaiting:
-		if s.authURL != "" && key.Matches(k, s.copyKey()) {
-			return s, tea.Batch(tea.SetClipboard(s.authURL), Toast("Copied the login URL.", false))
-		}
-		if s.paste && next && !s.pasteSent {
-			text := strings.TrimSpace(s.pasteIn.Value())
-			if text == "" {
-				s.errMsg = "Paste the code Wise shows, or the URL the browser was sent to, first."
-				return s, nil
-			}
-			s.pasteIn.Reset()
-			s.pasteSent, s.errMsg = true, ""
-			return s, sendPasted(s.op.ctx(), s.pasted, text)
-		}
-		if !s.paste || s.pasteSent {
-			return s, nil
-		}
-	case lsResult:
-		return s, s.resultKey(k, s.doneText(), "Nothing was saved.")
+	if !s.paste || s.pasteSent || !key.Matches(k, s.keys.Next) {
+		return nil, false
 	}
-	// Typing into a field: the complaint about the last enter is stale.
-	s.errMsg = ""
-	return s, s.forward(k)
+	text := strings.TrimSpace(s.pasteIn.Value())
+	if text == "" {
+		s.errMsg = "Paste the code Wise shows, or the URL the browser was sent to, first."
+		return nil, true
+	}
+	s.pasteIn.Reset()
+	s.pasteSent, s.errMsg = true, ""
+	return sendPasted(s.op.ctx(), s.pasted, text), true
 }
 
 func (s *loginFlow) copyKey() key.Binding {
@@ -273,15 +276,13 @@ func (s *loginFlow) doneText() string {
 // screen through a channel that waitLoginEvent reads; the paste reaches
 // the login through another. Both waits end with the attempt's context,
 // which esc (or the result) cancels, so no goroutine outlives the login.
-func (s *loginFlow) startLogin() tea.Cmd {
-	ctx, id := s.op.start(s.c.Ctx)
+func (s *loginFlow) startLogin(ctx context.Context, id int) tea.Cmd {
 	events := make(chan tea.Msg, 8)
 	pasted := make(chan string, 1)
 	s.events, s.pasted = events, pasted
 	s.authURL, s.listening, s.browserTried, s.opened, s.pasteSent = "", "", false, false, false
 	s.pasteIn.Reset()
 	s.since = s.c.Now()
-	s.go2(lsWaiting)
 	post := func(m tea.Msg) {
 		select {
 		case events <- m:
@@ -315,7 +316,7 @@ func (s *loginFlow) startLogin() tea.Cmd {
 	// Not a WalletCmd: the login waits for the user, for minutes. Its
 	// context is the attempt's, within the session, so esc, the result or
 	// a lock ends it.
-	return tea.Batch(s.spin.Tick, waitLoginEvent(ctx, s.c, events), s.c.SessionCmd(func() tea.Msg {
+	return tea.Batch(waitLoginEvent(ctx, s.c, events), s.c.SessionCmd(func() tea.Msg {
 		e, err := svc.Login(ctx, req)
 		return loginDoneMsg{id: id, entry: e, err: err}
 	}))
@@ -344,46 +345,23 @@ func sendPasted(ctx context.Context, ch chan<- string, text string) tea.Cmd {
 	}
 }
 
-func (s *loginFlow) Title() string { return "Log in a user" }
-
-func (s *loginFlow) View() string {
-	st := s.c.Styles
-	v := stepView{Flow: "Log in a user (authorization code)", Of: 4}
-	switch s.step {
-	case lsClient:
-		v.N, v.Title = 1, "Which OAuth client is the user linked to?"
-		v.Hint = "The user approves this application on Wise's page. Its redirect URL, as registered in Developer Hub, decides how the code comes back."
-		v.Body = s.clients.view(s.c)
-	case lsName:
-		v.N, v.Title = 2, "Name the user's entry"
-		v.Hint = fmt.Sprintf("The wallet entry for this user's tokens (client %q). Logging in again under the same name replaces its tokens.", s.client.Name)
-		v.Body = s.nameBody()
-	case lsMode:
-		v.N, v.Title = 3, "How does the code come back?"
-		v.Hint = "wisewallet opens Wise's authorization page and shows its URL. There the user logs in to Wise (with its 2-step verification), " +
-			"chooses the profile to link and approves. Wise then sends a one-time code, valid for minutes, which wisewallet exchanges for tokens at once."
-		if !flows.IsLoopbackRedirect(s.client.RedirectURL) {
-			v.Hint += " This client's redirect URL is not on this machine, so the code is pasted."
-		}
-		v.Body = renderList(s.c, s.mode, 20)
-		if s.replace {
-			v.Body += "\n\n" + st.Warning.Render(fmt.Sprintf("%q exists: its tokens will be replaced.", s.entryName()))
-		}
-	case lsWaiting:
-		v.N, v.Title = 4, "Log in on Wise's page"
-		v.Body = s.waitingView()
-	case lsResult:
-		v.N = 4
-		if s.err != nil {
-			s.failedView(&v, "✗ Not logged in")
-			break
-		}
-		v.Title, v.Tone = fmt.Sprintf("✓ Logged in: tokens saved as %q", s.saved.Name), 1
-		v.Body = labelled(s.c, userRows(s.c, s.saved))
-		v.Note = "wisewallet renews the access token on time with the refresh token; the dashboard counts both down."
+func (s *loginFlow) modeView(v *stepView) {
+	if !flows.IsLoopbackRedirect(s.client.RedirectURL) {
+		v.Hint += " This client's redirect URL is not on this machine, so the code is pasted."
 	}
-	return s.render(v)
+	if s.replace {
+		v.Body += "\n\n" + s.c.Styles.Warning.Render(fmt.Sprintf("%q exists: its tokens will be replaced.", s.entryName()))
+	}
 }
+
+func (s *loginFlow) loggedInView(v *stepView) {
+	v.Title = fmt.Sprintf("✓ Logged in: tokens saved as %q", s.saved.Name)
+	v.Body = labelled(s.c, userRows(s.c, s.saved))
+	v.Note = "wisewallet renews the access token on time with the refresh token; the dashboard counts both down."
+}
+
+func (s *loginFlow) Title() string { return loginSteps.title }
+func (s *loginFlow) View() string  { return loginSteps.render(s) }
 
 func (s *loginFlow) waitingView() string {
 	st := s.c.Styles
@@ -439,21 +417,18 @@ func userRows(c *Common, e flows.Entry) [][2]string {
 	return rows
 }
 
-func (s *loginFlow) ShortHelp() []key.Binding {
-	switch s.step {
-	case lsClient:
-		return []key.Binding{chooseKey(s.keys), s.keys.Next, s.keys.Back}
-	case lsWaiting:
-		var out []key.Binding
-		if s.paste && !s.pasteSent {
-			out = append(out, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send the code")))
-		}
-		if s.authURL != "" {
-			out = append(out, s.copyKey())
-		}
-		return append(out, s.keys.Cancel)
+// waitingHelp: send the paste, copy the URL, cancel.
+func (s *loginFlow) waitingHelp() []key.Binding {
+	var out []key.Binding
+	if s.paste && !s.pasteSent {
+		out = append(out, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send the code")))
 	}
-	return flowHelp(s.keys, s.step == lsMode, false, false, s.step == lsResult, s.err == nil)
+	if s.authURL != "" {
+		out = append(out, s.copyKey())
+	}
+	return append(out, s.keys.Cancel)
 }
+
+func (s *loginFlow) ShortHelp() []key.Binding { return loginSteps.shortHelp(s) }
 
 func (s *loginFlow) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }

@@ -1,13 +1,13 @@
 package tui
 
-// The frame every guided flow is built on: its steps and the way back
+// The state every guided flow is built on: its steps and the way back
 // through them, the step that names the new entry, the call to Wise that
 // ends the flow, and its result. Each flow embeds a flowBase and adds its
-// own steps, fields and words; what is the same in all four lives here
-// once, so esc, a late answer or a stale name check behave alike in each.
+// own fields; its steps and words are its table (see wizard_steps.go,
+// whose engine uses what is here), so esc, a late answer or a stale name
+// check behave alike in each.
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -51,6 +51,9 @@ func newFlowBase[S comparable](c *Common, from int, name textinput.Model, nameSt
 		spin: newSpinner(c),
 	}
 }
+
+// flow is the shared state, for the engine (see guided).
+func (f *flowBase[S]) flow() *flowBase[S] { return f }
 
 // go2 moves on to the next step, remembering this one for esc.
 func (f *flowBase[S]) go2(next S) {
@@ -147,19 +150,6 @@ func checkFreeName(c *Common, name string, id int) tea.Cmd {
 			return nameCheckedMsg{id: id, err: err}
 		}
 	})
-}
-
-// call starts the flow's call to Wise and moves to the step that waits
-// for it, the spinner turning. do runs in a command with the wallet, the
-// attempt's context (esc cancels it) and its id, which the answer must
-// carry (see answered). It must not read the flow: take what it needs
-// before.
-func (f *flowBase[S]) call(waiting S, do func(ctx context.Context, id int, svc *flows.Service) tea.Msg) tea.Cmd {
-	ctx, id := f.op.start(f.c.Ctx)
-	f.go2(waiting)
-	return tea.Batch(f.spin.Tick, f.c.WalletCmd(func(svc *flows.Service) tea.Msg {
-		return do(ctx, id, svc)
-	}))
 }
 
 // tick turns the spinner while the call runs; dropping a tick once it

@@ -1,11 +1,12 @@
 package tui
 
 // Parts the guided flows share: their keys, text fields, pick lists, the
-// environment step and the bookkeeping for asynchronous steps. Each flow
+// environment steps and the bookkeeping for asynchronous steps. Each flow
 // is one Screen (add_personal.go, add_client.go, login_code.go,
-// login_registration.go) that walks its own steps, so esc can always go
-// back exactly one step without saving anything; the frame they are all
-// built on (steps, name, call, result) is in wizard_flow.go.
+// login_registration.go) that walks its own table of steps, so esc can
+// always go back exactly one step without saving anything; the table and
+// its engine are in wizard_steps.go, the state they share in
+// wizard_flow.go.
 
 import (
 	"context"
@@ -239,46 +240,57 @@ func (p *envPick) confirmProduction() {
 // local API URL, the yes to production, and the step after them.
 type envSteps[S comparable] struct{ list, apiURL, production, after S }
 
-// envKey is a key on one of the environment steps at of the flow: the
-// list moves on to the API URL (local), the confirmation (production) or
-// past the part (sandbox); the URL is checked before it is left.
-func (f *flowBase[S]) envKey(p *envPick, at envSteps[S], k tea.KeyPressMsg) tea.Cmd {
-	next := key.Matches(k, f.keys.Next)
-	switch f.step {
-	case at.list:
-		if !next {
-			p.list.update(f.keys, k)
-			return nil
-		}
-		switch needURL, needConfirm := p.listNext(); {
-		case needURL:
-			f.go2(at.apiURL)
-		case needConfirm:
-			f.go2(at.production)
-		default:
-			f.go2(at.after)
-		}
-	case at.apiURL:
-		if !next {
-			// Typing into the field: the complaint about the last enter
-			// is stale.
-			f.errMsg = ""
-			var cmd tea.Cmd
-			p.apiURL, cmd = p.apiURL.Update(k)
-			return cmd
-		}
-		if complaint := p.urlNext(); complaint != "" {
-			f.errMsg = complaint
-			return nil
-		}
-		f.go2(at.after)
-	case at.production:
-		if key.Matches(k, f.keys.Confirm) {
-			p.confirmProduction()
-			f.go2(at.after)
-		}
+// withEnv is a flow with an environment part.
+type withEnv[S stepID] interface {
+	guided[S]
+	environment() *envPick
+}
+
+// envListStep is the environment list, step n of the flow at: enter moves
+// on to the API URL (local), the confirmation (production) or past the
+// part (sandbox).
+func envListStep[F withEnv[S], S stepID](n int, title, hint string, at envSteps[S]) stepSpec[F, S] {
+	return stepSpec[F, S]{
+		kind: stepChoice, n: n, title: title, hint: hint, labels: 10,
+		list: func(f F) *pickList { return &f.environment().list },
+		next: func(f F) (S, string) {
+			switch needURL, needConfirm := f.environment().listNext(); {
+			case needURL:
+				return at.apiURL, ""
+			case needConfirm:
+				return at.production, ""
+			}
+			return at.after, ""
+		},
 	}
-	return nil
+}
+
+// envURLStep asks for the local API URL, checked before it is left.
+func envURLStep[F withEnv[S], S stepID](n int, at envSteps[S]) stepSpec[F, S] {
+	return stepSpec[F, S]{
+		kind: stepText, n: n,
+		field: func(f F) *textinput.Model { return &f.environment().apiURL },
+		next: func(f F) (S, string) {
+			if complaint := f.environment().urlNext(); complaint != "" {
+				return at.apiURL, complaint
+			}
+			return at.after, ""
+		},
+		view: func(f F, v *stepView) { f.environment().urlView(f.flow().c, v) },
+	}
+}
+
+// envProductionStep is the explicit yes to production; risk says what the
+// credential will act on there.
+func envProductionStep[F withEnv[S], S stepID](n int, risk string, at envSteps[S]) stepSpec[F, S] {
+	return stepSpec[F, S]{
+		kind: stepConfirm, n: n,
+		next: func(f F) (S, string) {
+			f.environment().confirmProduction()
+			return at.after, ""
+		},
+		view: func(f F, v *stepView) { productionView(f.flow().c, v, risk) },
+	}
 }
 
 // urlView is the step that asks for the local environment's API URL.
