@@ -393,3 +393,32 @@ func firstNav[T any](d *driver) (T, bool) {
 	var zero T
 	return zero, false
 }
+
+// The driver stands in for the App around a screen: a Replace is taken
+// (the new screen is driven from then on), navigation is recorded, and
+// session envelopes are opened.
+func TestDriverTakesAReplaceAndOpensSessionEnvelopes(t *testing.T) {
+	c := wzCommon(80, 24)
+	d := newDriver(t, newAddChooser(c))
+	d.press("enter")
+	f, ok := d.s.(*personalFlow)
+	if !ok {
+		t.Fatalf("after enter the driver drives %T, want the personal flow", d.s)
+	}
+	if _, ok := firstNav[replaceMsg](d); !ok {
+		t.Error("the Replace was not recorded")
+	}
+	d.typeText("acme-token")
+	d.press("enter")
+	d.run(c.SessionCmd(func() tea.Msg { return nameCheckedMsg{id: f.nameOp.id} }))
+	if f.step != psEnv {
+		t.Fatalf("the name check's answer in its session envelope did not reach the flow (step %d)", f.step)
+	}
+	d.press("esc", "esc")
+	if _, ok := d.s.(*addChooser); !ok {
+		t.Fatalf("esc on the first step left the driver on %T, want the chooser", d.s)
+	}
+	if len(d.views) == 0 {
+		t.Error("the views shown were not recorded")
+	}
+}
