@@ -148,7 +148,7 @@ func (s *Server) now() time.Time { return s.cfg.Now().UTC() }
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	// Wise's own paths.
+	// Wise's own paths; each also answers under a quarterly version prefix.
 	for _, rt := range []struct {
 		pattern string
 		handler http.HandlerFunc
@@ -166,6 +166,7 @@ func (s *Server) routes() http.Handler {
 		{"/v1/users/exists", s.handleUserExists},
 	} {
 		mux.HandleFunc(rt.pattern, rt.handler)
+		mux.HandleFunc("/{"+versionWildcard+"}"+rt.pattern, versioned(rt.handler))
 	}
 	// The stand-in's own endpoints: no Wise counterpart, so no version.
 	mux.HandleFunc(adminPrefix+"faults", s.handleAdminFaults)

@@ -95,7 +95,8 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	case "registration_code":
 		resp, terr = s.grantRegistrationCode(c, form.Get("client_id"), form.Get("email"), form.Get("registration_code"))
 	default:
-		terr = badRequest("Unsupported grant type")
+		// RFC 6749 §5.2: a grant this server does not know has its own code.
+		terr = &tokenError{http.StatusBadRequest, "unsupported_grant_type", "Unsupported grant type"}
 	}
 	if terr != nil {
 		writeOAuthError(w, terr.status, terr.code, terr.desc)
