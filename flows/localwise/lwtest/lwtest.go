@@ -234,14 +234,15 @@ func FreeLoopbackURL(t testing.TB, path string) string {
 
 // RegisterClient registers an OAuth client at the localwise on apiURL
 // through its admin endpoint, for a server this test does not hold (a
-// child process, or one started elsewhere).
-func RegisterClient(t testing.TB, apiURL string, c localwise.Client) {
+// child process, or one started behind flows). It takes plain strings so
+// that tests of packages that may not name localwise's types can call it.
+func RegisterClient(t testing.TB, apiURL, id, secret string, redirectURLs ...string) {
 	t.Helper()
 	body, err := json.Marshal(struct {
 		ID           string   `json:"id"`
 		Secret       string   `json:"secret"`
 		RedirectURLs []string `json:"redirect_urls"`
-	}{c.ID, c.Secret, c.RedirectURLs})
+	}{id, secret, redirectURLs})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func authURL(base, client, redirect string, extra url.Values) string {
 func TestAuthorizeApproveAndFollow(t *testing.T) {
 	srv, base := Start(t, localwise.Config{})
 	redirect, query := callback(t)
-	RegisterClient(t, base, localwise.Client{ID: "lwtest-app", Secret: "lwtest-secret-0123456789", RedirectURLs: []string{redirect}})
+	RegisterClient(t, base, "lwtest-app", "lwtest-secret-0123456789", redirect)
 
 	consent := Person{}.Authorize(t, authURL(base, "lwtest-app", redirect, url.Values{"state": {"st"}}), Approve)
 	if consent.Status != http.StatusFound || !strings.HasPrefix(consent.Location, redirect+"?") {
