@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,7 +25,13 @@ var allowedImports = map[string][]string{
 	"crypto":             {},
 	"flows/localwise":    {"crypto"},
 	"internal/dbusguard": {},
+
+	// Test support of localwise; only _test.go files may import it.
+	"flows/localwise/lwtest": {"flows/localwise", "crypto"},
 }
+
+// testOnly are packages that only _test.go files may import, from any layer.
+var testOnly = []string{"flows/localwise/lwtest"}
 
 func TestLayering(t *testing.T) {
 	fset := token.NewFileSet()
@@ -68,10 +75,19 @@ func checkImport(file, pkg, imp string) string {
 	if pkg == "crypto" && (imp == "os" || imp == "net/http" || imp == "net" || imp == "io/fs") {
 		return fmt.Sprintf("%s imports %s: crypto/ does no I/O", file, imp)
 	}
-	if !strings.HasPrefix(imp, modulePath+"/") || pkg == "." {
+	if !strings.HasPrefix(imp, modulePath+"/") {
 		return ""
 	}
 	target := strings.TrimPrefix(imp, modulePath+"/")
+	if slices.Contains(testOnly, target) {
+		if strings.HasSuffix(file, "_test.go") {
+			return ""
+		}
+		return fmt.Sprintf("%s imports %s: test support, for _test.go files only", file, target)
+	}
+	if pkg == "." {
+		return ""
+	}
 	if target == "internal/dbusguard" {
 		return "" // a stdlib-only init guard any package may link
 	}
@@ -106,6 +122,11 @@ func TestLayeringRejects(t *testing.T) {
 		{"tui", modulePath + "/wallet"},
 		{"flows/localwise", modulePath + "/flows"},
 		{"flows/localwise", modulePath + "/wallet"},
+		{"flows/localwise", modulePath + "/wise"},
+		{"flows/localwise/lwtest", modulePath + "/wise"},
+		{"flows/localwise/lwtest", modulePath + "/flows"},
+		{"flows/localwise/lwtest", modulePath + "/wallet"},
+		{"flows/localwise/lwtest", modulePath + "/tui"},
 		{"wallet", "charm.land/lipgloss/v2"},
 		{"crypto", "os"},
 	}
@@ -113,5 +134,18 @@ func TestLayeringRejects(t *testing.T) {
 		if checkImport("x.go", c.pkg, c.imp) == "" {
 			t.Errorf("%s importing %s was not rejected", c.pkg, c.imp)
 		}
+	}
+	// Test support: any test file may import it, no other file may.
+	lwtest := modulePath + "/flows/localwise/lwtest"
+	for _, pkg := range []string{".", "tui", "flows", "flows/localwise"} {
+		if msg := checkImport(pkg+"/x.go", pkg, lwtest); msg == "" {
+			t.Errorf("%s importing lwtest outside a test file was not rejected", pkg)
+		}
+		if msg := checkImport(pkg+"/x_test.go", pkg, lwtest); msg != "" {
+			t.Errorf("a test file of %s may import lwtest: %s", pkg, msg)
+		}
+	}
+	if msg := checkImport("flows/localwise/lwtest/lwtest.go", "flows/localwise/lwtest", modulePath+"/flows/localwise"); msg != "" {
+		t.Errorf("lwtest may import localwise: %s", msg)
 	}
 }

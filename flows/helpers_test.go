@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows/localwise"
+	"github.com/wisewallet/wisewallet/flows/localwise/lwtest"
 	"github.com/wisewallet/wisewallet/wallet"
 )
 
@@ -74,13 +74,7 @@ func newFixture(t *testing.T, cfg localwise.Config) *fixture {
 // test ends.
 func startLocalwise(t testing.TB, cfg localwise.Config) (*localwise.Server, string) {
 	t.Helper()
-	srv := localwise.New(cfg)
-	base, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("start localwise: %v", err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return srv, base
+	return lwtest.Start(t, cfg)
 }
 
 // walletBytes is the wallet file as stored, to prove an operation changed
@@ -227,23 +221,12 @@ func refreshStatus(t testing.TB, base, clientID, secret, refresh string) (int, s
 // free a moment ago.
 func freeLoopbackURL(t testing.TB, path string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr + path
+	return lwtest.FreeLoopbackURL(t, path)
 }
 
 // noRedirect shows redirects instead of following them, so each hop of
 // the authorize flow can be checked.
-var noRedirect = &http.Client{
-	Timeout:       10 * time.Second,
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-}
-
-var hiddenRequest = regexp.MustCompile(`name="request" value="([^"]+)"`)
+var noRedirect = lwtest.HTTPClient()
 
 // webPage is one HTTP answer of the authorize flow.
 type webPage struct {
@@ -252,35 +235,13 @@ type webPage struct {
 	body     string
 }
 
-func fetch(t testing.TB, method, u string, form url.Values) webPage {
-	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, u, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := noRedirect.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, req.URL.Path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return webPage{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(b)}
+func asWebPage(p lwtest.Page) webPage {
+	return webPage{status: p.Status, location: p.Location, body: p.Body}
 }
 
-func requestID(t testing.TB, p webPage) string {
+func fetch(t testing.TB, method, u string, form url.Values) webPage {
 	t.Helper()
-	m := hiddenRequest.FindStringSubmatch(p.body)
-	if m == nil {
-		t.Fatalf("no pending request on the page (HTTP %d)", p.status)
-	}
-	return m[1]
+	return asWebPage(lwtest.Fetch(t, method, u, form))
 }
 
 // authorizeByHTTP plays the person on localwise's authorize page with plain
@@ -289,27 +250,10 @@ func requestID(t testing.TB, p webPage) string {
 // page in showCode mode.
 func authorizeByHTTP(t testing.TB, authURL string, profileID int64, decision string) webPage {
 	t.Helper()
-	u, err := url.Parse(authURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	origin := u.Scheme + "://" + u.Host
-	login := fetch(t, http.MethodGet, authURL, nil)
-	if login.status != http.StatusOK {
-		t.Fatalf("authorize page: HTTP %d", login.status)
-	}
-	consent := fetch(t, http.MethodPost, origin+"/oauth/authorize/login", url.Values{
-		"request": {requestID(t, login)}, "email": {localwise.DemoUserEmail}, "password": {localwise.DemoUserPassword},
-	})
-	if consent.status != http.StatusOK || !strings.Contains(consent.body, `id="approve"`) {
-		t.Fatalf("login step: HTTP %d, no consent page", consent.status)
-	}
-	return fetch(t, http.MethodPost, origin+"/oauth/authorize/consent", url.Values{
-		"request": {requestID(t, consent)}, "decision": {decision}, "profileId": {fmt.Sprint(profileID)},
-	})
+	return asWebPage(lwtest.Person{ProfileID: profileID}.Authorize(t, authURL, lwtest.Decision(decision)))
 }
 
-var codeOnPage = regexp.MustCompile(`<code id="code">([^<]+)</code>`)
+var codeOnPage = lwtest.CodeOnPage
 
 // sameEntry compares two entries including their secrets.
 func sameEntry(a, b wallet.Entry) bool { return reflect.DeepEqual(a, b) }

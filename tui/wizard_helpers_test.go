@@ -6,14 +6,9 @@ package tui
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +18,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/wisewallet/wisewallet/flows"
+	"github.com/wisewallet/wisewallet/flows/localwise/lwtest"
 )
 
 // wzNow is the fixed clock of the pure-Update tests.
@@ -132,12 +128,9 @@ func wzDemo(t *testing.T) (*flows.Demo, *Common) {
 	return d, c
 }
 
-// --- playing the browser on localwise's authorize page with net/http.
+// --- playing the browser on localwise's authorize page: lwtest does it.
 
-var (
-	wzRequestField = regexp.MustCompile(`name="request" value="([^"]+)"`)
-	wzCodeOnPage   = regexp.MustCompile(`<code id="code">([^<]+)</code>`)
-)
+var wzCodeOnPage = lwtest.CodeOnPage
 
 type wzPage struct {
 	status   int
@@ -145,31 +138,13 @@ type wzPage struct {
 	location string
 }
 
-var wzHTTP = &http.Client{
-	Timeout:       10 * time.Second,
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+func wzPageOf(p lwtest.Page) wzPage {
+	return wzPage{status: p.Status, body: p.Body, location: p.Location}
 }
 
 func wzFetch(t *testing.T, method, u string, form url.Values) wzPage {
 	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, u, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := wzHTTP.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, req.URL.Path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return wzPage{status: resp.StatusCode, body: string(b), location: resp.Header.Get("Location")}
+	return wzPageOf(lwtest.Fetch(t, method, u, form))
 }
 
 // wzAuthorize opens the authorize URL the screen shows, logs in as the
@@ -178,57 +153,21 @@ func wzFetch(t *testing.T, method, u string, form url.Values) wzPage {
 // redirect, or the page showing the code.
 func wzAuthorize(t *testing.T, authURL, user, password, decision string) wzPage {
 	t.Helper()
-	u, err := url.Parse(authURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	origin := u.Scheme + "://" + u.Host
-	login := wzFetch(t, http.MethodGet, authURL, nil)
-	m := wzRequestField.FindStringSubmatch(login.body)
-	if login.status != http.StatusOK || m == nil {
-		t.Fatalf("authorize page: HTTP %d without a login form", login.status)
-	}
-	consent := wzFetch(t, http.MethodPost, origin+"/oauth/authorize/login", url.Values{
-		"request": {m[1]}, "email": {user}, "password": {password},
-	})
-	m = wzRequestField.FindStringSubmatch(consent.body)
-	if consent.status != http.StatusOK || m == nil || !strings.Contains(consent.body, `id="approve"`) {
-		t.Fatalf("login step: HTTP %d, no consent page", consent.status)
-	}
-	profile := regexp.MustCompile(`name="profileId" id="profile-(\d+)"`).FindAllStringSubmatch(consent.body, -1)
-	if len(profile) == 0 {
-		t.Fatal("the consent page lists no profile")
-	}
-	return wzFetch(t, http.MethodPost, origin+"/oauth/authorize/consent", url.Values{
-		"request": {m[1]}, "decision": {decision}, "profileId": {profile[len(profile)-1][1]},
-	})
+	// The zero ProfileID picks the last profile listed: the business one.
+	return wzPageOf(lwtest.Person{Email: user, Password: password}.Authorize(t, authURL, lwtest.Decision(decision)))
 }
 
 // wzFreeRedirect is a loopback redirect URL on a port free right now.
 func wzFreeRedirect(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr + "/tui/callback"
+	return lwtest.FreeLoopbackURL(t, "/tui/callback")
 }
 
 // wzRegisterClient registers an OAuth client at localwise through its
-// admin endpoint (tui tests may not import localwise).
+// admin endpoint: the demo's server runs behind flows.
 func wzRegisterClient(t *testing.T, apiURL, id, secret, redirect string) {
 	t.Helper()
-	body := fmt.Sprintf(`{"id":%q,"secret":%q,"redirect_urls":[%q]}`, id, secret, redirect)
-	resp, err := wzHTTP.Post(apiURL+"/__localwise/clients", "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("registering a client at localwise: HTTP %d", resp.StatusCode)
-	}
+	lwtest.RegisterClient(t, apiURL, id, secret, redirect)
 }
 
 // wzGoldenFiles lists this package's golden files of the guided flows.

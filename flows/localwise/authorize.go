@@ -3,7 +3,6 @@ package localwise
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"html/template"
 	"net"
@@ -182,9 +181,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	clientID, redirectURI := q.Get("client_id"), q.Get("redirect_uri")
-	s.mu.Lock()
-	c := s.clients[clientID]
-	s.mu.Unlock()
+	c := s.tokens.client(clientID)
 	if c == nil {
 		errorPage(w, http.StatusBadRequest, "This application is not registered.")
 		return
@@ -193,7 +190,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		errorPage(w, http.StatusBadRequest, "The redirect URL does not match the one registered for this application.")
 		return
 	}
-	p := &pendingAuth{
+	p := pendingAuth{
 		clientID:    c.id,
 		redirectURI: redirectURI,
 		state:       q.Get("state"),
@@ -220,9 +217,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		p.challenge = challenge
 	}
 	id := rand.Text()
-	s.mu.Lock()
-	s.pending.put(id, p)
-	s.mu.Unlock()
+	s.tokens.putPending(id, p)
 	renderPage(w, http.StatusOK, "login", pageData{
 		Title: "Log in", Request: id, ClientID: c.id,
 		DemoEmail: DemoUserEmail, DemoPassword: DemoUserPassword,
@@ -231,7 +226,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 
 // finishWithError ends an authorization request with an OAuth error: on a
 // page in showCode mode, otherwise by redirecting to the registered URL.
-func (s *Server) finishWithError(w http.ResponseWriter, p *pendingAuth, code, desc string) {
+func (s *Server) finishWithError(w http.ResponseWriter, p pendingAuth, code, desc string) {
 	if p.showCode {
 		renderPage(w, http.StatusOK, "denied", pageData{Title: "Not authorized",
 			ErrorCode: code, ErrorDescription: desc, State: p.state}, "")
@@ -262,77 +257,65 @@ func redirect(w http.ResponseWriter, base string, params url.Values) {
 	w.WriteHeader(http.StatusFound)
 }
 
-// pendingFromForm parses the form and finds the pending request it names,
-// answering with an error page itself when there is none.
-func (s *Server) pendingFromForm(w http.ResponseWriter, r *http.Request) (string, bool) {
+// pendingFromForm parses the form and finds the live pending request it
+// names, answering with an error page itself when there is none.
+func (s *Server) pendingFromForm(w http.ResponseWriter, r *http.Request) (string, pendingAuth, bool) {
 	if !allowMethod(w, r, http.MethodPost) {
-		return "", false
+		return "", pendingAuth{}, false
 	}
 	if err := r.ParseForm(); err != nil {
 		errorPage(w, http.StatusBadRequest, "The form could not be read.")
-		return "", false
+		return "", pendingAuth{}, false
 	}
 	id := r.PostForm.Get("request")
-	now := s.now()
-	s.mu.Lock()
-	p, ok := s.pending.get(id)
-	if ok && !now.Before(p.expiresAt) {
-		s.pending.delete(id)
-		ok = false
-	}
-	s.mu.Unlock()
+	p, ok := s.tokens.pendingAt(s.now(), id)
 	if !ok {
-		errorPage(w, http.StatusBadRequest, "This sign-in request is unknown or has expired. Start again from the application.")
-		return "", false
+		unknownRequest(w)
+		return "", pendingAuth{}, false
 	}
-	return id, true
+	return id, p, true
+}
+
+func unknownRequest(w http.ResponseWriter) {
+	errorPage(w, http.StatusBadRequest, "This sign-in request is unknown or has expired. Start again from the application.")
 }
 
 // handleLogin is POST /oauth/authorize/login.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pendingFromForm(w, r)
+	id, p, ok := s.pendingFromForm(w, r)
 	if !ok {
 		return
 	}
 	email, password := r.PostForm.Get("email"), r.PostForm.Get("password")
-	s.mu.Lock()
-	p, ok := s.pending.get(id)
-	if !ok { // gone between the two locks
-		s.mu.Unlock()
-		errorPage(w, http.StatusBadRequest, "This sign-in request is unknown or has expired. Start again from the application.")
-		return
-	}
-	u := s.byEmail[normalizeEmail(email)]
-	if u == nil || u.password == "" || subtle.ConstantTimeCompare([]byte(password), []byte(u.password)) != 1 {
-		p.failures++
-		if p.failures >= maxLoginFailures {
-			s.pending.delete(id)
-			s.mu.Unlock()
+	u := s.users.login(email, password)
+	if u == nil {
+		switch known, alive := s.tokens.loginFailed(id); {
+		case !known: // gone since pendingFromForm
+			unknownRequest(w)
+			return
+		case !alive:
 			errorPage(w, http.StatusBadRequest, "Too many wrong passwords. Start again from the application.")
 			return
 		}
-		clientID := p.clientID
-		s.mu.Unlock()
 		if len(email) > maxEmailLen {
 			email = ""
 		}
 		renderPage(w, http.StatusOK, "login", pageData{
-			Title: "Log in", Error: "Email or password is not correct.", Request: id, ClientID: clientID,
+			Title: "Log in", Error: "Email or password is not correct.", Request: id, ClientID: p.clientID,
 			Email: email, DemoEmail: DemoUserEmail, DemoPassword: DemoUserPassword,
 		}, "")
 		return
 	}
 	// A fresh id after login, so the id on the login page cannot approve.
-	s.pending.delete(id)
-	p.userID = u.id
-	id = rand.Text()
-	s.pending.put(id, p)
-	d := consentData(p, u, id, 0)
-	s.mu.Unlock()
-	renderPage(w, http.StatusOK, "consent", d, cspSource(p.redirectURI))
+	next := rand.Text()
+	if p, ok = s.tokens.loggedIn(id, next, u.id); !ok { // gone since pendingFromForm
+		unknownRequest(w)
+		return
+	}
+	renderPage(w, http.StatusOK, "consent", consentData(p, u, next, 0), cspSource(p.redirectURI))
 }
 
-func consentData(p *pendingAuth, u *user, id string, checked int64) pageData {
+func consentData(p pendingAuth, u *user, id string, checked int64) pageData {
 	d := pageData{Title: "Allow access", Request: id, ClientID: p.clientID, RedirectURI: p.redirectURI}
 	for i, pr := range u.profiles {
 		d.Profiles = append(d.Profiles, profileOption{ID: pr.id, Label: pr.label, Type: strings.ToLower(pr.typ),
@@ -344,47 +327,44 @@ func consentData(p *pendingAuth, u *user, id string, checked int64) pageData {
 // handleConsent is POST /oauth/authorize/consent: Approve issues a code
 // bound to the client, redirect URL, user, profile and PKCE challenge.
 func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pendingFromForm(w, r)
+	id, p, ok := s.pendingFromForm(w, r)
 	if !ok {
 		return
 	}
 	decision := r.PostForm.Get("decision")
 	profileID, _ := strconv.ParseInt(r.PostForm.Get("profileId"), 10, 64)
-	now := s.now()
-	s.mu.Lock()
-	p, ok := s.pending.get(id)
-	if !ok || p.userID == 0 {
-		s.mu.Unlock()
+	var u *user
+	if p.userID != 0 {
+		u = s.users.user(p.userID)
+	}
+	if u == nil {
 		errorPage(w, http.StatusBadRequest, "Log in before approving access. Start again from the application.")
 		return
 	}
-	u := s.users[p.userID]
 	switch {
 	case decision == "deny":
-		s.pending.delete(id)
-		s.mu.Unlock()
+		if p, ok = s.tokens.takePending(id); !ok {
+			unknownRequest(w)
+			return
+		}
 		s.finishWithError(w, p, "access_denied", "The user denied access")
 		return
 	case decision != "approve":
 		d := consentData(p, u, id, profileID)
-		s.mu.Unlock()
 		d.Error = "Choose Approve or Deny."
 		renderPage(w, http.StatusBadRequest, "consent", d, cspSource(p.redirectURI))
 		return
 	case !slices.ContainsFunc(u.profiles, func(pr profile) bool { return pr.id == profileID }):
 		d := consentData(p, u, id, 0)
-		s.mu.Unlock()
 		d.Error = "Choose one of your profiles."
 		renderPage(w, http.StatusBadRequest, "consent", d, cspSource(p.redirectURI))
 		return
 	}
 	code := rand.Text()
-	s.codes.put(code, &authCode{
-		clientID: p.clientID, redirectURI: p.redirectURI, userID: p.userID, profileID: profileID,
-		challenge: p.challenge, expiresAt: now.Add(s.cfg.CodeTTL),
-	})
-	s.pending.delete(id)
-	s.mu.Unlock()
+	if p, ok = s.tokens.approve(s.now(), id, code, profileID); !ok {
+		unknownRequest(w)
+		return
+	}
 	if p.showCode {
 		renderPage(w, http.StatusOK, "code", pageData{Title: "Your authorization code",
 			Code: code, ProfileID: profileID, State: p.state}, "")

@@ -328,7 +328,9 @@ func TestConformsToWiseOpenAPI(t *testing.T) {
 		}
 	}
 	tokenCall("missing grant", testClientID, testClientSecret, url.Values{})
-	tokenCall("unsupported grant", testClientID, testClientSecret, url.Values{"grant_type": {"password"}})
+	if r := tokenCall("unsupported grant", testClientID, testClientSecret, url.Values{"grant_type": {"password"}}); r.status != http.StatusBadRequest || r.str("error") != "unsupported_grant_type" {
+		t.Errorf("unsupported grant: %d %s", r.status, r.body)
+	}
 	tokenCall("invalid_client", testClientID, "wrong", url.Values{"grant_type": {"client_credentials"}})
 	tokenCall("invalid_grant", testClientID, testClientSecret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {ac.str("refresh_token")}})
 	s.SetFaults(Faults{RateLimit: 1, RetryAfter: 2})
@@ -358,6 +360,22 @@ func TestConformsToWiseOpenAPI(t *testing.T) {
 		map[string]string{"email": "oas3@example.test", "registrationCode": code})
 	api("exists true", http.MethodPost, "/v1/users/exists", "/v1/users/exists", cc, map[string]string{"email": "oas@example.test"})
 	api("exists false", http.MethodPost, "/v1/users/exists", "/v1/users/exists", cc, map[string]string{"email": "nobody@example.test"})
+
+	// The same operations under Wise's quarterly version prefix.
+	versionedToken := func(name, version string, form url.Values) result {
+		t.Helper()
+		req := newRequest(t, http.MethodPost, base+"/"+version+"/oauth/token", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(testClientID, testClientSecret)
+		return call(name, http.MethodPost, "/oauth/token", req)
+	}
+	vcc := versionedToken("/2026Q3 client_credentials", "2026Q3", url.Values{"grant_type": {"client_credentials"}})
+	versionedToken("/2026Q3 unsupported grant", "2026Q3", url.Values{"grant_type": {"password"}})
+	versionedToken("/2026Q4 missing grant", "2026Q4", url.Values{})
+	api("/2026Q3/v1/me", http.MethodGet, "/v1/me", "/2026Q3/v1/me", DemoPersonalToken, nil)
+	api("/2026Q3/v2/profiles", http.MethodGet, "/v2/profiles", "/2026Q3/v2/profiles", DemoPersonalToken, nil)
+	api("/2026Q3 profile", http.MethodGet, "/v2/profiles/{profileId}", "/2026Q3/v2/profiles/"+itoa(DemoBusinessProfileID), DemoPersonalToken, nil)
+	api("/2026Q3 exists", http.MethodPost, "/v1/users/exists", "/2026Q3/v1/users/exists", vcc.str("access_token"), map[string]string{"email": "oas@example.test"})
 }
 
 // TestConformanceCatchesWrongShapes proves the validation is real: shapes
@@ -370,7 +388,8 @@ func TestConformanceCatchesWrongShapes(t *testing.T) {
 	profile, _ := o.responsePointer("/v2/profiles/{profileId}", http.MethodGet, 200)
 	exists, _ := o.responsePointer("/v1/users/exists", http.MethodPost, 200)
 	limited, ok := o.responsePointer("/oauth/token", http.MethodPost, 429)
-	if !ok || tokenOK == "" || me == "" || profiles == "" || profile == "" || exists == "" {
+	tokenBad, _ := o.responsePointer("/oauth/token", http.MethodPost, 400)
+	if !ok || tokenOK == "" || tokenBad == "" || me == "" || profiles == "" || profile == "" || exists == "" {
 		t.Fatal("document lacks the expected responses")
 	}
 	if !strings.HasPrefix(limited, "/components/responses/429") {
@@ -383,6 +402,7 @@ func TestConformanceCatchesWrongShapes(t *testing.T) {
 		{me, `{"id":1,"name":null,"email":"a@b.test","active":true,"details":null}`},
 		{profile, `{"type":"PERSONAL","id":1,"firstName":"A"}`},
 		{exists, `{"exists":false}`},
+		{tokenBad, `{"error":"unsupported_grant_type","error_description":"Unsupported grant type"}`},
 	}
 	for _, g := range good {
 		if err := o.validate(t, g.ptr, []byte(g.body)); err != nil {
@@ -404,6 +424,8 @@ func TestConformanceCatchesWrongShapes(t *testing.T) {
 		{"address id as a string", profile, `{"type":"PERSONAL","id":1,"address":{"id":"x"}}`},
 		{"exists as a string", exists, `{"exists":"true"}`},
 		{"oauth error code as a number", oauthErrorSchema, `{"error":401}`},
+		{"unsupported grant with a numeric description", tokenBad, `{"error":"unsupported_grant_type","error_description":400}`},
+		{"unsupported grant with an undocumented field", tokenBad, `{"error":"unsupported_grant_type","error_description":"x","grant_type":"password"}`},
 		{"errors not an array", fieldErrorSchema, `{"errors":{"code":"NOT_UNIQUE"}}`},
 		{"not JSON", me, `{`},
 	}

@@ -2,15 +2,20 @@
 // Wise Platform API. It runs in-process (tests, `wisewallet demo`) or
 // standalone (`wisewallet localwise`) and serves, on one loopback address:
 //
-//   - POST /oauth/token with HTTP Basic client authentication and the four
-//     grants Wise documents: client_credentials, authorization_code,
-//     refresh_token and registration_code;
+//   - POST /oauth/token with HTTP Basic client authentication (raw, or
+//     form-urlencoded as RFC 6749 §2.3.1 says) and the four grants Wise
+//     documents: client_credentials, authorization_code, refresh_token and
+//     registration_code; any other grant_type is unsupported_grant_type;
 //   - GET /oauth/authorize, a small HTML login and consent flow that stands in
 //     for Wise's authorize page (which lives on another host at Wise);
 //   - GET /v1/me, GET /v2/profiles and GET /v2/profiles/{profileId} for user
 //     access tokens and personal tokens;
 //   - POST /v1/user/signup/registration_code and POST /v1/users/exists for
 //     client-credentials tokens.
+//
+// Every one of these paths also answers under Wise's quarterly version
+// prefix (/2026Q3/oauth/token, /2026Q3/v1/me, any /YYYYQn/), the same way;
+// a malformed prefix is a 404.
 //
 // Wire shapes follow shared/reference/wise-auth.md and Wise's OpenAPI
 // document; a conformance test validates every response against that
@@ -31,6 +36,9 @@
 // The /__localwise/ endpoints (faults, stats, clients) are a test and demo
 // control surface of the stand-in only. They have no counterpart at Wise and
 // no authentication: bind localwise to a loopback address.
+//
+// Each surface keeps its state in its own state_*.go file behind its own
+// lock (see [Server]); the handlers of a surface are in a file named for it.
 //
 // Memory is bounded whatever clients send: request bodies are capped, and
 // every table that callers can grow (tokens, codes, pending authorizations,

@@ -99,9 +99,7 @@ func TestLatencyFault(t *testing.T) {
 	}
 	defer s.Close()
 	slept := make(chan time.Duration, 10)
-	s.mu.Lock()
-	s.onSleep = func(d time.Duration) { slept <- d }
-	s.mu.Unlock()
+	s.faults.setSleepHook(func(d time.Duration) { slept <- d })
 
 	s.SetFaults(Faults{Latency: 5 * time.Millisecond})
 	resp, err := http.Get(base + "/v2/profiles/16000001")

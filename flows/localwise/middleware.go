@@ -32,7 +32,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		s.stats.requests.Add(1)
+		s.faults.stats.requests.Add(1)
 		if s.injectFault(w, r) {
 			return
 		}
@@ -72,27 +72,12 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // injectFault applies the current faults to one request and reports whether
 // it answered the request itself.
 func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
-	s.mu.Lock()
-	f := &s.faults
-	latency := f.Latency
-	var limited, failed bool
-	retryAfter, failStatus := f.RetryAfter, f.FailStatus
-	switch {
-	case f.RateLimit > 0:
-		f.RateLimit--
-		limited = true
-	case f.Fail5xx > 0:
-		f.Fail5xx--
-		failed = true
-	}
-	hook := s.onSleep
-	s.mu.Unlock()
-
-	if latency > 0 {
-		if hook != nil {
-			hook(latency)
+	f := s.faults.next()
+	if f.latency > 0 {
+		if f.onSleep != nil {
+			f.onSleep(f.latency)
 		}
-		t := time.NewTimer(latency)
+		t := time.NewTimer(f.latency)
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
@@ -103,8 +88,9 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
 		}
 	}
 	switch {
-	case limited:
-		s.stats.inj429.Add(1)
+	case f.limited:
+		s.faults.stats.inj429.Add(1)
+		retryAfter := f.retryAfter
 		if retryAfter <= 0 {
 			retryAfter = 1
 		}
@@ -113,12 +99,13 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
 		writeOAuthError(w, http.StatusTooManyRequests, "rate_limited",
 			"Too many requests; retry after "+strconv.Itoa(retryAfter)+" seconds")
 		return true
-	case failed:
-		s.stats.inj5xx.Add(1)
-		if failStatus < 500 || failStatus > 599 {
-			failStatus = http.StatusInternalServerError
+	case f.failed:
+		s.faults.stats.inj5xx.Add(1)
+		status := f.failStatus
+		if status < 500 || status > 599 {
+			status = http.StatusInternalServerError
 		}
-		writeSpringError(w, r, failStatus, "localwise injected fault")
+		writeSpringError(w, r, status, "localwise injected fault")
 		return true
 	}
 	return false

@@ -1,7 +1,6 @@
 package localwise
 
 import (
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -10,29 +9,6 @@ import (
 	"strconv"
 	"strings"
 )
-
-// user is a Wise user. The demo user can log in on the authorize page;
-// users created by registration-code signup cannot (at Wise they have no
-// password until they reclaim the account).
-type user struct {
-	id       int64
-	email    string // normalized
-	password string // empty: cannot log in
-	me       userJSON
-	profiles []profile
-	// regClient and regHash are set for users created by signup: the
-	// client that created them and SHA-256 of the registration code, which
-	// is kept hashed like the password it stands in for.
-	regClient string
-	regHash   [32]byte
-}
-
-type profile struct {
-	id    int64
-	label string // shown on the consent page
-	typ   string
-	body  any // personalProfileJSON or businessProfileJSON
-}
 
 // userJSON is Wise's user schema (GET /v1/me, signup response).
 type userJSON struct {
@@ -177,13 +153,6 @@ func demoUser() *user {
 
 func normalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
 
-// principal is who a bearer token speaks for.
-type principal struct {
-	kind     tokenKind
-	clientID string
-	userID   int64
-}
-
 // authenticateBearer resolves the bearer token or answers 401 itself. The
 // error descriptions never contain the token: Wise's docs show it echoed,
 // but this project keeps secrets out of error messages.
@@ -196,24 +165,13 @@ func (s *Server) authenticateBearer(w http.ResponseWriter, r *http.Request) (pri
 		writeOAuthError(w, http.StatusUnauthorized, "unauthorized", "Full authentication is required to access this resource")
 		return principal{}, false
 	}
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if uid, ok := s.personal[tok]; ok {
-		return principal{kind: kindPersonal, userID: uid}, true
-	}
-	at, ok := s.access.get(tok)
-	desc := "Invalid access token"
-	if ok && !now.Before(at.expiresAt) {
-		s.access.delete(tok)
-		ok, desc = false, "Access token expired"
-	}
+	p, desc, ok := s.tokens.bearer(s.now(), tok)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="localwise", error="invalid_token"`)
 		writeOAuthError(w, http.StatusUnauthorized, "invalid_token", desc)
 		return principal{}, false
 	}
-	return principal{kind: at.kind, clientID: at.clientID, userID: at.userID}, true
+	return p, true
 }
 
 // forbidKind answers 403 insufficient_scope (RFC 6750 §3.1): the token is
@@ -233,9 +191,7 @@ func (s *Server) userPrincipal(w http.ResponseWriter, r *http.Request) (*user, b
 		forbidKind(w, "a user access token or a personal token")
 		return nil, false
 	}
-	s.mu.Lock()
-	u := s.users[p.userID]
-	s.mu.Unlock()
+	u := s.users.user(p.userID)
 	if u == nil {
 		writeOAuthError(w, http.StatusUnauthorized, "invalid_token", "Invalid access token")
 		return nil, false
@@ -373,33 +329,18 @@ func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) {
 		writeFieldErrors(w, http.StatusUnprocessableEntity, errs...)
 		return
 	}
-	email := normalizeEmail(req.Email)
-	s.mu.Lock()
-	if s.byEmail[email] != nil {
-		s.mu.Unlock()
+	me, err := s.users.signup(p.clientID, req.Email, req.RegistrationCode)
+	switch {
+	case errors.Is(err, errEmailTaken):
 		// Wise's wording, typographic apostrophe included.
 		writeFieldErrors(w, http.StatusConflict, fieldError{Code: "NOT_UNIQUE",
 			Message: "You’re already a member. Please login", Path: "email", Arguments: []string{"email"}})
 		return
-	}
-	if len(s.users) >= maxUsers {
-		s.mu.Unlock()
+	case err != nil:
 		writeSpringError(w, r, http.StatusServiceUnavailable, "localwise user limit reached")
 		return
 	}
-	u := &user{
-		id:        s.nextUserID,
-		email:     email,
-		regClient: p.clientID,
-		regHash:   sha256.Sum256([]byte(req.RegistrationCode)),
-	}
-	// Wise answers a fresh signup with name and details null.
-	u.me = userJSON{ID: u.id, Email: email, Active: true}
-	s.nextUserID++
-	s.users[u.id] = u
-	s.byEmail[email] = u
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, u.me)
+	writeJSON(w, http.StatusOK, me)
 }
 
 // handleUserExists is POST /v1/users/exists.
@@ -420,9 +361,7 @@ func (s *Server) handleUserExists(w http.ResponseWriter, r *http.Request) {
 		writeFieldErrors(w, http.StatusUnprocessableEntity, fieldError{Code: "NOT_VALID", Message: "A valid email address is required", Path: "email"})
 		return
 	}
-	s.mu.Lock()
-	exists := s.byEmail[normalizeEmail(req.Email)] != nil
-	s.mu.Unlock()
+	exists := s.users.exists(req.Email)
 	writeJSON(w, http.StatusOK, struct {
 		Exists bool `json:"exists"`
 	}{exists})

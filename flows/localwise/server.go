@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -91,57 +90,30 @@ type DemoCredentials struct {
 	BusinessProfileID int64  `json:"business_profile_id"`
 }
 
-// Stats counts requests. Requests answered by an injected fault are counted
-// in Requests and in the Injected fields only: like a gateway in front of
-// Wise, a fault answers before the endpoint sees the request. Requests to
-// the /__localwise/ endpoints are not counted. The per-grant counters count
-// every request naming that grant_type, failed ones included, so a test can
-// check that a client refreshed exactly once.
-type Stats struct {
-	Requests                  int `json:"requests"`
-	TokenRequests             int `json:"token_requests"`
-	ClientCredentialsRequests int `json:"client_credentials_requests"`
-	AuthorizationCodeRequests int `json:"authorization_code_requests"`
-	RefreshRequests           int `json:"refresh_requests"`
-	RegistrationCodeRequests  int `json:"registration_code_requests"`
-	TokensIssued              int `json:"tokens_issued"`
-	Injected5xx               int `json:"injected_5xx"`
-	Injected429               int `json:"injected_429"`
-}
-
-type counters struct {
-	requests, token, cc, ac, refresh, reg, issued, inj5xx, inj429 atomic.Int64
-}
-
 // Server is a local stand-in for Wise's auth surface. All methods are safe
 // for concurrent use.
+//
+// Each surface of Wise it stands in for keeps its tables in a state of its
+// own, in a file of its own (state_*.go), behind its own lock: the OAuth
+// surface (clients, tokens, codes, pending authorizations), users (profiles,
+// signup) and the stand-in's faults and counters. A state's methods take
+// its lock and never call another state; a handler that needs two calls
+// them one after the other. No lock is ever held while taking another, so
+// there is no lock order to get wrong, and a new surface is one more state
+// and one more field here.
 type Server struct {
 	cfg     Config
 	handler http.Handler
-	stats   counters
 
-	mu         sync.Mutex // guards everything below up to the lifecycle fields
-	clients    map[string]*client
-	users      map[int64]*user
-	byEmail    map[string]*user
-	personal   map[string]int64 // personal token -> user id
-	access     *fifo[*accessToken]
-	refresh    *fifo[*refreshToken]
-	codes      *fifo[*authCode]
-	pending    *fifo[*pendingAuth]
-	families   map[familyKey]*family
-	nextUserID int64
-	faults     Faults
+	tokens *tokenState
+	users  *userState
+	faults *faultState
 
 	lmu        sync.Mutex // lifecycle
 	srv        *http.Server
 	baseURL    string
 	served     chan struct{}
 	cancelBase context.CancelFunc
-
-	// onSleep, when set by a test (under mu), sees every injected latency
-	// before the request waits it out: tests check latency without timing.
-	onSleep func(time.Duration)
 }
 
 // New returns a Server with the demo client, the demo user (with a personal
@@ -154,23 +126,13 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{
-		cfg:        cfg,
-		clients:    make(map[string]*client),
-		users:      make(map[int64]*user),
-		byEmail:    make(map[string]*user),
-		personal:   make(map[string]int64),
-		access:     newFIFO[*accessToken](maxAccessTokens),
-		refresh:    newFIFO[*refreshToken](maxRefreshTokens),
-		codes:      newFIFO[*authCode](maxCodes),
-		pending:    newFIFO[*pendingAuth](maxPending),
-		families:   make(map[familyKey]*family),
-		nextUserID: DemoUserID + 1,
+		cfg:    cfg,
+		tokens: newTokenState(lifetimes{token: cfg.TokenTTL, refresh: cfg.RefreshTTL, code: cfg.CodeTTL}),
+		users:  newUserState(demoUser()),
+		faults: &faultState{},
 	}
 	s.RegisterClient(Client{ID: DemoClientID, Secret: DemoClientSecret, RedirectURLs: []string{DemoRedirectURL}})
-	demo := demoUser()
-	s.users[demo.id] = demo
-	s.byEmail[demo.email] = demo
-	s.personal[DemoPersonalToken] = demo.id
+	s.tokens.addPersonal(DemoPersonalToken, DemoUserID)
 	s.handler = s.middleware(s.routes())
 	return s
 }
@@ -186,24 +148,36 @@ func (s *Server) now() time.Time { return s.cfg.Now().UTC() }
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/oauth/token", s.handleToken)
-	// Wise's authorize URL ends in a slash; accept both spellings.
-	mux.HandleFunc("/oauth/authorize", s.handleAuthorize)
-	mux.HandleFunc("/oauth/authorize/{$}", s.handleAuthorize)
-	mux.HandleFunc("/oauth/authorize/login", s.handleLogin)
-	mux.HandleFunc("/oauth/authorize/consent", s.handleConsent)
-	mux.HandleFunc("/v1/me", s.handleMe)
-	mux.HandleFunc("/v2/profiles", s.handleProfiles)
-	mux.HandleFunc("/v2/profiles/{profileId}", s.handleProfile)
-	mux.HandleFunc("/v1/user/signup/registration_code", s.handleSignup)
-	mux.HandleFunc("/v1/users/exists", s.handleUserExists)
+	// Wise's own paths; each also answers under a quarterly version prefix.
+	for _, rt := range []struct {
+		pattern string
+		handler http.HandlerFunc
+	}{
+		{"/oauth/token", s.handleToken},
+		// Wise's authorize URL ends in a slash; accept both spellings.
+		{"/oauth/authorize", s.handleAuthorize},
+		{"/oauth/authorize/{$}", s.handleAuthorize},
+		{"/oauth/authorize/login", s.handleLogin},
+		{"/oauth/authorize/consent", s.handleConsent},
+		{"/v1/me", s.handleMe},
+		{"/v2/profiles", s.handleProfiles},
+		{"/v2/profiles/{profileId}", s.handleProfile},
+		{"/v1/user/signup/registration_code", s.handleSignup},
+		{"/v1/users/exists", s.handleUserExists},
+	} {
+		mux.HandleFunc(rt.pattern, rt.handler)
+		mux.HandleFunc("/{"+versionWildcard+"}"+rt.pattern, versioned(rt.handler))
+	}
+	// The stand-in's own endpoints: no Wise counterpart, so no version.
 	mux.HandleFunc(adminPrefix+"faults", s.handleAdminFaults)
 	mux.HandleFunc(adminPrefix+"stats", s.handleAdminStats)
 	mux.HandleFunc(adminPrefix+"clients", s.handleAdminClients)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeSpringError(w, r, http.StatusNotFound, "No message available")
-	})
+	mux.HandleFunc("/", notFound)
 	return mux
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) {
+	writeSpringError(w, r, http.StatusNotFound, "No message available")
 }
 
 // Handler returns the HTTP handler, for use with httptest or another server.
@@ -211,59 +185,23 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // RegisterClient adds or replaces an OAuth client. A client with an empty
 // secret is stored but can never authenticate.
-func (s *Server) RegisterClient(c Client) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.registerClientLocked(c)
-}
-
-func (s *Server) registerClientLocked(c Client) bool {
-	if _, ok := s.clients[c.ID]; !ok && len(s.clients) >= maxClients {
-		return false
-	}
-	s.clients[c.ID] = &client{id: c.ID, secret: c.Secret, redirectURLs: append([]string(nil), c.RedirectURLs...)}
-	return true
-}
+func (s *Server) RegisterClient(c Client) { s.tokens.registerClient(c) }
 
 // AddPersonalToken makes token a personal API token of the demo user.
 func (s *Server) AddPersonalToken(token string) {
 	if token == "" {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.personal[token] = DemoUserID
+	s.tokens.addPersonal(token, DemoUserID)
 }
 
 // RevokeRefreshTokens invalidates every refresh token issued so far, as when
 // a user revokes the app at Wise: the next refresh answers 401 invalid_grant.
 // Access tokens already issued stay valid until they expire.
-func (s *Server) RevokeRefreshTokens() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.revokeRefreshLocked()
-}
-
-func (s *Server) revokeRefreshLocked() {
-	s.refresh = newFIFO[*refreshToken](maxRefreshTokens)
-	clear(s.families)
-}
+func (s *Server) RevokeRefreshTokens() { s.tokens.revokeRefresh() }
 
 // Stats returns a snapshot of the request counters.
-func (s *Server) Stats() Stats {
-	c := &s.stats
-	return Stats{
-		Requests:                  int(c.requests.Load()),
-		TokenRequests:             int(c.token.Load()),
-		ClientCredentialsRequests: int(c.cc.Load()),
-		AuthorizationCodeRequests: int(c.ac.Load()),
-		RefreshRequests:           int(c.refresh.Load()),
-		RegistrationCodeRequests:  int(c.reg.Load()),
-		TokensIssued:              int(c.issued.Load()),
-		Injected5xx:               int(c.inj5xx.Load()),
-		Injected429:               int(c.inj429.Load()),
-	}
-}
+func (s *Server) Stats() Stats { return s.faults.stats.snapshot() }
 
 // Demo returns the demo credentials. APIURL and AuthorizeURL are empty until
 // Start has run.

@@ -62,7 +62,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	form := r.PostForm
 	grant := form.Get("grant_type")
-	s.countGrant(grant)
+	s.faults.stats.countGrant(grant)
 
 	c, ok := s.authenticateClient(r)
 	if !ok {
@@ -95,28 +95,15 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	case "registration_code":
 		resp, terr = s.grantRegistrationCode(c, form.Get("client_id"), form.Get("email"), form.Get("registration_code"))
 	default:
-		terr = badRequest("Unsupported grant type")
+		// RFC 6749 §5.2: a grant this server does not know has its own code.
+		terr = &tokenError{http.StatusBadRequest, "unsupported_grant_type", "Unsupported grant type"}
 	}
 	if terr != nil {
 		writeOAuthError(w, terr.status, terr.code, terr.desc)
 		return
 	}
-	s.stats.issued.Add(1)
+	s.faults.stats.issued.Add(1)
 	writeJSON(w, http.StatusOK, resp)
-}
-
-func (s *Server) countGrant(grant string) {
-	s.stats.token.Add(1)
-	switch grant {
-	case "client_credentials":
-		s.stats.cc.Add(1)
-	case "authorization_code":
-		s.stats.ac.Add(1)
-	case "refresh_token":
-		s.stats.refresh.Add(1)
-	case "registration_code":
-		s.stats.reg.Add(1)
-	}
 }
 
 // authenticateClient checks HTTP Basic client_id:client_secret.
@@ -125,17 +112,7 @@ func (s *Server) authenticateClient(r *http.Request) (*client, bool) {
 	if !ok {
 		return nil, false
 	}
-	s.mu.Lock()
-	c := s.clients[id]
-	s.mu.Unlock()
-	if c == nil || c.secret == "" {
-		return nil, false
-	}
-	// Constant time, so response timing says nothing about the secret.
-	if subtle.ConstantTimeCompare([]byte(secret), []byte(c.secret)) != 1 {
-		return nil, false
-	}
-	return c, true
+	return s.tokens.authenticate(id, secret)
 }
 
 // checkClientID enforces that a client_id in the body names the client that
@@ -151,19 +128,7 @@ func checkClientID(c *client, clientID string) *tokenError {
 }
 
 func (s *Server) grantClientCredentials(c *client) *tokenResponse {
-	now := s.now()
-	tok := newUUID()
-	exp := now.Add(s.cfg.TokenTTL)
-	s.mu.Lock()
-	s.access.put(tok, &accessToken{kind: kindClient, clientID: c.id, expiresAt: exp})
-	s.mu.Unlock()
-	return &tokenResponse{
-		AccessToken: tok,
-		TokenType:   "bearer",
-		ExpiresIn:   wholeSecondsLeft(s.cfg.TokenTTL),
-		ExpiresAt:   exp.Format(isoMillis),
-		Scope:       "transfers",
-	}
+	return s.tokenBody(s.tokens.issueClient(s.now(), c.id))
 }
 
 func (s *Server) grantAuthorizationCode(c *client, clientID, code, redirectURI, verifier string, hasVerifier bool) (*tokenResponse, *tokenError) {
@@ -176,42 +141,11 @@ func (s *Server) grantAuthorizationCode(c *client, clientID, code, redirectURI, 
 	case redirectURI == "":
 		return nil, badRequest("Missing redirect_uri")
 	}
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ac, ok := s.codes.get(code)
-	if !ok || ac.clientID != c.id {
-		return nil, invalidGrant("Invalid authorization code")
+	iss, terr := s.tokens.exchangeCode(s.now(), c, code, redirectURI, verifier, hasVerifier)
+	if terr != nil {
+		return nil, terr
 	}
-	if ac.used {
-		// RFC 6749 §4.1.2: a replayed code may mean it was stolen, so the
-		// tokens issued from it are revoked as well.
-		if fam := s.families[familyKey{ac.clientID, ac.userID}]; fam != nil && fam.id == ac.familyID {
-			s.dropFamilyLocked(fam)
-		}
-		return nil, invalidGrant("Authorization code has already been used")
-	}
-	if !now.Before(ac.expiresAt) {
-		s.codes.delete(code)
-		return nil, invalidGrant("Authorization code has expired")
-	}
-	if ac.redirectURI != redirectURI {
-		return nil, invalidGrant("redirect_uri does not match the authorization request")
-	}
-	switch {
-	case ac.challenge != "" && !hasVerifier:
-		return nil, badRequest("Missing code_verifier")
-	case ac.challenge != "" && !pkceMatches(ac.challenge, verifier):
-		return nil, invalidGrant("code_verifier does not match the code challenge")
-	case ac.challenge == "" && hasVerifier:
-		// A verifier without a challenge would let a downgraded flow pass
-		// as a PKCE one (OAuth 2.1 §4.1.3).
-		return nil, invalidGrant("code_verifier sent but the authorization request had no code_challenge")
-	}
-	ac.used = true
-	resp, fam := s.issueUserTokensLocked(now, c.id, ac.userID, ac.profileID)
-	ac.familyID = fam.id
-	return resp, nil
+	return s.tokenBody(iss), nil
 }
 
 // pkceMatches checks an RFC 7636 S256 verifier against its challenge.
@@ -245,24 +179,11 @@ func (s *Server) grantRefresh(c *client, refresh string) (*tokenResponse, *token
 	if refresh == "" {
 		return nil, badRequest("Missing refresh_token")
 	}
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rt, ok := s.refresh.get(refresh)
-	if !ok || rt.fam.key.clientID != c.id {
-		return nil, invalidGrant("Invalid refresh token")
+	iss, terr := s.tokens.rotate(s.now(), c, refresh)
+	if terr != nil {
+		return nil, terr
 	}
-	if !now.Before(rt.expiresAt) {
-		s.refresh.delete(refresh)
-		return nil, invalidGrant("Refresh token has expired")
-	}
-	// Rotation: the old refresh token and, as Wise documents, the previous
-	// access token stop working the moment a refresh succeeds.
-	fam := rt.fam
-	s.refresh.delete(fam.refresh)
-	s.access.delete(fam.access)
-	resp := s.issueIntoFamilyLocked(now, fam)
-	return resp, nil
+	return s.tokenBody(iss), nil
 }
 
 func (s *Server) grantRegistrationCode(c *client, clientID, email, code string) (*tokenResponse, *tokenError) {
@@ -275,70 +196,31 @@ func (s *Server) grantRegistrationCode(c *client, clientID, email, code string) 
 	case code == "":
 		return nil, badRequest("Missing registration_code")
 	}
-	sum := sha256.Sum256([]byte(code))
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u := s.byEmail[normalizeEmail(email)]
-	// The same answer for an unknown user, another client's user and a wrong
-	// code, so the grant cannot be used to probe which emails exist.
-	if u == nil || u.regClient != c.id || subtle.ConstantTimeCompare(sum[:], u.regHash[:]) != 1 {
+	uid, ok := s.users.registered(c.id, email, code)
+	if !ok {
 		return nil, invalidGrant("Invalid user credentials.")
 	}
-	resp, _ := s.issueUserTokensLocked(now, c.id, u.id, 0)
-	return resp, nil
+	return s.tokenBody(s.tokens.issueUser(s.now(), c.id, uid, 0)), nil
 }
 
-// issueUserTokensLocked starts a new token family for (client, user). Wise
-// says a new user grant invalidates the previous refresh token, while the
-// last access token from it lives until it expires.
-func (s *Server) issueUserTokensLocked(now time.Time, clientID string, userID, profileID int64) (*tokenResponse, *family) {
-	key := familyKey{clientID, userID}
-	// Families whose refresh token was rotated away, revoked or evicted are
-	// dead weight; sweeping them when the map doubles keeps it bounded by
-	// the refresh token table at amortized O(1) per grant.
-	if len(s.families) >= 2*maxRefreshTokens {
-		for k, f := range s.families {
-			if _, ok := s.refresh.get(f.refresh); !ok {
-				delete(s.families, k)
-			}
-		}
+// tokenBody is Wise's token response for tokens just issued; the refresh
+// and created_at fields only for user grants.
+func (s *Server) tokenBody(iss issued) *tokenResponse {
+	resp := &tokenResponse{
+		AccessToken: iss.access,
+		TokenType:   "bearer",
+		ExpiresIn:   wholeSecondsLeft(s.cfg.TokenTTL),
+		ExpiresAt:   iss.now.Add(s.cfg.TokenTTL).Format(isoMillis),
+		Scope:       "transfers",
 	}
-	if old := s.families[key]; old != nil {
-		s.refresh.delete(old.refresh)
+	if iss.refresh != "" {
+		rin := wholeSecondsLeft(s.cfg.RefreshTTL)
+		resp.RefreshToken = iss.refresh
+		resp.RefreshTokenExpiresIn = &rin
+		resp.RefreshTokenExpiresAt = iss.now.Add(s.cfg.RefreshTTL).Format(isoMillis)
+		resp.CreatedAt = iss.now.Format(isoNanos)
 	}
-	fam := &family{id: randomHex(8), key: key, profileID: profileID}
-	s.families[key] = fam
-	return s.issueIntoFamilyLocked(now, fam), fam
-}
-
-func (s *Server) issueIntoFamilyLocked(now time.Time, fam *family) *tokenResponse {
-	access, refresh := newUUID(), newUUID()
-	exp, rexp := now.Add(s.cfg.TokenTTL), now.Add(s.cfg.RefreshTTL)
-	s.access.put(access, &accessToken{kind: kindUser, clientID: fam.key.clientID, userID: fam.key.userID, expiresAt: exp})
-	s.refresh.put(refresh, &refreshToken{fam: fam, expiresAt: rexp})
-	fam.access, fam.refresh = access, refresh
-	rin := wholeSecondsLeft(s.cfg.RefreshTTL)
-	return &tokenResponse{
-		AccessToken:           access,
-		TokenType:             "bearer",
-		RefreshToken:          refresh,
-		ExpiresIn:             wholeSecondsLeft(s.cfg.TokenTTL),
-		ExpiresAt:             exp.Format(isoMillis),
-		RefreshTokenExpiresIn: &rin,
-		RefreshTokenExpiresAt: rexp.Format(isoMillis),
-		Scope:                 "transfers",
-		CreatedAt:             now.Format(isoNanos),
-	}
-}
-
-// dropFamilyLocked revokes a family's current access and refresh tokens.
-func (s *Server) dropFamilyLocked(fam *family) {
-	s.access.delete(fam.access)
-	s.refresh.delete(fam.refresh)
-	if s.families[fam.key] == fam {
-		delete(s.families, fam.key)
-	}
+	return resp
 }
 
 // wholeSecondsLeft is a lifetime as Wise reports it: 43199 for 12 h, the

@@ -83,7 +83,6 @@ func TestTokenRequestErrors(t *testing.T) {
 		desc string
 	}{
 		{"missing grant type", url.Values{}, "Missing grant type"},
-		{"unknown grant type", url.Values{"grant_type": {"password"}}, "Unsupported grant type"},
 		{"authorization_code without client_id", url.Values{"grant_type": {"authorization_code"}, "code": {"c"}, "redirect_uri": {testRedirect}}, "Missing client_id"},
 		{"authorization_code without code", url.Values{"grant_type": {"authorization_code"}, "client_id": {testClientID}, "redirect_uri": {testRedirect}}, "Missing code"},
 		{"authorization_code without redirect_uri", url.Values{"grant_type": {"authorization_code"}, "client_id": {testClientID}, "code": {"c"}}, "Missing redirect_uri"},
