@@ -133,6 +133,10 @@ func (inv *invocation) rootCommand() *cobra.Command {
 	walk(root, func(c *cobra.Command) {
 		// Usage lines are written out by hand, flags included.
 		c.DisableFlagsInUseLine = true
+		if c.ValidArgsFunction == nil && c.ValidArgs == nil {
+			// No command takes a file: Tab must not offer the folder's.
+			c.ValidArgsFunction = cobra.NoFileCompletions
+		}
 		if run := c.RunE; run != nil {
 			c.RunE = func(c *cobra.Command, args []string) error {
 				inv.started = true

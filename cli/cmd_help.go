@@ -11,9 +11,9 @@ import (
 
 	"charm.land/fang/v2"
 	"github.com/muesli/mango"
-	mcobra "github.com/muesli/mango-cobra"
 	"github.com/muesli/roff"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/wisewallet/wisewallet/wallet"
 )
@@ -158,11 +158,10 @@ func (inv *invocation) manCommand() *cobra.Command {
 // command in it, and wisewallet-CMD(1) for one command.
 func manPage(c *cobra.Command) (string, error) {
 	name := strings.ReplaceAll(c.CommandPath(), " ", "-")
-	page := mango.NewManPage(1, name, c.Short).WithLongDescription(cmp.Or(c.Long, c.Short))
-	if err := mcobra.AddCommand(page, c); err != nil {
+	page := mango.NewManPage(1, name, c.Short).WithLongDescription(manText(cmp.Or(c.Long, c.Short)))
+	if err := addToManPage(&page.Root, c); err != nil {
 		return "", fmt.Errorf("man page of %s: %w", c.CommandPath(), err)
 	}
-	page.Root.Name = name
 	page = page.WithSection("Usage", c.UseLine())
 	if c.Example != "" {
 		page = page.WithSection("Examples", c.Example)
@@ -180,6 +179,56 @@ func manPage(c *cobra.Command) (string, error) {
 		page = page.WithSection("See also", strings.Join(related, ", "))
 	}
 	return page.Build(roff.NewDocument()), nil
+}
+
+// addToManPage adds c's flags and, below item, its commands. (mango-cobra
+// does the same but writes a shorthand as --h.)
+func addToManPage(item *mango.Command, c *cobra.Command) error {
+	var err error
+	add := func(f *pflag.Flag) {
+		if f.Hidden || err != nil {
+			return
+		}
+		usage := f.Usage
+		if f.Shorthand != "" {
+			usage += " (also -" + f.Shorthand + ")"
+		}
+		if _, dup := item.Flags[f.Name]; !dup {
+			err = item.AddFlag(mango.Flag{Name: f.Name, Usage: usage, PFlag: true})
+		}
+	}
+	c.LocalFlags().VisitAll(add)
+	c.InheritedFlags().VisitAll(add)
+	for _, sub := range c.Commands() {
+		if err != nil || !sub.IsAvailableCommand() {
+			continue
+		}
+		subItem := mango.NewCommand(sub.Name(), sub.Short, sub.Use)
+		if err = item.AddCommand(subItem); err == nil {
+			err = addToManPage(subItem, sub)
+		}
+	}
+	return err
+}
+
+// manText joins the lines of each paragraph of help text (wrapped for a
+// terminal) so that man fills them; indented lines (lists, examples) stay
+// lines of their own.
+func manText(s string) string {
+	var b strings.Builder
+	prose := false
+	for _, line := range strings.Split(s, "\n") {
+		isProse := line != "" && !strings.HasPrefix(line, " ")
+		switch {
+		case isProse && prose:
+			b.WriteByte(' ')
+		case b.Len() > 0:
+			b.WriteByte('\n')
+		}
+		b.WriteString(line)
+		prose = isProse
+	}
+	return b.String()
 }
 
 // completionTimeout bounds what a Tab press may wait for the OS keyring.
