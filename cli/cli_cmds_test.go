@@ -85,9 +85,11 @@ func TestEveryCommandPrintsItsHelpOnStdoutAndExits0(t *testing.T) {
 				t.Errorf("wisewallet %s: exit %d, want 0; stderr %q", strings.Join(args, " "), code, stderr)
 				continue
 			}
-			// fang's layout: the description, then USAGE with the usage line.
+			// fang's layout: the description, USAGE with the usage line, and
+			// EXAMPLES.
 			out := stdout.String()
-			if !strings.Contains(out, firstLine(cmp.Or(c.cmd.Long, c.cmd.Short))) || !strings.Contains(out, "USAGE") || !strings.Contains(out, c.cmd.UseLine()) {
+			if !strings.Contains(out, firstLine(cmp.Or(c.cmd.Long, c.cmd.Short))) || !strings.Contains(out, "USAGE") || !strings.Contains(out, c.cmd.UseLine()) ||
+				!strings.Contains(out, "EXAMPLES") || !strings.Contains(out, firstLine(strings.TrimSpace(c.cmd.Example))) {
 				t.Errorf("wisewallet %s printed:\n%s", strings.Join(args, " "), out)
 			}
 			if stderr.Len() != 0 {

@@ -99,6 +99,9 @@ func TestAppOpensWithoutPromptFromTheEnvironmentOnly(t *testing.T) {
 	if _, err := sio.unlockScreen(st)(context.Background(), crypto.SecretString("nope")); !errors.Is(err, wallet.ErrWrongPassphrase) {
 		t.Errorf("the app's unlock with a wrong passphrase: %v", err)
 	}
+	if svc, err := sio.unlockScreen(st)(context.Background(), crypto.SecretString("p-app")); err != nil || svc == nil {
+		t.Errorf("the app's unlock with the passphrase: %v", err)
+	}
 }
 
 func TestDemoOnceStaysPlainText(t *testing.T) {
