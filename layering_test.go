@@ -14,11 +14,12 @@ import (
 
 const modulePath = "github.com/wisewallet/wisewallet"
 
-// allowedImports is design.md's arrow main -> tui -> flows -> wallet ->
-// crypto, with flows/localwise -> crypto beside it. A package may import
+// allowedImports is design.md's arrow main -> cli -> tui -> flows ->
+// wallet -> crypto, with flows/localwise -> crypto beside it. A package may import
 // the ones listed for it (and the standard library and third-party
 // modules, except where charmOnlyIn says otherwise).
 var allowedImports = map[string][]string{
+	"cli":                {"tui", "flows", "wallet", "crypto", "flows/localwise"},
 	"tui":                {"flows"},
 	"flows":              {"wallet", "crypto", "flows/localwise"},
 	"wallet":             {"crypto"},
@@ -69,7 +70,11 @@ func TestLayering(t *testing.T) {
 // checkImport returns why file (in pkg) may not import imp, or "".
 func checkImport(file, pkg, imp string) string {
 	isCharm := strings.HasPrefix(imp, "charm.land/") || strings.HasPrefix(imp, "github.com/charmbracelet/")
-	if isCharm && pkg != "tui" && !strings.HasPrefix(pkg, "tui/") && pkg != "." {
+	isFang := imp == "charm.land/fang/v2" || strings.HasPrefix(imp, "charm.land/fang/")
+	switch {
+	case isFang && pkg != "cli" && pkg != ".":
+		return fmt.Sprintf("%s imports %s: only cli/ and main may use fang", file, imp)
+	case isCharm && !isFang && pkg != "tui" && !strings.HasPrefix(pkg, "tui/"):
 		return fmt.Sprintf("%s imports %s: only tui/ may use Charm libraries", file, imp)
 	}
 	if pkg == "crypto" && (imp == "os" || imp == "net/http" || imp == "net" || imp == "io/fs") {
@@ -110,7 +115,7 @@ func checkImport(file, pkg, imp string) string {
 	if strings.HasPrefix(target, top+"/") && top != "flows" {
 		return "" // a package's own subpackages
 	}
-	return fmt.Sprintf("%s (package %s) imports %s: against the arrow main -> tui -> flows -> wallet -> crypto", file, pkg, target)
+	return fmt.Sprintf("%s (package %s) imports %s: against the arrow main -> cli -> tui -> flows -> wallet -> crypto", file, pkg, target)
 }
 
 // TestLayeringRejects keeps the checker honest: wrong arrows must fail.
@@ -128,6 +133,11 @@ func TestLayeringRejects(t *testing.T) {
 		{"flows/localwise/lwtest", modulePath + "/wallet"},
 		{"flows/localwise/lwtest", modulePath + "/tui"},
 		{"wallet", "charm.land/lipgloss/v2"},
+		{"cli", "charm.land/lipgloss/v2"},
+		{"tui", "charm.land/fang/v2"},
+		{"flows", "charm.land/fang/v2"},
+		{"tui", modulePath + "/cli"},
+		{"flows", modulePath + "/cli"},
 		{"crypto", "os"},
 	}
 	for _, c := range cases {
@@ -147,5 +157,23 @@ func TestLayeringRejects(t *testing.T) {
 	}
 	if msg := checkImport("flows/localwise/lwtest/lwtest.go", "flows/localwise/lwtest", modulePath+"/flows/localwise"); msg != "" {
 		t.Errorf("lwtest may import localwise: %s", msg)
+	}
+}
+
+// TestLayeringAllows keeps the checker from rejecting the arrows that are
+// meant: cli over tui, flows, wallet and crypto, fang in cli and main.
+func TestLayeringAllows(t *testing.T) {
+	cases := []struct{ pkg, imp string }{
+		{"cli", "charm.land/fang/v2"},
+		{".", "charm.land/fang/v2"},
+		{"tui", "charm.land/lipgloss/v2"},
+		{"cli", modulePath + "/tui"},
+		{"cli", modulePath + "/flows/localwise"},
+		{"cli", modulePath + "/wallet"},
+	}
+	for _, c := range cases {
+		if msg := checkImport("x.go", c.pkg, c.imp); msg != "" {
+			t.Errorf("%s importing %s was rejected: %s", c.pkg, c.imp, msg)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -213,7 +213,7 @@ func TestCtrlCAtThePassphrasePromptExits130AndRestoresEcho(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "list")
+	cmd := exec.CommandContext(ctx, wisewalletBin, "list")
 	cmd.Env = envList
 	cmd.Stdin = slave
 	var stdout, stderr bytes.Buffer
@@ -273,82 +273,5 @@ func TestCtrlCAtThePassphrasePromptExits130AndRestoresEcho(t *testing.T) {
 	}
 	if !echoOn(t, slave) {
 		t.Error("echo is still off after the interrupted prompt")
-	}
-}
-
-// helperEnv makes the test binary run one of the helpers below instead of
-// the tests.
-const helperEnv = "WISEWALLET_TEST_HELPER"
-
-// TestHelperInterruptTwice is not a test: run in a child with
-// helperEnv=interrupt-twice, it sets up interruptContext as main does,
-// reports the first interrupt, then keeps running as a command that is
-// slow to stop would.
-func TestHelperInterruptTwice(t *testing.T) {
-	if os.Getenv(helperEnv) != "interrupt-twice" {
-		t.Skip("helper for TestSecondCtrlCKillsAProcessSlowToStop")
-	}
-	ctx, stop := interruptContext()
-	defer stop()
-	fmt.Println("ready")
-	<-ctx.Done()
-	fmt.Println("cancelled")
-	time.Sleep(childTimeout / 2)
-	os.Exit(0)
-}
-
-// After the first Ctrl-C has cancelled the context, the signal has its
-// default action back: another Ctrl-C kills a process that is slow to
-// stop, instead of being swallowed.
-func TestSecondCtrlCKillsAProcessSlowToStop(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperInterruptTwice$")
-	cmd.Env = append(os.Environ(), helperEnv+"=interrupt-twice", "GORACE=atexit_sleep_ms=0")
-	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(out)
-	expect := func(want string) {
-		t.Helper()
-		for lines.Scan() {
-			if lines.Text() == want {
-				return
-			}
-		}
-		t.Fatalf("the helper never printed %q", want)
-	}
-	expect("ready")
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	expect("cancelled")
-	// The handler is removed just after the context is cancelled, in its
-	// own goroutine: keep pressing Ctrl-C, as a user would, until it
-	// takes. A helper that swallows them all sleeps and exits 0.
-	exited := make(chan error, 1)
-	go func() { _, _ = io.Copy(io.Discard, out); exited <- cmd.Wait() }()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case err := <-exited:
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) {
-				t.Fatalf("the helper exited with %v after the second Ctrl-C, want killed by SIGINT", err)
-			}
-			if ws, ok := ee.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
-				t.Fatalf("the helper ended with %v, want killed by SIGINT", err)
-			}
-			return
-		case <-tick.C:
-			_ = cmd.Process.Signal(os.Interrupt)
-		}
 	}
 }

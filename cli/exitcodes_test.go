@@ -1,10 +1,11 @@
-package main
+package cli
 
 import (
 	"bytes"
 	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -63,19 +64,114 @@ func assertNoTempFiles(t *testing.T, e *cliEnv, what string) {
 	}
 }
 
-// everyCommand is one invocation of each command that opens the wallet,
-// with what it needs to get as far as unlocking.
-func everyCommand() []call {
-	return []call{
-		{args: []string{"list"}},
-		{args: []string{"list", "--json"}},
-		{args: []string{"show", "e1"}},
-		{args: []string{"show", "e1", "--reveal", "--json"}},
-		{args: []string{"add", "personal", "e2", "--env", "sandbox"}, stdin: ptr("tok-e2")},
-		{args: []string{"rm", "e1"}},
-		{args: []string{"rename", "e1", "e3"}},
-		{args: []string{"passwd"}, env: map[string]string{"WISEWALLET_NEW_PASSPHRASE": "another-one"}},
-		{args: []string{"keyring", "disable"}},
+// exitCase is how the exit-code suites run one command of the tree, and
+// the exit code it must give with a wrong passphrase, with none, and on a
+// damaged wallet.
+type exitCase struct {
+	call                       call
+	wrongPass, noPass, damaged int
+	// opens: the command unlocks the wallet, so those codes are the
+	// wallet's (3, 2, 4) and come with their messages.
+	opens bool
+	// keyring: the command uses the OS keyring, which tests share.
+	keyring bool
+}
+
+// opensWallet is a command that gets as far as unlocking with c.
+func opensWallet(c call) exitCase {
+	return exitCase{call: c, wrongPass: exitWrongPass, noPass: exitUsage, damaged: exitDamaged, opens: true}
+}
+
+// ignoresWallet is a command that never opens the wallet: it answers code
+// whatever state the wallet is in, and leaves it as it is.
+func ignoresWallet(code int, c call) exitCase {
+	return exitCase{call: c, wrongPass: code, noPass: code, damaged: code}
+}
+
+// exitCases has at least one invocation of every command of the tree
+// (TestExitCodeSuiteCoversEveryCommand checks), with what it needs to get
+// as far as unlocking (an entry e1 exists).
+var exitCases = map[string][]exitCase{
+	// No terminal: the usage, exit 2.
+	"wisewallet":      {ignoresWallet(exitUsage, call{})},
+	"wisewallet demo": {ignoresWallet(exitOK, call{args: []string{"demo", "--once"}})},
+	// "already exists", before any passphrase is looked for.
+	"wisewallet init":         {ignoresWallet(exitError, call{args: cheapInit})},
+	"wisewallet add":          {ignoresWallet(exitUsage, call{args: []string{"add"}})},
+	"wisewallet add personal": {opensWallet(call{args: []string{"add", "personal", "e2", "--env", "sandbox"}, stdin: ptr("tok-e2")})},
+	"wisewallet add client": {opensWallet(call{args: []string{"add", "client", "c2", "--env", "local", "--api-url", "http://127.0.0.1:9/",
+		"--client-id", "id-2", "--no-check"}, stdin: ptr("secret-c2")})},
+	"wisewallet login":  {opensWallet(call{args: []string{"login", "c1", "--as", "u1", "--paste", "--no-browser"}, stdin: ptr("not-a-url\n")})},
+	"wisewallet token":  {opensWallet(call{args: []string{"token", "e1"}})},
+	"wisewallet whoami": {opensWallet(call{args: []string{"whoami", "e1"}})},
+	"wisewallet status": {opensWallet(call{args: []string{"status", "--json"}})},
+	"wisewallet list":   {opensWallet(call{args: []string{"list"}}), opensWallet(call{args: []string{"list", "--json"}})},
+	"wisewallet show": {opensWallet(call{args: []string{"show", "e1"}}),
+		opensWallet(call{args: []string{"show", "e1", "--reveal", "--json"}})},
+	"wisewallet rm":      {opensWallet(call{args: []string{"rm", "e1"}})},
+	"wisewallet rename":  {opensWallet(call{args: []string{"rename", "e1", "e3"}})},
+	"wisewallet passwd":  {opensWallet(call{args: []string{"passwd"}, env: map[string]string{"WISEWALLET_NEW_PASSPHRASE": "another-one"}})},
+	"wisewallet keyring": {ignoresWallet(exitUsage, call{args: []string{"keyring"}})},
+	// It reads the header (so a damaged file is reported) but never
+	// needs the passphrase.
+	"wisewallet keyring status":  {{call: call{args: []string{"keyring", "status"}}, wrongPass: exitOK, noPass: exitOK, damaged: exitDamaged}},
+	"wisewallet keyring enable":  {usesKeyring(opensWallet(call{args: []string{"keyring", "enable"}}))},
+	"wisewallet keyring disable": {opensWallet(call{args: []string{"keyring", "disable"}})},
+	// It serves until interrupted: an invalid value stops it at once, and
+	// still shows that it answers without looking at the wallet.
+	"wisewallet localwise":  {ignoresWallet(exitUsage, call{args: []string{"localwise", "--token-ttl", "0"}})},
+	"wisewallet completion": {ignoresWallet(exitOK, call{args: []string{"completion", "bash"}})},
+	"wisewallet man":        {ignoresWallet(exitOK, call{args: []string{"man"}})},
+	"wisewallet help":       {ignoresWallet(exitOK, call{args: []string{"help"}})},
+}
+
+func usesKeyring(c exitCase) exitCase { c.keyring = true; return c }
+
+// everyExitCase is exitCases in a stable order.
+func everyExitCase() []exitCase {
+	var paths []string
+	for p := range exitCases {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	var out []exitCase
+	for _, p := range paths {
+		out = append(out, exitCases[p]...)
+	}
+	return out
+}
+
+// runExitCase runs c, holding the keyring lock when it uses the keyring.
+func runExitCase(e *cliEnv, c exitCase) result {
+	e.tb.Helper()
+	if c.keyring {
+		keyringMu.Lock()
+		defer keyringMu.Unlock()
+	}
+	return e.run(c.call)
+}
+
+func TestExitCodeSuiteCoversEveryCommand(t *testing.T) {
+	var cov coverage
+	for path, cases := range exitCases {
+		for _, c := range cases {
+			if got := commandPathOf(t, c.call.args); got != path {
+				t.Errorf("the case %q under %q runs %q", c.call.args, path, got)
+			}
+			cov.note(t, c.call.args)
+		}
+	}
+	for _, path := range cov.missing(t) {
+		t.Errorf("%s has no case in exitCases: add one (how it gets as far as unlocking, or that it never opens the wallet)", path)
+	}
+	tree := map[string]bool{}
+	for _, tc := range treeCommands(t) {
+		tree[tc.path] = true
+	}
+	for path := range exitCases {
+		if !tree[path] {
+			t.Errorf("exitCases has %q, which the tree does not", path)
+		}
 	}
 }
 
@@ -85,14 +181,23 @@ func TestWrongPassphraseExits3AndChangesNothing(t *testing.T) {
 	e.init()
 	e.add("e1", "tok-e1")
 	before := stateOf(t, e.walletFile())
-	for _, c := range everyCommand() {
-		c.env = mergeEnv(c.env, map[string]string{"WISEWALLET_PASSPHRASE": "not-" + e.pass})
-		r := e.run(c)
+	for _, c := range everyExitCase() {
+		c.call.env = mergeEnv(c.call.env, map[string]string{"WISEWALLET_PASSPHRASE": "not-" + e.pass})
+		r := runExitCase(e, c)
+		name := strings.Join(c.call.args, " ")
+		if !c.opens {
+			e.expect(r, c.wrongPass)
+			if strings.Contains(r.stderr, "wisewallet: wrong passphrase") {
+				t.Errorf("%s: does not open the wallet, yet says %q", name, r.stderr)
+			}
+			assertUntouched(t, e, before, name)
+			continue
+		}
 		e.expect(r, exitWrongPass, "wrong passphrase", e.walletFile())
 		if r.stdout != "" {
-			t.Errorf("%s: printed on stdout: %q", strings.Join(c.args, " "), r.stdout)
+			t.Errorf("%s: printed on stdout: %q", name, r.stdout)
 		}
-		assertUntouched(t, e, before, strings.Join(c.args, " "))
+		assertUntouched(t, e, before, name)
 	}
 	// And the lock was released: a write with the right passphrase works.
 	e.add("e2", "tok-e2")
@@ -168,15 +273,15 @@ func TestDamagedWalletExits4AndIsLeftAsItIs(t *testing.T) {
 	sum := sha256.Sum256(forged)
 	damages = append(damages, damage{"body changed, checksum rewritten", append(forged, sum[:]...)})
 
-	cmds := everyCommand()
-	cmds = append(cmds, call{args: []string{"keyring", "status"}}, call{args: []string{"keyring", "enable"}})
+	cmds := everyExitCase()
 	// The intact file opens: the damage tests below are about the damage.
 	e.must("show", "e1")
-	for i, d := range damages {
-		// Each damage through another command: all of them read the file
-		// through the same decoder, and each must classify it the same way.
-		c := cmds[i%len(cmds)]
-		t.Run(d.name+" via "+strings.Join(c.args, " "), func(t *testing.T) {
+	// Each damage through another command, until every damage and every
+	// command was used: all of them read the file through the same
+	// decoder, and each must classify it the same way.
+	for i := range max(len(damages), len(cmds)) {
+		d, c := damages[i%len(damages)], cmds[i%len(cmds)]
+		t.Run(d.name+" via "+strings.Join(c.call.args, " "), func(t *testing.T) {
 			// Each in a folder of its own, so they can run in parallel.
 			t.Parallel()
 			de := newCLIEnv(t)
@@ -188,8 +293,12 @@ func TestDamagedWalletExits4AndIsLeftAsItIs(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := stateOf(t, de.walletFile())
-			r := de.run(c)
-			de.expect(r, exitDamaged, "damaged", "was not changed", de.walletFile())
+			r := runExitCase(de, c)
+			if c.damaged == exitDamaged {
+				de.expect(r, exitDamaged, "damaged", "was not changed", de.walletFile())
+			} else {
+				de.expect(r, c.damaged)
+			}
 			assertUntouched(t, de, before, d.name)
 		})
 	}
@@ -281,11 +390,16 @@ func TestNoPassphraseSourceExits2(t *testing.T) {
 	t.Parallel()
 	e := newCLIEnv(t)
 	e.init()
+	e.add("e1", "tok-e1")
 	before := stateOf(t, e.walletFile())
-	for _, c := range everyCommand() {
-		c.env = mergeEnv(c.env, map[string]string{"WISEWALLET_PASSPHRASE": ""})
-		r := e.run(c)
-		e.expect(r, exitUsage, "WISEWALLET_PASSPHRASE", "terminal")
+	for _, c := range everyExitCase() {
+		c.call.env = mergeEnv(c.call.env, map[string]string{"WISEWALLET_PASSPHRASE": ""})
+		r := runExitCase(e, c)
+		if c.opens {
+			e.expect(r, exitUsage, "WISEWALLET_PASSPHRASE", "terminal")
+		} else {
+			e.expect(r, c.noPass)
+		}
 	}
 	assertUntouched(t, e, before, "no passphrase")
 }

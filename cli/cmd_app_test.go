@@ -1,13 +1,14 @@
-package main
+package cli
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/tui"
@@ -30,7 +31,8 @@ func TestNoCommandWithoutATerminalPrintsUsageAndExits2(t *testing.T) {
 	if code := run(context.Background(), nil, sio); code != exitUsage {
 		t.Fatalf("exit %d, want %d", code, exitUsage)
 	}
-	if !strings.Contains(stderr.String(), "Commands:") || stdout.Len() != 0 {
+	// fang's layout: the command list under COMMANDS.
+	if !strings.Contains(stderr.String(), "COMMANDS") || !strings.Contains(stderr.String(), "Create a new encrypted wallet") || stdout.Len() != 0 {
 		t.Errorf("the usage is not on stderr alone:\nstdout %q\nstderr %q", stdout, stderr)
 	}
 }
@@ -58,7 +60,9 @@ func TestAutoLockDefaultsAndEnvironment(t *testing.T) {
 		{"-1m", 0, true},
 	} {
 		sio, _, _ := appTestIO(map[string]string{"WISEWALLET_AUTO_LOCK": tc.env})
-		d, err := autoLockFlag(flag.NewFlagSet("t", flag.ContinueOnError), sio)
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		addAutoLockFlag(fs)
+		d, err := autoLockOf(sio, fs)
 		if tc.bad {
 			var ue usageError
 			if !errors.As(err, &ue) {
@@ -66,7 +70,7 @@ func TestAutoLockDefaultsAndEnvironment(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || *d != tc.want {
+		if err != nil || d != tc.want {
 			t.Errorf("WISEWALLET_AUTO_LOCK=%q: %v, %v; want %s", tc.env, d, err, tc.want)
 		}
 	}
@@ -78,26 +82,25 @@ func TestAppOpensWithoutPromptFromTheEnvironmentOnly(t *testing.T) {
 	if _, err := wallet.Create(context.Background(), st, crypto.SecretString("p-app"), wallet.Options{KDF: crypto.KDFParams{Time: 1, MemoryKiB: 8, Threads: 1}}); err != nil {
 		t.Fatal(err)
 	}
-	info, err := wallet.Inspect(st)
-	if err != nil {
-		t.Fatal(err)
-	}
 	vars := map[string]string{"WISEWALLET_KEYRING": "none"}
 	sio, _, _ := appTestIO(vars)
-	if svc, err := openWithoutPrompt(context.Background(), sio, st, info); svc != nil || err != nil {
+	if svc, err := sio.appStart(context.Background(), st); svc != nil || err != nil {
 		t.Fatalf("without keyring slot or WISEWALLET_PASSPHRASE the app opened without the unlock screen (%v)", err)
 	}
 	vars = map[string]string{"WISEWALLET_KEYRING": "none", "WISEWALLET_PASSPHRASE": "p-app"}
 	sio, _, _ = appTestIO(vars)
-	svc, err := openWithoutPrompt(context.Background(), sio, st, info)
+	svc, err := sio.appStart(context.Background(), st)
 	if err != nil || svc == nil {
 		t.Fatalf("WISEWALLET_PASSPHRASE did not open the wallet: %v", err)
 	}
 	if _, left := vars["WISEWALLET_PASSPHRASE"]; left {
 		t.Error("WISEWALLET_PASSPHRASE was not removed once read")
 	}
-	if _, err := unlockWith(st)(context.Background(), crypto.SecretString("nope")); !errors.Is(err, wallet.ErrWrongPassphrase) {
+	if _, err := sio.unlockScreen(st)(context.Background(), crypto.SecretString("nope")); !errors.Is(err, wallet.ErrWrongPassphrase) {
 		t.Errorf("the app's unlock with a wrong passphrase: %v", err)
+	}
+	if svc, err := sio.unlockScreen(st)(context.Background(), crypto.SecretString("p-app")); err != nil || svc == nil {
+		t.Errorf("the app's unlock with the passphrase: %v", err)
 	}
 }
 

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -29,15 +29,20 @@ type canaryRig struct {
 	t                                                                     *testing.T
 	e                                                                     *cliEnv
 	pass, newPass, wrongPass, tok1, tok2, tok3, dupTok, badEnvTok, badTok canary
+	clientSecret                                                          canary
 	all                                                                   []canary
+	// ran records the commands checked, for TestCanariesNeverLeak's
+	// check that none of the tree was left out.
+	ran *coverage
 }
 
-func newCanaryRig(t *testing.T) *canaryRig {
-	r := &canaryRig{t: t, e: newCLIEnv(t)}
+func newCanaryRig(t *testing.T, ran *coverage) *canaryRig {
+	r := &canaryRig{t: t, e: newCLIEnv(t), ran: ran}
 	r.pass, r.newPass, r.wrongPass = newCanary(t, "PASS"), newCanary(t, "NEWPASS"), newCanary(t, "WRONGPASS")
 	r.tok1, r.tok2, r.tok3 = newCanary(t, "TOK1"), newCanary(t, "TOK2"), newCanary(t, "TOK3")
 	r.dupTok, r.badEnvTok, r.badTok = newCanary(t, "DUPTOK"), newCanary(t, "BADENVTOK"), newCanary(t, "BADTOK")
-	r.all = []canary{r.pass, r.newPass, r.wrongPass, r.tok1, r.tok2, r.tok3, r.dupTok, r.badEnvTok, r.badTok}
+	r.clientSecret = newCanary(t, "CLIENTSECRET")
+	r.all = []canary{r.pass, r.newPass, r.wrongPass, r.tok1, r.tok2, r.tok3, r.dupTok, r.badEnvTok, r.badTok, r.clientSecret}
 	for _, c := range r.all {
 		r.e.secrets = append(r.e.secrets, c.value, c.mark)
 	}
@@ -51,6 +56,7 @@ func newCanaryRig(t *testing.T) *canaryRig {
 func (r *canaryRig) check(wantCode int, c call, reveal *canary) result {
 	t, e := r.t, r.e
 	t.Helper()
+	r.ran.note(t, c.args)
 	res := e.run(c)
 	if res.code != wantCode {
 		t.Errorf("%s", e.describe(res, "exit "+strconv.Itoa(wantCode)))
@@ -128,9 +134,19 @@ var noPass = map[string]string{"WISEWALLET_PASSPHRASE": ""}
 // there. The parts are independent wallets, run in parallel.
 func TestCanariesNeverLeak(t *testing.T) {
 	t.Parallel()
+	var ran coverage
+	// After every part: each command of the tree ran in one of them.
+	t.Cleanup(func() {
+		if t.Skipped() {
+			return
+		}
+		for _, path := range ran.missing(t) {
+			t.Errorf("%s never ran with canaries: add it to a part of TestCanariesNeverLeak", path)
+		}
+	})
 	t.Run("adds and reads", func(t *testing.T) {
 		t.Parallel()
-		r := newCanaryRig(t)
+		r := newCanaryRig(t, &ran)
 		defer r.noFileHoldsACanary()
 		r.check(0, call{args: cheapInit}, nil)
 		r.add(0, "t1", r.tok1.value, "--env", "sandbox")
@@ -157,7 +173,7 @@ func TestCanariesNeverLeak(t *testing.T) {
 
 	t.Run("wrong or missing passphrase", func(t *testing.T) {
 		t.Parallel()
-		r := newCanaryRig(t)
+		r := newCanaryRig(t, &ran)
 		defer r.noFileHoldsACanary()
 		r.check(0, call{args: cheapInit}, nil)
 		r.add(0, "t1", r.tok1.value, "--env", "sandbox")
@@ -173,7 +189,7 @@ func TestCanariesNeverLeak(t *testing.T) {
 
 	t.Run("rename, remove, new passphrase", func(t *testing.T) {
 		t.Parallel()
-		r := newCanaryRig(t)
+		r := newCanaryRig(t, &ran)
 		defer r.noFileHoldsACanary()
 		r.check(0, call{args: cheapInit}, nil)
 		r.add(0, "t1", r.tok1.value, "--env", "sandbox")
@@ -192,7 +208,7 @@ func TestCanariesNeverLeak(t *testing.T) {
 
 	t.Run("keyring on and off", func(t *testing.T) {
 		t.Parallel()
-		r := newCanaryRig(t)
+		r := newCanaryRig(t, &ran)
 		defer r.noFileHoldsACanary()
 		r.check(0, call{args: cheapInit}, nil)
 		r.add(0, "t1", r.tok1.value, "--env", "sandbox")
@@ -211,7 +227,7 @@ func TestCanariesNeverLeak(t *testing.T) {
 
 	t.Run("damaged wallet", func(t *testing.T) {
 		t.Parallel()
-		r := newCanaryRig(t)
+		r := newCanaryRig(t, &ran)
 		defer r.noFileHoldsACanary()
 		r.check(0, call{args: cheapInit}, nil)
 		r.add(0, "t2", r.tok2.value, "--env", "production")
@@ -232,5 +248,38 @@ func TestCanariesNeverLeak(t *testing.T) {
 			t.Fatal(err)
 		}
 		r.check(0, call{args: []string{"show", "t2", "--reveal"}}, &r.tok2)
+	})
+	t.Run("every other command", func(t *testing.T) {
+		t.Parallel()
+		r := newCanaryRig(t, &ran)
+		defer r.noFileHoldsACanary()
+		r.check(0, call{args: cheapInit}, nil)
+		r.add(0, "t1", r.tok1.value, "--env", "sandbox")
+		r.add(0, "t3", r.tok3.value, "--env", "local", "--api-url", "http://127.0.0.1:9/")
+		r.check(0, call{args: []string{"add", "client", "c1", "--env", "local", "--api-url", "http://127.0.0.1:9/", "--client-id", "id-1",
+			"--redirect-url", "http://127.0.0.1:9/callback", "--no-check"}, stdin: ptr(r.clientSecret.value + "\n")}, nil)
+		// A personal token is its own access token.
+		r.check(0, call{args: []string{"token", "t1"}}, &r.tok1)
+		// Wise is not there: the error must not carry the token.
+		r.check(exitError, call{args: []string{"whoami", "t3"}}, nil)
+		// A pasted redirect of another login: refused before any call to Wise.
+		r.check(exitError, call{args: []string{"login", "c1", "--as", "u1", "--paste", "--no-browser"},
+			stdin: ptr("http://127.0.0.1:9/callback?code=c&state=not-this-login\n")}, nil)
+		r.check(0, call{args: []string{"status"}}, nil)
+		r.check(0, call{args: []string{"status", "--json"}}, nil)
+		r.check(0, call{args: []string{"keyring", "disable"}}, nil) // no slot: nothing to do
+		r.check(0, call{args: []string{"demo", "--once"}}, nil)
+		r.check(exitUsage, call{args: []string{"localwise", "--token-ttl", "0"}}, nil)
+		r.check(0, call{args: []string{"completion", "bash"}}, nil)
+		r.check(0, call{args: []string{"man"}}, nil)
+		r.check(0, call{args: []string{"help"}}, nil)
+		r.check(exitUsage, call{}, nil) // no command, no terminal: the usage
+		r.check(exitUsage, call{args: []string{"add"}}, nil)
+		r.check(exitUsage, call{args: []string{"keyring"}}, nil)
+		// Completing names with the passphrase only in the environment.
+		res := r.check(0, call{args: []string{"__complete", "show", ""}}, nil)
+		if strings.Contains(res.stdout, "t1") {
+			t.Errorf("names completed from WISEWALLET_PASSPHRASE:\n%s", res.stdout)
+		}
 	})
 }

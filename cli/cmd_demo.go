@@ -1,18 +1,54 @@
-package main
+package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/wisewallet/wisewallet/flows"
 	"github.com/wisewallet/wisewallet/tui"
 	"github.com/wisewallet/wisewallet/wallet"
 )
+
+func (inv *invocation) demoCommand() *cobra.Command {
+	var o demoOptions
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "Demonstrate every flow offline, against an in-process localwise",
+		Long: "Start localwise in this process and fill a throwaway wallet through the real flows (a personal\n" +
+			"token, an OAuth client, a logged-in user). On a terminal the app opens on it, already unlocked;\n" +
+			"otherwise, or with --once or --plain, a status is printed that renews tokens on time. It needs\n" +
+			"no network, account or configuration; the wallet is deleted when the demo ends.",
+		Example: `  wisewallet demo
+  # Tokens that expire every minute, in plain text
+  wisewallet demo --plain --token-ttl 1m --every 10s
+  wisewallet demo --once`,
+		Args: positional(0, 0),
+		RunE: func(c *cobra.Command, _ []string) error {
+			autoLock, err := autoLockOf(inv.sio, c.Flags())
+			if err != nil {
+				return err
+			}
+			return cmdDemo(c.Context(), inv.sio, o, autoLock)
+		},
+	}
+	c.Flags().DurationVar(&o.ttl, "token-ttl", 3*time.Minute, "access token lifetime at the demo server")
+	c.Flags().BoolVar(&o.once, "once", false, "set up, print the status once and exit")
+	c.Flags().BoolVar(&o.plain, "plain", false, "print the status every few seconds instead of opening the app")
+	c.Flags().DurationVar(&o.every, "every", 5*time.Second, "how often the status is printed")
+	addAutoLockFlag(c.Flags())
+	return c
+}
+
+type demoOptions struct {
+	ttl, every  time.Duration
+	once, plain bool
+}
 
 // cmdDemo runs the offline demonstration: localwise in this process and a
 // throwaway wallet filled through the real flows. On a terminal it opens
@@ -20,20 +56,8 @@ import (
 // --plain) it prints a live status that renews tokens on time. It needs
 // no network, account or configuration. The wallet's folder is removed
 // when the demo ends.
-func cmdDemo(ctx context.Context, sio *cliIO, args []string) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	ttl := fs.Duration("token-ttl", 3*time.Minute, "access token lifetime at the demo server")
-	once := fs.Bool("once", false, "set up, print the status once and exit")
-	plain := fs.Bool("plain", false, "print the status every few seconds instead of opening the app")
-	every := fs.Duration("every", 5*time.Second, "how often the status is printed")
-	autoLock, err := autoLockFlag(fs, sio)
-	if err != nil {
-		return err
-	}
-	if _, err := parseFlags(fs, args, 0, 0, "demo [--token-ttl 3m] [--once | --plain [--every 5s]] [--auto-lock 5m]"); err != nil {
-		return err
-	}
-	if *every <= 0 || *ttl <= 0 {
+func cmdDemo(ctx context.Context, sio *cliIO, o demoOptions, autoLock time.Duration) error {
+	if o.every <= 0 || o.ttl <= 0 {
 		return usagef("--every and --token-ttl must be positive durations such as 5s or 3m")
 	}
 	dir, err := os.MkdirTemp("", "wisewallet-demo-")
@@ -42,17 +66,17 @@ func cmdDemo(ctx context.Context, sio *cliIO, args []string) error {
 	}
 	defer os.RemoveAll(dir)
 	fmt.Fprintln(sio.stderr, "Starting localwise and filling a throwaway wallet through the real flows...")
-	demo, err := flows.StartDemo(ctx, flows.DemoOptions{Dir: dir, TokenTTL: *ttl})
+	demo, err := flows.StartDemo(ctx, flows.DemoOptions{Dir: dir, TokenTTL: o.ttl})
 	if err != nil {
 		return err
 	}
 	defer demo.Close()
 	creds := demo.Server.Demo()
-	if !*once && !*plain && onTerminal(sio) {
+	if !o.once && !o.plain && onTerminal(sio) {
 		err := runTUI(ctx, sio, tui.Options{
 			Service:  demo.Service,
-			Unlock:   unlockWith(wallet.NewFileStore(dir)),
-			AutoLock: *autoLock,
+			Unlock:   sio.unlockScreen(wallet.NewFileStore(dir)),
+			AutoLock: autoLock,
 			Env: tui.Environment{Demo: true, WalletPath: filepath.Join(dir, wallet.FileName),
 				DemoAPIURL: creds.APIURL, DemoUser: creds.UserEmail, DemoPassword: creds.UserPassword},
 		})
@@ -63,7 +87,7 @@ func cmdDemo(ctx context.Context, sio *cliIO, args []string) error {
 		creds.APIURL, creds.UserEmail, creds.UserPassword, dir, flows.DemoPassphrase)
 	fmt.Fprintf(sio.stderr, "Try it from another shell while this runs:\n  WISEWALLET_DIR=%s WISEWALLET_PASSPHRASE=%s wisewallet status\n\n", dir, flows.DemoPassphrase)
 	svc := demo.Service
-	tick := time.NewTicker(*every)
+	tick := time.NewTicker(o.every)
 	defer tick.Stop()
 	for {
 		if err := svc.Wallet.Reload(ctx); err != nil {
@@ -77,7 +101,7 @@ func cmdDemo(ctx context.Context, sio *cliIO, args []string) error {
 			}
 		}
 		printDemoStatus(sio, svc)
-		if *once {
+		if o.once {
 			return ctx.Err() // interrupted while it set up or printed: 130
 		}
 		select {

@@ -1,7 +1,8 @@
-package main
+package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -75,40 +77,48 @@ func TestInitRejectsKDFFlagsThatWouldWrapAround(t *testing.T) {
 
 func TestEveryCommandPrintsItsHelpOnStdoutAndExits0(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "w")
-	for _, c := range commands {
-		if c.run == nil {
-			continue
-		}
-		for _, h := range []string{"-h", "--help"} {
+	for _, c := range treeCommands(t) {
+		for _, h := range []string{"-h", "--help", "-help"} {
 			sio, stdout, stderr := inProcess(map[string]string{"WISEWALLET_DIR": dir, "WISEWALLET_PASSPHRASE": "p"}, "")
-			if code := run(context.Background(), []string{c.name, h}, sio); code != exitOK {
-				t.Errorf("wisewallet %s %s: exit %d, want 0; stderr %q", c.name, h, code, stderr)
+			args := append(slices.Clone(c.args), h)
+			if code := run(context.Background(), args, sio); code != exitOK {
+				t.Errorf("wisewallet %s: exit %d, want 0; stderr %q", strings.Join(args, " "), code, stderr)
 				continue
 			}
+			// fang's layout: the description, USAGE with the usage line, and
+			// EXAMPLES.
 			out := stdout.String()
-			if !strings.HasPrefix(out, "wisewallet "+c.name+": "+c.summary+"\n") || !strings.Contains(out, "Usage:\n  wisewallet "+c.name) {
-				t.Errorf("wisewallet %s %s printed:\n%s", c.name, h, out)
+			if !strings.Contains(out, firstLine(cmp.Or(c.cmd.Long, c.cmd.Short))) || !strings.Contains(out, "USAGE") || !strings.Contains(out, c.cmd.UseLine()) ||
+				!strings.Contains(out, "EXAMPLES") || !strings.Contains(out, firstLine(strings.TrimSpace(c.cmd.Example))) {
+				t.Errorf("wisewallet %s printed:\n%s", strings.Join(args, " "), out)
 			}
 			if stderr.Len() != 0 {
-				t.Errorf("wisewallet %s %s wrote on stderr: %q", c.name, h, stderr)
+				t.Errorf("wisewallet %s wrote on stderr: %q", strings.Join(args, " "), stderr)
 			}
 		}
 	}
-	// Flags are listed, for a command and a subcommand.
-	for _, args := range [][]string{{"list", "-h"}, {"add", "personal", "--help"}, {"help", "login"}} {
+	// Flags are listed, for a command and a subcommand, and `help CMD` is
+	// CMD's help.
+	for _, args := range [][]string{{"list", "-h"}, {"add", "personal", "--help"}, {"help", "login"}, {"help", "add", "client"}} {
 		sio, stdout, _ := inProcess(map[string]string{"WISEWALLET_DIR": dir}, "")
-		if code := run(context.Background(), args, sio); code != exitOK || !strings.Contains(stdout.String(), "Flags:\n") {
+		if code := run(context.Background(), args, sio); code != exitOK || !strings.Contains(stdout.String(), "FLAGS") || !strings.Contains(stdout.String(), "--dir") {
 			t.Errorf("wisewallet %s: exit %d:\n%s", strings.Join(args, " "), code, stdout)
 		}
+	}
+	sio, stdout, _ := inProcess(map[string]string{"WISEWALLET_DIR": dir}, "")
+	if run(context.Background(), []string{"help", "login"}, sio); !strings.Contains(stdout.String(), "wisewallet login CLIENT --as NAME") || !strings.Contains(stdout.String(), "--registration-code") {
+		t.Errorf("help login is not login's help:\n%s", stdout)
 	}
 	// No command did anything: init did not create a wallet, demo did not
 	// start.
 	if _, err := os.Lstat(dir); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a --help run created the wallet folder (err %v)", err)
 	}
-	sio, _, stderr := inProcess(map[string]string{}, "")
-	if code := run(context.Background(), []string{"help", "frobnicate"}, sio); code != exitUsage || !strings.Contains(stderr.String(), "unknown command") {
-		t.Errorf("help frobnicate: exit %d, %q", code, stderr)
+	for _, args := range [][]string{{"help", "frobnicate"}, {"help", "add", "team"}, {"man", "frobnicate"}} {
+		sio, _, stderr := inProcess(map[string]string{}, "")
+		if code := run(context.Background(), args, sio); code != exitUsage || !strings.Contains(stderr.String(), "unknown command") {
+			t.Errorf("%s: exit %d, %q", strings.Join(args, " "), code, stderr)
+		}
 	}
 }
 

@@ -1,16 +1,14 @@
-package main
+package cli
 
 import (
 	"bufio"
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"golang.org/x/term"
@@ -34,7 +32,10 @@ type cliIO struct {
 	// stdinIsTerminal reports whether stdin is a terminal (then secrets are
 	// prompted for rather than read from it).
 	stdinIsTerminal func() bool
-	dir             string
+	// openKeyring opens the OS keyring (nil: wallet.OpenOSKeyring); tests
+	// pass an in-memory one.
+	openKeyring func(ctx context.Context, backend string, probe bool) (wallet.Keyring, error)
+	dir         string
 
 	// envPass and envNewPass hold WISEWALLET_PASSPHRASE and
 	// WISEWALLET_NEW_PASSPHRASE, taken out of the environment by
@@ -108,93 +109,6 @@ func newSystemIO() *cliIO {
 	}
 }
 
-type globalFlags struct{ dir string }
-
-// parseGlobal takes --dir out of args wherever it appears before a "--",
-// so `wisewallet --dir D list` and `wisewallet list --dir D` both work;
-// the last one given wins. The rest keeps its order.
-func parseGlobal(args []string) (globalFlags, []string, error) {
-	var g globalFlags
-	rest := make([]string, 0, len(args))
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			return g, append(rest, args[i:]...), nil
-		case a == "--dir" || a == "-dir":
-			if i+1 >= len(args) || args[i+1] == "" {
-				return g, nil, usagef("--dir needs a folder")
-			}
-			i++
-			g.dir = args[i]
-		case strings.HasPrefix(a, "--dir=") || strings.HasPrefix(a, "-dir="):
-			g.dir = a[strings.IndexByte(a, '=')+1:]
-			if g.dir == "" {
-				return g, nil, usagef("--dir needs a folder")
-			}
-		default:
-			rest = append(rest, a)
-		}
-	}
-	return g, rest, nil
-}
-
-// helpRequested is -h or --help given to a command: run prints the usage
-// on stdout and exits 0 (help asked for is not a mistake).
-type helpRequested struct{ usage string }
-
-func (h helpRequested) Error() string { return h.usage }
-
-// commandHelp is the help text of a command: its usage line and flags.
-func commandHelp(fs *flag.FlagSet, usage string) helpRequested {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Usage:\n  wisewallet %s\n", usage)
-	hasFlags := false
-	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
-	if hasFlags {
-		b.WriteString("\nFlags:\n")
-		fs.SetOutput(&b)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
-	return helpRequested{b.String()}
-}
-
-// parseFlags parses fs from args, allowing flags after positional
-// arguments (`add personal NAME --env sandbox`), and checks the number of
-// positional arguments. --dir never reaches it: parseGlobal has taken it.
-func parseFlags(fs *flag.FlagSet, args []string, minPos, maxPos int, usage string) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, commandHelp(fs, usage)
-			}
-			return nil, usagef("%v (usage: wisewallet %s)", err, usage)
-		}
-		rest := fs.Args()
-		// After "--" everything is positional, even what looks like a flag.
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			pos = append(pos, rest...)
-			break
-		}
-		args = rest
-		if len(args) == 0 {
-			break
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-	switch {
-	case len(pos) < minPos:
-		return nil, usagef("missing arguments; usage: wisewallet %s", usage)
-	case len(pos) > maxPos:
-		return nil, usagef("unexpected argument %q; usage: wisewallet %s", pos[maxPos], usage)
-	}
-	return pos, nil
-}
-
 // walletDir resolves the wallet folder: --dir, then WISEWALLET_DIR, then
 // the user config folder.
 func (sio *cliIO) walletDir() (string, error) {
@@ -216,6 +130,16 @@ func defaultDirHint() string {
 		return filepath.Join(base, "wisewallet")
 	}
 	return "the user config folder"
+}
+
+// osKeyring opens the OS keyring WISEWALLET_KEYRING names (any when
+// unset); probe checks that it can store an item.
+func (sio *cliIO) osKeyring(ctx context.Context, probe bool) (wallet.Keyring, error) {
+	open := sio.openKeyring
+	if open == nil {
+		open = wallet.OpenOSKeyring
+	}
+	return open(ctx, sio.getenv("WISEWALLET_KEYRING"), probe)
 }
 
 func (sio *cliIO) store() (*wallet.FileStore, error) {
@@ -350,47 +274,6 @@ func (sio *cliIO) askPassphrase(ctx context.Context, prompt string, confirm bool
 		}
 	}
 	return crypto.NewSecret(first), nil
-}
-
-// passphrase is the unlock callback: environment first, then the terminal.
-func (sio *cliIO) passphrase(ctx context.Context) (crypto.Secret, error) {
-	if s, ok := sio.passphraseFromEnv(); ok {
-		return s, nil
-	}
-	return sio.askPassphrase(ctx, "Wallet passphrase: ", false)
-}
-
-// openWallet unlocks the wallet: the OS keyring when the wallet has a
-// keyring slot, else the passphrase.
-func (sio *cliIO) openWallet(ctx context.Context) (*wallet.Wallet, error) {
-	return sio.openWalletWith(ctx, true)
-}
-
-// openWalletWith can refuse the keyring slot: changing the passphrase
-// must prove knowledge of the current one, not just access to the
-// desktop session that holds the keyring.
-func (sio *cliIO) openWalletWith(ctx context.Context, allowKeyring bool) (*wallet.Wallet, error) {
-	st, err := sio.store()
-	if err != nil {
-		return nil, err
-	}
-	u := wallet.Unlocker{Passphrase: func() (crypto.Secret, error) { return sio.passphrase(ctx) }}
-	if info, err := wallet.Inspect(st); allowKeyring && err == nil && info.KeyringSlot {
-		kr, err := wallet.OpenOSKeyring(ctx, sio.getenv("WISEWALLET_KEYRING"), false)
-		if err != nil {
-			fmt.Fprintf(sio.stderr, "wisewallet: %v; using the passphrase\n", err)
-		} else {
-			u.Keyring = kr
-		}
-	}
-	w, err := wallet.Open(ctx, st, u)
-	if err != nil {
-		return nil, err
-	}
-	for _, warn := range w.Warnings() {
-		fmt.Fprintf(sio.stderr, "wisewallet: %s\n", warn)
-	}
-	return w, nil
 }
 
 // readSecretInput reads a secret from stdin when it is not a terminal

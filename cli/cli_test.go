@@ -1,11 +1,10 @@
-package main
+package cli
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -13,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,38 +21,57 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/spf13/cobra"
 
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows"
 	"github.com/wisewallet/wisewallet/wallet"
 )
 
-// Environment variables that turn the test binary into the real program
-// (or a probe of it) in a child process. Child-process tests run the same
-// code as the shipped binary without a separate `go build`.
-const (
-	// asMainEnv: "1" runs main() with os.Args[1:] as the command line.
-	asMainEnv = "WISEWALLET_TEST_AS_MAIN"
-	// umaskEnv (octal) is applied before main(), to check that modes do
-	// not depend on the caller's umask.
-	umaskEnv = "WISEWALLET_TEST_UMASK"
-	// hardenProbeEnv runs hardenProcess() alone and prints what it did.
-	hardenProbeEnv = "WISEWALLET_TEST_HARDEN_PROBE"
-)
+// umaskEnv (octal), in a call's environment, runs the child under that
+// umask, to check that modes do not depend on the caller's umask.
+const umaskEnv = "WISEWALLET_TEST_UMASK"
+
+// wisewalletBin is the real program, built once by TestMain from the
+// module root (with -race when these tests run with it): child-process
+// tests run exactly what ships, main's hardening and signals included.
+var wisewalletBin string
 
 func TestMain(m *testing.M) {
-	if os.Getenv(hardenProbeEnv) == "1" {
-		os.Exit(hardenProbe())
+	dir, err := os.MkdirTemp("", "wisewallet-cli-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
-	if os.Getenv(asMainEnv) == "1" {
-		if v := os.Getenv(umaskEnv); v != "" {
-			n, _ := strconv.ParseUint(v, 8, 32)
-			syscall.Umask(int(n))
+	wisewalletBin, err = buildWisewallet(dir)
+	code := 1
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	} else {
+		code = m.Run()
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// buildWisewallet builds the main package into dir/wisewallet.
+func buildWisewallet(dir string) (string, error) {
+	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goTool); err != nil {
+		if goTool, err = exec.LookPath("go"); err != nil {
+			return "", fmt.Errorf("no go tool to build wisewallet with: %w", err)
 		}
-		main() // exits
 	}
-	os.Exit(m.Run())
+	out := filepath.Join(dir, "wisewallet")
+	args := []string{"build", "-o", out}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command(goTool, append(args, "..")...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, b)
+	}
+	return out, nil
 }
 
 // cheapInit makes a wallet whose KDF costs nothing, for tests only.
@@ -119,11 +138,10 @@ type result struct {
 
 func (e *cliEnv) baseEnv() map[string]string {
 	env := map[string]string{
-		asMainEnv: "1",
-		"PATH":    os.Getenv("PATH"),
-		"HOME":    e.home,
-		"TMPDIR":  e.tmp,
-		"LANG":    "C.UTF-8",
+		"PATH":   os.Getenv("PATH"),
+		"HOME":   e.home,
+		"TMPDIR": e.tmp,
+		"LANG":   "C.UTF-8",
 		// Under -race, the race runtime sleeps 1 s at every exit by default.
 		"GORACE":                strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0"),
 		"WISEWALLET_DIR":        e.dir,
@@ -162,7 +180,12 @@ func (e *cliEnv) run(c call) result {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], offline(c.args)...)
+	cmd := exec.CommandContext(ctx, wisewalletBin, offline(c.args)...)
+	if mask, ok := env[umaskEnv]; ok {
+		// The shell sets the umask and becomes the program (exec), so the
+		// process read back below is still wisewallet.
+		cmd = exec.CommandContext(ctx, "/bin/sh", append([]string{"-c", `umask "$0" && exec "$@"`, mask, wisewalletBin}, offline(c.args)...)...)
+	}
 	cmd.Env = envList
 	cmd.Dir = e.root
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -785,11 +808,42 @@ func TestUnknownCommandAndHelp(t *testing.T) {
 
 // ---- 4. In-process units ----
 
-func TestParseFlagsAllowsInterleavedFlagsAndChecksCount(t *testing.T) {
-	newFS := func() (*flag.FlagSet, *string, *bool) {
-		fs := flag.NewFlagSet("t", flag.ContinueOnError)
-		return fs, fs.String("env", "", ""), fs.Bool("json", false, "")
+// probeRun runs args through the real command line (flag normalisation,
+// cobra, flag errors, the reporter) with one more command, "t", which
+// takes 0 to maxPos arguments (at least minPos), --env and --json, and
+// records what it was given.
+type probeResult struct {
+	code           int
+	pos            []string
+	env, dir       string
+	json, ran      bool
+	stdout, stderr string
+}
+
+func probeRun(args []string, minPos, maxPos int) probeResult {
+	sio, stdout, stderr := inProcess(map[string]string{}, "")
+	sio.takeEnvSecrets()
+	inv := newInvocation(sio)
+	var r probeResult
+	t := &cobra.Command{
+		Use:   "t ARGS",
+		Short: "a probe",
+		Args:  positional(minPos, maxPos),
+		RunE: func(_ *cobra.Command, args []string) error {
+			r.ran, r.pos = true, args
+			return nil
+		},
 	}
+	t.Flags().StringVar(&r.env, "env", "", "")
+	t.Flags().BoolVar(&r.json, "json", false, "")
+	t.DisableFlagsInUseLine = true
+	inv.root.AddCommand(t)
+	r.code = inv.execute(context.Background(), args)
+	r.dir, r.stdout, r.stderr = sio.dir, stdout.String(), stderr.String()
+	return r
+}
+
+func TestFlagsInterleaveWithArgumentsAndTheCountIsChecked(t *testing.T) {
 	cases := []struct {
 		args     []string
 		min, max int
@@ -801,67 +855,83 @@ func TestParseFlagsAllowsInterleavedFlagsAndChecksCount(t *testing.T) {
 		{args: []string{"a", "--env", "x", "b", "--json"}, min: 2, max: 2, pos: []string{"a", "b"}, env: "x", json: true},
 		{args: []string{"--json", "a", "--env=y"}, min: 1, max: 1, pos: []string{"a"}, env: "y", json: true},
 		{args: []string{"--env", "x", "--", "-a", "--json"}, min: 2, max: 2, pos: []string{"-a", "--json"}, env: "x"},
+		// Single-dash long flags, as Go's flag package took them.
+		{args: []string{"-env", "x", "a", "-json"}, min: 1, max: 1, pos: []string{"a"}, env: "x", json: true},
+		{args: []string{"-env=-json", "a"}, min: 1, max: 1, pos: []string{"a"}, env: "-json"},
+		// A flag's value is never taken for a flag.
+		{args: []string{"--env", "-json", "a"}, min: 1, max: 1, pos: []string{"a"}, env: "-json"},
 		{args: nil, min: 0, max: 0},
 		{args: []string{"a"}, min: 2, max: 2, err: "missing arguments"},
 		{args: []string{"a", "b", "c"}, min: 1, max: 2, err: `unexpected argument "c"`},
 		{args: []string{"a", "--nope"}, min: 1, max: 1, err: "-nope"},
+		{args: []string{"a", "-nope"}, min: 1, max: 1, err: "-nope"},
 		{args: []string{"a", "--env"}, min: 1, max: 1, err: "-env"},
 		{args: []string{"-h"}, min: 0, max: 1, err: "help"},
 		{args: []string{"a", "--help"}, min: 0, max: 1, err: "help"},
-		// --dir is parseGlobal's: reaching parseFlags it is an error, not
-		// silently dropped.
-		{args: []string{"a", "--dir", "d"}, min: 1, max: 1, err: "-dir"},
+		{args: []string{"a", "-help"}, min: 0, max: 1, err: "help"},
 	}
 	for _, c := range cases {
-		fs, env, js := newFS()
-		pos, err := parseFlags(fs, c.args, c.min, c.max, "t ARGS")
+		r := probeRun(append([]string{"t"}, c.args...), c.min, c.max)
 		if c.err == "help" {
-			var h helpRequested
-			if !errors.As(err, &h) || !strings.Contains(h.usage, "wisewallet t ARGS") || !strings.Contains(h.usage, "-env") {
-				t.Errorf("parseFlags(%q) error = %v, want a helpRequested with the usage and the flags", c.args, err)
+			if r.code != exitOK || r.ran || !strings.Contains(r.stdout, "wisewallet t ARGS") || !strings.Contains(r.stdout, "--env") {
+				t.Errorf("t %q: exit %d, ran %v, stdout:\n%s\nwant the usage and the flags, exit 0", c.args, r.code, r.ran, r.stdout)
 			}
 			continue
 		}
 		if c.err != "" {
-			var ue usageError
-			if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("parseFlags(%q) error = %v, want a usageError containing %q", c.args, err, c.err)
+			if r.code != exitUsage || r.ran || !strings.Contains(r.stderr, c.err) || !strings.HasPrefix(r.stderr, "wisewallet: ") {
+				t.Errorf("t %q: exit %d, ran %v, stderr %q; want a usage error containing %q", c.args, r.code, r.ran, r.stderr, c.err)
 			}
 			continue
 		}
-		if err != nil || strings.Join(pos, "|") != strings.Join(c.pos, "|") || *env != c.env || *js != c.json {
-			t.Errorf("parseFlags(%q) = %q, env %q, json %v, err %v; want %q, %q, %v", c.args, pos, *env, *js, err, c.pos, c.env, c.json)
+		if r.code != exitOK || strings.Join(r.pos, "|") != strings.Join(c.pos, "|") || r.env != c.env || r.json != c.json {
+			t.Errorf("t %q = %q, env %q, json %v, exit %d (%s); want %q, %q, %v", c.args, r.pos, r.env, r.json, r.code, r.stderr, c.pos, c.env, c.json)
 		}
 	}
 }
 
-func TestParseGlobalTakesDirAnywhereBeforeDoubleDash(t *testing.T) {
+func TestDirIsTakenAnywhereBeforeDoubleDash(t *testing.T) {
 	cases := []struct {
 		args []string
 		dir  string
-		rest []string
+		pos  []string
 		err  bool
 	}{
-		{args: []string{"--dir", "d", "list"}, dir: "d", rest: []string{"list"}},
-		{args: []string{"list", "--dir", "d", "--json"}, dir: "d", rest: []string{"list", "--json"}},
-		{args: []string{"list", "--dir=d"}, dir: "d", rest: []string{"list"}},
-		{args: []string{"-dir", "a", "show", "-dir=b", "x"}, dir: "b", rest: []string{"show", "x"}},
-		{args: []string{"rm", "--", "--dir", "d"}, rest: []string{"rm", "--", "--dir", "d"}},
-		{args: []string{"list", "--dir"}, err: true},
-		{args: []string{"list", "--dir="}, err: true},
-		{args: []string{"show", "x"}, rest: []string{"show", "x"}},
+		{args: []string{"--dir", "d", "t"}, dir: "d"},
+		{args: []string{"t", "--dir", "d", "--json"}, dir: "d"},
+		{args: []string{"t", "--dir=d"}, dir: "d"},
+		{args: []string{"-dir", "a", "t", "-dir=b", "x"}, dir: "b", pos: []string{"x"}},
+		{args: []string{"t", "--", "--dir", "d"}, pos: []string{"--dir", "d"}},
+		{args: []string{"t", "--dir"}, err: true},
+		{args: []string{"t", "--dir="}, err: true},
+		{args: []string{"t", "x"}, pos: []string{"x"}},
 	}
 	for _, c := range cases {
-		g, rest, err := parseGlobal(c.args)
+		r := probeRun(c.args, 0, 2)
 		if c.err {
-			var ue usageError
-			if !errors.As(err, &ue) {
-				t.Errorf("parseGlobal(%q) error = %v, want a usageError", c.args, err)
+			if r.code != exitUsage || r.ran || !strings.Contains(r.stderr, "--dir needs a folder") {
+				t.Errorf("%q: exit %d, ran %v, stderr %q; want the usage error", c.args, r.code, r.ran, r.stderr)
 			}
 			continue
 		}
-		if err != nil || g.dir != c.dir || strings.Join(rest, "|") != strings.Join(c.rest, "|") {
-			t.Errorf("parseGlobal(%q) = %q, %q, %v; want %q, %q", c.args, g.dir, rest, err, c.dir, c.rest)
+		if r.code != exitOK || r.dir != c.dir || strings.Join(r.pos, "|") != strings.Join(c.pos, "|") {
+			t.Errorf("%q = dir %q, %q, exit %d (%s); want %q, %q", c.args, r.dir, r.pos, r.code, r.stderr, c.dir, c.pos)
+		}
+	}
+}
+
+func TestSingleDashLongFlagsOnlyBeforeDoubleDash(t *testing.T) {
+	long := map[string]bool{"dir": true, "json": false, "env": true}
+	for _, c := range []struct{ in, want string }{
+		{"-dir d list -json", "--dir d list --json"},
+		{"-dir=d -json=false", "--dir=d --json=false"},
+		{"-x -h -j -", "-x -h -j -"},                // shorthands and unknown names stay
+		{"--env -dir -dir x", "--env -dir --dir x"}, // a value stays as it is
+		{"list -- -json -dir", "list -- -json -dir"},
+		{"--env -- -json", "--env -- --json"}, // "--" as the value of --env
+	} {
+		if got := strings.Join(singleDashLongFlags(strings.Fields(c.in), long), " "); got != c.want {
+			t.Errorf("%q -> %q, want %q", c.in, got, c.want)
 		}
 	}
 }
@@ -1038,120 +1108,6 @@ func TestPasswdRemovesBothPassphraseVariables(t *testing.T) {
 		t.Errorf("new passphrase does not open the wallet: %v", err)
 	}
 }
-
-// ---- 5. Process hardening ----
-
-// hardenProbe runs in a child: it makes core dumps possible first (so the
-// test can fail), calls hardenProcess and prints what it finds.
-func hardenProbe() int {
-	before := "raised"
-	if err := unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{Cur: 1 << 20, Max: 1 << 20}); err != nil {
-		before = "cannot raise: " + err.Error()
-	}
-	dumpBefore, _ := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
-	hardenProcess()
-	var lim unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_CORE, &lim); err != nil {
-		fmt.Println("getrlimit:", err)
-		return 1
-	}
-	dump, err := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
-	if err != nil {
-		fmt.Println("prctl:", err)
-		return 1
-	}
-	fmt.Printf("core-before=%s dumpable-before=%d core-cur=%d core-max=%d dumpable=%d\n", before, dumpBefore, lim.Cur, lim.Max, dump)
-	return 0
-}
-
-func TestHardenProcessDisablesCoreDumpsAndPtrace(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-	cmd.Env = []string{hardenProbeEnv + "=1", "GORACE=atexit_sleep_ms=0"}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("probe: %v\n%s", err, out)
-	}
-	got := strings.TrimSpace(string(out))
-	if !strings.Contains(got, "dumpable-before=1") || !strings.Contains(got, "core-before=raised") {
-		t.Logf("precondition not met, the check is weaker: %s", got)
-	}
-	if !strings.Contains(got, "core-cur=0 ") || !strings.HasSuffix(got, "dumpable=0") {
-		t.Errorf("after hardenProcess: %s; want core-cur=0 and dumpable=0", got)
-	}
-}
-
-// The real main() hardens before doing anything: a running command's core
-// limit is 0 although it started with core files allowed.
-func TestMainHardensBeforeRunningACommand(t *testing.T) {
-	t.Parallel()
-	e := newCLIEnv(t)
-	e.init()
-	var envList []string
-	for k, v := range e.baseEnv() {
-		envList = append(envList, k+"="+v)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
-	defer cancel()
-	// `add` waits on stdin for the token, so it stays alive to be looked at.
-	cmd := exec.CommandContext(ctx, os.Args[0], "add", "personal", "h1", "--env", "sandbox")
-	cmd.Env = envList
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	cmd.WaitDelay = 5 * time.Second
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	// The child inherits the core limit at fork: allow core files for it, so
-	// that 0 afterwards can only come from the child itself.
-	coreLimitMu.Lock()
-	var saved unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_CORE, &saved); err != nil {
-		coreLimitMu.Unlock()
-		t.Fatal(err)
-	}
-	if err := unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{Cur: 1 << 20, Max: max(saved.Max, 1<<20)}); err != nil {
-		coreLimitMu.Unlock()
-		t.Skipf("cannot allow core files for the child: %v", err)
-	}
-	err = cmd.Start()
-	_ = unix.Setrlimit(unix.RLIMIT_CORE, &saved)
-	coreLimitMu.Unlock()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		stdin.Close()
-		_ = cmd.Wait()
-	}()
-	limitsPath := fmt.Sprintf("/proc/%d/limits", cmd.Process.Pid)
-	var line string
-	// Bounded wait for the child to get past its start; only a failing
-	// test waits the whole time.
-	for deadline := time.Now().Add(childTimeout / 2); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
-		limits, err := os.ReadFile(limitsPath)
-		if err != nil {
-			t.Fatalf("child gone before the check: %v (%s)", err, stderr.String())
-		}
-		for _, l := range strings.Split(string(limits), "\n") {
-			if strings.HasPrefix(l, "Max core file size") {
-				line = l
-			}
-		}
-		if f := strings.Fields(line); len(f) >= 6 && f[4] == "0" && f[5] == "0" {
-			return
-		}
-	}
-	t.Errorf("running command's core limit: %q, want soft and hard 0", line)
-}
-
-// coreLimitMu guards the test process's own RLIMIT_CORE while it is raised
-// for one child.
-var coreLimitMu sync.Mutex
 
 // ---- 6. Whole-process timing ----
 

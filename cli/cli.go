@@ -1,0 +1,255 @@
+// Package cli is wisewallet's command line: the command tree (cobra, with
+// help in fang's style), flags, prompts, exit codes, the one unlock policy
+// and the words of every error. The logic lives in flows/, wallet/ and tui/.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+func init() {
+	// The commands are listed in the order of a first session (demo, init,
+	// add, login, ...), not alphabetically. Set once here: it is a global
+	// of cobra's, and runs may build trees concurrently (tests do).
+	cobra.EnableCommandSorting = false
+}
+
+// Run runs the command line args (without the program's name) on the
+// process's standard streams and environment and returns the exit code.
+// Cancelling ctx (the first Ctrl-C) stops a command cleanly: exit 130.
+func Run(ctx context.Context, args []string) int {
+	return run(ctx, args, newSystemIO())
+}
+
+func run(ctx context.Context, args []string, sio *cliIO) int {
+	// First of all, before anything can start a child process (the
+	// browser, pass and gpg under the keyring library): children inherit
+	// the environment, and the passphrases must not go with it.
+	sio.takeEnvSecrets()
+	return newInvocation(sio).execute(ctx, args)
+}
+
+// invocation is one run of the command line: its I/O and its command tree.
+type invocation struct {
+	sio  *cliIO
+	root *cobra.Command
+	// started is set when a command's own code begins. An error before
+	// that is cobra's finding about the command line (a flag, an argument,
+	// an unknown command): a usage error, exit 2, whatever its type.
+	started bool
+}
+
+func newInvocation(sio *cliIO) *invocation {
+	inv := &invocation{sio: sio}
+	inv.root = inv.rootCommand()
+	return inv
+}
+
+func (inv *invocation) execute(ctx context.Context, args []string) int {
+	sio, root := inv.sio, inv.root
+	// Never nil: cobra reads os.Args for a nil slice.
+	root.SetArgs(append([]string{}, singleDashLongFlags(args, longFlags(root))...))
+	root.SetIn(sio.stdin)
+	root.SetOut(sio.stdout)
+	root.SetErr(sio.stderr)
+	_, err := root.ExecuteContextC(ctx)
+	var ue usageError
+	if err != nil && !inv.started && !errors.As(err, &ue) && !errors.As(err, &usageShown{}) {
+		err = usageError{err.Error()}
+	}
+	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+		// Whatever failed after Ctrl-C (a lock given up, a request cut
+		// short) failed because of it: say so, and exit 130.
+		err = fmt.Errorf("%w: %w", context.Canceled, err)
+	}
+	return report(sio.stderr, err)
+}
+
+// rootCommand builds the command tree. Every command of the tree is listed
+// here, in the order of the help; each is built in the file of its group.
+func (inv *invocation) rootCommand() *cobra.Command {
+	sio := inv.sio
+	root := &cobra.Command{
+		Use:   "wisewallet",
+		Short: "A credential wallet for the Wise Platform API",
+		Long:  rootLong(),
+		Example: `  # Try everything offline: a local Wise stand-in and a throwaway wallet
+  wisewallet demo
+  # Start for real: a wallet, a sandbox token, the app
+  wisewallet init
+  wisewallet add personal acme --env sandbox
+  wisewallet
+  # In scripts
+  curl -H "Authorization: Bearer $(wisewallet token acme)" https://api.sandbox.transferwise.tech/v1/me`,
+		Version: version(),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unknown command %q; run 'wisewallet help'", args[0])
+			}
+			return nil
+		},
+		RunE:              inv.runApp,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			if f := c.Flags().Lookup("dir"); f != nil && f.Changed && sio.dir == "" {
+				return usagef("--dir needs a folder")
+			}
+			return nil
+		},
+	}
+	root.PersistentFlags().StringVar(&sio.dir, "dir", "", "wallet folder (default: WISEWALLET_DIR, else "+defaultDirHint()+")")
+	addAutoLockFlag(root.Flags())
+	root.SetFlagErrorFunc(flagError)
+	root.SetHelpFunc(styledHelp)
+	root.AddCommand(
+		inv.demoCommand(),
+		inv.initCommand(),
+		inv.addCommand(),
+		inv.loginCommand(),
+		inv.tokenCommand(),
+		inv.whoamiCommand(),
+		inv.statusCommand(),
+		inv.listCommand(),
+		inv.showCommand(),
+		inv.removeCommand(),
+		inv.renameCommand(),
+		inv.passwdCommand(),
+		inv.keyringCommand(),
+		inv.localwiseCommand(),
+		inv.completionCommand(),
+		inv.manCommand(),
+	)
+	root.SetHelpCommand(inv.helpCommand())
+	root.InitDefaultHelpCmd() // now, so that walking the tree finds it
+	walk(root, func(c *cobra.Command) {
+		// Usage lines are written out by hand, flags included.
+		c.DisableFlagsInUseLine = true
+		if c.ValidArgsFunction == nil && c.ValidArgs == nil {
+			// No command takes a file: Tab must not offer the folder's.
+			c.ValidArgsFunction = cobra.NoFileCompletions
+		}
+		if run := c.RunE; run != nil {
+			c.RunE = func(c *cobra.Command, args []string) error {
+				inv.started = true
+				return run(c, args)
+			}
+		}
+	})
+	return root
+}
+
+func rootLong() string {
+	return `wisewallet keeps credentials for the Wise Platform API (personal tokens, OAuth clients and
+the users' tokens) in one encrypted local wallet, renews them on time and hands them to scripts.
+Without a command, on a terminal, it opens the terminal app: a live view of what expires when.
+
+Environment:
+  WISEWALLET_DIR          wallet folder (default: ` + defaultDirHint() + `)
+  WISEWALLET_PASSPHRASE   the passphrase, for automation only (explicit opt-in; it is removed
+                          from the environment at start, so no process wisewallet starts inherits it)
+  WISEWALLET_NEW_PASSPHRASE
+                          the new passphrase for 'passwd' (same rules)
+  WISEWALLET_KEYRING      OS keyring backend to use, or "none"
+  WISEWALLET_AUTO_LOCK    the app locks after this idle time (default 5m, 0 never)
+
+Exit codes:
+  0 ok, 1 error, 2 usage error, 3 wrong passphrase, 4 wallet damaged or not a wallet,
+  5 login needed again, 130 interrupted`
+}
+
+// walk calls f for c and every command below it.
+func walk(c *cobra.Command, f func(*cobra.Command)) {
+	f(c)
+	for _, sub := range c.Commands() {
+		walk(sub, f)
+	}
+}
+
+// version is the module version the binary was built from ("dev" when it
+// has none, as with `go build` outside a module-aware build of a tag).
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok || info.Main.Version == "" || info.Main.Version == "(devel)" {
+		return "dev"
+	}
+	return info.Main.Version
+}
+
+// positional checks the number of arguments, naming the usage.
+func positional(minArgs, maxArgs int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		switch {
+		case len(args) < minArgs:
+			return usagef("missing arguments; usage: %s", c.UseLine())
+		case len(args) > maxArgs:
+			return usagef("unexpected argument %q; usage: %s", args[maxArgs], c.UseLine())
+		}
+		return nil
+	}
+}
+
+// flagError words a flag cobra could not parse, with the usage.
+func flagError(c *cobra.Command, err error) error {
+	var missing *pflag.ValueRequiredError
+	if errors.As(err, &missing) && missing.GetFlag() != nil && missing.GetFlag().Name == "dir" {
+		return usagef("--dir needs a folder")
+	}
+	return usagef("%v (usage: %s)", err, c.UseLine())
+}
+
+// longFlags maps each long flag name in the tree to whether it takes a
+// value.
+func longFlags(root *cobra.Command) map[string]bool {
+	names := map[string]bool{"help": false, "version": false}
+	add := func(f *pflag.Flag) { names[f.Name] = f.NoOptDefVal == "" }
+	walk(root, func(c *cobra.Command) {
+		c.Flags().VisitAll(add)
+		c.PersistentFlags().VisitAll(add)
+	})
+	return names
+}
+
+// singleDashLongFlags rewrites -name and -name=value to --name for the long
+// flags the tree knows. The command line took both forms before it moved to
+// cobra (Go's flag package does), and scripts use them; pflag would read
+// -dir as -d -i -r. Only before "--", after which everything is an
+// argument, and never a flag's value (`--as -json` keeps its value).
+func singleDashLongFlags(args []string, long map[string]bool) []string {
+	out := make([]string, 0, len(args))
+	valueNext := false
+	for i, a := range args {
+		if valueNext {
+			valueNext = false
+			out = append(out, a)
+			continue
+		}
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		var name string
+		var hasValue bool
+		switch {
+		case strings.HasPrefix(a, "--"):
+			name, _, hasValue = strings.Cut(a[2:], "=")
+		case len(a) > 2 && a[0] == '-':
+			name, _, hasValue = strings.Cut(a[1:], "=")
+			if _, known := long[name]; known {
+				a = "-" + a
+			}
+		}
+		if takesValue, known := long[name]; known {
+			valueNext = takesValue && !hasValue
+		}
+		out = append(out, a)
+	}
+	return out
+}

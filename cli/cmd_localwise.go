@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"context"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wisewallet/wisewallet/flows/localwise"
+)
+
+func (inv *invocation) localwiseCommand() *cobra.Command {
+	var o localwiseOptions
+	c := &cobra.Command{
+		Use:   "localwise",
+		Short: "Serve localwise, the local Wise stand-in, on a loopback address",
+		Long: "Serve localwise, a local stand-in for Wise's authentication surface (token endpoint, authorize\n" +
+			"page, /v1/me, profiles), for demonstrations and for testing other clients. It runs until\n" +
+			"interrupted and prints its base URL and demo credentials.",
+		Example: `  wisewallet localwise
+  # Short-lived tokens, to watch renewals; the address and credentials as JSON
+  wisewallet localwise --addr 127.0.0.1:0 --token-ttl 2m --json`,
+		Args: positional(0, 0),
+		RunE: func(c *cobra.Command, _ []string) error { return cmdLocalwise(c.Context(), inv.sio, o) },
+	}
+	c.Flags().StringVar(&o.addr, "addr", "127.0.0.1:8700", "listen address (loopback)")
+	c.Flags().DurationVar(&o.ttl, "token-ttl", 12*time.Hour, "access token lifetime (shorten for demonstrations)")
+	c.Flags().BoolVar(&o.asJSON, "json", false, "print the base URL and demo credentials as one JSON object")
+	return c
+}
+
+type localwiseOptions struct {
+	addr   string
+	ttl    time.Duration
+	asJSON bool
+}
+
+func cmdLocalwise(ctx context.Context, sio *cliIO, o localwiseOptions) error {
+	if o.ttl <= 0 {
+		return usagef("--token-ttl must be positive")
+	}
+	return localwise.Run(ctx, o.addr, localwise.Config{TokenTTL: o.ttl}, o.asJSON, sio.stdout)
+}

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/wisewallet/wisewallet/flows"
+	"github.com/wisewallet/wisewallet/tui"
+	"github.com/wisewallet/wisewallet/wallet"
+)
+
+// Exit codes are a contract with scripts; keep them stable.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitWrongPass   = 3
+	exitDamaged     = 4
+	exitNeedsLogin  = 5
+	exitInterrupted = 130
+)
+
+// usageError is a mistake in the command line itself: exit code 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// usageShown is a usage error whose explanation (the usage) is already on
+// stderr: exit 2 with nothing more to say.
+type usageShown struct{}
+
+func (usageShown) Error() string { return "usage shown" }
+
+// report prints err (if any) on stderr and maps it to an exit code. It is
+// the one way out of the command line for every error, whether cobra found
+// it in the arguments or a command returned it. Errors are matched by type
+// and sentinel, never by their text.
+func report(stderr io.Writer, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ue usageError
+	code := exitError
+	switch {
+	// First: after Ctrl-C, whatever else the error says is a consequence.
+	case errors.Is(err, context.Canceled), errors.Is(err, tui.ErrInterrupted):
+		code = exitInterrupted
+	case errors.As(err, &usageShown{}):
+		return exitUsage
+	case errors.As(err, &ue), errors.Is(err, flows.ErrUsage), errors.Is(err, wallet.ErrNoPassphrase):
+		code = exitUsage
+	case errors.Is(err, wallet.ErrWrongPassphrase):
+		code = exitWrongPass
+	case errors.Is(err, wallet.ErrDamaged), errors.Is(err, wallet.ErrNotWallet), errors.Is(err, wallet.ErrUnsupportedVersion):
+		code = exitDamaged
+	case errors.Is(err, flows.ErrNeedsLogin):
+		code = exitNeedsLogin
+	}
+	fmt.Fprintf(stderr, "wisewallet: %s\n", words(err, code))
+	if code == exitDamaged && !errors.Is(err, wallet.ErrReplaced) {
+		fmt.Fprintln(stderr, "The wallet file was not changed. Restore it from a backup, or move it aside and run 'wisewallet init'.")
+	}
+	return code
+}
+
+// words is what the user reads for err: the place where errors of the
+// lower layers are put into the command line's words (its commands and
+// flags).
+func words(err error, code int) string {
+	switch {
+	case code == exitInterrupted:
+		// "context canceled" and where it was caught mean nothing to a
+		// user who pressed Ctrl-C.
+		return "interrupted"
+	case errors.Is(err, flows.ErrUsage):
+		// flows marks usage errors with a "usage: " prefix for errors.Is; the
+		// user needs only the explanation after it.
+		return strings.TrimPrefix(err.Error(), "usage: ")
+	}
+	return err.Error()
+}

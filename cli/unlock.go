@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/wisewallet/wisewallet/crypto"
+	"github.com/wisewallet/wisewallet/flows"
+	"github.com/wisewallet/wisewallet/wallet"
+)
+
+// unlockMode is which ways of opening the wallet one use of it allows.
+// The ways are always tried in one order (unlock's); a mode only leaves
+// some out.
+type unlockMode struct {
+	// typed is a passphrase typed in the app's unlock screen; when set it
+	// is the only way tried.
+	typed *crypto.Secret
+	// fromEnv takes WISEWALLET_PASSPHRASE (automation, explicit opt-in).
+	fromEnv bool
+	// keyring uses the OS keyring slot when the wallet has one.
+	keyring bool
+	// prompt asks on the terminal.
+	prompt bool
+	// quiet prints no warning: the app draws on stderr, and completion's
+	// stderr is the user's command line.
+	quiet bool
+}
+
+var (
+	// unlockCommand is every command's: each way in turn, the prompt last.
+	unlockCommand = unlockMode{fromEnv: true, keyring: true, prompt: true}
+	// unlockAppStart is the app's first try, before its unlock screen.
+	unlockAppStart = unlockMode{fromEnv: true, keyring: true, quiet: true}
+	// unlockCompletion completes entry names only when no secret needs to
+	// be known: it never prompts, never reads WISEWALLET_PASSPHRASE and so
+	// never runs the KDF (a Tab press must not cost a second, or leak the
+	// wallet's contents to whoever set a variable).
+	unlockCompletion = unlockMode{keyring: true, quiet: true}
+	// unlockKnowingPassphrase is for changing the passphrase, which must
+	// prove knowledge of the current one, not just access to the desktop
+	// session that holds the keyring.
+	unlockKnowingPassphrase = unlockMode{fromEnv: true, prompt: true}
+)
+
+// unlockTyped is the app's unlock screen: the passphrase typed there.
+func unlockTyped(pass crypto.Secret) unlockMode { return unlockMode{typed: &pass, quiet: true} }
+
+// errNeedsPassphrase: the mode allows no prompt and nothing else opened the
+// wallet. The app shows its unlock screen; completion completes nothing.
+var errNeedsPassphrase = fmt.Errorf("%w: the wallet needs its passphrase", wallet.ErrNoPassphrase)
+
+// unlock opens the wallet in st, trying in this order what mode allows:
+// (later: the agent), WISEWALLET_PASSPHRASE, the OS keyring slot, the
+// prompt on the terminal. It is the one unlock policy: every command, the
+// app and completion come through here.
+func (sio *cliIO) unlock(ctx context.Context, st *wallet.FileStore, mode unlockMode) (*wallet.Wallet, error) {
+	u, err := sio.unlocker(ctx, st, mode)
+	if err != nil {
+		return nil, err
+	}
+	w, err := wallet.Open(ctx, st, u)
+	if u.Passphrase == nil && errors.Is(err, wallet.ErrNoPassphrase) {
+		// The keyring did not open it, and asking is not allowed.
+		return nil, errNeedsPassphrase
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !mode.quiet {
+		for _, warn := range w.Warnings() {
+			fmt.Fprintf(sio.stderr, "wisewallet: %s\n", warn)
+		}
+	}
+	return w, nil
+}
+
+// unlocker picks the ways of unlock's order that mode allows and this
+// process has.
+func (sio *cliIO) unlocker(ctx context.Context, st *wallet.FileStore, mode unlockMode) (wallet.Unlocker, error) {
+	given := func(s crypto.Secret) wallet.Unlocker {
+		return wallet.Unlocker{Passphrase: func() (crypto.Secret, error) { return s, nil }}
+	}
+	if mode.typed != nil {
+		return given(*mode.typed), nil
+	}
+	if mode.fromEnv {
+		// Asked for explicitly, so it is used alone: a wrong one is an error
+		// to report (exit 3), not a reason to try the keyring.
+		if pw, ok := sio.passphraseFromEnv(); ok {
+			return given(pw), nil
+		}
+	}
+	var u wallet.Unlocker
+	if mode.keyring {
+		// The header says whether there is a keyring slot; without one the
+		// keyring (D-Bus, or a child process for pass) is not touched.
+		info, err := wallet.Inspect(st)
+		switch {
+		case err != nil && !mode.prompt:
+			return u, err
+		case err == nil && info.KeyringSlot:
+			kr, err := sio.osKeyring(ctx, false)
+			switch {
+			case err == nil:
+				u.Keyring = kr
+			case mode.prompt && !mode.quiet:
+				fmt.Fprintf(sio.stderr, "wisewallet: %v; using the passphrase\n", err)
+			}
+		}
+	}
+	if mode.prompt {
+		u.Passphrase = func() (crypto.Secret, error) { return sio.askPassphrase(ctx, "Wallet passphrase: ", false) }
+	}
+	if u.Keyring == nil && u.Passphrase == nil {
+		return u, errNeedsPassphrase
+	}
+	return u, nil
+}
+
+// openWallet unlocks the wallet of the folder the command line names.
+func (sio *cliIO) openWallet(ctx context.Context, mode unlockMode) (*wallet.Wallet, error) {
+	st, err := sio.store()
+	if err != nil {
+		return nil, err
+	}
+	return sio.unlock(ctx, st, mode)
+}
+
+// newService wraps an unlocked wallet for the flows. It is the one place
+// the command line builds a flows.Service.
+func newService(w *wallet.Wallet) *flows.Service {
+	return &flows.Service{Wallet: w}
+}
+
+// openService opens the wallet as every command does and wraps it.
+func (sio *cliIO) openService(ctx context.Context) (*flows.Service, error) {
+	w, err := sio.openWallet(ctx, unlockCommand)
+	if err != nil {
+		return nil, err
+	}
+	return newService(w), nil
+}
