@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/wisewallet/wisewallet/flows/localwise"
+	"github.com/wisewallet/wisewallet/flows/localwise/lwtest"
 )
 
 // TestAddPersonalChecksTokenWithWise runs `add personal` against a real
@@ -13,12 +14,7 @@ import (
 // repeating the token.
 func TestAddPersonalChecksTokenWithWise(t *testing.T) {
 	t.Parallel()
-	srv := localwise.New(localwise.Config{})
-	base, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv, base := lwtest.Start(t, localwise.Config{})
 	e := newCLIEnv(t)
 	e.init()
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wisewallet/wisewallet/flows/localwise"
+	"github.com/wisewallet/wisewallet/flows/localwise/lwtest"
 	"github.com/wisewallet/wisewallet/wallet"
 )
 
@@ -109,12 +110,7 @@ func freeLoopbackPort(t *testing.T) int {
 // any child's argv or environment.
 func TestChildProcessesNeverSeeThePassphrases(t *testing.T) {
 	t.Parallel()
-	srv := localwise.New(localwise.Config{})
-	base, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv, base := lwtest.Start(t, localwise.Config{})
 	demo := srv.Demo()
 
 	e := newCLIEnv(t)
