@@ -18,6 +18,7 @@ import (
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows/localwise"
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // canaryWorld is a localwise whose client secret and personal token are
@@ -99,7 +100,7 @@ func TestNoSecretInAnyError(t *testing.T) {
 
 	// Transient failures, through a client whose retry waits are recorded
 	// rather than slept.
-	api := NewClient(f.base, nil)
+	api := wise.NewClient(f.base, nil)
 	recordWaits(api)
 	f.srv.SetFaults(localwise.Faults{Fail5xx: 10})
 	record("refresh, 500s", errOf(api.Refresh(ctx, "canary-app", secret, refresh, time.Now())))
@@ -109,7 +110,7 @@ func TestNoSecretInAnyError(t *testing.T) {
 	record("registration grant, wrong code", errOf(api.RegistrationCodeGrant(ctx, "canary-app", secret, "alice@example.test", crypto.SecretString(cw.badRegCode), time.Now())))
 	record("exchange, unknown code", errOf(api.ExchangeCode(ctx, "canary-app", secret, cw.badCode, cw.redirect, strings.Repeat("v", 43), time.Now())))
 	record("identify, rejected token", errOf(api.Identify(ctx, crypto.SecretString(cw.badToken))))
-	down := NewClient(freeLoopbackURL(t, ""), nil)
+	down := wise.NewClient(freeLoopbackURL(t, ""), nil)
 	recordWaits(down)
 	record("refresh, network down", errOf(down.Refresh(ctx, "canary-app", secret, refresh, time.Now())))
 	record("client credentials, network down", errOf(down.ClientCredentials(ctx, "canary-app", secret, time.Now())))

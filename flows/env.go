@@ -8,29 +8,19 @@ import (
 	"strings"
 
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // ErrUsage marks errors in what the user asked for (a bad flag value, a
 // missing argument), as opposed to failures while doing it.
 var ErrUsage = errors.New("usage")
 
-// Wise's hosts per environment (reference/wise-auth.md §1). The sandbox
-// values are the current "V2" sandbox; an entry stores its own copy, so a
-// change here never silently moves an existing credential.
-var (
-	sandboxEnv = wallet.Environment{
-		Name:         wallet.EnvSandbox,
-		APIURL:       "https://api.wise-sandbox.com",
-		AuthorizeURL: "https://wise-sandbox.com/oauth/authorize/",
-		MTLSURL:      "https://api-mtls.wise-sandbox.com",
-	}
-	productionEnv = wallet.Environment{
-		Name:         wallet.EnvProduction,
-		APIURL:       "https://api.wise.com",
-		AuthorizeURL: "https://wise.com/oauth/authorize/",
-		MTLSURL:      "https://api-mtls.transferwise.com",
-	}
-)
+// environmentOf is a Wise environment as an entry stores it: its own
+// copy of the hosts, so a change in wise/ never silently moves an
+// existing credential.
+func environmentOf(name wallet.EnvName, h wise.Hosts) wallet.Environment {
+	return wallet.Environment{Name: name, APIURL: h.API, AuthorizeURL: h.Authorize, MTLSURL: h.MTLS}
+}
 
 // ResolveEnv turns --env and --api-url into an Environment. There is no
 // default: production must always be asked for by name. For "local" (a
@@ -40,9 +30,9 @@ func ResolveEnv(name, apiURL string) (wallet.Environment, error) {
 	var env wallet.Environment
 	switch wallet.EnvName(name) {
 	case wallet.EnvSandbox:
-		env = sandboxEnv
+		env = environmentOf(wallet.EnvSandbox, wise.Sandbox())
 	case wallet.EnvProduction:
-		env = productionEnv
+		env = environmentOf(wallet.EnvProduction, wise.Production())
 	case wallet.EnvLocal:
 		if apiURL == "" {
 			return env, fmt.Errorf("%w: --env local needs --api-url (the URL 'wisewallet localwise' prints)", ErrUsage)

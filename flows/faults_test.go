@@ -3,7 +3,6 @@ package flows
 import (
 	"context"
 	"errors"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -12,12 +11,13 @@ import (
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows/localwise"
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // recordWaits makes c record its retry delays instead of sleeping them.
-func recordWaits(c *Client) *[]time.Duration {
+func recordWaits(c *wise.Client) *[]time.Duration {
 	var waits []time.Duration
-	c.sleep = func(_ context.Context, d time.Duration) error {
+	c.Sleep = func(_ context.Context, d time.Duration) error {
 		waits = append(waits, d)
 		return nil
 	}
@@ -50,61 +50,6 @@ func TestNetworkDownIsUnavailableAndChangesNothing(t *testing.T) {
 	}
 	if got := f.saved("alice"); !sameEntry(got, want) {
 		t.Error("a failed refresh changed the entry")
-	}
-}
-
-func TestServerErrorsAreRetriedWithBackoff(t *testing.T) {
-	t.Parallel()
-	srv, base := startLocalwise(t, localwise.Config{})
-	c := NewClient(base, nil)
-	waits := recordWaits(c)
-	ctx := context.Background()
-	secret := crypto.SecretString(localwise.DemoClientSecret)
-
-	srv.SetFaults(localwise.Faults{Fail5xx: 2})
-	if _, err := c.ClientCredentials(ctx, localwise.DemoClientID, secret, time.Now()); err != nil {
-		t.Fatalf("two 500s then success: %v", err)
-	}
-	if !slices.Equal(*waits, []time.Duration{250 * time.Millisecond, 500 * time.Millisecond}) {
-		t.Errorf("backoff %v, want 250ms then 500ms", *waits)
-	}
-	if st := srv.Stats(); st.Injected5xx != 2 || st.ClientCredentialsRequests != 1 {
-		t.Errorf("stats %+v: want 2 injected 500s and 1 token request", st)
-	}
-
-	*waits = nil
-	srv.SetFaults(localwise.Faults{Fail5xx: 10})
-	_, err := c.ClientCredentials(ctx, localwise.DemoClientID, secret, time.Now())
-	if !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("ten 500s: %v, want ErrUnavailable", err)
-	}
-	var ae *APIError
-	if !errors.As(err, &ae) || ae.Status != http.StatusInternalServerError || !strings.Contains(err.Error(), "x-trace-id "+ae.TraceID) || ae.TraceID == "" {
-		t.Errorf("the error does not carry the last answer's x-trace-id: %v", err)
-	}
-	if len(*waits) != 3 || srv.Stats().Injected5xx != 6 {
-		t.Errorf("%d retries (%d injected 500s in all); want 3 retries and then give up", len(*waits), srv.Stats().Injected5xx)
-	}
-	srv.SetFaults(localwise.Faults{})
-
-	// 429: Retry-After wins over the backoff, capped so a hostile or
-	// broken answer cannot park the command for hours.
-	for _, tc := range []struct {
-		retryAfter int
-		want       time.Duration
-	}{{7, 7 * time.Second}, {3600, maxRetryAfter}} {
-		*waits = nil
-		srv.SetFaults(localwise.Faults{RateLimit: 1, RetryAfter: tc.retryAfter})
-		if _, err := c.ClientCredentials(ctx, localwise.DemoClientID, secret, time.Now()); err != nil {
-			t.Fatalf("429 then success: %v", err)
-		}
-		if !slices.Equal(*waits, []time.Duration{tc.want}) {
-			t.Errorf("Retry-After %d: waited %v, want [%s]", tc.retryAfter, *waits, tc.want)
-		}
-	}
-	srv.SetFaults(localwise.Faults{RateLimit: 10})
-	if _, err := c.ClientCredentials(ctx, localwise.DemoClientID, secret, time.Now()); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "HTTP 429") {
-		t.Errorf("persistent 429: %v, want ErrUnavailable mentioning HTTP 429", err)
 	}
 }
 
@@ -320,8 +265,8 @@ func TestRegistrationLoginResumesAfterInterruption(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = NewClient(f.base, nil).do(context.Background(), request{method: http.MethodPost, path: "/v1/user/signup/registration_code", bearer: cc,
-			json: map[string]string{"email": "frank@example.test", "registrationCode": secretOf(t, pending, wallet.SecretRegistrationCode)}}, nil)
+		_, err = wise.NewClient(f.base, nil).SignupRegistrationCode(context.Background(), cc, "frank@example.test",
+			crypto.SecretString(secretOf(t, pending, wallet.SecretRegistrationCode)), "")
 		if err != nil {
 			t.Fatalf("signup: %v", err)
 		}

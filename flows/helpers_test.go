@@ -26,6 +26,7 @@ import (
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows/localwise"
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // testKDF keeps wallet creation and unlocking at milliseconds.
@@ -66,7 +67,7 @@ func newFixture(t *testing.T, cfg localwise.Config) *fixture {
 		t.Fatalf("create wallet: %v", err)
 	}
 	clock := &offsetClock{}
-	svc := &Service{Wallet: w, HTTP: DefaultHTTPClient(), Now: clock.Now}
+	svc := &Service{Wallet: w, HTTP: wise.DefaultHTTPClient(), Now: clock.Now}
 	return &fixture{t: t, srv: srv, base: base, env: env, dir: dir, w: w, svc: svc, clock: clock}
 }
 

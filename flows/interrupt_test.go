@@ -9,6 +9,7 @@ import (
 
 	"github.com/wisewallet/wisewallet/flows/localwise"
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // cancelAfterTokens passes requests to the real server and cancels a
@@ -42,7 +43,7 @@ func (c *cancelAfterTokens) RoundTrip(req *http.Request) (*http.Response, error)
 func (f *fixture) interruptAfterExchange() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	f.t.Cleanup(cancel)
-	hc := DefaultHTTPClient()
+	hc := wise.DefaultHTTPClient()
 	hc.Transport = &cancelAfterTokens{base: hc.Transport, cancel: cancel}
 	f.svc.HTTP = hc
 	return ctx
@@ -85,7 +86,7 @@ func TestInterruptAfterTheCodeExchangeKeepsTheTokens(t *testing.T) {
 		t.Errorf("user %d recorded although the identity call was interrupted", saved.UserID)
 	}
 	// whoami fills in what the interrupted login could not.
-	if _, _, err := (&Service{Wallet: f.reopen(), HTTP: DefaultHTTPClient()}).Whoami(context.Background(), "bob"); err != nil {
+	if _, _, err := (&Service{Wallet: f.reopen(), HTTP: wise.DefaultHTTPClient()}).Whoami(context.Background(), "bob"); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.saved("bob"); got.UserID != localwise.DemoUserID {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wisewallet/wisewallet/flows/localwise"
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // lossyTransport sends every request to the real server, and for the
@@ -62,7 +63,7 @@ func (l *lossyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // loseFirst makes the fixture's service lose the first answer that lose
 // matches, and retry without sleeping.
 func (f *fixture) loseFirst(lose func(r *http.Request, form url.Values) bool) *lossyTransport {
-	hc := DefaultHTTPClient()
+	hc := wise.DefaultHTTPClient()
 	l := &lossyTransport{base: hc.Transport, lose: lose}
 	hc.Transport = l
 	f.svc.HTTP = hc

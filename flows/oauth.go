@@ -19,6 +19,7 @@ import (
 
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // ClientInput describes an OAuth client to store.
@@ -182,15 +183,15 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (wallet.Entry, er
 	if err != nil {
 		// invalid_grant here means this code, not a stored login, was
 		// refused; it must not read (or exit) as "log in again later".
-		var lost *afterLostAnswer
+		var lost *wise.AfterLostAnswer
 		switch {
-		case errors.Is(err, ErrNeedsLogin) && errors.As(err, &lost):
+		case errors.Is(err, wise.ErrInvalidGrant) && errors.As(err, &lost):
 			// The exchange was retried after an attempt whose answer was
 			// lost; Wise may have redeemed the code then, and a code works
 			// once.
 			return wallet.Entry{}, fmt.Errorf("%w: Wise refused the authorization code, which may already have been used: an earlier attempt to redeem it got no answer (%v), and a code works only once; log in again for a new code: %s",
-				ErrLoginRefused, lost.earlier, err.Error())
-		case errors.Is(err, ErrNeedsLogin):
+				ErrLoginRefused, lost.Earlier, err.Error())
+		case errors.Is(err, wise.ErrInvalidGrant):
 			return wallet.Entry{}, fmt.Errorf("%w: Wise refused the authorization code (codes work once and expire within minutes; the redirect URL must match): %s", ErrLoginRefused, err.Error())
 		}
 		return wallet.Entry{}, fmt.Errorf("exchanging the authorization code: %w", err)
@@ -207,13 +208,13 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (wallet.Entry, er
 // bounded). Who logged in is useful but not essential: fetched afterwards,
 // best effort, and recorded only if the entry still holds these tokens.
 // An identity that could not be fetched is filled in by a later whoami.
-func (s *Service) saveLogin(ctx context.Context, api *Client, e wallet.Entry) (wallet.Entry, error) {
+func (s *Service) saveLogin(ctx context.Context, api *wise.Client, e wallet.Entry) (wallet.Entry, error) {
 	e, err := s.putUser(context.WithoutCancel(ctx), e)
 	if err != nil {
 		return wallet.Entry{}, err
 	}
 	access := e.Secret(wallet.SecretAccessToken)
-	id, err := api.Identify(ctx, access)
+	id, err := s.identify(ctx, api, access)
 	if err != nil {
 		return e, nil
 	}
@@ -330,7 +331,7 @@ func awaitCallback(ctx context.Context, redirect, state string, timeout time.Dur
 		if e := q.Get("error"); e != "" {
 			w.WriteHeader(http.StatusForbidden)
 			fmt.Fprint(w, page("Access denied", "Wise reports that access was not granted. Nothing was stored; you can close this tab."))
-			finish(result{err: fmt.Errorf("%w (%s)", ErrLoginDenied, cleanText(e, 64))})
+			finish(result{err: fmt.Errorf("%w (%s)", ErrLoginDenied, wise.CleanText(e, 64))})
 			return
 		}
 		code := q.Get("code")
@@ -398,7 +399,7 @@ func parsePasted(text, state string) (callback, error) {
 			return callback{}, ErrStateInvalid
 		}
 		if e := q.Get("error"); e != "" {
-			return callback{}, fmt.Errorf("%w (%s)", ErrLoginDenied, cleanText(e, 64))
+			return callback{}, fmt.Errorf("%w (%s)", ErrLoginDenied, wise.CleanText(e, 64))
 		}
 		code := q.Get("code")
 		if code == "" {
@@ -499,30 +500,21 @@ func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationReq
 	}
 	api := s.client(client.Env)
 	if !registered {
-		var exists struct {
-			Exists bool `json:"exists"`
-		}
-		if err := api.do(ctx, request{method: http.MethodPost, path: "/v1/users/exists", json: map[string]string{"email": req.Email}, bearer: cc}, &exists); err != nil {
+		exists, err := api.UserExists(ctx, cc, req.Email)
+		if err != nil {
 			return wallet.Entry{}, err
 		}
 		switch {
-		case exists.Exists && !stored:
+		case exists && !stored:
 			_ = s.Wallet.Update(ctx, func(c *wallet.Contents) error { return c.Remove(req.As) })
 			return wallet.Entry{}, fmt.Errorf("%s already has a Wise account, which only its owner can link: use 'wisewallet login %s --as %s' (authorization code)", req.Email, client.Name, req.As)
-		case exists.Exists:
+		case exists:
 			// Possibly created by the interrupted attempt with this very
 			// code: the grant below tells.
 		default:
-			body := map[string]string{"email": req.Email, "registrationCode": code.RevealString()}
-			if req.Language != "" {
-				body["language"] = req.Language
-			}
-			var created struct {
-				ID int64 `json:"id"`
-			}
-			err := api.do(ctx, request{method: http.MethodPost, path: "/v1/user/signup/registration_code", json: body, bearer: cc, secrets: []string{code.RevealString()}}, &created)
-			var lost *afterLostAnswer
-			var ae *APIError
+			_, err := api.SignupRegistrationCode(ctx, cc, req.Email, code, req.Language)
+			var lost *wise.AfterLostAnswer
+			var ae *wise.APIError
 			switch {
 			case err != nil && errors.As(err, &lost) && errors.As(err, &ae) && ae.Status == http.StatusConflict:
 				// The signup was retried after an attempt whose answer was
@@ -537,8 +529,8 @@ func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationReq
 	now := s.now()
 	t, err := api.RegistrationCodeGrant(ctx, client.ClientID, client.Secret(wallet.SecretClientSecret), req.Email, code, now)
 	if err != nil {
-		if errors.Is(err, ErrNeedsLogin) {
-			return wallet.Entry{}, fmt.Errorf("the registration code for %s is no longer accepted by Wise (the user may have claimed the account); link it with 'wisewallet login %s --as %s': %w", req.Email, client.Name, req.As, err)
+		if errors.Is(err, wise.ErrInvalidGrant) {
+			return wallet.Entry{}, fmt.Errorf("%w: the registration code for %s is no longer accepted by Wise (the user may have claimed the account); link it with 'wisewallet login %s --as %s': %w", ErrNeedsLogin, req.Email, client.Name, req.As, err)
 		}
 		return wallet.Entry{}, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows/localwise"
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // loopbackClient registers a client at localwise whose redirect URL is a
@@ -341,7 +342,7 @@ func TestLoginWithPKCE(t *testing.T) {
 		t.Fatalf("no code in the redirect: %v", err)
 	}
 	code := loc.Query().Get("code")
-	api := NewClient(f.base, nil)
+	api := wise.NewClient(f.base, nil)
 	if _, err := api.ExchangeCode(ctx, "loopback-app", crypto.SecretString("loopback-secret-0123456789"), code, redirect, "", time.Now()); err == nil {
 		t.Error("a PKCE code was redeemed without the verifier")
 	}

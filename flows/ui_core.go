@@ -2,13 +2,13 @@ package flows
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // What the terminal app's core screens (unlock, dashboard, details) need
@@ -173,9 +173,9 @@ func (s *Service) MarkBreached(ctx context.Context, name string) (Entry, error) 
 func webHost(env wallet.Environment) string {
 	switch env.Name {
 	case wallet.EnvProduction:
-		return "https://wise.com"
+		return wise.Production().Web
 	case wallet.EnvSandbox:
-		return "https://wise-sandbox.com"
+		return wise.Sandbox().Web
 	}
 	return ""
 }
@@ -237,14 +237,4 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// TraceID returns the x-trace-id of the failed Wise call in err's chain,
-// or "".
-func TraceID(err error) string {
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.TraceID
-	}
-	return ""
 }

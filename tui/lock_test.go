@@ -69,7 +69,7 @@ func TestAppLockDuringASlowRefreshDoesNotFreezeTheNextUnlockAndDropsItsAnswer(t 
 	}
 	t.Cleanup(func() { _ = demo.Close() })
 	started := make(chan string, 1)
-	hc := flows.DefaultHTTPClient()
+	hc := &http.Client{Transport: http.DefaultTransport}
 	hc.Transport = coreProbe{base: hc.Transport, started: started}
 	clock := newCoreClock(time.Now().UTC())
 	demo.Service.HTTP, demo.Service.Now = hc, clock.Now
