@@ -83,9 +83,14 @@ func cmdApp(ctx context.Context, sio *cliIO, args []string) error {
 		Env:      tui.Environment{WalletPath: st.Path()},
 		AutoLock: *autoLock,
 	}
-	opts.Service, err = openWithoutPrompt(ctx, sio, st, info)
+	svc, err := openWithoutPrompt(ctx, sio, st, info)
 	if err != nil {
 		return err
+	}
+	if svc != nil {
+		// Only a service that is there: a nil *flows.Service in the
+		// interface would not read as "show the unlock screen".
+		opts.Service = svc
 	}
 	return runTUI(ctx, sio, opts)
 }
@@ -99,7 +104,7 @@ func openWithoutPrompt(ctx context.Context, sio *cliIO, st *wallet.FileStore, in
 		if err != nil {
 			return nil, err
 		}
-		return &flows.Service{Wallet: w}, nil
+		return flows.New(w, flows.Options{}), nil
 	}
 	if !info.KeyringSlot {
 		return nil, nil
@@ -114,18 +119,18 @@ func openWithoutPrompt(ctx context.Context, sio *cliIO, st *wallet.FileStore, in
 	if err != nil {
 		return nil, nil
 	}
-	return &flows.Service{Wallet: w}, nil
+	return flows.New(w, flows.Options{}), nil
 }
 
 // unlockWith opens the wallet in st with a passphrase typed in the app,
 // through the same wallet.Open the commands use.
 func unlockWith(st *wallet.FileStore) tui.UnlockFunc {
-	return func(ctx context.Context, pass flows.Secret) (*flows.Service, error) {
+	return func(ctx context.Context, pass crypto.Secret) (tui.Backend, error) {
 		w, err := wallet.Open(ctx, st, wallet.Unlocker{Passphrase: func() (crypto.Secret, error) { return pass, nil }})
 		if err != nil {
 			return nil, err
 		}
-		return &flows.Service{Wallet: w}, nil
+		return flows.New(w, flows.Options{}), nil
 	}
 }
 

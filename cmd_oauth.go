@@ -21,7 +21,7 @@ func (sio *cliIO) service(ctx context.Context) (*flows.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &flows.Service{Wallet: w}, nil
+	return flows.New(w, flows.Options{}), nil
 }
 
 func cmdAddClient(ctx context.Context, sio *cliIO, args []string) error {
@@ -50,7 +50,7 @@ func cmdAddClient(ctx context.Context, sio *cliIO, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := svc.Wallet.Get(pos[0]); err == nil {
+	if _, err := svc.Entry(pos[0]); err == nil {
 		return fmt.Errorf("%w: %q; choose another name or 'wisewallet rm %s' first", wallet.ErrEntryExists, pos[0], pos[0])
 	}
 	raw, err := sio.readSecretInput(ctx, "Client secret (input hidden): ")
@@ -104,7 +104,7 @@ func cmdLogin(ctx context.Context, sio *cliIO, args []string) error {
 	if err != nil {
 		return err
 	}
-	var e wallet.Entry
+	var e flows.EntryView
 	if *regCode {
 		e, err = svc.LoginRegistrationCode(ctx, flows.RegistrationRequest{Client: pos[0], As: *as, Email: *email})
 	} else {
@@ -211,7 +211,7 @@ func cmdWhoami(ctx context.Context, sio *cliIO, args []string) error {
 		fmt.Fprintf(tw, "Profile:\t%d %s %s%s\n", p.ID, p.Type, p.Name, mark)
 	}
 	for _, x := range e.Expiries() {
-		fmt.Fprintf(tw, "Expires:\t%s %s (%s)\n", x.What, expiresLabel(&x.At, time.Now()), x.At.Local().Format(time.RFC3339))
+		fmt.Fprintf(tw, "Expires:\t%s %s (%s)\n", x.Kind, expiresLabel(&x.At, time.Now()), x.At.Local().Format(time.RFC3339))
 	}
 	if len(e.Expiries()) == 0 {
 		fmt.Fprintf(tw, "Expires:\tnever (until revoked at Wise)\n")
@@ -225,12 +225,12 @@ func cmdStatus(ctx context.Context, sio *cliIO, args []string) error {
 	if _, err := parseFlags(fs, args, 0, 0, "status [--json]"); err != nil {
 		return err
 	}
-	w, err := sio.openWallet(ctx)
+	svc, err := sio.service(ctx)
 	if err != nil {
 		return err
 	}
 	now := time.Now().UTC()
-	rows := flows.StatusOf(w.Entries(), now)
+	rows := svc.Status(now)
 	if *asJSON {
 		return writeJSON(sio.stdout, rows)
 	}

@@ -108,11 +108,11 @@ func cmdAddPersonal(ctx context.Context, sio *cliIO, args []string) error {
 	}
 	// Unlock before reading the token, so a wrong passphrase does not
 	// waste a pasted token.
-	w, err := sio.openWallet(ctx)
+	svc, err := sio.service(ctx)
 	if err != nil {
 		return err
 	}
-	if _, err := w.Get(name); err == nil {
+	if _, err := svc.Entry(name); err == nil {
 		return fmt.Errorf("%w: %q; choose another name or 'wisewallet rm %s' first", wallet.ErrEntryExists, name, name)
 	}
 	raw, err := sio.readSecretInput(ctx, "Personal API token (input hidden): ")
@@ -129,13 +129,12 @@ func cmdAddPersonal(ctx context.Context, sio *cliIO, args []string) error {
 		return err
 	}
 	if *noCheck {
-		if _, err := flows.AddPersonal(ctx, w, name, environment, token); err != nil {
+		if _, err := svc.AddPersonal(ctx, name, environment, token); err != nil {
 			return err
 		}
 		fmt.Fprintf(sio.stderr, "Added personal token %q (%s), not checked with Wise (--no-check).\n", name, environment.Name)
 		return nil
 	}
-	svc := &flows.Service{Wallet: w}
 	e, err := svc.AddPersonalChecked(ctx, name, environment, token)
 	if err != nil {
 		return err
@@ -150,11 +149,11 @@ func cmdList(ctx context.Context, sio *cliIO, args []string) error {
 	if _, err := parseFlags(fs, args, 0, 0, "list [--json]"); err != nil {
 		return err
 	}
-	w, err := sio.openWallet(ctx)
+	svc, err := sio.service(ctx)
 	if err != nil {
 		return err
 	}
-	rows := flows.List(w)
+	rows := svc.List()
 	if *asJSON {
 		return writeJSON(sio.stdout, rows)
 	}
@@ -229,31 +228,34 @@ func cmdShow(ctx context.Context, sio *cliIO, args []string) error {
 	if err != nil {
 		return err
 	}
-	w, err := sio.openWallet(ctx)
+	svc, err := sio.service(ctx)
 	if err != nil {
 		return err
 	}
-	e, err := w.Get(pos[0])
+	e, err := svc.Entry(pos[0])
 	if err != nil {
 		return withListHint(err)
 	}
 	secrets := map[string]string{}
-	for _, f := range e.SecretFields() {
-		s := e.Secret(f)
-		if *reveal {
-			secrets[f] = s.RevealString()
-		} else {
-			secrets[f] = mask(s)
+	for _, sec := range e.Secrets {
+		if !*reveal {
+			secrets[sec.Name] = flows.Mask(sec.Len)
+			continue
 		}
+		clear, err := svc.Reveal(e.Name, sec.Name)
+		if err != nil {
+			return err
+		}
+		secrets[sec.Name] = clear.RevealString()
 	}
 	if *asJSON {
 		type shown struct {
-			wallet.Entry
+			flows.EntryView
 			ExpiresAt *time.Time        `json:"expires_at"`
-			Expiries  []wallet.Expiry   `json:"expiries"`
+			Expiries  []flows.Expiry    `json:"expiries"`
 			Secrets   map[string]string `json:"secrets"`
 		}
-		return writeJSON(sio.stdout, shown{Entry: e, ExpiresAt: e.ExpiresAt(), Expiries: e.Expiries(), Secrets: secrets})
+		return writeJSON(sio.stdout, shown{EntryView: e, ExpiresAt: e.ExpiresAt(), Expiries: e.Expiries(), Secrets: secrets})
 	}
 	tw := tabwriter.NewWriter(sio.stdout, 0, 4, 2, ' ', 0)
 	line := func(k, v string) {
@@ -264,18 +266,27 @@ func cmdShow(ctx context.Context, sio *cliIO, args []string) error {
 	line("Name", e.Name)
 	line("Kind", string(e.Kind))
 	line("Environment", envLabel(string(e.Env.Name)))
-	line("API", e.Env.APIURL)
-	line("Created", e.CreatedAt.Local().Format(time.RFC3339))
-	line("Linked to", e.LinkedTo)
 	line("Status", string(e.Status))
-	line("Client id", e.ClientID)
-	line("Redirect URL", e.RedirectURL)
-	line("User", strings.TrimSpace(e.UserName+" "+e.UserEmail))
-	for _, x := range e.Expiries() {
-		line("Expires ("+x.What+")", x.At.Local().Format(time.RFC3339))
+	// The description is the one the app's details screen shows.
+	now := time.Now()
+	for _, f := range e.Describe() {
+		var v string
+		switch f.Kind {
+		case flows.FieldTime, flows.FieldExpiry:
+			v = f.Time.Local().Format(time.RFC3339)
+		case flows.FieldAge:
+			v = fmt.Sprintf("%d days (rotation reminder at %d days)", int(now.Sub(f.Time).Hours()/24), int(flows.RotationReminder.Hours()/24))
+		default:
+			v = f.Text
+		}
+		if f.Label == "" {
+			fmt.Fprintf(tw, "\t%s\n", v) // continues the line above
+			continue
+		}
+		line(f.Label, v)
 	}
-	for _, f := range e.SecretFields() {
-		line(f, secrets[f])
+	for _, sec := range e.Secrets {
+		line(sec.Name, secrets[sec.Name])
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -286,10 +297,9 @@ func cmdShow(ctx context.Context, sio *cliIO, args []string) error {
 	return nil
 }
 
-// mask shows that a secret exists and its length, nothing of its content.
-func mask(s crypto.Secret) string {
-	return fmt.Sprintf("•••••••• (%d characters, hidden)", s.Len())
-}
+// mask shows that a secret exists and its length, nothing of its content,
+// as the app does.
+func mask(s crypto.Secret) string { return flows.Mask(s.Len()) }
 
 func cmdRemove(ctx context.Context, sio *cliIO, args []string) error {
 	fs := flag.NewFlagSet("rm", flag.ContinueOnError)
@@ -297,11 +307,11 @@ func cmdRemove(ctx context.Context, sio *cliIO, args []string) error {
 	if err != nil {
 		return err
 	}
-	w, err := sio.openWallet(ctx)
+	svc, err := sio.service(ctx)
 	if err != nil {
 		return err
 	}
-	if err := flows.Remove(ctx, w, pos[0]); err != nil {
+	if err := svc.Remove(ctx, pos[0]); err != nil {
 		return withListHint(err)
 	}
 	fmt.Fprintf(sio.stderr, "Removed %q from the wallet. It still works at Wise until you revoke it there.\n", pos[0])
@@ -317,23 +327,15 @@ func cmdRename(ctx context.Context, sio *cliIO, args []string) error {
 	if err := wallet.ValidateName(pos[1]); err != nil {
 		return usagef("%v", err)
 	}
-	w, err := sio.openWallet(ctx)
+	svc, err := sio.service(ctx)
 	if err != nil {
 		return err
 	}
-	if err := flows.Rename(ctx, w, pos[0], pos[1]); err != nil {
+	if err := svc.Rename(ctx, pos[0], pos[1]); err != nil {
 		return withListHint(err)
 	}
 	fmt.Fprintf(sio.stderr, "Renamed %q to %q.\n", pos[0], pos[1])
 	return nil
-}
-
-// withListHint points a user who mistyped a name at the list of names.
-func withListHint(err error) error {
-	if errors.Is(err, wallet.ErrEntryNotFound) {
-		return fmt.Errorf("%w; 'wisewallet list' shows the names", err)
-	}
-	return err
 }
 
 func cmdPasswd(ctx context.Context, sio *cliIO, args []string) error {

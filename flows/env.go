@@ -2,7 +2,6 @@ package flows
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"strings"
@@ -11,9 +10,20 @@ import (
 	"github.com/wisewallet/wisewallet/wise"
 )
 
-// ErrUsage marks errors in what the user asked for (a bad flag value, a
-// missing argument), as opposed to failures while doing it.
-var ErrUsage = errors.New("usage")
+// Environment is where a credential is valid, with the hosts it talks to
+// (wallet.Environment: each entry keeps its own copy).
+type Environment = wallet.Environment
+
+// EnvName names an environment.
+type EnvName = wallet.EnvName
+
+// The environments. Production is never a default anywhere: it must be
+// named.
+const (
+	EnvSandbox    = wallet.EnvSandbox
+	EnvProduction = wallet.EnvProduction
+	EnvLocal      = wallet.EnvLocal
+)
 
 // environmentOf is a Wise environment as an entry stores it: its own
 // copy of the hosts, so a change in wise/ never silently moves an
@@ -22,7 +32,7 @@ func environmentOf(name wallet.EnvName, h wise.Hosts) wallet.Environment {
 	return wallet.Environment{Name: name, APIURL: h.API, AuthorizeURL: h.Authorize, MTLSURL: h.MTLS}
 }
 
-// ResolveEnv turns --env and --api-url into an Environment. There is no
+// ResolveEnv turns an environment's name and API URL into an Environment. There is no
 // default: production must always be asked for by name. For "local" (a
 // localwise server) the API URL is required and the authorize page is on
 // the same host.
@@ -35,17 +45,17 @@ func ResolveEnv(name, apiURL string) (wallet.Environment, error) {
 		env = environmentOf(wallet.EnvProduction, wise.Production())
 	case wallet.EnvLocal:
 		if apiURL == "" {
-			return env, fmt.Errorf("%w: --env local needs --api-url (the URL 'wisewallet localwise' prints)", ErrUsage)
+			return env, &InputError{Input: InputAPIURL, Reason: ErrMissing}
 		}
 		env = wallet.Environment{Name: wallet.EnvLocal}
 	case "":
-		return env, fmt.Errorf("%w: --env is required: sandbox, production or local", ErrUsage)
+		return env, &InputError{Input: InputEnv, Reason: ErrMissing}
 	default:
-		return env, fmt.Errorf("%w: unknown environment %q: use sandbox, production or local", ErrUsage, name)
+		return env, &InputError{Input: InputEnv, Value: name, Reason: ErrUnknownEnv}
 	}
 	if apiURL != "" {
 		if err := CheckAPIURL(apiURL); err != nil {
-			return env, fmt.Errorf("%w: --api-url %q %v", ErrUsage, apiURL, err)
+			return env, &InputError{Input: InputAPIURL, Value: apiURL, Reason: err}
 		}
 		env.APIURL = strings.TrimRight(apiURL, "/")
 		if wallet.EnvName(name) == wallet.EnvLocal {

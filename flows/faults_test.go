@@ -105,7 +105,7 @@ func TestRefreshWaitsOutRetryAfterWithoutTheLock(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	other := &Service{Wallet: f.reopen(), HTTP: f.svc.HTTP, Now: f.clock.Now}
+	other := New(f.reopen(), Options{HTTP: f.svc.http, Now: f.clock.Now})
 	other.sleep = func(context.Context, time.Duration) error {
 		t.Error("the second process was asked to wait too")
 		return nil
@@ -147,7 +147,7 @@ func TestRevokedRefreshTokenMarksOnlyThatEntry(t *testing.T) {
 	f := newFixture(t, localwise.Config{})
 	ctx := context.Background()
 	f.addDemoClient("app")
-	if _, err := f.svc.AddPersonalChecked(ctx, "pt", f.env, crypto.SecretString(localwise.DemoPersonalToken)); err != nil {
+	if _, err := f.svc.addPersonalChecked(ctx, "pt", f.env, crypto.SecretString(localwise.DemoPersonalToken)); err != nil {
 		t.Fatal(err)
 	}
 	f.regLogin("app", "alice", "alice@example.test")
@@ -163,7 +163,8 @@ func TestRevokedRefreshTokenMarksOnlyThatEntry(t *testing.T) {
 	}
 	// alice was created by registration code: she has no password for the
 	// browser login, so the hint is the registration-code login.
-	if !strings.Contains(err.Error(), "'wisewallet login app --as alice --registration-code --email alice@example.test'") {
+	var nl *NeedsLoginError
+	if !errors.As(err, &nl) || nl.Entry != "alice" || nl.Client != "app" || nl.Email != "alice@example.test" || nl.Unfinished {
 		t.Errorf("the error does not say how to log in again: %v", err)
 	}
 	after := f.reopen().Entries()
@@ -187,7 +188,7 @@ func TestRevokedRefreshTokenMarksOnlyThatEntry(t *testing.T) {
 			}
 		}
 	}
-	if rows := StatusOf(after, time.Now()); !slices.ContainsFunc(rows, func(r EntryStatus) bool { return r.Name == "alice" && r.Status == "needs_login" }) {
+	if rows := StatusOf(viewsOf(after), time.Now()); !slices.ContainsFunc(rows, func(r EntryStatus) bool { return r.Name == "alice" && r.Status == "needs_login" }) {
 		t.Error("status does not report alice as needs_login")
 	}
 
@@ -228,7 +229,7 @@ func TestRegistrationLoginResumesAfterInterruption(t *testing.T) {
 		t.Helper()
 		f.srv.SetFaults(localwise.Faults{Latency: 10 * time.Second})
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-		_, err := f.svc.LoginRegistrationCode(ctx, RegistrationRequest{Client: "app", As: as, Email: as + "@example.test"})
+		_, err := f.svc.loginRegistrationCode(ctx, RegistrationRequest{Client: "app", As: as, Email: as + "@example.test"})
 		cancel()
 		f.srv.SetFaults(localwise.Faults{})
 		if !errors.Is(err, context.DeadlineExceeded) {
@@ -241,8 +242,9 @@ func TestRegistrationLoginResumesAfterInterruption(t *testing.T) {
 		secretOf(t, e, wallet.SecretRegistrationCode)
 		// Meanwhile the entry says what to run, not that Wise refused it.
 		_, err = f.svc.AccessToken(context.Background(), as)
+		var nl *NeedsLoginError
 		if !errors.Is(err, ErrNeedsLogin) || !strings.Contains(err.Error(), "did not finish") ||
-			!strings.Contains(err.Error(), "login app --as "+as+" --registration-code --email "+as+"@example.test") {
+			!errors.As(err, &nl) || !nl.Unfinished || nl.Client != "app" || nl.Entry != as || nl.Email != as+"@example.test" {
 			t.Errorf("token for a pending entry: %v", err)
 		}
 		return e
@@ -250,7 +252,7 @@ func TestRegistrationLoginResumesAfterInterruption(t *testing.T) {
 
 	t.Run("before the signup", func(t *testing.T) {
 		pending := interrupt("erin")
-		e, err := f.svc.LoginRegistrationCode(context.Background(), RegistrationRequest{Client: "app", As: "erin", Email: "erin@example.test"})
+		e, err := f.svc.loginRegistrationCode(context.Background(), RegistrationRequest{Client: "app", As: "erin", Email: "erin@example.test"})
 		if err != nil {
 			t.Fatalf("second attempt: %v", err)
 		}
@@ -270,7 +272,7 @@ func TestRegistrationLoginResumesAfterInterruption(t *testing.T) {
 		if err != nil {
 			t.Fatalf("signup: %v", err)
 		}
-		if _, err := f.svc.LoginRegistrationCode(context.Background(), RegistrationRequest{Client: "app", As: "frank", Email: "frank@example.test"}); err != nil {
+		if _, err := f.svc.loginRegistrationCode(context.Background(), RegistrationRequest{Client: "app", As: "frank", Email: "frank@example.test"}); err != nil {
 			t.Fatalf("second attempt: %v", err)
 		}
 		if f.saved("frank").Status != wallet.StatusOK {

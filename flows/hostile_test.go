@@ -98,12 +98,12 @@ func TestServerTextIsMadeSafeToPrint(t *testing.T) {
 	badToken := canary("bad-token")
 
 	// A rejected token at /v1/me, through the use case that prints it.
-	svc := &Service{Wallet: newFixtureWallet(t), HTTP: wise.DefaultHTTPClient()}
+	svc := New(newFixtureWallet(t), Options{HTTP: wise.DefaultHTTPClient()})
 	env, err := ResolveEnv("local", srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = svc.AddPersonalChecked(ctx, "bad", env, crypto.SecretString(badToken))
+	_, err = svc.addPersonalChecked(ctx, "bad", env, crypto.SecretString(badToken))
 	if !errors.Is(err, ErrTokenRejected) {
 		t.Fatalf("a rejected token: %v", err)
 	}
@@ -112,11 +112,11 @@ func TestServerTextIsMadeSafeToPrint(t *testing.T) {
 
 	// Identity text is stored in the wallet and printed by list, show,
 	// whoami and the dashboard.
-	e, err := svc.AddPersonalChecked(ctx, "pt", env, crypto.SecretString("good-token-0123456789"))
+	e, err := svc.addPersonalChecked(ctx, "pt", env, crypto.SecretString("good-token-0123456789"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	saved, err := svc.Wallet.Get("pt")
+	saved, err := svc.w.Get("pt")
 	if err != nil {
 		t.Fatal(err)
 	}

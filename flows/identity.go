@@ -42,9 +42,13 @@ func (s *Service) identify(ctx context.Context, api *wise.Client, token crypto.S
 // AddPersonalChecked validates a personal token with Wise (GET /v1/me and
 // /v2/profiles) and stores it with the user and profiles it acts for. A
 // token Wise rejects is not stored.
-func (s *Service) AddPersonalChecked(ctx context.Context, name string, env wallet.Environment, token crypto.Secret) (wallet.Entry, error) {
+func (s *Service) AddPersonalChecked(ctx context.Context, name string, env Environment, token crypto.Secret) (EntryView, error) {
+	return view(s.addPersonalChecked(ctx, name, env, token))
+}
+
+func (s *Service) addPersonalChecked(ctx context.Context, name string, env Environment, token crypto.Secret) (wallet.Entry, error) {
 	if err := wallet.ValidateName(name); err != nil {
-		return wallet.Entry{}, fmt.Errorf("%w: %v", ErrUsage, err)
+		return wallet.Entry{}, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	id, err := s.identify(ctx, s.client(env), token)
 	if err != nil {
@@ -54,7 +58,7 @@ func (s *Service) AddPersonalChecked(ctx context.Context, name string, env walle
 	e := wallet.Entry{Name: name, Kind: wallet.KindPersonal, Env: env, CreatedAt: now, UpdatedAt: now, SecretCreatedAt: &now}
 	recordIdentity(&e, id)
 	e.SetSecret(wallet.SecretToken, token)
-	err = s.Wallet.Update(ctx, func(c *wallet.Contents) error { return c.Add(e) })
+	err = s.w.Update(ctx, func(c *wallet.Contents) error { return c.Add(e) })
 	return e, err
 }
 
@@ -68,25 +72,25 @@ func explainRejected(err error, env wallet.Environment) error {
 
 // Whoami reports who the named credential acts as, refreshing the token
 // first when needed, and records what it learns on the entry.
-func (s *Service) Whoami(ctx context.Context, name string) (Identity, wallet.Entry, error) {
+func (s *Service) Whoami(ctx context.Context, name string) (Identity, EntryView, error) {
 	tok, err := s.AccessToken(ctx, name)
 	if err != nil {
-		return Identity{}, wallet.Entry{}, err
+		return Identity{}, EntryView{}, err
 	}
-	e, err := s.Wallet.Get(name)
+	e, err := s.w.Get(name)
 	if err != nil {
-		return Identity{}, wallet.Entry{}, err
+		return Identity{}, EntryView{}, err
 	}
 	if e.Kind == wallet.KindClient {
 		// A client-credentials token acts as the partner application, not a
 		// user; /v1/me does not apply to it.
-		return Identity{Name: "OAuth client " + e.ClientID}, e, nil
+		return Identity{Name: "OAuth client " + e.ClientID}, viewOf(e), nil
 	}
 	id, err := s.identify(ctx, s.client(e.Env), tok)
 	if err != nil {
-		return Identity{}, e, explainRejected(err, e.Env)
+		return Identity{}, viewOf(e), explainRejected(err, e.Env)
 	}
-	err = s.Wallet.Update(ctx, func(c *wallet.Contents) error {
+	err = s.w.Update(ctx, func(c *wallet.Contents) error {
 		cur, err := c.Get(name)
 		if err != nil {
 			return err
@@ -94,6 +98,6 @@ func (s *Service) Whoami(ctx context.Context, name string) (Identity, wallet.Ent
 		recordIdentity(&cur, id)
 		return c.Put(cur)
 	})
-	e, _ = s.Wallet.Get(name)
-	return id, e, err
+	e, _ = s.w.Get(name)
+	return id, viewOf(e), err
 }

@@ -35,12 +35,16 @@ type ClientInput struct {
 }
 
 // AddClient stores an OAuth client (id, secret, redirect URL).
-func (s *Service) AddClient(ctx context.Context, in ClientInput) (wallet.Entry, error) {
+func (s *Service) AddClient(ctx context.Context, in ClientInput) (EntryView, error) {
+	return view(s.addClient(ctx, in))
+}
+
+func (s *Service) addClient(ctx context.Context, in ClientInput) (wallet.Entry, error) {
 	if err := wallet.ValidateName(in.Name); err != nil {
-		return wallet.Entry{}, fmt.Errorf("%w: %v", ErrUsage, err)
+		return wallet.Entry{}, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	if strings.TrimSpace(in.ClientID) == "" {
-		return wallet.Entry{}, fmt.Errorf("%w: --client-id is required (Developer Hub shows it)", ErrUsage)
+		return wallet.Entry{}, &InputError{Input: InputClientID, Reason: ErrMissing}
 	}
 	if in.Secret.IsZero() {
 		return wallet.Entry{}, fmt.Errorf("%w: the client secret is empty", ErrUsage)
@@ -48,7 +52,7 @@ func (s *Service) AddClient(ctx context.Context, in ClientInput) (wallet.Entry, 
 	if in.RedirectURL != "" {
 		u, err := url.Parse(in.RedirectURL)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-			return wallet.Entry{}, fmt.Errorf("%w: --redirect-url %q is not an http(s) URL", ErrUsage, in.RedirectURL)
+			return wallet.Entry{}, &InputError{Input: InputRedirectURL, Value: in.RedirectURL, Reason: ErrNotHTTPURL}
 		}
 	}
 	now := s.now()
@@ -62,7 +66,7 @@ func (s *Service) AddClient(ctx context.Context, in ClientInput) (wallet.Entry, 
 		}
 		applyTokens(&e, t, now)
 	}
-	err := s.Wallet.Update(ctx, func(c *wallet.Contents) error { return c.Add(e) })
+	err := s.w.Update(ctx, func(c *wallet.Contents) error { return c.Add(e) })
 	return e, err
 }
 
@@ -101,16 +105,20 @@ const defaultLoginTimeout = 5 * time.Minute
 
 // Login runs the authorization-code grant for the client entry req.Client
 // and stores the user's tokens as entry req.As, linked to the client.
-func (s *Service) Login(ctx context.Context, req LoginRequest) (wallet.Entry, error) {
+func (s *Service) Login(ctx context.Context, req LoginRequest) (EntryView, error) {
+	return view(s.login(ctx, req))
+}
+
+func (s *Service) login(ctx context.Context, req LoginRequest) (wallet.Entry, error) {
 	if err := wallet.ValidateName(req.As); err != nil {
-		return wallet.Entry{}, fmt.Errorf("%w: %v", ErrUsage, err)
+		return wallet.Entry{}, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	client, err := s.loginClient(req.Client, req.As)
 	if err != nil {
 		return wallet.Entry{}, err
 	}
 	if client.RedirectURL == "" {
-		return wallet.Entry{}, fmt.Errorf("%w: client %q has no redirect URL; add it again with --redirect-url (the URL registered with Wise)", ErrUsage, client.Name)
+		return wallet.Entry{}, &InputError{Input: InputRedirectURL, Entry: client.Name, Reason: ErrMissing}
 	}
 	state := base64.RawURLEncoding.EncodeToString(crypto.RandomBytes(32))
 	var verifier string
@@ -219,7 +227,7 @@ func (s *Service) saveLogin(ctx context.Context, api *wise.Client, e wallet.Entr
 		return e, nil
 	}
 	var withID wallet.Entry
-	err = s.Wallet.Update(ctx, func(c *wallet.Contents) error {
+	err = s.w.Update(ctx, func(c *wallet.Contents) error {
 		cur, err := c.Get(e.Name)
 		if err != nil || !cur.Secret(wallet.SecretAccessToken).Equal(access) {
 			return errUnchanged // removed or logged in again meanwhile
@@ -237,15 +245,15 @@ func (s *Service) saveLogin(ctx context.Context, api *wise.Client, e wallet.Entr
 
 // loginClient checks the client entry and that `as` may be (re)written.
 func (s *Service) loginClient(clientName, as string) (wallet.Entry, error) {
-	client, err := s.Wallet.Get(clientName)
+	client, err := s.w.Get(clientName)
 	if err != nil {
 		return wallet.Entry{}, err
 	}
 	if client.Kind != wallet.KindClient {
-		return wallet.Entry{}, fmt.Errorf("%w: %q is a %s entry; login needs an OAuth client entry (wisewallet add client)", ErrUsage, clientName, client.Kind)
+		return wallet.Entry{}, &KindError{Entry: clientName, Kind: client.Kind, Want: wallet.KindClient}
 	}
-	if old, err := s.Wallet.Get(as); err == nil && (old.Kind != wallet.KindUser || old.LinkedTo != clientName) {
-		return wallet.Entry{}, fmt.Errorf("%w: %q already exists and is not a login of client %q; choose another --as name", wallet.ErrEntryExists, as, clientName)
+	if old, err := s.w.Get(as); err == nil && (old.Kind != wallet.KindUser || old.LinkedTo != clientName) {
+		return wallet.Entry{}, &NameTakenError{Name: as, Client: clientName}
 	}
 	return client, nil
 }
@@ -253,7 +261,7 @@ func (s *Service) loginClient(clientName, as string) (wallet.Entry, error) {
 // putUser stores a user entry, keeping the creation date of the entry it
 // replaces (a re-login), and returns the entry as stored.
 func (s *Service) putUser(ctx context.Context, e wallet.Entry) (wallet.Entry, error) {
-	err := s.Wallet.Update(ctx, func(c *wallet.Contents) error {
+	err := s.w.Update(ctx, func(c *wallet.Contents) error {
 		if old, err := c.Get(e.Name); err == nil {
 			if old.Kind != wallet.KindUser {
 				return fmt.Errorf("%w: %q", wallet.ErrEntryExists, e.Name)
@@ -452,13 +460,17 @@ type RegistrationRequest struct {
 // gets user tokens with the registration_code grant. The registration
 // code is generated here, saved in the wallet before Wise sees it (so a
 // crash cannot lose it), and never printed.
-func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationRequest) (wallet.Entry, error) {
+func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationRequest) (EntryView, error) {
+	return view(s.loginRegistrationCode(ctx, req))
+}
+
+func (s *Service) loginRegistrationCode(ctx context.Context, req RegistrationRequest) (wallet.Entry, error) {
 	if err := wallet.ValidateName(req.As); err != nil {
-		return wallet.Entry{}, fmt.Errorf("%w: %v", ErrUsage, err)
+		return wallet.Entry{}, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	addr, err := mail.ParseAddress(req.Email)
 	if err != nil || addr.Address != req.Email {
-		return wallet.Entry{}, fmt.Errorf("%w: --email %q is not an email address", ErrUsage, req.Email)
+		return wallet.Entry{}, &InputError{Input: InputEmail, Value: req.Email, Reason: ErrNotEmail}
 	}
 	client, err := s.loginClient(req.Client, req.As)
 	if err != nil {
@@ -470,7 +482,7 @@ func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationReq
 	// short, before or after its signup reached Wise.
 	var code crypto.Secret
 	stored, registered := false, false
-	old, err := s.Wallet.Get(req.As)
+	old, err := s.w.Get(req.As)
 	switch {
 	case err == nil && !old.Secret(wallet.SecretRegistrationCode).IsZero():
 		if !strings.EqualFold(old.UserEmail, req.Email) {
@@ -481,7 +493,7 @@ func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationReq
 	case err == nil:
 		// A login by authorization code: replacing it with a pending entry
 		// would throw its tokens away before Wise has said anything.
-		return wallet.Entry{}, fmt.Errorf("%w: %q holds a login by authorization code; choose another --as name for a registration-code user", wallet.ErrEntryExists, req.As)
+		return wallet.Entry{}, &NameTakenError{Name: req.As, Client: client.Name, CodeLogin: true}
 	default:
 		// Wise asks for at least 32 random characters; 32 bytes base64url
 		// give 43.
@@ -490,7 +502,7 @@ func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationReq
 		pending := wallet.Entry{Name: req.As, Kind: wallet.KindUser, Env: client.Env, CreatedAt: now, UpdatedAt: now,
 			LinkedTo: client.Name, UserEmail: req.Email, Status: wallet.StatusNeedsLogin}
 		pending.SetSecret(wallet.SecretRegistrationCode, code)
-		if err := s.Wallet.Update(ctx, func(c *wallet.Contents) error { return c.Put(pending) }); err != nil {
+		if err := s.w.Update(ctx, func(c *wallet.Contents) error { return c.Put(pending) }); err != nil {
 			return wallet.Entry{}, err
 		}
 	}
@@ -506,8 +518,8 @@ func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationReq
 		}
 		switch {
 		case exists && !stored:
-			_ = s.Wallet.Update(ctx, func(c *wallet.Contents) error { return c.Remove(req.As) })
-			return wallet.Entry{}, fmt.Errorf("%s already has a Wise account, which only its owner can link: use 'wisewallet login %s --as %s' (authorization code)", req.Email, client.Name, req.As)
+			_ = s.w.Update(ctx, func(c *wallet.Contents) error { return c.Remove(req.As) })
+			return wallet.Entry{}, &ExistingAccountError{Email: req.Email, Client: client.Name, As: req.As}
 		case exists:
 			// Possibly created by the interrupted attempt with this very
 			// code: the grant below tells.
@@ -530,7 +542,7 @@ func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationReq
 	t, err := api.RegistrationCodeGrant(ctx, client.ClientID, client.Secret(wallet.SecretClientSecret), req.Email, code, now)
 	if err != nil {
 		if errors.Is(err, wise.ErrInvalidGrant) {
-			return wallet.Entry{}, fmt.Errorf("%w: the registration code for %s is no longer accepted by Wise (the user may have claimed the account); link it with 'wisewallet login %s --as %s': %w", ErrNeedsLogin, req.Email, client.Name, req.As, err)
+			return wallet.Entry{}, &NeedsLoginError{Entry: req.As, Client: client.Name, Email: req.Email, CodeRefused: true, Cause: err}
 		}
 		return wallet.Entry{}, err
 	}

@@ -21,7 +21,7 @@ func TestRefreshAfterABreachWipeKeepsTheRevokedMark(t *testing.T) {
 	f.regLogin("app", "alice", "alice@example.com")
 	f.makeDue()
 
-	other := &Service{Wallet: f.reopen(), HTTP: wise.DefaultHTTPClient(), Now: f.clock.Now}
+	other := New(f.reopen(), Options{HTTP: wise.DefaultHTTPClient(), Now: f.clock.Now})
 	if _, err := other.MarkBreached(context.Background(), "alice"); err != nil {
 		t.Fatal(err)
 	}

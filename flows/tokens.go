@@ -4,64 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"sync"
 	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/wallet"
 	"github.com/wisewallet/wisewallet/wise"
 )
-
-// refreshDue reports whether an access token should be renewed now:
-// when less than a quarter of its lifetime is left (Wise recommends
-// refreshing early; for a 12 h token that is 3 h before expiry). Without
-// an issue time, a minute before expiry.
-func refreshDue(issued, expires *time.Time, now time.Time) bool {
-	if expires == nil {
-		return true
-	}
-	left := expires.Sub(now)
-	if issued != nil && expires.After(*issued) {
-		return left < expires.Sub(*issued)/4
-	}
-	return left < time.Minute
-}
-
-// Service bundles what the use cases need besides their arguments.
-type Service struct {
-	Wallet *wallet.Wallet
-	// HTTP is shared by all clients; nil means DefaultHTTPClient.
-	HTTP *http.Client
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-
-	// sleep replaces the clients' waits between retries (tests).
-	sleep func(context.Context, time.Duration) error
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC().Truncate(time.Second)
-	}
-	return time.Now().UTC().Truncate(time.Second)
-}
-
-// sharedHTTP is the client used when Service.HTTP is nil: one, so its
-// connection pool is reused across calls and goroutines.
-var sharedHTTP = sync.OnceValue(wise.DefaultHTTPClient)
-
-// client never writes to s, so one Service can serve concurrent calls
-// (the terminal app runs its commands on several goroutines).
-func (s *Service) client(env wallet.Environment) *wise.Client {
-	hc := s.HTTP
-	if hc == nil {
-		hc = sharedHTTP()
-	}
-	c := wise.NewClient(env.APIURL, hc)
-	c.Sleep = s.sleep
-	return c
-}
 
 // AccessToken returns a token that is valid now for the named entry: the
 // personal token as is; for an OAuth client a client-credentials token,
@@ -81,17 +29,17 @@ func (s *Service) client(env wallet.Environment) *wise.Client {
 // of 30 s would otherwise make them give up on the lock), and one of them
 // may have refreshed the token meanwhile.
 func (s *Service) AccessToken(ctx context.Context, name string) (crypto.Secret, error) {
-	e, err := s.Wallet.Get(name)
+	e, err := s.w.Get(name)
 	if err != nil {
 		return crypto.Secret{}, err
 	}
-	switch e.Kind {
-	case wallet.KindPersonal:
+	switch specOf(e.Kind).access {
+	case accessStored:
 		if e.Status == wallet.StatusRevoked {
 			return crypto.Secret{}, fmt.Errorf("%q was revoked; add a new token", name)
 		}
 		return e.Secret(wallet.SecretToken), nil
-	case wallet.KindClient, wallet.KindUser:
+	case accessOAuth:
 		if e.Status == wallet.StatusRevoked {
 			// Wiped after a suspected breach: there is nothing to refresh,
 			// and the mark must not be overwritten by "needs login".
@@ -113,7 +61,7 @@ func (s *Service) AccessToken(ctx context.Context, name string) (crypto.Secret, 
 	// failed after Wise may have carried it out (and rotated the token).
 	var rejected, lost error
 	err = s.client(e.Env).Retry(ctx, "POST /oauth/token", func() error {
-		return s.Wallet.Update(ctx, func(c *wallet.Contents) error {
+		return s.w.Update(ctx, func(c *wallet.Contents) error {
 			e, err := c.Get(name)
 			if err != nil {
 				return err
@@ -163,11 +111,10 @@ func (s *Service) AccessToken(ctx context.Context, name string) (crypto.Secret, 
 	if errors.Is(err, errUnchanged) {
 		err = nil
 	}
-	if rejected != nil && lost != nil {
-		return crypto.Secret{}, fmt.Errorf("%w: %w (an earlier attempt got no answer, %v; Wise may have used the refresh token then)", needsLogin(e), rejected, lost)
-	}
 	if rejected != nil {
-		return crypto.Secret{}, fmt.Errorf("%w: %w", needsLogin(e), rejected)
+		nl := needsLogin(e)
+		nl.Cause, nl.Lost = rejected, lost
+		return crypto.Secret{}, nl
 	}
 	if err != nil {
 		return crypto.Secret{}, err
@@ -178,19 +125,16 @@ func (s *Service) AccessToken(ctx context.Context, name string) (crypto.Secret, 
 // errUnchanged aborts an Update that found nothing to do, so no save runs.
 var errUnchanged = errors.New("unchanged")
 
-func needsLogin(e wallet.Entry) error {
-	hint := fmt.Sprintf("run 'wisewallet login %s --as %s'", e.LinkedTo, e.Name)
-	if !e.Secret(wallet.SecretRegistrationCode).IsZero() && e.UserEmail != "" {
+// needsLogin says that user entry e must log in again, and how.
+func needsLogin(e wallet.Entry) *NeedsLoginError {
+	nl := &NeedsLoginError{Entry: e.Name, Client: e.LinkedTo, Unfinished: e.Secret(wallet.SecretRefreshToken).IsZero()}
+	if viewOf(e).LogsInWithCode() {
 		// A partner-created user has no password for Wise's login page;
 		// the registration code works until the user claims the account
 		// (and then that login says to use the browser).
-		hint = fmt.Sprintf("run 'wisewallet login %s --as %s --registration-code --email %s'", e.LinkedTo, e.Name, e.UserEmail)
+		nl.Email = e.UserEmail
 	}
-	why := "Wise rejected its refresh token (expired or revoked)"
-	if e.Secret(wallet.SecretRefreshToken).IsZero() {
-		why = "its login did not finish"
-	}
-	return fmt.Errorf("%w for %q: %s; %s", ErrNeedsLogin, e.Name, why, hint)
+	return nl
 }
 
 func (s *Service) refreshUser(ctx context.Context, api *wise.Client, c *wallet.Contents, e wallet.Entry, now time.Time) (wise.Tokens, error) {

@@ -35,7 +35,7 @@ func TestClientCredentialsTokenIsCachedInTheWallet(t *testing.T) {
 		t.Error("the second call returned another token instead of the cached one")
 	}
 	// A new process (a fresh unlock of the same file) finds the cache too.
-	again, err := (&Service{Wallet: f.reopen(), HTTP: f.svc.HTTP}).AccessToken(ctx, "app")
+	again, err := New(f.reopen(), Options{HTTP: f.svc.http}).AccessToken(ctx, "app")
 	if err != nil {
 		t.Fatalf("AccessToken after reopening: %v", err)
 	}
@@ -71,7 +71,7 @@ func TestWrongClientSecretIsInvalidClientWithTraceID(t *testing.T) {
 	ctx := context.Background()
 	before := f.walletBytes()
 
-	_, err := f.svc.AddClient(ctx, ClientInput{Name: "bad", Env: f.env, ClientID: localwise.DemoClientID,
+	_, err := f.svc.addClient(ctx, ClientInput{Name: "bad", Env: f.env, ClientID: localwise.DemoClientID,
 		Secret: crypto.SecretString("not-the-secret"), RedirectURL: localwise.DemoRedirectURL, Check: true})
 	checkInvalidClient(t, "AddClient --check", err)
 	f.assertAbsent("bad")
@@ -185,7 +185,7 @@ func TestPersonalTokenIsValidatedBeforeStoring(t *testing.T) {
 	f := newFixture(t, localwise.Config{})
 	ctx := context.Background()
 
-	e, err := f.svc.AddPersonalChecked(ctx, "mine", f.env, crypto.SecretString(localwise.DemoPersonalToken))
+	e, err := f.svc.addPersonalChecked(ctx, "mine", f.env, crypto.SecretString(localwise.DemoPersonalToken))
 	if err != nil {
 		t.Fatalf("AddPersonalChecked(demo token): %v", err)
 	}
@@ -209,7 +209,7 @@ func TestPersonalTokenIsValidatedBeforeStoring(t *testing.T) {
 
 	bad := canary("personal")
 	before := f.walletBytes()
-	_, err = f.svc.AddPersonalChecked(ctx, "typo", f.env, crypto.SecretString(bad))
+	_, err = f.svc.addPersonalChecked(ctx, "typo", f.env, crypto.SecretString(bad))
 	assertErrNoSecret(t, "bad personal token", err, bad)
 	// Printed only with the canary masked: a leak must not reach the log.
 	msg := strings.ReplaceAll(err.Error(), bad, "[CANARY]")

@@ -14,6 +14,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows"
 )
 
@@ -42,7 +43,7 @@ type clientFlow struct {
 	secret   textinput.Model
 	// held is the submitted secret, kept until the check is sent: the
 	// secret field lets go of it when the user moves on.
-	held     flows.Secret
+	held     crypto.Secret
 	redirect textinput.Model
 }
 
@@ -51,7 +52,7 @@ var clientEnv = envSteps[clientStep]{list: csEnv, apiURL: csAPIURL, production: 
 
 type clientCheckedMsg struct {
 	id    int
-	entry flows.Entry
+	entry flows.EntryView
 	err   error
 }
 
@@ -131,7 +132,7 @@ func (s *clientFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
 		cmd := s.goBack(s.doneText())
 		if s.step == csSecret {
 			// The secret must be entered again: it was let go of.
-			s.held = flows.Secret{}
+			s.held = crypto.Secret{}
 		}
 		return s, cmd
 	}
@@ -175,7 +176,7 @@ func (s *clientFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
 				Name: s.entryName(), Env: s.env.env, ClientID: strings.TrimSpace(s.clientID.Value()),
 				Secret: s.held, RedirectURL: raw, Check: true,
 			}
-			return s, s.call(csChecking, func(ctx context.Context, id int, svc *flows.Service) tea.Msg {
+			return s, s.call(csChecking, func(ctx context.Context, id int, svc Backend) tea.Msg {
 				e, err := svc.AddClient(ctx, in)
 				return clientCheckedMsg{id: id, entry: e, err: err}
 			})

@@ -38,7 +38,7 @@ var personalEnv = envSteps[personalStep]{list: psEnv, apiURL: psAPIURL, producti
 // personalCheckedMsg is the answer of AddPersonalChecked.
 type personalCheckedMsg struct {
 	id    int
-	entry flows.Entry
+	entry flows.EntryView
 	err   error
 }
 
@@ -116,7 +116,7 @@ func (s *personalFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
 			// The field lets go of the value at once; the check holds it.
 			s.token.Reset()
 			name, env := s.entryName(), s.env.env
-			return s, s.call(psChecking, func(ctx context.Context, id int, svc *flows.Service) tea.Msg {
+			return s, s.call(psChecking, func(ctx context.Context, id int, svc Backend) tea.Msg {
 				e, err := svc.AddPersonalChecked(ctx, name, env, tok)
 				return personalCheckedMsg{id: id, entry: e, err: err}
 			})
@@ -142,7 +142,7 @@ func (s *personalFlow) View() string {
 	switch s.step {
 	case psName:
 		v.N, v.Title = 1, "Name this token"
-		v.Hint = "The name of its entry in this wallet; scripts use it, as in `wisewallet token NAME`. " +
+		v.Hint = "The name of its entry in this wallet; scripts ask the command line for the token by it. " +
 			"1 to 64 letters, digits, '.', '_' or '-'."
 		v.Body = s.nameBody()
 	case psEnv:
@@ -175,7 +175,7 @@ func (s *personalFlow) View() string {
 		rows := [][2]string{{"entry", s.saved.Name}, {"environment", envLabel(s.c, s.saved.Env)}}
 		rows = append(rows, identityRows(s.saved)...)
 		v.Body = labelled(s.c, rows)
-		v.Note = fmt.Sprintf("It works until revoked at Wise; the dashboard shows its age. Scripts get it with `wisewallet token %s`.", s.saved.Name)
+		v.Note = fmt.Sprintf("It works until revoked at Wise; the dashboard shows its age. Scripts get it from the command line by its name, %s.", s.saved.Name)
 	}
 	return s.render(v)
 }

@@ -31,14 +31,14 @@ type registrationFlow struct {
 	flowBase[regStep]
 
 	clients clientPick
-	client  flows.Entry
+	client  flows.EntryView
 	replace bool // the name is a user entry of this client already
 	email   textinput.Model
 }
 
 type registeredMsg struct {
 	id    int
-	entry flows.Entry
+	entry flows.EntryView
 	err   error
 }
 
@@ -118,7 +118,7 @@ func (s *registrationFlow) key(k tea.KeyPressMsg) (Screen, tea.Cmd) {
 				return s, nil
 			}
 			req := flows.RegistrationRequest{Client: s.client.Name, As: s.entryName(), Email: email}
-			return s, s.call(rsChecking, func(ctx context.Context, id int, svc *flows.Service) tea.Msg {
+			return s, s.call(rsChecking, func(ctx context.Context, id int, svc Backend) tea.Msg {
 				e, err := svc.LoginRegistrationCode(ctx, req)
 				return registeredMsg{id: id, entry: e, err: err}
 			})

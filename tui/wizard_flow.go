@@ -39,7 +39,7 @@ type flowBase[S comparable] struct {
 	errMsg string // why the last enter did not move on
 
 	// The call's answer, shown on the result step.
-	saved flows.Entry
+	saved flows.EntryView
 	err   error
 }
 
@@ -136,8 +136,8 @@ type nameCheckedMsg struct {
 
 // checkFreeName reads the wallet for an existing entry of that name.
 func checkFreeName(c *Common, name string, id int) tea.Cmd {
-	return c.WalletCmd(func(svc *flows.Service) tea.Msg {
-		_, err := svc.Wallet.Get(name)
+	return c.WalletCmd(func(svc Backend) tea.Msg {
+		_, err := svc.Entry(name)
 		switch {
 		case errors.Is(err, flows.ErrEntryNotFound):
 			return nameCheckedMsg{id: id}
@@ -154,10 +154,10 @@ func checkFreeName(c *Common, name string, id int) tea.Cmd {
 // attempt's context (esc cancels it) and its id, which the answer must
 // carry (see answered). It must not read the flow: take what it needs
 // before.
-func (f *flowBase[S]) call(waiting S, do func(ctx context.Context, id int, svc *flows.Service) tea.Msg) tea.Cmd {
+func (f *flowBase[S]) call(waiting S, do func(ctx context.Context, id int, svc Backend) tea.Msg) tea.Cmd {
 	ctx, id := f.op.start(f.c.Ctx)
 	f.go2(waiting)
-	return tea.Batch(f.spin.Tick, f.c.WalletCmd(func(svc *flows.Service) tea.Msg {
+	return tea.Batch(f.spin.Tick, f.c.WalletCmd(func(svc Backend) tea.Msg {
 		return do(ctx, id, svc)
 	}))
 }
@@ -178,7 +178,7 @@ func (f *flowBase[S]) tick(msg spinner.TickMsg) tea.Cmd {
 // saved the entry anyway (it had got through before esc), a notice says
 // so rather than leave a saved entry unmentioned. what names the call in
 // that notice: "check", "login".
-func (f *flowBase[S]) answered(id int, e flows.Entry, err error, what string) tea.Cmd {
+func (f *flowBase[S]) answered(id int, e flows.EntryView, err error, what string) tea.Cmd {
 	if !f.op.current(id) {
 		if err == nil {
 			return tea.Batch(WalletChanged(), Toast(fmt.Sprintf("The %s you left finished: %q was saved.", what, e.Name), false))
