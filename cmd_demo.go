@@ -72,15 +72,7 @@ func cmdDemo(ctx context.Context, sio *cliIO, args []string) error {
 		if err := svc.Reload(ctx); err != nil {
 			return err
 		}
-		entries := svc.Entries()
-		renew.Observe(entries)
-		for _, r := range svc.Refresh(ctx, renew.Due(entries, time.Now(), false)) {
-			if f, failed := renew.Record(r); failed {
-				fmt.Fprintf(sio.stderr, "%s  renewing %q failed: %s; retrying at %s\n", r.At.Local().Format("15:04:05"), r.Name, cliWords(r.Err), f.RetryAt.Local().Format("15:04:05"))
-			} else {
-				fmt.Fprintf(sio.stderr, "%s  renewed the access token of %q\n", r.At.Local().Format("15:04:05"), r.Name)
-			}
-		}
+		renewDue(ctx, sio, svc, renew, time.Now())
 		printDemoStatus(sio, svc)
 		if *once {
 			return ctx.Err() // interrupted while it set up or printed: 130
@@ -92,6 +84,20 @@ func cmdDemo(ctx context.Context, sio *cliIO, args []string) error {
 			fmt.Fprintln(sio.stderr, "Demo stopped; its wallet was deleted.")
 			return ctx.Err()
 		case <-tick.C:
+		}
+	}
+}
+
+// renewDue renews the access tokens the renewer finds due at now, and
+// says what happened: renewed, or failed and when it is tried again.
+func renewDue(ctx context.Context, sio *cliIO, svc *flows.Service, renew *flows.Renewer, now time.Time) {
+	entries := svc.Entries()
+	renew.Observe(entries)
+	for _, r := range svc.Refresh(ctx, renew.Due(entries, now, false)) {
+		if f, failed := renew.Record(r); failed {
+			fmt.Fprintf(sio.stderr, "%s  renewing %q failed: %s; retrying at %s\n", r.At.Local().Format("15:04:05"), r.Name, cliWords(r.Err), f.RetryAt.Local().Format("15:04:05"))
+		} else {
+			fmt.Fprintf(sio.stderr, "%s  renewed the access token of %q\n", r.At.Local().Format("15:04:05"), r.Name)
 		}
 	}
 }

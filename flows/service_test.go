@@ -81,6 +81,13 @@ func TestViewsHoldSecretsByNameAndLengthOnly(t *testing.T) {
 	for _, field := range saved.SecretFields() {
 		secrets = append(secrets, secretOf(t, saved, field))
 	}
+	for _, v := range f.svc.Entries() {
+		for _, sec := range v.Secrets {
+			if !slices.Contains(SecretsOf(v.Kind), sec.Name) {
+				t.Errorf("%s entry %s holds %s, which its kind does not declare (%v)", v.Kind, v.Name, sec.Name, SecretsOf(v.Kind))
+			}
+		}
+	}
 	for _, v := range append(f.svc.Entries(), added, client, user) {
 		j, err := json.Marshal(v)
 		if err != nil {

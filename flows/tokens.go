@@ -84,12 +84,13 @@ func (s *Service) AccessToken(ctx context.Context, name string) (crypto.Secret, 
 			// waits before the next one.
 			api := s.client(e.Env).Once()
 			var t wise.Tokens
-			if e.Kind == wallet.KindClient {
+			spec := specOf(e.Kind)
+			if spec.renewal == renewCached {
 				t, err = api.ClientCredentials(ctx, e.ClientID, e.Secret(wallet.SecretClientSecret), now)
 			} else {
 				t, err = s.refreshUser(ctx, api, c, e, now)
 			}
-			if (errors.Is(err, ErrNeedsLogin) || errors.Is(err, wise.ErrInvalidGrant)) && e.Kind == wallet.KindUser {
+			if (errors.Is(err, ErrNeedsLogin) || errors.Is(err, wise.ErrInvalidGrant)) && spec.renewal == renewRefresh {
 				// Keep the entry and everything in it; mark it so the
 				// dashboard and `status` say what to do.
 				e.Status = wallet.StatusNeedsLogin
