@@ -446,8 +446,8 @@ type RevokeAdvice struct {
 
 // RevokeAdvice is the advice for v.
 func (v EntryView) RevokeAdvice() RevokeAdvice {
-	web := webHost(v.Env)
-	if web == "" {
+	hosts, atWise := wiseHosts(v.Env)
+	if !atWise {
 		return RevokeAdvice{Steps: []string{
 			fmt.Sprintf("This is a %s credential for %s (localwise): it works nowhere else,", v.Env.Name, v.Env.APIURL),
 			"so there is nothing to revoke at Wise. Restarting localwise forgets it.",
@@ -455,9 +455,9 @@ func (v EntryView) RevokeAdvice() RevokeAdvice {
 	}
 	spec := specOf(v.Kind)
 	if spec.revoke == nil {
-		return RevokeAdvice{Steps: []string{"Revoke or rotate the credential where it was created at Wise (" + web + ")."}}
+		return RevokeAdvice{Steps: []string{"Revoke or rotate the credential where it was created at Wise (" + hosts.Web + ")."}}
 	}
-	a := spec.revoke(v, web, web+"/developer-hub")
+	a := spec.revoke(v, hosts.Web, hosts.DeveloperHub())
 	a.Env = v.Env.Name
 	return a
 }
@@ -486,16 +486,16 @@ func revokeUser(v EntryView, web, hub string) RevokeAdvice {
 	}}
 }
 
-// webHost is the Wise web app of an environment; empty for a localwise
-// entry.
-func webHost(env Environment) string {
+// wiseHosts are the hosts of Wise's environment env; false for a
+// localwise entry, which lives nowhere at Wise.
+func wiseHosts(env Environment) (wise.Hosts, bool) {
 	switch env.Name {
 	case wallet.EnvProduction:
-		return wise.Production().Web
+		return wise.Production(), true
 	case wallet.EnvSandbox:
-		return wise.Sandbox().Web
+		return wise.Sandbox(), true
 	}
-	return ""
+	return wise.Hosts{}, false
 }
 
 func orDash(s string) string {

@@ -113,6 +113,3 @@ func (s *Service) Stamp() (Stamp, error) { return s.w.Stamp() }
 
 // Stamp identifies one stored version of the wallet; compare with ==.
 type Stamp = wallet.Stamp
-
-// Location describes where the wallet is stored, for messages.
-func (s *Service) Location() string { return s.w.Location() }
