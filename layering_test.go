@@ -15,13 +15,17 @@ import (
 const modulePath = "github.com/wisewallet/wisewallet"
 
 // allowedImports is design.md's arrow main -> cli -> tui -> flows ->
-// wallet -> crypto, with flows/localwise -> crypto beside it. A package may import
-// the ones listed for it (and the standard library and third-party
-// modules, except where charmOnlyIn says otherwise).
+// {wise, wallet} -> crypto, with flows/localwise -> crypto beside it and
+// demo/ (the demonstration's start-up, over flows and localwise) under
+// cli. A package may import the ones listed for it (and the standard
+// library and third-party modules, except where checkImport says
+// otherwise).
 var allowedImports = map[string][]string{
-	"cli":                {"tui", "flows", "wallet", "crypto", "flows/localwise"},
-	"tui":                {"flows"},
-	"flows":              {"wallet", "crypto", "flows/localwise"},
+	"cli":                {"tui", "demo", "flows", "wallet", "crypto", "flows/localwise"},
+	"tui":                {"flows", "crypto"},
+	"demo":               {"flows", "flows/localwise", "wallet", "crypto"},
+	"flows":              {"wise", "wallet", "crypto"},
+	"wise":               {"crypto"},
 	"wallet":             {"crypto"},
 	"crypto":             {},
 	"flows/localwise":    {"crypto"},
@@ -33,6 +37,15 @@ var allowedImports = map[string][]string{
 
 // testOnly are packages that only _test.go files may import, from any layer.
 var testOnly = []string{"flows/localwise/lwtest"}
+
+// testImports are what a package's _test.go files may import besides: a
+// real localwise to talk to, and the demo wallet.
+var testImports = map[string][]string{
+	"tui":   {"flows/localwise", "demo"},
+	"flows": {"flows/localwise"},
+	"wise":  {"flows/localwise"},
+	"demo":  {"flows/localwise"},
+}
 
 func TestLayering(t *testing.T) {
 	fset := token.NewFileSet()
@@ -107,6 +120,9 @@ func checkImport(file, pkg, imp string) string {
 	if !ok {
 		return fmt.Sprintf("%s: package %s is not in the layering table; add it to design.md's arrow and to allowedImports", file, pkg)
 	}
+	if strings.HasSuffix(file, "_test.go") {
+		allowed = append(slices.Clip(allowed), testImports[top]...)
+	}
 	for _, a := range allowed {
 		if target == a || strings.HasPrefix(target, a+"/") && a != "flows" {
 			return ""
@@ -115,7 +131,7 @@ func checkImport(file, pkg, imp string) string {
 	if strings.HasPrefix(target, top+"/") && top != "flows" {
 		return "" // a package's own subpackages
 	}
-	return fmt.Sprintf("%s (package %s) imports %s: against the arrow main -> cli -> tui -> flows -> wallet -> crypto", file, pkg, target)
+	return fmt.Sprintf("%s (package %s) imports %s: against the arrow main -> cli -> tui -> flows -> {wise, wallet} -> crypto", file, pkg, target)
 }
 
 // TestLayeringRejects keeps the checker honest: wrong arrows must fail.
@@ -174,6 +190,50 @@ func TestLayeringAllows(t *testing.T) {
 	for _, c := range cases {
 		if msg := checkImport("x.go", c.pkg, c.imp); msg != "" {
 			t.Errorf("%s importing %s was rejected: %s", c.pkg, c.imp, msg)
+		}
+	}
+}
+
+// TestLayeringRejectsPerFile: the same, for wise/, demo/ and the extra
+// imports of test files.
+func TestLayeringRejectsPerFile(t *testing.T) {
+	cases := []struct{ file, pkg, imp string }{
+		{"x.go", "crypto", modulePath + "/wallet"},
+		{"x.go", "wallet", modulePath + "/flows"},
+		{"x.go", "flows", modulePath + "/tui"},
+		{"x.go", "tui", modulePath + "/wallet"},
+		{"x_test.go", "tui", modulePath + "/wallet"},
+		{"x.go", "tui", modulePath + "/wise"},
+		{"x_test.go", "tui", modulePath + "/wise"},
+		{"x.go", "tui", modulePath + "/demo"},
+		{"x.go", "flows", modulePath + "/flows/localwise"},
+		{"x.go", "flows", modulePath + "/demo"},
+		{"x.go", "wise", modulePath + "/wallet"},
+		{"x.go", "wise", modulePath + "/flows"},
+		{"x.go", "wise", modulePath + "/flows/localwise"},
+		{"x.go", "flows/localwise", modulePath + "/flows"},
+		{"x.go", "flows/localwise", modulePath + "/wallet"},
+		{"x.go", "flows/localwise", modulePath + "/wise"},
+		{"x_test.go", "flows/localwise", modulePath + "/wise"},
+		{"x.go", "demo", modulePath + "/tui"},
+		{"x.go", "wallet", "charm.land/lipgloss/v2"},
+		{"x.go", "crypto", "os"},
+	}
+	for _, c := range cases {
+		if checkImport(c.file, c.pkg, c.imp) == "" {
+			t.Errorf("%s (%s) importing %s was not rejected", c.pkg, c.file, c.imp)
+		}
+	}
+	// And the arrows that are allowed stay allowed.
+	for _, c := range []struct{ file, pkg, imp string }{
+		{"x.go", "flows", modulePath + "/wise"},
+		{"x_test.go", "flows", modulePath + "/flows/localwise"},
+		{"x_test.go", "wise", modulePath + "/flows/localwise"},
+		{"x_test.go", "tui", modulePath + "/demo"},
+		{"x.go", "demo", modulePath + "/flows/localwise"},
+	} {
+		if msg := checkImport(c.file, c.pkg, c.imp); msg != "" {
+			t.Errorf("an allowed import was rejected: %s", msg)
 		}
 	}
 }

@@ -322,7 +322,7 @@ func TestTokenIsPrintedWithoutACopyLeftBehind(t *testing.T) {
 	// 32 bytes: the revealed copy is exactly full, so appending the newline
 	// to it would have moved the token into a new buffer nobody wipes.
 	token := "tok-" + strings.Repeat("x", 28)
-	if _, err := flows.AddPersonal(context.Background(), w, "p1", env, crypto.SecretString(token)); err != nil {
+	if _, err := flows.New(w, flows.Options{}).AddPersonal(context.Background(), "p1", env, crypto.SecretString(token)); err != nil {
 		t.Fatal(err)
 	}
 	sio, _, stderr := inProcess(map[string]string{"WISEWALLET_DIR": dir, "WISEWALLET_PASSPHRASE": "p", "WISEWALLET_KEYRING": "none"}, "")

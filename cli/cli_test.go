@@ -593,7 +593,7 @@ func TestShowMasksUnlessRevealAsked(t *testing.T) {
 	if strings.Contains(r.stdout+r.stderr, token) {
 		t.Error("show without --reveal printed the token")
 	}
-	if !strings.Contains(r.stdout, fmt.Sprintf("%d characters", len(token))) || !strings.Contains(r.stderr, "--reveal") {
+	if !strings.Contains(r.stdout, fmt.Sprintf("(%d chars)", len(token))) || !strings.Contains(r.stderr, "--reveal") {
 		t.Errorf("show s1: want the masked length and a --reveal hint:\n%s\n%s", r.stdout, r.stderr)
 	}
 	if r := e.must("show", "s1", "--reveal"); !strings.Contains(r.stdout, token) || strings.Contains(r.stderr, token) {
@@ -993,7 +993,7 @@ func TestMaskShowsLengthOnly(t *testing.T) {
 		if a != b {
 			t.Errorf("masks of two %d-character secrets differ: %q, %q", n, a, b)
 		}
-		if !strings.Contains(a, fmt.Sprintf("(%d characters, hidden)", n)) || strings.Contains(a, "Q") {
+		if !strings.Contains(a, fmt.Sprintf("(%d chars)", n)) || strings.Contains(a, "Q") {
 			t.Errorf("mask of %d characters = %q", n, a)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows"
 	"github.com/wisewallet/wisewallet/tui"
 	"github.com/wisewallet/wisewallet/wallet"
@@ -91,9 +92,14 @@ func cmdApp(ctx context.Context, sio *cliIO, autoLock time.Duration) error {
 		Env:      tui.Environment{WalletPath: st.Path()},
 		AutoLock: autoLock,
 	}
-	opts.Service, err = sio.appStart(ctx, st)
+	svc, err := sio.appStart(ctx, st)
 	if err != nil {
 		return err
+	}
+	if svc != nil {
+		// Only a service that is there: a nil *flows.Service in the
+		// interface would not read as "show the unlock screen".
+		opts.Service = svc
 	}
 	return runTUI(ctx, sio, opts)
 }
@@ -114,7 +120,7 @@ func (sio *cliIO) appStart(ctx context.Context, st *wallet.FileStore) (*flows.Se
 // unlockScreen is the app's unlock: the passphrase typed there opens the
 // wallet in st through the same unlock as the commands.
 func (sio *cliIO) unlockScreen(st *wallet.FileStore) tui.UnlockFunc {
-	return func(ctx context.Context, pass flows.Secret) (*flows.Service, error) {
+	return func(ctx context.Context, pass crypto.Secret) (tui.Backend, error) {
 		w, err := sio.unlock(ctx, st, unlockTyped(pass))
 		if err != nil {
 			return nil, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wisewallet/wisewallet/demo"
 	"github.com/wisewallet/wisewallet/flows"
 	"github.com/wisewallet/wisewallet/tui"
 	"github.com/wisewallet/wisewallet/wallet"
@@ -66,40 +67,36 @@ func cmdDemo(ctx context.Context, sio *cliIO, o demoOptions, autoLock time.Durat
 	}
 	defer os.RemoveAll(dir)
 	fmt.Fprintln(sio.stderr, "Starting localwise and filling a throwaway wallet through the real flows...")
-	demo, err := flows.StartDemo(ctx, flows.DemoOptions{Dir: dir, TokenTTL: o.ttl})
+	dm, err := demo.Start(ctx, demo.Options{Dir: dir, TokenTTL: o.ttl})
 	if err != nil {
 		return err
 	}
-	defer demo.Close()
-	creds := demo.Server.Demo()
+	defer dm.Close()
+	creds := dm.Server.Demo()
 	if !o.once && !o.plain && onTerminal(sio) {
 		err := runTUI(ctx, sio, tui.Options{
-			Service:  demo.Service,
+			Service:  dm.Service,
 			Unlock:   sio.unlockScreen(wallet.NewFileStore(dir)),
 			AutoLock: autoLock,
 			Env: tui.Environment{Demo: true, WalletPath: filepath.Join(dir, wallet.FileName),
-				DemoAPIURL: creds.APIURL, DemoUser: creds.UserEmail, DemoPassword: creds.UserPassword},
+				DemoAPIURL: creds.APIURL, DemoUser: creds.UserEmail, DemoPassword: creds.UserPassword, DemoPassphrase: demo.Passphrase},
 		})
 		fmt.Fprintln(sio.stderr, "Demo stopped; its wallet was deleted.")
 		return err
 	}
 	fmt.Fprintf(sio.stderr, "\nlocalwise:  %s (demo user %s / %s)\nwallet:     %s (passphrase %q)\n",
-		creds.APIURL, creds.UserEmail, creds.UserPassword, dir, flows.DemoPassphrase)
-	fmt.Fprintf(sio.stderr, "Try it from another shell while this runs:\n  WISEWALLET_DIR=%s WISEWALLET_PASSPHRASE=%s wisewallet status\n\n", dir, flows.DemoPassphrase)
-	svc := demo.Service
+		creds.APIURL, creds.UserEmail, creds.UserPassword, dir, demo.Passphrase)
+	fmt.Fprintf(sio.stderr, "Try it from another shell while this runs:\n  WISEWALLET_DIR=%s WISEWALLET_PASSPHRASE=%s wisewallet status\n\n", dir, demo.Passphrase)
+	svc := dm.Service
+	// The dashboard's renewer: due tokens on time, back-off after a failure.
+	renew := flows.NewRenewer()
 	tick := time.NewTicker(o.every)
 	defer tick.Stop()
 	for {
-		if err := svc.Wallet.Reload(ctx); err != nil {
+		if err := svc.Reload(ctx); err != nil {
 			return err
 		}
-		for _, r := range svc.RefreshDueEach(ctx, nil) {
-			if r.Err != nil {
-				fmt.Fprintf(sio.stderr, "%s  renewing %q failed: %v\n", r.At.Local().Format("15:04:05"), r.Name, r.Err)
-			} else {
-				fmt.Fprintf(sio.stderr, "%s  renewed the access token of %q\n", r.At.Local().Format("15:04:05"), r.Name)
-			}
-		}
+		renewDue(ctx, sio, svc, renew, time.Now())
 		printDemoStatus(sio, svc)
 		if o.once {
 			return ctx.Err() // interrupted while it set up or printed: 130
@@ -115,11 +112,25 @@ func cmdDemo(ctx context.Context, sio *cliIO, o demoOptions, autoLock time.Durat
 	}
 }
 
+// renewDue renews the access tokens the renewer finds due at now, and
+// says what happened: renewed, or failed and when it is tried again.
+func renewDue(ctx context.Context, sio *cliIO, svc *flows.Service, renew *flows.Renewer, now time.Time) {
+	entries := svc.Entries()
+	renew.Observe(entries)
+	for _, r := range svc.Refresh(ctx, renew.Due(entries, now, false)) {
+		if f, failed := renew.Record(r); failed {
+			fmt.Fprintf(sio.stderr, "%s  renewing %q failed: %s; retrying at %s\n", r.At.Local().Format("15:04:05"), r.Name, cliWords(r.Err), f.RetryAt.Local().Format("15:04:05"))
+		} else {
+			fmt.Fprintf(sio.stderr, "%s  renewed the access token of %q\n", r.At.Local().Format("15:04:05"), r.Name)
+		}
+	}
+}
+
 func printDemoStatus(sio *cliIO, svc *flows.Service) {
 	now := time.Now().UTC()
 	tw := tabwriter.NewWriter(sio.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s\n", now.Local().Format("15:04:05"))
-	for _, r := range flows.StatusOf(svc.Wallet.Entries(), now) {
+	for _, r := range svc.Status(now) {
 		if len(r.Expiries) == 0 {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Name, r.Kind, r.Status, "never expires (until revoked)")
 			continue

@@ -54,11 +54,11 @@ func cmdAddClient(ctx context.Context, sio *cliIO, usage, name string, o addClie
 	if err != nil {
 		return err
 	}
-	w, err := sio.openWallet(ctx, unlockCommand)
+	svc, err := sio.openService(ctx)
 	if err != nil {
 		return err
 	}
-	if _, err := w.Get(name); err == nil {
+	if _, err := svc.Entry(name); err == nil {
 		return fmt.Errorf("%w: %q; choose another name or 'wisewallet rm %s' first", wallet.ErrEntryExists, name, name)
 	}
 	raw, err := sio.readSecretInput(ctx, "Client secret (input hidden): ")
@@ -70,7 +70,7 @@ func cmdAddClient(ctx context.Context, sio *cliIO, usage, name string, o addClie
 	if err != nil {
 		return err
 	}
-	e, err := newService(w).AddClient(ctx, flows.ClientInput{Name: name, Env: environment, ClientID: o.clientID, Secret: secret, RedirectURL: o.redirect, Check: !o.noCheck})
+	e, err := svc.AddClient(ctx, flows.ClientInput{Name: name, Env: environment, ClientID: o.clientID, Secret: secret, RedirectURL: o.redirect, Check: !o.noCheck})
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func cmdLogin(ctx context.Context, sio *cliIO, usage, client string, o loginOpti
 	if err != nil {
 		return err
 	}
-	var e wallet.Entry
+	var e flows.EntryView
 	if o.regCode {
 		e, err = svc.LoginRegistrationCode(ctx, flows.RegistrationRequest{Client: client, As: o.as, Email: o.email})
 	} else {
@@ -257,7 +257,7 @@ func cmdWhoami(ctx context.Context, sio *cliIO, name string, asJSON bool) error 
 		fmt.Fprintf(tw, "Profile:\t%d %s %s%s\n", p.ID, p.Type, p.Name, mark)
 	}
 	for _, x := range e.Expiries() {
-		fmt.Fprintf(tw, "Expires:\t%s %s (%s)\n", x.What, expiresLabel(&x.At, time.Now()), x.At.Local().Format(time.RFC3339))
+		fmt.Fprintf(tw, "Expires:\t%s %s (%s)\n", x.Kind, expiresLabel(&x.At, time.Now()), x.At.Local().Format(time.RFC3339))
 	}
 	if len(e.Expiries()) == 0 {
 		fmt.Fprintf(tw, "Expires:\tnever (until revoked at Wise)\n")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -147,11 +146,11 @@ func cmdAddPersonal(ctx context.Context, sio *cliIO, name string, o addPersonalO
 	}
 	// Unlock before reading the token, so a wrong passphrase does not
 	// waste a pasted token.
-	w, err := sio.openWallet(ctx, unlockCommand)
+	svc, err := sio.openService(ctx)
 	if err != nil {
 		return err
 	}
-	if _, err := w.Get(name); err == nil {
+	if _, err := svc.Entry(name); err == nil {
 		return fmt.Errorf("%w: %q; choose another name or 'wisewallet rm %s' first", wallet.ErrEntryExists, name, name)
 	}
 	raw, err := sio.readSecretInput(ctx, "Personal API token (input hidden): ")
@@ -168,13 +167,13 @@ func cmdAddPersonal(ctx context.Context, sio *cliIO, name string, o addPersonalO
 		return err
 	}
 	if o.noCheck {
-		if _, err := flows.AddPersonal(ctx, w, name, environment, token); err != nil {
+		if _, err := svc.AddPersonal(ctx, name, environment, token); err != nil {
 			return err
 		}
 		fmt.Fprintf(sio.stderr, "Added personal token %q (%s), not checked with Wise (--no-check).\n", name, environment.Name)
 		return nil
 	}
-	e, err := newService(w).AddPersonalChecked(ctx, name, environment, token)
+	e, err := svc.AddPersonalChecked(ctx, name, environment, token)
 	if err != nil {
 		return err
 	}
@@ -197,11 +196,11 @@ func (inv *invocation) listCommand() *cobra.Command {
 }
 
 func cmdList(ctx context.Context, sio *cliIO, asJSON bool) error {
-	w, err := sio.openWallet(ctx, unlockCommand)
+	svc, err := sio.openService(ctx)
 	if err != nil {
 		return err
 	}
-	rows := flows.List(w)
+	rows := svc.List()
 	if asJSON {
 		return writeJSON(sio.stdout, rows)
 	}
@@ -287,31 +286,34 @@ func (inv *invocation) showCommand() *cobra.Command {
 type showOptions struct{ reveal, asJSON bool }
 
 func cmdShow(ctx context.Context, sio *cliIO, name string, o showOptions) error {
-	w, err := sio.openWallet(ctx, unlockCommand)
+	svc, err := sio.openService(ctx)
 	if err != nil {
 		return err
 	}
-	e, err := w.Get(name)
+	e, err := svc.Entry(name)
 	if err != nil {
 		return withListHint(err)
 	}
 	secrets := map[string]string{}
-	for _, f := range e.SecretFields() {
-		s := e.Secret(f)
-		if o.reveal {
-			secrets[f] = s.RevealString()
-		} else {
-			secrets[f] = mask(s)
+	for _, sec := range e.Secrets {
+		if !o.reveal {
+			secrets[sec.Name] = flows.Mask(sec.Len)
+			continue
 		}
+		clear, err := svc.Reveal(e.Name, sec.Name)
+		if err != nil {
+			return err
+		}
+		secrets[sec.Name] = clear.RevealString()
 	}
 	if o.asJSON {
 		type shown struct {
-			wallet.Entry
+			flows.EntryView
 			ExpiresAt *time.Time        `json:"expires_at"`
-			Expiries  []wallet.Expiry   `json:"expiries"`
+			Expiries  []flows.Expiry    `json:"expiries"`
 			Secrets   map[string]string `json:"secrets"`
 		}
-		return writeJSON(sio.stdout, shown{Entry: e, ExpiresAt: e.ExpiresAt(), Expiries: e.Expiries(), Secrets: secrets})
+		return writeJSON(sio.stdout, shown{EntryView: e, ExpiresAt: e.ExpiresAt(), Expiries: e.Expiries(), Secrets: secrets})
 	}
 	tw := tabwriter.NewWriter(sio.stdout, 0, 4, 2, ' ', 0)
 	line := func(k, v string) {
@@ -322,18 +324,27 @@ func cmdShow(ctx context.Context, sio *cliIO, name string, o showOptions) error 
 	line("Name", e.Name)
 	line("Kind", string(e.Kind))
 	line("Environment", envLabel(string(e.Env.Name)))
-	line("API", e.Env.APIURL)
-	line("Created", e.CreatedAt.Local().Format(time.RFC3339))
-	line("Linked to", e.LinkedTo)
 	line("Status", string(e.Status))
-	line("Client id", e.ClientID)
-	line("Redirect URL", e.RedirectURL)
-	line("User", strings.TrimSpace(e.UserName+" "+e.UserEmail))
-	for _, x := range e.Expiries() {
-		line("Expires ("+x.What+")", x.At.Local().Format(time.RFC3339))
+	// The description is the one the app's details screen shows.
+	now := time.Now()
+	for _, f := range e.Describe() {
+		var v string
+		switch f.Kind {
+		case flows.FieldTime, flows.FieldExpiry:
+			v = f.Time.Local().Format(time.RFC3339)
+		case flows.FieldAge:
+			v = fmt.Sprintf("%d days (rotation reminder at %d days)", int(now.Sub(f.Time).Hours()/24), int(flows.RotationReminder.Hours()/24))
+		default:
+			v = f.Text
+		}
+		if f.Label == "" {
+			fmt.Fprintf(tw, "\t%s\n", v) // continues the line above
+			continue
+		}
+		line(f.Label, v)
 	}
-	for _, f := range e.SecretFields() {
-		line(f, secrets[f])
+	for _, sec := range e.Secrets {
+		line(sec.Name, secrets[sec.Name])
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -344,10 +355,9 @@ func cmdShow(ctx context.Context, sio *cliIO, name string, o showOptions) error 
 	return nil
 }
 
-// mask shows that a secret exists and its length, nothing of its content.
-func mask(s crypto.Secret) string {
-	return fmt.Sprintf("•••••••• (%d characters, hidden)", s.Len())
-}
+// mask shows that a secret exists and its length, nothing of its content,
+// as the app does.
+func mask(s crypto.Secret) string { return flows.Mask(s.Len()) }
 
 func (inv *invocation) removeCommand() *cobra.Command {
 	return &cobra.Command{
@@ -362,11 +372,11 @@ func (inv *invocation) removeCommand() *cobra.Command {
 }
 
 func cmdRemove(ctx context.Context, sio *cliIO, name string) error {
-	w, err := sio.openWallet(ctx, unlockCommand)
+	svc, err := sio.openService(ctx)
 	if err != nil {
 		return err
 	}
-	if err := flows.Remove(ctx, w, name); err != nil {
+	if err := svc.Remove(ctx, name); err != nil {
 		return withListHint(err)
 	}
 	fmt.Fprintf(sio.stderr, "Removed %q from the wallet. It still works at Wise until you revoke it there.\n", name)
@@ -388,23 +398,15 @@ func cmdRename(ctx context.Context, sio *cliIO, from, to string) error {
 	if err := wallet.ValidateName(to); err != nil {
 		return usagef("%v", err)
 	}
-	w, err := sio.openWallet(ctx, unlockCommand)
+	svc, err := sio.openService(ctx)
 	if err != nil {
 		return err
 	}
-	if err := flows.Rename(ctx, w, from, to); err != nil {
+	if err := svc.Rename(ctx, from, to); err != nil {
 		return withListHint(err)
 	}
 	fmt.Fprintf(sio.stderr, "Renamed %q to %q.\n", from, to)
 	return nil
-}
-
-// withListHint points a user who mistyped a name at the list of names.
-func withListHint(err error) error {
-	if errors.Is(err, wallet.ErrEntryNotFound) {
-		return fmt.Errorf("%w; 'wisewallet list' shows the names", err)
-	}
-	return err
 }
 
 func (inv *invocation) passwdCommand() *cobra.Command {
@@ -465,12 +467,12 @@ func (inv *invocation) statusCommand() *cobra.Command {
 }
 
 func cmdStatus(ctx context.Context, sio *cliIO, asJSON bool) error {
-	w, err := sio.openWallet(ctx, unlockCommand)
+	svc, err := sio.openService(ctx)
 	if err != nil {
 		return err
 	}
 	now := time.Now().UTC()
-	rows := flows.StatusOf(w.Entries(), now)
+	rows := svc.Status(now)
 	if asJSON {
 		return writeJSON(sio.stdout, rows)
 	}

@@ -80,7 +80,7 @@ func words(err error, code int) string {
 	case errors.Is(err, flows.ErrUsage):
 		// flows marks usage errors with a "usage: " prefix for errors.Is; the
 		// user needs only the explanation after it.
-		return strings.TrimPrefix(err.Error(), "usage: ")
+		return strings.TrimPrefix(cliWords(err), "usage: ")
 	}
-	return err.Error()
+	return cliWords(err)
 }

@@ -131,7 +131,7 @@ func (sio *cliIO) openWallet(ctx context.Context, mode unlockMode) (*wallet.Wall
 // newService wraps an unlocked wallet for the flows. It is the one place
 // the command line builds a flows.Service.
 func newService(w *wallet.Wallet) *flows.Service {
-	return &flows.Service{Wallet: w}
+	return flows.New(w, flows.Options{})
 }
 
 // openService opens the wallet as every command does and wraps it.

@@ -18,6 +18,7 @@ import (
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows/localwise"
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // canaryWorld is a localwise whose client secret and personal token are
@@ -70,7 +71,7 @@ func TestNoSecretInAnyError(t *testing.T) {
 	cw := newCanaryWorld(t, f.srv, f.base)
 	ctx := context.Background()
 	f.addClient("app", "canary-app", cw.clientSecret, cw.redirect, true)
-	if _, err := f.svc.AddPersonalChecked(ctx, "pt", f.env, crypto.SecretString(cw.personal)); err != nil {
+	if _, err := f.svc.addPersonalChecked(ctx, "pt", f.env, crypto.SecretString(cw.personal)); err != nil {
 		t.Fatal("the canary personal token was not accepted")
 	}
 	f.regLogin("app", "alice", "alice@example.test")
@@ -82,24 +83,24 @@ func TestNoSecretInAnyError(t *testing.T) {
 	errs := map[string]error{}
 	record := func(name string, err error) { errs[name] = err }
 
-	record("add client, wrong secret", errOf(f.svc.AddClient(ctx, ClientInput{Name: "wrong", Env: f.env, ClientID: "canary-app",
+	record("add client, wrong secret", errOf(f.svc.addClient(ctx, ClientInput{Name: "wrong", Env: f.env, ClientID: "canary-app",
 		Secret: crypto.SecretString(cw.wrong), RedirectURL: cw.redirect, Check: true})))
 	f.addClient("wrong2", "canary-app", cw.wrong, cw.redirect, false)
 	record("token, wrong client secret", errOf(f.svc.AccessToken(ctx, "wrong2")))
-	record("add personal, rejected token", errOf(f.svc.AddPersonalChecked(ctx, "bad", f.env, crypto.SecretString(cw.badToken))))
-	record("login, pasted code rejected", errOf(f.svc.Login(ctx, LoginRequest{Client: "app", As: "paster", Paste: true, ShowURL: func(string) {},
+	record("add personal, rejected token", errOf(f.svc.addPersonalChecked(ctx, "bad", f.env, crypto.SecretString(cw.badToken))))
+	record("login, pasted code rejected", errOf(f.svc.login(ctx, LoginRequest{Client: "app", As: "paster", Paste: true, ShowURL: func(string) {},
 		ReadPasted: func(context.Context) (string, error) { return cw.badCode, nil }})))
-	record("login, pasted URL with wrong state", errOf(f.svc.Login(ctx, LoginRequest{Client: "app", As: "paster", Paste: true, ShowURL: func(string) {},
+	record("login, pasted URL with wrong state", errOf(f.svc.login(ctx, LoginRequest{Client: "app", As: "paster", Paste: true, ShowURL: func(string) {},
 		ReadPasted: func(context.Context) (string, error) { return cw.redirect + "?code=" + cw.badCode + "&state=x", nil }})))
 	record("login, denied", errOf(f.login(LoginRequest{As: "denied"}, func(u string) {
 		followRedirect(t, authorizeByHTTP(t, u, localwise.DemoPersonalProfileID, "deny"), cw.redirect)
 	})))
 	record("login, timeout", errOf(f.login(LoginRequest{As: "late", Timeout: 100 * time.Millisecond}, nil)))
-	record("registration code, existing user", errOf(f.svc.LoginRegistrationCode(ctx, RegistrationRequest{Client: "app", As: "dave", Email: localwise.DemoUserEmail})))
+	record("registration code, existing user", errOf(f.svc.loginRegistrationCode(ctx, RegistrationRequest{Client: "app", As: "dave", Email: localwise.DemoUserEmail})))
 
 	// Transient failures, through a client whose retry waits are recorded
 	// rather than slept.
-	api := NewClient(f.base, nil)
+	api := wise.NewClient(f.base, nil)
 	recordWaits(api)
 	f.srv.SetFaults(localwise.Faults{Fail5xx: 10})
 	record("refresh, 500s", errOf(api.Refresh(ctx, "canary-app", secret, refresh, time.Now())))
@@ -109,7 +110,7 @@ func TestNoSecretInAnyError(t *testing.T) {
 	record("registration grant, wrong code", errOf(api.RegistrationCodeGrant(ctx, "canary-app", secret, "alice@example.test", crypto.SecretString(cw.badRegCode), time.Now())))
 	record("exchange, unknown code", errOf(api.ExchangeCode(ctx, "canary-app", secret, cw.badCode, cw.redirect, strings.Repeat("v", 43), time.Now())))
 	record("identify, rejected token", errOf(api.Identify(ctx, crypto.SecretString(cw.badToken))))
-	down := NewClient(freeLoopbackURL(t, ""), nil)
+	down := wise.NewClient(freeLoopbackURL(t, ""), nil)
 	recordWaits(down)
 	record("refresh, network down", errOf(down.Refresh(ctx, "canary-app", secret, refresh, time.Now())))
 	record("client credentials, network down", errOf(down.ClientCredentials(ctx, "canary-app", secret, time.Now())))
@@ -138,7 +139,8 @@ func TestNoSecretInAnyError(t *testing.T) {
 			assertNoSecret(t, "entry "+e.Name+" "+verb, text, cw.secrets...)
 		}
 	}
-	for what, v := range map[string]any{"List": List(w), "StatusOf": StatusOf(w.Entries(), time.Now())} {
+	svc := New(w, Options{})
+	for what, v := range map[string]any{"List": svc.List(), "StatusOf": svc.Status(time.Now()), "Entries": svc.Entries()} {
 		j, err := json.Marshal(v)
 		if err != nil {
 			t.Fatal(err)

@@ -4,48 +4,14 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/wallet"
 )
 
-// Summary is what a listing shows of an entry. It has no secret fields,
-// so marshalling it can never leak one.
-type Summary struct {
-	Name      string     `json:"name"`
-	Kind      string     `json:"kind"`
-	Env       string     `json:"env"`
-	APIURL    string     `json:"api_url"`
-	CreatedAt time.Time  `json:"created_at"`
-	ExpiresAt *time.Time `json:"expires_at"`
-	LinkedTo  string     `json:"linked_to,omitempty"`
-	Status    string     `json:"status,omitempty"`
-}
-
-// Summarize makes the listing view of an entry.
-func Summarize(e wallet.Entry) Summary {
-	return Summary{
-		Name:      e.Name,
-		Kind:      string(e.Kind),
-		Env:       string(e.Env.Name),
-		APIURL:    e.Env.APIURL,
-		CreatedAt: e.CreatedAt,
-		ExpiresAt: e.ExpiresAt(),
-		LinkedTo:  e.LinkedTo,
-		Status:    string(e.Status),
-	}
-}
-
-// List summarizes every entry, sorted by name.
-func List(w *wallet.Wallet) []Summary {
-	entries := w.Entries()
-	out := make([]Summary, len(entries))
-	for i, e := range entries {
-		out[i] = Summarize(e)
-	}
-	return out
-}
+// ValidateName checks an entry name: 1 to 64 letters, digits, '.', '_'
+// or '-', starting with a letter or digit. The error wraps ErrInvalidName.
+func ValidateName(name string) error { return wallet.ValidateName(name) }
 
 // maxTokenLen bounds what is accepted as a token: Wise's newest tokens are
 // JWE strings of under 1 KiB; anything far beyond is a pasted file.
@@ -73,25 +39,28 @@ func CleanToken(raw []byte) (crypto.Secret, error) {
 	return crypto.SecretString(s), nil
 }
 
-// AddPersonal stores a personal API token as a new entry.
-func AddPersonal(ctx context.Context, w *wallet.Wallet, name string, env wallet.Environment, token crypto.Secret) (wallet.Entry, error) {
+// AddPersonal stores a personal API token as a new entry without asking
+// Wise about it (offline; see AddPersonalChecked).
+func (s *Service) AddPersonal(ctx context.Context, name string, env Environment, token crypto.Secret) (EntryView, error) {
 	if err := wallet.ValidateName(name); err != nil {
-		return wallet.Entry{}, fmt.Errorf("%w: %v", ErrUsage, err)
+		return EntryView{}, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
-	now := w.Now()
+	now := s.now()
 	e := wallet.Entry{Name: name, Kind: wallet.KindPersonal, Env: env, CreatedAt: now, UpdatedAt: now, SecretCreatedAt: &now}
 	e.SetSecret(wallet.SecretToken, token)
-	err := w.Update(ctx, func(c *wallet.Contents) error { return c.Add(e) })
-	return e, err
+	if err := s.w.Update(ctx, func(c *wallet.Contents) error { return c.Add(e) }); err != nil {
+		return EntryView{}, err
+	}
+	return viewOf(e), nil
 }
 
 // Remove deletes an entry. Entries linked to it keep their link, shown
 // as dangling, so nothing else is removed behind the user's back.
-func Remove(ctx context.Context, w *wallet.Wallet, name string) error {
-	return w.Update(ctx, func(c *wallet.Contents) error { return c.Remove(name) })
+func (s *Service) Remove(ctx context.Context, name string) error {
+	return s.w.Update(ctx, func(c *wallet.Contents) error { return c.Remove(name) })
 }
 
 // Rename renames an entry and the links to it.
-func Rename(ctx context.Context, w *wallet.Wallet, from, to string) error {
-	return w.Update(ctx, func(c *wallet.Contents) error { return c.Rename(from, to) })
+func (s *Service) Rename(ctx context.Context, from, to string) error {
+	return s.w.Update(ctx, func(c *wallet.Contents) error { return c.Rename(from, to) })
 }

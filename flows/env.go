@@ -2,37 +2,37 @@ package flows
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"strings"
 
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
-// ErrUsage marks errors in what the user asked for (a bad flag value, a
-// missing argument), as opposed to failures while doing it.
-var ErrUsage = errors.New("usage")
+// Environment is where a credential is valid, with the hosts it talks to
+// (wallet.Environment: each entry keeps its own copy).
+type Environment = wallet.Environment
 
-// Wise's hosts per environment (reference/wise-auth.md §1). The sandbox
-// values are the current "V2" sandbox; an entry stores its own copy, so a
-// change here never silently moves an existing credential.
-var (
-	sandboxEnv = wallet.Environment{
-		Name:         wallet.EnvSandbox,
-		APIURL:       "https://api.wise-sandbox.com",
-		AuthorizeURL: "https://wise-sandbox.com/oauth/authorize/",
-		MTLSURL:      "https://api-mtls.wise-sandbox.com",
-	}
-	productionEnv = wallet.Environment{
-		Name:         wallet.EnvProduction,
-		APIURL:       "https://api.wise.com",
-		AuthorizeURL: "https://wise.com/oauth/authorize/",
-		MTLSURL:      "https://api-mtls.transferwise.com",
-	}
+// EnvName names an environment.
+type EnvName = wallet.EnvName
+
+// The environments. Production is never a default anywhere: it must be
+// named.
+const (
+	EnvSandbox    = wallet.EnvSandbox
+	EnvProduction = wallet.EnvProduction
+	EnvLocal      = wallet.EnvLocal
 )
 
-// ResolveEnv turns --env and --api-url into an Environment. There is no
+// environmentOf is a Wise environment as an entry stores it: its own
+// copy of the hosts, so a change in wise/ never silently moves an
+// existing credential.
+func environmentOf(name wallet.EnvName, h wise.Hosts) wallet.Environment {
+	return wallet.Environment{Name: name, APIURL: h.API, AuthorizeURL: h.Authorize, MTLSURL: h.MTLS}
+}
+
+// ResolveEnv turns an environment's name and API URL into an Environment. There is no
 // default: production must always be asked for by name. For "local" (a
 // localwise server) the API URL is required and the authorize page is on
 // the same host.
@@ -40,22 +40,22 @@ func ResolveEnv(name, apiURL string) (wallet.Environment, error) {
 	var env wallet.Environment
 	switch wallet.EnvName(name) {
 	case wallet.EnvSandbox:
-		env = sandboxEnv
+		env = environmentOf(wallet.EnvSandbox, wise.Sandbox())
 	case wallet.EnvProduction:
-		env = productionEnv
+		env = environmentOf(wallet.EnvProduction, wise.Production())
 	case wallet.EnvLocal:
 		if apiURL == "" {
-			return env, fmt.Errorf("%w: --env local needs --api-url (the URL 'wisewallet localwise' prints)", ErrUsage)
+			return env, &InputError{Input: InputAPIURL, Reason: ErrMissing}
 		}
 		env = wallet.Environment{Name: wallet.EnvLocal}
 	case "":
-		return env, fmt.Errorf("%w: --env is required: sandbox, production or local", ErrUsage)
+		return env, &InputError{Input: InputEnv, Reason: ErrMissing}
 	default:
-		return env, fmt.Errorf("%w: unknown environment %q: use sandbox, production or local", ErrUsage, name)
+		return env, &InputError{Input: InputEnv, Value: name, Reason: ErrUnknownEnv}
 	}
 	if apiURL != "" {
 		if err := CheckAPIURL(apiURL); err != nil {
-			return env, fmt.Errorf("%w: --api-url %q %v", ErrUsage, apiURL, err)
+			return env, &InputError{Input: InputAPIURL, Value: apiURL, Reason: err}
 		}
 		env.APIURL = strings.TrimRight(apiURL, "/")
 		if wallet.EnvName(name) == wallet.EnvLocal {

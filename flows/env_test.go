@@ -47,7 +47,7 @@ func TestLoginDoesNotListenOnALookalikeLoopbackName(t *testing.T) {
 	f := newFixture(t, localwise.Config{})
 	f.addClient("app", localwise.DemoClientID, localwise.DemoClientSecret, "http://127.attacker.example:53682/cb", false)
 	var shown string
-	_, err := f.svc.Login(context.Background(), LoginRequest{Client: "app", As: "bob", ShowURL: func(u string) { shown = u }})
+	_, err := f.svc.login(context.Background(), LoginRequest{Client: "app", As: "bob", ShowURL: func(u string) { shown = u }})
 	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "not a loopback address") {
 		t.Fatalf("Login with a lookalike loopback redirect and nothing to paste with: %v", err)
 	}

@@ -3,7 +3,6 @@ package flows
 import (
 	"context"
 	"errors"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -12,12 +11,13 @@ import (
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows/localwise"
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // recordWaits makes c record its retry delays instead of sleeping them.
-func recordWaits(c *Client) *[]time.Duration {
+func recordWaits(c *wise.Client) *[]time.Duration {
 	var waits []time.Duration
-	c.sleep = func(_ context.Context, d time.Duration) error {
+	c.Sleep = func(_ context.Context, d time.Duration) error {
 		waits = append(waits, d)
 		return nil
 	}
@@ -50,61 +50,6 @@ func TestNetworkDownIsUnavailableAndChangesNothing(t *testing.T) {
 	}
 	if got := f.saved("alice"); !sameEntry(got, want) {
 		t.Error("a failed refresh changed the entry")
-	}
-}
-
-func TestServerErrorsAreRetriedWithBackoff(t *testing.T) {
-	t.Parallel()
-	srv, base := startLocalwise(t, localwise.Config{})
-	c := NewClient(base, nil)
-	waits := recordWaits(c)
-	ctx := context.Background()
-	secret := crypto.SecretString(localwise.DemoClientSecret)
-
-	srv.SetFaults(localwise.Faults{Fail5xx: 2})
-	if _, err := c.ClientCredentials(ctx, localwise.DemoClientID, secret, time.Now()); err != nil {
-		t.Fatalf("two 500s then success: %v", err)
-	}
-	if !slices.Equal(*waits, []time.Duration{250 * time.Millisecond, 500 * time.Millisecond}) {
-		t.Errorf("backoff %v, want 250ms then 500ms", *waits)
-	}
-	if st := srv.Stats(); st.Injected5xx != 2 || st.ClientCredentialsRequests != 1 {
-		t.Errorf("stats %+v: want 2 injected 500s and 1 token request", st)
-	}
-
-	*waits = nil
-	srv.SetFaults(localwise.Faults{Fail5xx: 10})
-	_, err := c.ClientCredentials(ctx, localwise.DemoClientID, secret, time.Now())
-	if !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("ten 500s: %v, want ErrUnavailable", err)
-	}
-	var ae *APIError
-	if !errors.As(err, &ae) || ae.Status != http.StatusInternalServerError || !strings.Contains(err.Error(), "x-trace-id "+ae.TraceID) || ae.TraceID == "" {
-		t.Errorf("the error does not carry the last answer's x-trace-id: %v", err)
-	}
-	if len(*waits) != 3 || srv.Stats().Injected5xx != 6 {
-		t.Errorf("%d retries (%d injected 500s in all); want 3 retries and then give up", len(*waits), srv.Stats().Injected5xx)
-	}
-	srv.SetFaults(localwise.Faults{})
-
-	// 429: Retry-After wins over the backoff, capped so a hostile or
-	// broken answer cannot park the command for hours.
-	for _, tc := range []struct {
-		retryAfter int
-		want       time.Duration
-	}{{7, 7 * time.Second}, {3600, maxRetryAfter}} {
-		*waits = nil
-		srv.SetFaults(localwise.Faults{RateLimit: 1, RetryAfter: tc.retryAfter})
-		if _, err := c.ClientCredentials(ctx, localwise.DemoClientID, secret, time.Now()); err != nil {
-			t.Fatalf("429 then success: %v", err)
-		}
-		if !slices.Equal(*waits, []time.Duration{tc.want}) {
-			t.Errorf("Retry-After %d: waited %v, want [%s]", tc.retryAfter, *waits, tc.want)
-		}
-	}
-	srv.SetFaults(localwise.Faults{RateLimit: 10})
-	if _, err := c.ClientCredentials(ctx, localwise.DemoClientID, secret, time.Now()); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "HTTP 429") {
-		t.Errorf("persistent 429: %v, want ErrUnavailable mentioning HTTP 429", err)
 	}
 }
 
@@ -160,7 +105,7 @@ func TestRefreshWaitsOutRetryAfterWithoutTheLock(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	other := &Service{Wallet: f.reopen(), HTTP: f.svc.HTTP, Now: f.clock.Now}
+	other := New(f.reopen(), Options{HTTP: f.svc.http, Now: f.clock.Now})
 	other.sleep = func(context.Context, time.Duration) error {
 		t.Error("the second process was asked to wait too")
 		return nil
@@ -202,7 +147,7 @@ func TestRevokedRefreshTokenMarksOnlyThatEntry(t *testing.T) {
 	f := newFixture(t, localwise.Config{})
 	ctx := context.Background()
 	f.addDemoClient("app")
-	if _, err := f.svc.AddPersonalChecked(ctx, "pt", f.env, crypto.SecretString(localwise.DemoPersonalToken)); err != nil {
+	if _, err := f.svc.addPersonalChecked(ctx, "pt", f.env, crypto.SecretString(localwise.DemoPersonalToken)); err != nil {
 		t.Fatal(err)
 	}
 	f.regLogin("app", "alice", "alice@example.test")
@@ -218,7 +163,8 @@ func TestRevokedRefreshTokenMarksOnlyThatEntry(t *testing.T) {
 	}
 	// alice was created by registration code: she has no password for the
 	// browser login, so the hint is the registration-code login.
-	if !strings.Contains(err.Error(), "'wisewallet login app --as alice --registration-code --email alice@example.test'") {
+	var nl *NeedsLoginError
+	if !errors.As(err, &nl) || nl.Entry != "alice" || nl.Client != "app" || nl.Email != "alice@example.test" || nl.Unfinished {
 		t.Errorf("the error does not say how to log in again: %v", err)
 	}
 	after := f.reopen().Entries()
@@ -242,7 +188,7 @@ func TestRevokedRefreshTokenMarksOnlyThatEntry(t *testing.T) {
 			}
 		}
 	}
-	if rows := StatusOf(after, time.Now()); !slices.ContainsFunc(rows, func(r EntryStatus) bool { return r.Name == "alice" && r.Status == "needs_login" }) {
+	if rows := StatusOf(viewsOf(after), time.Now()); !slices.ContainsFunc(rows, func(r EntryStatus) bool { return r.Name == "alice" && r.Status == "needs_login" }) {
 		t.Error("status does not report alice as needs_login")
 	}
 
@@ -283,7 +229,7 @@ func TestRegistrationLoginResumesAfterInterruption(t *testing.T) {
 		t.Helper()
 		f.srv.SetFaults(localwise.Faults{Latency: 10 * time.Second})
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-		_, err := f.svc.LoginRegistrationCode(ctx, RegistrationRequest{Client: "app", As: as, Email: as + "@example.test"})
+		_, err := f.svc.loginRegistrationCode(ctx, RegistrationRequest{Client: "app", As: as, Email: as + "@example.test"})
 		cancel()
 		f.srv.SetFaults(localwise.Faults{})
 		if !errors.Is(err, context.DeadlineExceeded) {
@@ -296,8 +242,9 @@ func TestRegistrationLoginResumesAfterInterruption(t *testing.T) {
 		secretOf(t, e, wallet.SecretRegistrationCode)
 		// Meanwhile the entry says what to run, not that Wise refused it.
 		_, err = f.svc.AccessToken(context.Background(), as)
+		var nl *NeedsLoginError
 		if !errors.Is(err, ErrNeedsLogin) || !strings.Contains(err.Error(), "did not finish") ||
-			!strings.Contains(err.Error(), "login app --as "+as+" --registration-code --email "+as+"@example.test") {
+			!errors.As(err, &nl) || !nl.Unfinished || nl.Client != "app" || nl.Entry != as || nl.Email != as+"@example.test" {
 			t.Errorf("token for a pending entry: %v", err)
 		}
 		return e
@@ -305,7 +252,7 @@ func TestRegistrationLoginResumesAfterInterruption(t *testing.T) {
 
 	t.Run("before the signup", func(t *testing.T) {
 		pending := interrupt("erin")
-		e, err := f.svc.LoginRegistrationCode(context.Background(), RegistrationRequest{Client: "app", As: "erin", Email: "erin@example.test"})
+		e, err := f.svc.loginRegistrationCode(context.Background(), RegistrationRequest{Client: "app", As: "erin", Email: "erin@example.test"})
 		if err != nil {
 			t.Fatalf("second attempt: %v", err)
 		}
@@ -320,12 +267,12 @@ func TestRegistrationLoginResumesAfterInterruption(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = NewClient(f.base, nil).do(context.Background(), request{method: http.MethodPost, path: "/v1/user/signup/registration_code", bearer: cc,
-			json: map[string]string{"email": "frank@example.test", "registrationCode": secretOf(t, pending, wallet.SecretRegistrationCode)}}, nil)
+		_, err = wise.NewClient(f.base, nil).SignupRegistrationCode(context.Background(), cc, "frank@example.test",
+			crypto.SecretString(secretOf(t, pending, wallet.SecretRegistrationCode)), "")
 		if err != nil {
 			t.Fatalf("signup: %v", err)
 		}
-		if _, err := f.svc.LoginRegistrationCode(context.Background(), RegistrationRequest{Client: "app", As: "frank", Email: "frank@example.test"}); err != nil {
+		if _, err := f.svc.loginRegistrationCode(context.Background(), RegistrationRequest{Client: "app", As: "frank", Email: "frank@example.test"}); err != nil {
 			t.Fatalf("second attempt: %v", err)
 		}
 		if f.saved("frank").Status != wallet.StatusOK {

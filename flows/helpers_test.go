@@ -26,6 +26,7 @@ import (
 	"github.com/wisewallet/wisewallet/flows/localwise"
 	"github.com/wisewallet/wisewallet/flows/localwise/lwtest"
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // testKDF keeps wallet creation and unlocking at milliseconds.
@@ -66,7 +67,7 @@ func newFixture(t *testing.T, cfg localwise.Config) *fixture {
 		t.Fatalf("create wallet: %v", err)
 	}
 	clock := &offsetClock{}
-	svc := &Service{Wallet: w, HTTP: DefaultHTTPClient(), Now: clock.Now}
+	svc := New(w, Options{HTTP: wise.DefaultHTTPClient(), Now: clock.Now})
 	return &fixture{t: t, srv: srv, base: base, env: env, dir: dir, w: w, svc: svc, clock: clock}
 }
 
@@ -131,7 +132,7 @@ func (f *fixture) addDemoClient(name string) wallet.Entry {
 
 func (f *fixture) addClient(name, id, secret, redirect string, check bool) wallet.Entry {
 	f.t.Helper()
-	e, err := f.svc.AddClient(context.Background(), ClientInput{Name: name, Env: f.env, ClientID: id,
+	e, err := f.svc.addClient(context.Background(), ClientInput{Name: name, Env: f.env, ClientID: id,
 		Secret: crypto.SecretString(secret), RedirectURL: redirect, Check: check})
 	if err != nil {
 		f.t.Fatalf("add client %q: %v", name, err)
@@ -142,7 +143,7 @@ func (f *fixture) addClient(name, id, secret, redirect string, check bool) walle
 // regLogin creates a user by registration code and stores its tokens.
 func (f *fixture) regLogin(client, as, email string) wallet.Entry {
 	f.t.Helper()
-	e, err := f.svc.LoginRegistrationCode(context.Background(), RegistrationRequest{Client: client, As: as, Email: email})
+	e, err := f.svc.loginRegistrationCode(context.Background(), RegistrationRequest{Client: client, As: as, Email: email})
 	if err != nil {
 		f.t.Fatalf("registration-code login %q: %v", as, err)
 	}

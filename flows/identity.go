@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // Identity is who a token acts as.
@@ -19,70 +18,39 @@ type Identity struct {
 	Profiles []wallet.Profile `json:"profiles"`
 }
 
-type meResponse struct {
-	ID    int64  `json:"id"`
-	Name  string `json:"name"`
-	Email string `json:"email"`
-}
-
-type profileResponse struct {
-	ID       int64  `json:"id"`
-	Type     string `json:"type"`
-	FullName string `json:"fullName"`
-	Details  struct {
-		FirstName string `json:"firstName"`
-		LastName  string `json:"lastName"`
-		Name      string `json:"name"`
-	} `json:"details"`
-	BusinessName string `json:"businessName"`
-}
-
-func (p profileResponse) profile() wallet.Profile {
-	name := p.FullName
-	if name == "" {
-		name = p.BusinessName
+func identityOf(id wise.Identity) Identity {
+	out := Identity{UserID: id.UserID, Name: id.Name, Email: id.Email}
+	for _, p := range id.Profiles {
+		out.Profiles = append(out.Profiles, wallet.Profile{ID: p.ID, Type: p.Type, Name: p.Name})
 	}
-	if name == "" {
-		name = p.Details.Name
-	}
-	if name == "" {
-		name = strings.TrimSpace(p.Details.FirstName + " " + p.Details.LastName)
-	}
-	return wallet.Profile{ID: p.ID, Type: cleanText(strings.ToLower(p.Type), maxErrorCode), Name: cleanText(name, maxNameText)}
-}
-
-// Identify calls GET /v1/me and GET /v2/profiles with token. The text it
-// returns is made safe to print (see cleanText).
-func (c *Client) Identify(ctx context.Context, token crypto.Secret) (Identity, error) {
-	var me meResponse
-	if err := c.do(ctx, request{method: http.MethodGet, path: "/v1/me", bearer: token}, &me); err != nil {
-		return Identity{}, err
-	}
-	var profiles []profileResponse
-	if err := c.do(ctx, request{method: http.MethodGet, path: "/v2/profiles", bearer: token}, &profiles); err != nil {
-		return Identity{}, err
-	}
-	// Names and emails are stored and later printed by list, show, whoami
-	// and the dashboard: keep out anything a terminal would interpret.
-	id := Identity{UserID: me.ID, Name: cleanText(me.Name, maxNameText), Email: cleanText(me.Email, maxNameText)}
-	for _, p := range profiles {
-		id.Profiles = append(id.Profiles, p.profile())
-	}
-	return id, nil
+	return out
 }
 
 func recordIdentity(e *wallet.Entry, id Identity) {
 	e.UserID, e.UserName, e.UserEmail, e.Profiles = id.UserID, id.Name, id.Email, id.Profiles
 }
 
+// identify asks Wise who token acts as.
+func (s *Service) identify(ctx context.Context, api *wise.Client, token crypto.Secret) (Identity, error) {
+	id, err := api.Identify(ctx, token)
+	if err != nil {
+		return Identity{}, err
+	}
+	return identityOf(id), nil
+}
+
 // AddPersonalChecked validates a personal token with Wise (GET /v1/me and
 // /v2/profiles) and stores it with the user and profiles it acts for. A
 // token Wise rejects is not stored.
-func (s *Service) AddPersonalChecked(ctx context.Context, name string, env wallet.Environment, token crypto.Secret) (wallet.Entry, error) {
+func (s *Service) AddPersonalChecked(ctx context.Context, name string, env Environment, token crypto.Secret) (EntryView, error) {
+	return view(s.addPersonalChecked(ctx, name, env, token))
+}
+
+func (s *Service) addPersonalChecked(ctx context.Context, name string, env Environment, token crypto.Secret) (wallet.Entry, error) {
 	if err := wallet.ValidateName(name); err != nil {
-		return wallet.Entry{}, fmt.Errorf("%w: %v", ErrUsage, err)
+		return wallet.Entry{}, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
-	id, err := s.client(env).Identify(ctx, token)
+	id, err := s.identify(ctx, s.client(env), token)
 	if err != nil {
 		return wallet.Entry{}, fmt.Errorf("the token was not stored: %w", explainRejected(err, env))
 	}
@@ -90,7 +58,7 @@ func (s *Service) AddPersonalChecked(ctx context.Context, name string, env walle
 	e := wallet.Entry{Name: name, Kind: wallet.KindPersonal, Env: env, CreatedAt: now, UpdatedAt: now, SecretCreatedAt: &now}
 	recordIdentity(&e, id)
 	e.SetSecret(wallet.SecretToken, token)
-	err = s.Wallet.Update(ctx, func(c *wallet.Contents) error { return c.Add(e) })
+	err = s.w.Update(ctx, func(c *wallet.Contents) error { return c.Add(e) })
 	return e, err
 }
 
@@ -104,25 +72,25 @@ func explainRejected(err error, env wallet.Environment) error {
 
 // Whoami reports who the named credential acts as, refreshing the token
 // first when needed, and records what it learns on the entry.
-func (s *Service) Whoami(ctx context.Context, name string) (Identity, wallet.Entry, error) {
+func (s *Service) Whoami(ctx context.Context, name string) (Identity, EntryView, error) {
 	tok, err := s.AccessToken(ctx, name)
 	if err != nil {
-		return Identity{}, wallet.Entry{}, err
+		return Identity{}, EntryView{}, err
 	}
-	e, err := s.Wallet.Get(name)
+	e, err := s.w.Get(name)
 	if err != nil {
-		return Identity{}, wallet.Entry{}, err
+		return Identity{}, EntryView{}, err
 	}
 	if e.Kind == wallet.KindClient {
 		// A client-credentials token acts as the partner application, not a
 		// user; /v1/me does not apply to it.
-		return Identity{Name: "OAuth client " + e.ClientID}, e, nil
+		return Identity{Name: "OAuth client " + e.ClientID}, viewOf(e), nil
 	}
-	id, err := s.client(e.Env).Identify(ctx, tok)
+	id, err := s.identify(ctx, s.client(e.Env), tok)
 	if err != nil {
-		return Identity{}, e, explainRejected(err, e.Env)
+		return Identity{}, viewOf(e), explainRejected(err, e.Env)
 	}
-	err = s.Wallet.Update(ctx, func(c *wallet.Contents) error {
+	err = s.w.Update(ctx, func(c *wallet.Contents) error {
 		cur, err := c.Get(name)
 		if err != nil {
 			return err
@@ -130,6 +98,6 @@ func (s *Service) Whoami(ctx context.Context, name string) (Identity, wallet.Ent
 		recordIdentity(&cur, id)
 		return c.Put(cur)
 	})
-	e, _ = s.Wallet.Get(name)
-	return id, e, err
+	e, _ = s.w.Get(name)
+	return id, viewOf(e), err
 }

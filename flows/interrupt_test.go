@@ -9,6 +9,7 @@ import (
 
 	"github.com/wisewallet/wisewallet/flows/localwise"
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // cancelAfterTokens passes requests to the real server and cancels a
@@ -42,9 +43,9 @@ func (c *cancelAfterTokens) RoundTrip(req *http.Request) (*http.Response, error)
 func (f *fixture) interruptAfterExchange() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	f.t.Cleanup(cancel)
-	hc := DefaultHTTPClient()
+	hc := wise.DefaultHTTPClient()
 	hc.Transport = &cancelAfterTokens{base: hc.Transport, cancel: cancel}
-	f.svc.HTTP = hc
+	f.svc.http = hc
 	return ctx
 }
 
@@ -59,7 +60,7 @@ func TestInterruptAfterTheCodeExchangeKeepsTheTokens(t *testing.T) {
 	f.addClient("app", "remote-app", "remote-secret-0123456789", remote, true)
 	ctx := f.interruptAfterExchange()
 	var shown string
-	e, err := f.svc.Login(ctx, LoginRequest{Client: "app", As: "bob", ShowURL: func(u string) { shown = u },
+	e, err := f.svc.login(ctx, LoginRequest{Client: "app", As: "bob", ShowURL: func(u string) { shown = u },
 		ReadPasted: func(context.Context) (string, error) {
 			m := codeOnPage.FindStringSubmatch(authorizeByHTTP(t, shown, localwise.DemoPersonalProfileID, "approve").body)
 			if m == nil {
@@ -85,7 +86,7 @@ func TestInterruptAfterTheCodeExchangeKeepsTheTokens(t *testing.T) {
 		t.Errorf("user %d recorded although the identity call was interrupted", saved.UserID)
 	}
 	// whoami fills in what the interrupted login could not.
-	if _, _, err := (&Service{Wallet: f.reopen(), HTTP: DefaultHTTPClient()}).Whoami(context.Background(), "bob"); err != nil {
+	if _, _, err := New(f.reopen(), Options{HTTP: wise.DefaultHTTPClient()}).Whoami(context.Background(), "bob"); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.saved("bob"); got.UserID != localwise.DemoUserID {
@@ -101,7 +102,7 @@ func TestInterruptAfterTheRegistrationGrantKeepsTheTokens(t *testing.T) {
 	f := newFixture(t, localwise.Config{})
 	f.addDemoClient("app")
 	ctx := f.interruptAfterExchange()
-	_, err := f.svc.LoginRegistrationCode(ctx, RegistrationRequest{Client: "app", As: "erin", Email: "erin@example.test"})
+	_, err := f.svc.loginRegistrationCode(ctx, RegistrationRequest{Client: "app", As: "erin", Email: "erin@example.test"})
 	if ctx.Err() == nil || err != nil {
 		t.Fatalf("interrupted registration-code login: context %v, error %v", ctx.Err(), err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wisewallet/wisewallet/flows/localwise"
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // lossyTransport sends every request to the real server, and for the
@@ -62,10 +63,10 @@ func (l *lossyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // loseFirst makes the fixture's service lose the first answer that lose
 // matches, and retry without sleeping.
 func (f *fixture) loseFirst(lose func(r *http.Request, form url.Values) bool) *lossyTransport {
-	hc := DefaultHTTPClient()
+	hc := wise.DefaultHTTPClient()
 	l := &lossyTransport{base: hc.Transport, lose: lose}
 	hc.Transport = l
-	f.svc.HTTP = hc
+	f.svc.http = hc
 	f.svc.sleep = func(context.Context, time.Duration) error { return nil }
 	return l
 }
@@ -90,7 +91,7 @@ func TestCodeExchangeRetriedAfterALostAnswerSaysTheCodeMayBeUsed(t *testing.T) {
 	var code string
 	login := func(as string) error {
 		var shown string
-		_, err := f.svc.Login(context.Background(), LoginRequest{Client: "app", As: as, ShowURL: func(u string) { shown = u },
+		_, err := f.svc.login(context.Background(), LoginRequest{Client: "app", As: as, ShowURL: func(u string) { shown = u },
 			ReadPasted: func(context.Context) (string, error) {
 				if code == "" {
 					m := codeOnPage.FindStringSubmatch(authorizeByHTTP(t, shown, localwise.DemoPersonalProfileID, "approve").body)
@@ -140,7 +141,7 @@ func TestSignupRetriedAfterALostAnswerFinishesTheLogin(t *testing.T) {
 	f := newFixture(t, localwise.Config{})
 	f.addDemoClient("app")
 	l := f.loseFirst(func(r *http.Request, _ url.Values) bool { return r.URL.Path == "/v1/user/signup/registration_code" })
-	e, err := f.svc.LoginRegistrationCode(context.Background(), RegistrationRequest{Client: "app", As: "erin", Email: "erin@example.test"})
+	e, err := f.svc.loginRegistrationCode(context.Background(), RegistrationRequest{Client: "app", As: "erin", Email: "erin@example.test"})
 	if l.lostCount() != 1 {
 		t.Fatalf("%d answers lost, want 1", l.lostCount())
 	}
@@ -164,7 +165,7 @@ func TestRegistrationGrantRetriedAfterALostAnswerWorks(t *testing.T) {
 	f := newFixture(t, localwise.Config{})
 	f.addDemoClient("app")
 	l := f.loseFirst(grant("registration_code"))
-	if _, err := f.svc.LoginRegistrationCode(context.Background(), RegistrationRequest{Client: "app", As: "erin", Email: "erin@example.test"}); err != nil {
+	if _, err := f.svc.loginRegistrationCode(context.Background(), RegistrationRequest{Client: "app", As: "erin", Email: "erin@example.test"}); err != nil {
 		t.Fatalf("registration-code login after the grant's answer was lost: %v", err)
 	}
 	if l.lostCount() != 1 || f.srv.Stats().RegistrationCodeRequests != 2 {

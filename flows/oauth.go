@@ -19,6 +19,7 @@ import (
 
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // ClientInput describes an OAuth client to store.
@@ -34,12 +35,16 @@ type ClientInput struct {
 }
 
 // AddClient stores an OAuth client (id, secret, redirect URL).
-func (s *Service) AddClient(ctx context.Context, in ClientInput) (wallet.Entry, error) {
+func (s *Service) AddClient(ctx context.Context, in ClientInput) (EntryView, error) {
+	return view(s.addClient(ctx, in))
+}
+
+func (s *Service) addClient(ctx context.Context, in ClientInput) (wallet.Entry, error) {
 	if err := wallet.ValidateName(in.Name); err != nil {
-		return wallet.Entry{}, fmt.Errorf("%w: %v", ErrUsage, err)
+		return wallet.Entry{}, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	if strings.TrimSpace(in.ClientID) == "" {
-		return wallet.Entry{}, fmt.Errorf("%w: --client-id is required (Developer Hub shows it)", ErrUsage)
+		return wallet.Entry{}, &InputError{Input: InputClientID, Reason: ErrMissing}
 	}
 	if in.Secret.IsZero() {
 		return wallet.Entry{}, fmt.Errorf("%w: the client secret is empty", ErrUsage)
@@ -47,7 +52,7 @@ func (s *Service) AddClient(ctx context.Context, in ClientInput) (wallet.Entry, 
 	if in.RedirectURL != "" {
 		u, err := url.Parse(in.RedirectURL)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-			return wallet.Entry{}, fmt.Errorf("%w: --redirect-url %q is not an http(s) URL", ErrUsage, in.RedirectURL)
+			return wallet.Entry{}, &InputError{Input: InputRedirectURL, Value: in.RedirectURL, Reason: ErrNotHTTPURL}
 		}
 	}
 	now := s.now()
@@ -61,7 +66,7 @@ func (s *Service) AddClient(ctx context.Context, in ClientInput) (wallet.Entry, 
 		}
 		applyTokens(&e, t, now)
 	}
-	err := s.Wallet.Update(ctx, func(c *wallet.Contents) error { return c.Add(e) })
+	err := s.w.Update(ctx, func(c *wallet.Contents) error { return c.Add(e) })
 	return e, err
 }
 
@@ -100,16 +105,20 @@ const defaultLoginTimeout = 5 * time.Minute
 
 // Login runs the authorization-code grant for the client entry req.Client
 // and stores the user's tokens as entry req.As, linked to the client.
-func (s *Service) Login(ctx context.Context, req LoginRequest) (wallet.Entry, error) {
+func (s *Service) Login(ctx context.Context, req LoginRequest) (EntryView, error) {
+	return view(s.login(ctx, req))
+}
+
+func (s *Service) login(ctx context.Context, req LoginRequest) (wallet.Entry, error) {
 	if err := wallet.ValidateName(req.As); err != nil {
-		return wallet.Entry{}, fmt.Errorf("%w: %v", ErrUsage, err)
+		return wallet.Entry{}, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	client, err := s.loginClient(req.Client, req.As)
 	if err != nil {
 		return wallet.Entry{}, err
 	}
 	if client.RedirectURL == "" {
-		return wallet.Entry{}, fmt.Errorf("%w: client %q has no redirect URL; add it again with --redirect-url (the URL registered with Wise)", ErrUsage, client.Name)
+		return wallet.Entry{}, &InputError{Input: InputRedirectURL, Entry: client.Name, Reason: ErrMissing}
 	}
 	state := base64.RawURLEncoding.EncodeToString(crypto.RandomBytes(32))
 	var verifier string
@@ -182,15 +191,15 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (wallet.Entry, er
 	if err != nil {
 		// invalid_grant here means this code, not a stored login, was
 		// refused; it must not read (or exit) as "log in again later".
-		var lost *afterLostAnswer
+		var lost *wise.AfterLostAnswer
 		switch {
-		case errors.Is(err, ErrNeedsLogin) && errors.As(err, &lost):
+		case errors.Is(err, wise.ErrInvalidGrant) && errors.As(err, &lost):
 			// The exchange was retried after an attempt whose answer was
 			// lost; Wise may have redeemed the code then, and a code works
 			// once.
 			return wallet.Entry{}, fmt.Errorf("%w: Wise refused the authorization code, which may already have been used: an earlier attempt to redeem it got no answer (%v), and a code works only once; log in again for a new code: %s",
-				ErrLoginRefused, lost.earlier, err.Error())
-		case errors.Is(err, ErrNeedsLogin):
+				ErrLoginRefused, lost.Earlier, err.Error())
+		case errors.Is(err, wise.ErrInvalidGrant):
 			return wallet.Entry{}, fmt.Errorf("%w: Wise refused the authorization code (codes work once and expire within minutes; the redirect URL must match): %s", ErrLoginRefused, err.Error())
 		}
 		return wallet.Entry{}, fmt.Errorf("exchanging the authorization code: %w", err)
@@ -207,18 +216,18 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (wallet.Entry, er
 // bounded). Who logged in is useful but not essential: fetched afterwards,
 // best effort, and recorded only if the entry still holds these tokens.
 // An identity that could not be fetched is filled in by a later whoami.
-func (s *Service) saveLogin(ctx context.Context, api *Client, e wallet.Entry) (wallet.Entry, error) {
+func (s *Service) saveLogin(ctx context.Context, api *wise.Client, e wallet.Entry) (wallet.Entry, error) {
 	e, err := s.putUser(context.WithoutCancel(ctx), e)
 	if err != nil {
 		return wallet.Entry{}, err
 	}
 	access := e.Secret(wallet.SecretAccessToken)
-	id, err := api.Identify(ctx, access)
+	id, err := s.identify(ctx, api, access)
 	if err != nil {
 		return e, nil
 	}
 	var withID wallet.Entry
-	err = s.Wallet.Update(ctx, func(c *wallet.Contents) error {
+	err = s.w.Update(ctx, func(c *wallet.Contents) error {
 		cur, err := c.Get(e.Name)
 		if err != nil || !cur.Secret(wallet.SecretAccessToken).Equal(access) {
 			return errUnchanged // removed or logged in again meanwhile
@@ -236,15 +245,15 @@ func (s *Service) saveLogin(ctx context.Context, api *Client, e wallet.Entry) (w
 
 // loginClient checks the client entry and that `as` may be (re)written.
 func (s *Service) loginClient(clientName, as string) (wallet.Entry, error) {
-	client, err := s.Wallet.Get(clientName)
+	client, err := s.w.Get(clientName)
 	if err != nil {
 		return wallet.Entry{}, err
 	}
 	if client.Kind != wallet.KindClient {
-		return wallet.Entry{}, fmt.Errorf("%w: %q is a %s entry; login needs an OAuth client entry (wisewallet add client)", ErrUsage, clientName, client.Kind)
+		return wallet.Entry{}, &KindError{Entry: clientName, Kind: client.Kind, Want: wallet.KindClient}
 	}
-	if old, err := s.Wallet.Get(as); err == nil && (old.Kind != wallet.KindUser || old.LinkedTo != clientName) {
-		return wallet.Entry{}, fmt.Errorf("%w: %q already exists and is not a login of client %q; choose another --as name", wallet.ErrEntryExists, as, clientName)
+	if old, err := s.w.Get(as); err == nil && (old.Kind != wallet.KindUser || old.LinkedTo != clientName) {
+		return wallet.Entry{}, &NameTakenError{Name: as, Client: clientName}
 	}
 	return client, nil
 }
@@ -252,7 +261,7 @@ func (s *Service) loginClient(clientName, as string) (wallet.Entry, error) {
 // putUser stores a user entry, keeping the creation date of the entry it
 // replaces (a re-login), and returns the entry as stored.
 func (s *Service) putUser(ctx context.Context, e wallet.Entry) (wallet.Entry, error) {
-	err := s.Wallet.Update(ctx, func(c *wallet.Contents) error {
+	err := s.w.Update(ctx, func(c *wallet.Contents) error {
 		if old, err := c.Get(e.Name); err == nil {
 			if old.Kind != wallet.KindUser {
 				return fmt.Errorf("%w: %q", wallet.ErrEntryExists, e.Name)
@@ -330,7 +339,7 @@ func awaitCallback(ctx context.Context, redirect, state string, timeout time.Dur
 		if e := q.Get("error"); e != "" {
 			w.WriteHeader(http.StatusForbidden)
 			fmt.Fprint(w, page("Access denied", "Wise reports that access was not granted. Nothing was stored; you can close this tab."))
-			finish(result{err: fmt.Errorf("%w (%s)", ErrLoginDenied, cleanText(e, 64))})
+			finish(result{err: fmt.Errorf("%w (%s)", ErrLoginDenied, wise.CleanText(e, 64))})
 			return
 		}
 		code := q.Get("code")
@@ -398,7 +407,7 @@ func parsePasted(text, state string) (callback, error) {
 			return callback{}, ErrStateInvalid
 		}
 		if e := q.Get("error"); e != "" {
-			return callback{}, fmt.Errorf("%w (%s)", ErrLoginDenied, cleanText(e, 64))
+			return callback{}, fmt.Errorf("%w (%s)", ErrLoginDenied, wise.CleanText(e, 64))
 		}
 		code := q.Get("code")
 		if code == "" {
@@ -451,13 +460,17 @@ type RegistrationRequest struct {
 // gets user tokens with the registration_code grant. The registration
 // code is generated here, saved in the wallet before Wise sees it (so a
 // crash cannot lose it), and never printed.
-func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationRequest) (wallet.Entry, error) {
+func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationRequest) (EntryView, error) {
+	return view(s.loginRegistrationCode(ctx, req))
+}
+
+func (s *Service) loginRegistrationCode(ctx context.Context, req RegistrationRequest) (wallet.Entry, error) {
 	if err := wallet.ValidateName(req.As); err != nil {
-		return wallet.Entry{}, fmt.Errorf("%w: %v", ErrUsage, err)
+		return wallet.Entry{}, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	addr, err := mail.ParseAddress(req.Email)
 	if err != nil || addr.Address != req.Email {
-		return wallet.Entry{}, fmt.Errorf("%w: --email %q is not an email address", ErrUsage, req.Email)
+		return wallet.Entry{}, &InputError{Input: InputEmail, Value: req.Email, Reason: ErrNotEmail}
 	}
 	client, err := s.loginClient(req.Client, req.As)
 	if err != nil {
@@ -469,7 +482,7 @@ func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationReq
 	// short, before or after its signup reached Wise.
 	var code crypto.Secret
 	stored, registered := false, false
-	old, err := s.Wallet.Get(req.As)
+	old, err := s.w.Get(req.As)
 	switch {
 	case err == nil && !old.Secret(wallet.SecretRegistrationCode).IsZero():
 		if !strings.EqualFold(old.UserEmail, req.Email) {
@@ -480,7 +493,7 @@ func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationReq
 	case err == nil:
 		// A login by authorization code: replacing it with a pending entry
 		// would throw its tokens away before Wise has said anything.
-		return wallet.Entry{}, fmt.Errorf("%w: %q holds a login by authorization code; choose another --as name for a registration-code user", wallet.ErrEntryExists, req.As)
+		return wallet.Entry{}, &NameTakenError{Name: req.As, Client: client.Name, CodeLogin: true}
 	default:
 		// Wise asks for at least 32 random characters; 32 bytes base64url
 		// give 43.
@@ -489,7 +502,7 @@ func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationReq
 		pending := wallet.Entry{Name: req.As, Kind: wallet.KindUser, Env: client.Env, CreatedAt: now, UpdatedAt: now,
 			LinkedTo: client.Name, UserEmail: req.Email, Status: wallet.StatusNeedsLogin}
 		pending.SetSecret(wallet.SecretRegistrationCode, code)
-		if err := s.Wallet.Update(ctx, func(c *wallet.Contents) error { return c.Put(pending) }); err != nil {
+		if err := s.w.Update(ctx, func(c *wallet.Contents) error { return c.Put(pending) }); err != nil {
 			return wallet.Entry{}, err
 		}
 	}
@@ -499,30 +512,21 @@ func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationReq
 	}
 	api := s.client(client.Env)
 	if !registered {
-		var exists struct {
-			Exists bool `json:"exists"`
-		}
-		if err := api.do(ctx, request{method: http.MethodPost, path: "/v1/users/exists", json: map[string]string{"email": req.Email}, bearer: cc}, &exists); err != nil {
+		exists, err := api.UserExists(ctx, cc, req.Email)
+		if err != nil {
 			return wallet.Entry{}, err
 		}
 		switch {
-		case exists.Exists && !stored:
-			_ = s.Wallet.Update(ctx, func(c *wallet.Contents) error { return c.Remove(req.As) })
-			return wallet.Entry{}, fmt.Errorf("%s already has a Wise account, which only its owner can link: use 'wisewallet login %s --as %s' (authorization code)", req.Email, client.Name, req.As)
-		case exists.Exists:
+		case exists && !stored:
+			_ = s.w.Update(ctx, func(c *wallet.Contents) error { return c.Remove(req.As) })
+			return wallet.Entry{}, &ExistingAccountError{Email: req.Email, Client: client.Name, As: req.As}
+		case exists:
 			// Possibly created by the interrupted attempt with this very
 			// code: the grant below tells.
 		default:
-			body := map[string]string{"email": req.Email, "registrationCode": code.RevealString()}
-			if req.Language != "" {
-				body["language"] = req.Language
-			}
-			var created struct {
-				ID int64 `json:"id"`
-			}
-			err := api.do(ctx, request{method: http.MethodPost, path: "/v1/user/signup/registration_code", json: body, bearer: cc, secrets: []string{code.RevealString()}}, &created)
-			var lost *afterLostAnswer
-			var ae *APIError
+			_, err := api.SignupRegistrationCode(ctx, cc, req.Email, code, req.Language)
+			var lost *wise.AfterLostAnswer
+			var ae *wise.APIError
 			switch {
 			case err != nil && errors.As(err, &lost) && errors.As(err, &ae) && ae.Status == http.StatusConflict:
 				// The signup was retried after an attempt whose answer was
@@ -537,8 +541,8 @@ func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationReq
 	now := s.now()
 	t, err := api.RegistrationCodeGrant(ctx, client.ClientID, client.Secret(wallet.SecretClientSecret), req.Email, code, now)
 	if err != nil {
-		if errors.Is(err, ErrNeedsLogin) {
-			return wallet.Entry{}, fmt.Errorf("the registration code for %s is no longer accepted by Wise (the user may have claimed the account); link it with 'wisewallet login %s --as %s': %w", req.Email, client.Name, req.As, err)
+		if errors.Is(err, wise.ErrInvalidGrant) {
+			return wallet.Entry{}, &NeedsLoginError{Entry: req.As, Client: client.Name, Email: req.Email, CodeRefused: true, Cause: err}
 		}
 		return wallet.Entry{}, err
 	}

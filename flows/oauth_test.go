@@ -15,6 +15,7 @@ import (
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows/localwise"
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // loopbackClient registers a client at localwise whose redirect URL is a
@@ -49,7 +50,7 @@ func (f *fixture) login(req LoginRequest, open func(authURL string)) (wallet.Ent
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return f.svc.Login(ctx, req)
+	return f.svc.login(ctx, req)
 }
 
 // followRedirect sends the browser's request to where the consent answer
@@ -137,8 +138,9 @@ func TestAuthorizationCodeLoginOverLoopback(t *testing.T) {
 	f.srv.SetFaults(localwise.Faults{RevokeRefreshTokens: true})
 	f.makeDue()
 	_, err = f.svc.AccessToken(context.Background(), "bob")
-	if !errors.Is(err, ErrNeedsLogin) || !strings.Contains(err.Error(), "run 'wisewallet login app --as bob'") {
-		t.Errorf("revoked refresh token: %v, want ErrNeedsLogin saying to run 'wisewallet login app --as bob'", err)
+	var nl *NeedsLoginError
+	if !errors.Is(err, ErrNeedsLogin) || !errors.As(err, &nl) || nl.Entry != "bob" || nl.Client != "app" || nl.Email != "" {
+		t.Errorf("revoked refresh token: %v, want ErrNeedsLogin saying to log bob in again through app", err)
 	}
 }
 
@@ -226,7 +228,7 @@ func TestLoginTimeoutStoresNothingAndClosesThePort(t *testing.T) {
 
 	// A caller without any way to show the URL gets the same timeout, not
 	// a panic.
-	_, err = f.svc.Login(context.Background(), LoginRequest{Client: "app", As: "bob", Timeout: 100 * time.Millisecond})
+	_, err = f.svc.login(context.Background(), LoginRequest{Client: "app", As: "bob", Timeout: 100 * time.Millisecond})
 	if !errors.Is(err, ErrLoginTimeout) {
 		t.Fatalf("Login without ShowURL: %v, want ErrLoginTimeout", err)
 	}
@@ -247,7 +249,7 @@ func TestLoginPasteMode(t *testing.T) {
 	// paste, built from the code page.
 	paste := func(as string, build func(code, state string) string) (wallet.Entry, error) {
 		var shown string
-		return f.svc.Login(context.Background(), LoginRequest{Client: "app", As: as,
+		return f.svc.login(context.Background(), LoginRequest{Client: "app", As: as,
 			ShowURL: func(u string) { shown = u },
 			ReadPasted: func(context.Context) (string, error) {
 				if q, _ := url.Parse(shown); q == nil || q.Query().Get("forwardingMode") != "showCode" {
@@ -341,7 +343,7 @@ func TestLoginWithPKCE(t *testing.T) {
 		t.Fatalf("no code in the redirect: %v", err)
 	}
 	code := loc.Query().Get("code")
-	api := NewClient(f.base, nil)
+	api := wise.NewClient(f.base, nil)
 	if _, err := api.ExchangeCode(ctx, "loopback-app", crypto.SecretString("loopback-secret-0123456789"), code, redirect, "", time.Now()); err == nil {
 		t.Error("a PKCE code was redeemed without the verifier")
 	}
@@ -399,12 +401,13 @@ func TestRegistrationCodeLogin(t *testing.T) {
 	}
 
 	// Someone who already has a Wise account can only link it themselves.
-	_, err := f.svc.LoginRegistrationCode(ctx, RegistrationRequest{Client: "app", As: "dave", Email: localwise.DemoUserEmail})
+	_, err := f.svc.loginRegistrationCode(ctx, RegistrationRequest{Client: "app", As: "dave", Email: localwise.DemoUserEmail})
 	if err == nil {
 		t.Fatal("registration-code login for an existing Wise user succeeded")
 	}
-	if !strings.Contains(err.Error(), "wisewallet login app --as dave") || !strings.Contains(err.Error(), "authorization code") {
-		t.Errorf("the error does not point to 'wisewallet login app --as dave' (authorization code): %v", err)
+	var has *ExistingAccountError
+	if !errors.As(err, &has) || has.Client != "app" || has.As != "dave" || has.Email != localwise.DemoUserEmail || !strings.Contains(err.Error(), "authorization code") {
+		t.Errorf("the error does not point to the authorization-code login of app as dave: %v", err)
 	}
 	f.assertAbsent("dave")
 }
@@ -421,7 +424,7 @@ func TestRegistrationCodeLoginKeepsAnAuthorizationCodeLogin(t *testing.T) {
 	want := f.saved("bob")
 	// Neither an email Wise knows nor a new one may cost bob his tokens.
 	for _, email := range []string{localwise.DemoUserEmail, "new-user@example.test"} {
-		_, err := f.svc.LoginRegistrationCode(context.Background(), RegistrationRequest{Client: "app", As: "bob", Email: email})
+		_, err := f.svc.loginRegistrationCode(context.Background(), RegistrationRequest{Client: "app", As: "bob", Email: email})
 		if !errors.Is(err, wallet.ErrEntryExists) {
 			t.Errorf("registration code over an authorization-code login (%s): %v, want ErrEntryExists", email, err)
 		}

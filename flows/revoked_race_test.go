@@ -7,6 +7,7 @@ import (
 
 	"github.com/wisewallet/wisewallet/flows/localwise"
 	"github.com/wisewallet/wisewallet/wallet"
+	"github.com/wisewallet/wisewallet/wise"
 )
 
 // TestRefreshAfterABreachWipeKeepsTheRevokedMark: this handle still holds
@@ -20,7 +21,7 @@ func TestRefreshAfterABreachWipeKeepsTheRevokedMark(t *testing.T) {
 	f.regLogin("app", "alice", "alice@example.com")
 	f.makeDue()
 
-	other := &Service{Wallet: f.reopen(), HTTP: DefaultHTTPClient(), Now: f.clock.Now}
+	other := New(f.reopen(), Options{HTTP: wise.DefaultHTTPClient(), Now: f.clock.Now})
 	if _, err := other.MarkBreached(context.Background(), "alice"); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows"
 )
 
@@ -41,7 +42,7 @@ type clientFlow struct {
 	secret   textinput.Model
 	// held is the submitted secret, kept until the check is sent: the
 	// secret field lets go of it when the user moves on.
-	held     flows.Secret
+	held     crypto.Secret
 	redirect textinput.Model
 }
 
@@ -79,7 +80,7 @@ var clientSteps = &flowSpec[*clientFlow, clientStep]{
 			field: func(s *clientFlow) *textinput.Model { return &s.secret },
 			next:  (*clientFlow).takeSecret,
 			// The secret must be entered again: it was let go of.
-			onBack: func(s *clientFlow) { s.held = flows.Secret{} },
+			onBack: func(s *clientFlow) { s.held = crypto.Secret{} },
 		},
 		csRedirect: {
 			kind: stepText, n: 5, title: "Redirect URL",
@@ -149,7 +150,7 @@ func (s *clientFlow) check(ctx context.Context, id int) tea.Cmd {
 		Name: s.entryName(), Env: s.env.env, ClientID: strings.TrimSpace(s.clientID.Value()),
 		Secret: s.held, RedirectURL: strings.TrimSpace(s.redirect.Value()), Check: true,
 	}
-	return walletCall[clientStep](s.c, ctx, id, func(ctx context.Context, svc *flows.Service) (flows.Entry, error) {
+	return walletCall[clientStep](s.c, ctx, id, func(ctx context.Context, svc Backend) (flows.EntryView, error) {
 		return svc.AddClient(ctx, in)
 	})
 }

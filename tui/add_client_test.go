@@ -11,9 +11,9 @@ import (
 	"github.com/wisewallet/wisewallet/flows"
 )
 
-func wzClientEntry() flows.Entry {
+func wzClientEntry() flows.EntryView {
 	issued, expires, created := wzNow, wzNow.Add(12*time.Hour), wzNow
-	return flows.Entry{
+	return flows.EntryView{
 		Name: "acme-app", Kind: flows.KindClient, CreatedAt: wzNow, SecretCreatedAt: &created,
 		Env:      flows.Environment{Name: flows.EnvSandbox, APIURL: "https://api.wise-sandbox.com", AuthorizeURL: "https://wise-sandbox.com/oauth/authorize/"},
 		ClientID: "acme-partner", RedirectURL: suggestedRedirect, AccessIssuedAt: &issued, AccessExpiresAt: &expires,

@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows"
 )
 
@@ -30,7 +31,7 @@ type personalFlow struct {
 	env   envPick
 	token textinput.Model
 	// held is the token sent, kept from enter until the check takes it.
-	held flows.Secret
+	held crypto.Secret
 }
 
 // personalEnv are the flow's environment steps; the token follows them.
@@ -46,7 +47,7 @@ var personalSteps = &flowSpec[*personalFlow, personalStep]{
 	steps: []stepSpec[*personalFlow, personalStep]{
 		psName: {
 			kind: stepName, n: 1, title: "Name this token",
-			hint: "The name of its entry in this wallet; scripts use it, as in `wisewallet token NAME`. " +
+			hint: "The name of its entry in this wallet; scripts ask the command line for the token by it. " +
 				"1 to 64 letters, digits, '.', '_' or '-'.",
 			lookup: freeName[*personalFlow], then: psEnv,
 		},
@@ -99,8 +100,8 @@ func (s *personalFlow) takeToken() (personalStep, string) {
 // check asks Wise who the token acts as and saves it if Wise accepts it.
 func (s *personalFlow) check(ctx context.Context, id int) tea.Cmd {
 	name, env, tok := s.entryName(), s.env.env, s.held
-	s.held = flows.Secret{}
-	return walletCall[personalStep](s.c, ctx, id, func(ctx context.Context, svc *flows.Service) (flows.Entry, error) {
+	s.held = crypto.Secret{}
+	return walletCall[personalStep](s.c, ctx, id, func(ctx context.Context, svc Backend) (flows.EntryView, error) {
 		return svc.AddPersonalChecked(ctx, name, env, tok)
 	})
 }
@@ -123,7 +124,7 @@ func (s *personalFlow) savedView(v *stepView) {
 	rows := [][2]string{{"entry", s.saved.Name}, {"environment", envLabel(s.c, s.saved.Env)}}
 	rows = append(rows, identityRows(s.saved)...)
 	v.Body = labelled(s.c, rows)
-	v.Note = fmt.Sprintf("It works until revoked at Wise; the dashboard shows its age. Scripts get it with `wisewallet token %s`.", s.saved.Name)
+	v.Note = fmt.Sprintf("It works until revoked at Wise; the dashboard shows its age. Scripts get it from the command line by its name, %s.", s.saved.Name)
 }
 
 func (s *personalFlow) Init() tea.Cmd      { return nil }

@@ -12,9 +12,9 @@ import (
 )
 
 // wzPersonalEntry is what AddPersonalChecked returns for a good token.
-func wzPersonalEntry(name string) flows.Entry {
+func wzPersonalEntry(name string) flows.EntryView {
 	created := wzNow
-	return flows.Entry{
+	return flows.EntryView{
 		Name: name, Kind: flows.KindPersonal, CreatedAt: wzNow, SecretCreatedAt: &created,
 		Env:    flows.Environment{Name: flows.EnvSandbox, APIURL: "https://api.wise-sandbox.com"},
 		UserID: 5551001, UserName: "Demo User", UserEmail: "demo@localwise.test",

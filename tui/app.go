@@ -12,7 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
-	"github.com/wisewallet/wisewallet/flows"
+	"github.com/wisewallet/wisewallet/crypto"
 )
 
 const (
@@ -35,13 +35,13 @@ var ErrInterrupted = errors.New("interrupted")
 // UnlockFunc opens the wallet with a typed passphrase. It runs in a
 // command, never in Update, because the KDF takes a noticeable fraction of
 // a second.
-type UnlockFunc func(ctx context.Context, passphrase flows.Secret) (*flows.Service, error)
+type UnlockFunc func(ctx context.Context, passphrase crypto.Secret) (Backend, error)
 
 // Options configure the app.
 type Options struct {
 	// Service is an already unlocked wallet (keyring slot, demo); nil
 	// starts on the unlock screen, which calls Unlock.
-	Service *flows.Service
+	Service Backend
 	Unlock  UnlockFunc
 	Env     Environment
 	// AutoLock locks the app after this long without a key press (0: never).
@@ -245,7 +245,7 @@ type lockMsg struct{}
 func Lock() tea.Cmd { return func() tea.Msg { return lockMsg{} } }
 
 // unlockedMsg carries the unlocked wallet from the unlock screen.
-type unlockedMsg struct{ svc *flows.Service }
+type unlockedMsg struct{ svc Backend }
 
 func (a App) shouldAutoLock() bool {
 	return a.opts.AutoLock > 0 && a.opts.Unlock != nil && a.c.Svc != nil && a.opts.Now().Sub(a.lastInput) >= a.opts.AutoLock

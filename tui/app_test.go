@@ -17,6 +17,8 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/wisewallet/wisewallet/crypto"
+	lwdemo "github.com/wisewallet/wisewallet/demo"
 	"github.com/wisewallet/wisewallet/flows"
 )
 
@@ -89,7 +91,7 @@ func coreFits(t *testing.T, c *Common, frame string) {
 }
 
 // coreCommon is a Common of the given size on the fixed clock.
-func coreCommon(svc *flows.Service, w, h int) *Common {
+func coreCommon(svc Backend, w, h int) *Common {
 	c := NewCommon(context.Background(), svc, func() time.Time { return coreNow }, Environment{WalletPath: "/home/ada/.config/wisewallet/wallet.ww"})
 	c.Width, c.Height = w, h
 	return c
@@ -114,7 +116,7 @@ func coreWallet(t *testing.T, pass, token string) (string, *flows.Service, Unloc
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	svc, err := flows.CreateWallet(ctx, dir, flows.SecretString(pass), flows.DemoFastKDF)
+	svc, err := flows.CreateWallet(ctx, dir, crypto.SecretString(pass), lwdemo.FastKDF, flows.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,11 +124,11 @@ func coreWallet(t *testing.T, pass, token string) (string, *flows.Service, Unloc
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := flows.AddPersonal(ctx, svc.Wallet, "acme-personal", env, flows.SecretString(token)); err != nil {
+	if _, err := svc.AddPersonal(ctx, "acme-personal", env, crypto.SecretString(token)); err != nil {
 		t.Fatal(err)
 	}
-	unlock := func(ctx context.Context, p flows.Secret) (*flows.Service, error) {
-		return flows.OpenWallet(ctx, dir, p)
+	unlock := func(ctx context.Context, p crypto.Secret) (Backend, error) {
+		return flows.OpenWallet(ctx, dir, p, flows.Options{})
 	}
 	return dir, svc, unlock
 }
@@ -306,12 +308,12 @@ func TestAppLightAndDarkStylesBuild(t *testing.T) {
 }
 
 func TestAppGoldenDashboardAt80x24(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 80, 24)
+	c := coreCommon(coreFake(), 80, 24)
 	coreGolden(t, coreAppOn(c, coreDashboard(c, coreEntries())))
 }
 
 func TestAppGoldenDashboardAt100x30(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 100, 30)
+	c := coreCommon(coreFake(), 100, 30)
 	coreGolden(t, coreAppOn(c, coreDashboard(c, coreEntries())))
 }
 

@@ -7,6 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows"
 )
 
@@ -14,9 +15,9 @@ import (
 // 1,000 entries at 100x30, as the program does once a second (target:
 // under 5 ms).
 func BenchmarkDashboardView1000(b *testing.B) {
-	c := coreCommon(&flows.Service{}, 100, 30)
+	c := coreCommon(coreFake(), 100, 30)
 	base := coreEntries()
-	entries := make([]flows.Entry, 1000)
+	entries := make([]flows.EntryView, 1000)
 	for i := range entries {
 		entries[i] = base[i%len(base)]
 		entries[i].Name = fmt.Sprintf("entry-%04d", i)
@@ -37,7 +38,7 @@ func BenchmarkDashboardView1000(b *testing.B) {
 func BenchmarkFirstFrame(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		a := New(context.Background(), Options{Unlock: func(context.Context, flows.Secret) (*flows.Service, error) { return nil, nil }})
+		a := New(context.Background(), Options{Unlock: func(context.Context, crypto.Secret) (Backend, error) { return nil, nil }})
 		_ = a.Init()
 		m, _ := a.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 		_ = m.View()

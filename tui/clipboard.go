@@ -17,12 +17,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wisewallet/wisewallet/flows"
+	"github.com/wisewallet/wisewallet/crypto"
 )
 
 const defaultClipClear = 30 * time.Second
 
-var errNoClipboard = errors.New("there is no clipboard here (no DISPLAY or WAYLAND_DISPLAY, or none of wl-copy, xclip, xsel installed); press v to reveal the secret instead")
+var errNoClipboard = errors.New("there is no clipboard here (no DISPLAY or WAYLAND_DISPLAY, or none of wl-copy, xclip, xsel installed); press v to reveal the secret instead (scripts ask the command line for tokens)")
 
 type clipTool struct {
 	copy, paste, clear []string // clear nil: copy an empty value
@@ -80,7 +80,7 @@ func clipRead(argv []string) ([]byte, error) {
 }
 
 // Copy puts secret on the clipboard and schedules its clearing.
-func (c *clipboard) Copy(secret flows.Secret) error {
+func (c *clipboard) Copy(secret crypto.Secret) error {
 	t, err := c.tool()
 	if err != nil {
 		return err

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wisewallet/wisewallet/flows"
+	"github.com/wisewallet/wisewallet/crypto"
 )
 
 // coreFakeClip puts a fake xclip first on PATH: it logs its arguments,
@@ -35,7 +35,7 @@ func TestClipboardGetsTheSecretOnStdinAndClearsOnlyItsOwnCopy(t *testing.T) {
 		return ""
 	}
 	clip.clearAfter = 1 << 62 // the test clears by hand, not by timer
-	if err := clip.Copy(flows.SecretString(secret)); err != nil {
+	if err := clip.Copy(crypto.SecretString(secret)); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(store)
@@ -53,7 +53,7 @@ func TestClipboardGetsTheSecretOnStdinAndClearsOnlyItsOwnCopy(t *testing.T) {
 		t.Fatal("clearing replaced what the user copied later")
 	}
 	// Still our secret: cleared.
-	if err := clip.Copy(flows.SecretString(secret)); err != nil {
+	if err := clip.Copy(crypto.SecretString(secret)); err != nil {
 		t.Fatal(err)
 	}
 	clip.ClearPending()
@@ -67,7 +67,7 @@ func TestClipboardGetsTheSecretOnStdinAndClearsOnlyItsOwnCopy(t *testing.T) {
 func TestClipboardMissingSaysWhatToDoInTheAppsWords(t *testing.T) {
 	clip := newClipboard()
 	clip.getenv = func(string) string { return "" }
-	err := clip.Copy(flows.SecretString("CANARY-clip-none-5a0e"))
+	err := clip.Copy(crypto.SecretString("CANARY-clip-none-5a0e"))
 	if !errors.Is(err, errNoClipboard) {
 		t.Fatalf("copying without a display: %v, want errNoClipboard", err)
 	}

@@ -25,9 +25,6 @@ const (
 	syncEvery = 2 * time.Second
 	// reloadTimeout bounds the wait for another process's save.
 	reloadTimeout = 5 * time.Second
-	// First retry of a failed refresh; it doubles up to maxRetryWait.
-	firstRetryWait = 10 * time.Second
-	maxRetryWait   = 5 * time.Minute
 )
 
 // Column widths; name and bar share what is left.
@@ -49,33 +46,34 @@ type dashItem struct {
 	age        bool // a secret's age against flows.RotationReminder; start is its creation
 }
 
+// itemWords are the dashboard's short names of what expires.
+var itemWords = map[flows.ExpiryKind]string{
+	flows.AccessToken:            "access",
+	flows.ClientCredentialsToken: "cc token",
+	flows.RefreshToken:           "refresh",
+	flows.Certificate:            "certificate",
+	flows.KeyValidity:            "key valid",
+	flows.SecretAge:              "secret age",
+}
+
 // dashRow is an entry prepared for drawing; everything that does not
 // depend on the clock is computed once per snapshot.
 type dashRow struct {
-	e       flows.Entry
-	name    string // padded to the name column
-	prefix  string // badge and kind cells, rendered
-	items   []dashItem
-	notes   int // extra lines under the row (renewal, failure, hint)
-	renewAt time.Time
-	renews  bool
+	e      flows.EntryView
+	name   string // padded to the name column
+	prefix string // badge and kind cells, rendered
+	items  []dashItem
+	notes  int // extra lines under the row (renewal, failure, hint)
 }
 
 func (r dashRow) height() int { return max(1, len(r.items)) + r.notes }
 
-// failure is the last failed refresh of one entry.
-type failure struct {
-	at, retryAt time.Time
-	err         error
-	count       int
-}
-
 // syncMsg is the outcome of one background check: a reload when the file
 // changed, and the refreshes that were due.
 type syncMsg struct {
-	stamp   flows.FileStamp
+	stamp   flows.Stamp
 	stampOK bool
-	entries []flows.Entry // nil: nothing changed
+	entries []flows.EntryView // nil: nothing changed
 	results []flows.RefreshResult
 	err     error
 	forced  bool // the user pressed R
@@ -93,7 +91,7 @@ type dashboard struct {
 	nameW   int
 	barW    int
 	width   int
-	stamp   flows.FileStamp
+	stamp   flows.Stamp
 	stampOK bool
 	busy    bool
 	// resync: the wallet changed while a check was running, so another
@@ -105,18 +103,20 @@ type dashboard struct {
 	nextSync time.Time
 	nextDue  time.Time
 	renewed  map[string]time.Time
-	failed   map[string]failure
-	syncErr  string
+	// renew decides what is renewed when, with back-off after failures;
+	// it is shared by the dashboard's copies, as the maps are.
+	renew   *flows.Renewer
+	syncErr string
 }
 
 func newDashboard(c *Common) Screen {
-	d := dashboard{c: c, now: c.Now(), renewed: map[string]time.Time{}, failed: map[string]failure{}}
+	d := dashboard{c: c, now: c.Now(), renewed: map[string]time.Time{}, renew: flows.NewRenewer()}
 	if c.Svc != nil {
 		// The first frame shows the entries already in memory (the wallet was
 		// just opened); the file check follows on the first tick. Entries
 		// reads the last saved contents without waiting for a command that
 		// is saving, so this never blocks the UI goroutine.
-		d.setEntries(c.Svc.Wallet.Entries())
+		d.setEntries(c.Svc.Entries())
 	}
 	return d
 }
@@ -190,51 +190,48 @@ func (d dashboard) startSync(refreshAll, snapshot bool) (Screen, tea.Cmd) {
 	d.now = d.c.Now()
 	d.busy = true
 	d.nextSync = d.now.Add(syncEvery)
-	refresh := refreshAll || (!d.nextDue.IsZero() && !d.now.Before(d.nextDue))
-	var skip map[string]bool
-	if !refreshAll {
-		skip = map[string]bool{}
-		for name, f := range d.failed {
-			if d.now.Before(f.retryAt) {
-				skip[name] = true
-			}
-		}
+	views := make([]flows.EntryView, len(d.rows))
+	for i, r := range d.rows {
+		views[i] = r.e
 	}
+	due := d.renew.Due(views, d.now, refreshAll)
 	prev, prevOK, ctx := d.stamp, d.stampOK, d.c.Ctx
-	return d, d.c.WalletCmd(func(svc *flows.Service) tea.Msg {
-		m := syncWallet(ctx, svc, prev, prevOK, refresh, snapshot, skip)
+	return d, d.c.WalletCmd(func(svc Backend) tea.Msg {
+		m := syncWallet(ctx, svc, prev, prevOK, due, snapshot)
 		m.forced = refreshAll
 		return m
 	})
 }
 
-// syncWallet reloads the wallet when its file changed and renews what is
-// due. It runs in a command, beside whatever else uses the wallet.
+// syncWallet reloads the wallet when its file changed and renews the
+// entries the renewer found due (Refresh leaves out any that another
+// process renewed meanwhile). It runs in a command, beside whatever else
+// uses the wallet.
 //
 // The stamp it keeps is the one taken before the reload: a save that
 // lands while it runs (another process, or this one's own rename or
 // refresh) then differs from it, so the next check reloads. A stamp taken
 // at the end could be of a file newer than the entries it read, and that
 // change would never be shown.
-func syncWallet(ctx context.Context, svc *flows.Service, prev flows.FileStamp, prevOK, refresh, snapshot bool, skip map[string]bool) syncMsg {
+func syncWallet(ctx context.Context, svc Backend, prev flows.Stamp, prevOK bool, due []string, snapshot bool) syncMsg {
 	var m syncMsg
 	st, err := svc.Stamp()
 	m.stamp, m.stampOK = st, err == nil
 	changed := err != nil || !prevOK || st != prev
 	if changed {
 		rctx, cancel := context.WithTimeout(ctx, reloadTimeout)
-		err := svc.Wallet.Reload(rctx)
+		err := svc.Reload(rctx)
 		cancel()
 		if err != nil {
 			m.err = err
 			return m
 		}
 	}
-	if refresh {
-		m.results = svc.RefreshDueEach(ctx, func(name string) bool { return skip[name] })
+	if len(due) > 0 {
+		m.results = svc.Refresh(ctx, due)
 	}
 	if changed || snapshot || len(m.results) > 0 {
-		m.entries = svc.Wallet.Entries()
+		m.entries = svc.Entries()
 	}
 	return m
 }
@@ -268,18 +265,11 @@ func (d dashboard) takeSync(m syncMsg) (dashboard, tea.Cmd) {
 			// longer has it.
 			continue
 		}
-		if r.Err == nil {
+		if _, failed := d.renew.Record(r); !failed {
 			d.renewed[r.Name] = r.At
-			delete(d.failed, r.Name)
 			renewed = append(renewed, r.Name)
 			continue
 		}
-		f := d.failed[r.Name]
-		f.count++
-		f.at, f.err = r.At, r.Err
-		wait := firstRetryWait << min(f.count-1, 10)
-		f.retryAt = r.At.Add(min(wait, maxRetryWait))
-		d.failed[r.Name] = f
 		failedNow = append(failedNow, r.Name)
 	}
 	var changed tea.Cmd
@@ -294,8 +284,8 @@ func (d dashboard) takeSync(m syncMsg) (dashboard, tea.Cmd) {
 	var toast tea.Cmd
 	switch {
 	case len(failedNow) > 0:
-		f := d.failed[failedNow[0]]
-		toast = Toast(fmt.Sprintf("Refreshing %s failed: %s", failedNow[0], failureSummary(f.err, d.entry(failedNow[0]))), true)
+		f, _ := d.renew.Failure(failedNow[0])
+		toast = Toast(fmt.Sprintf("Refreshing %s failed: %s", failedNow[0], failureSummary(f.Err, d.entry(failedNow[0]))), true)
 	case len(renewed) > 0:
 		toast = Toast(fmt.Sprintf("Renewed the access token of %s at %s, before it expired.", strings.Join(renewed, ", "), d.clock(m.results[0].At)), false)
 	case m.forced && d.nextDue.IsZero():
@@ -308,19 +298,19 @@ func (d dashboard) takeSync(m syncMsg) (dashboard, tea.Cmd) {
 
 // entriesChangedMsg carries a new snapshot of the wallet to the screen on
 // top (the dashboard has taken it already).
-type entriesChangedMsg struct{ entries []flows.Entry }
+type entriesChangedMsg struct{ entries []flows.EntryView }
 
-func (d dashboard) entry(name string) flows.Entry {
+func (d dashboard) entry(name string) flows.EntryView {
 	for _, r := range d.rows {
 		if r.e.Name == name {
 			return r.e
 		}
 	}
-	return flows.Entry{Name: name}
+	return flows.EntryView{Name: name}
 }
 
 // setEntries takes a new snapshot, keeping the cursor on the same entry.
-func (d *dashboard) setEntries(entries []flows.Entry) {
+func (d *dashboard) setEntries(entries []flows.EntryView) {
 	sel := ""
 	if d.cursor < len(d.rows) {
 		sel = d.rows[d.cursor].e.Name
@@ -329,64 +319,30 @@ func (d *dashboard) setEntries(entries []flows.Entry) {
 	d.cursor = 0
 	for i, e := range entries {
 		rows[i] = dashRow{e: e, items: itemsOf(e)}
-		rows[i].renewAt, rows[i].renews = flows.NextRefresh(e)
 		if e.Name == sel {
 			d.cursor = i
 		}
-		// A failure is over once the entry was saved again since (a new
-		// login, another process's refresh).
-		if f, ok := d.failed[e.Name]; ok && e.UpdatedAt.After(f.at) && e.Status == flows.StatusOK {
-			delete(d.failed, e.Name)
-		}
 	}
+	// A failure is over once the entry was saved again since (a new
+	// login, another process's refresh).
+	d.renew.Observe(entries)
 	d.rows = rows
 	d.relayout()
 }
 
 // itemsOf lists what expires or ages in e, soonest expiry first, the
-// secret's age last.
-func itemsOf(e flows.Entry) []dashItem {
+// secret's age last (flows.EntryView.Countdowns).
+func itemsOf(e flows.EntryView) []dashItem {
 	var out []dashItem
-	if e.Status == flows.StatusRevoked {
-		return nil
-	}
-	for _, x := range e.Expiries() {
-		it := dashItem{end: x.At, start: e.CreatedAt}
-		switch x.What {
-		case "access token":
-			it.what = "access"
-			if e.AccessIssuedAt != nil {
-				it.start = *e.AccessIssuedAt
+	for _, x := range e.Countdowns() {
+		it := dashItem{what: itemWords[x.Kind], start: x.Since, end: x.At}
+		if x.Kind == flows.SecretAge {
+			it.age = true
+			if e.Kind == flows.KindPersonal {
+				it.what = "token age"
 			}
-		case "client-credentials token":
-			it.what = "cc token"
-			if e.AccessIssuedAt != nil {
-				it.start = *e.AccessIssuedAt
-			}
-		case "refresh token":
-			it.what = "refresh"
-			// A rotated refresh token was issued with the latest access token.
-			if e.AccessIssuedAt != nil && e.AccessIssuedAt.Before(x.At) {
-				it.start = *e.AccessIssuedAt
-			}
-		case "certificate":
-			it.what = "certificate"
-		case "key validity":
-			it.what = "key valid"
-			if e.ValidFrom != nil {
-				it.start = *e.ValidFrom
-			}
-		default:
-			it.what = x.What
 		}
 		out = append(out, it)
-	}
-	if e.SecretCreatedAt != nil && (e.Kind == flows.KindPersonal || e.Kind == flows.KindClient) {
-		what := "token age"
-		if e.Kind == flows.KindClient {
-			what = "secret age"
-		}
-		out = append(out, dashItem{what: what, start: *e.SecretCreatedAt, age: true})
 	}
 	return out
 }
@@ -409,14 +365,8 @@ func (d *dashboard) relayout() {
 		r.notes = len(d.notes(*r))
 		d.starts[i] = line
 		line += r.height()
-		if r.renews {
-			at := r.renewAt
-			if f, ok := d.failed[r.e.Name]; ok && f.retryAt.After(at) {
-				at = f.retryAt
-			}
-			if d.nextDue.IsZero() || at.Before(d.nextDue) {
-				d.nextDue = at
-			}
+		if at, ok := d.renew.NextOf(r.e); ok && (d.nextDue.IsZero() || at.Before(d.nextDue)) {
+			d.nextDue = at
 		}
 	}
 	d.starts[len(d.rows)] = line
@@ -453,9 +403,9 @@ func (d dashboard) clock(t time.Time) string { return t.In(d.now.Location()).For
 func (d dashboard) notes(r dashRow) []note {
 	e := r.e
 	var out []note
-	if f, ok := d.failed[e.Name]; ok {
-		out = append(out, note{text: "✗ " + d.clock(f.at) + " refresh failed: " + failureSummary(f.err, e), bad: true})
-		if id := flows.TraceID(f.err); id != "" {
+	if f, ok := d.renew.Failure(e.Name); ok {
+		out = append(out, note{text: "✗ " + d.clock(f.At) + " refresh failed: " + failureSummary(f.Err, e), bad: true})
+		if id := flows.TraceID(f.Err); id != "" {
 			out = append(out, note{text: "  x-trace-id " + id + " (Wise support asks for it)", bad: true})
 		}
 		out = append(out, note{text: "  → " + d.failureAdvice(f, e)})
@@ -478,16 +428,18 @@ type note struct {
 	bad, good bool
 }
 
-// loginHint is the command that logs a user entry in again.
-func loginHint(e flows.Entry) string {
-	if e.Secret(flows.SecretRegistrationCode).IsZero() || e.UserEmail == "" {
-		return fmt.Sprintf("wisewallet login %s --as %s", e.LinkedTo, e.Name)
+// loginHint says with the app's keys how a user entry logs in again: the
+// guided login through its client, or the registration-code one for a
+// partner-created user (who has no password for Wise's page).
+func loginHint(e flows.EntryView) string {
+	if !e.LogsInWithCode() {
+		return fmt.Sprintf("a → Log in a user (client %s, as %s)", e.LinkedTo, e.Name)
 	}
-	return fmt.Sprintf("wisewallet login %s --as %s --registration-code --email %s", e.LinkedTo, e.Name, e.UserEmail)
+	return fmt.Sprintf("a → Create a user (client %s, as %s)", e.LinkedTo, e.Name)
 }
 
 // failureSummary says in a few words why a refresh failed.
-func failureSummary(err error, e flows.Entry) string {
+func failureSummary(err error, e flows.EntryView) string {
 	switch {
 	case errors.Is(err, flows.ErrNeedsLogin):
 		return "Wise no longer accepts the refresh token (expired or revoked)"
@@ -505,14 +457,14 @@ func failureSummary(err error, e flows.Entry) string {
 	return msg
 }
 
-func (d dashboard) failureAdvice(f failure, e flows.Entry) string {
+func (d dashboard) failureAdvice(f flows.Failure, e flows.EntryView) string {
 	switch {
-	case errors.Is(f.err, flows.ErrNeedsLogin):
-		return "log in again: " + loginHint(e) + " (or a → OAuth login)"
-	case errors.Is(f.err, flows.ErrInvalidClient):
+	case errors.Is(f.Err, flows.ErrNeedsLogin):
+		return "log in again: " + loginHint(e)
+	case errors.Is(f.Err, flows.ErrInvalidClient):
 		return "rotate the client secret in the Developer Hub and store the new one"
 	}
-	return "retrying by itself at " + d.clock(f.retryAt) + "; R retries now"
+	return "retrying by itself at " + d.clock(f.RetryAt) + "; R retries now"
 }
 
 func orNone(s, alt string) string {
@@ -621,10 +573,10 @@ func (d dashboard) renderItem(it dashItem) string {
 // status is the word in the status column and its style.
 func (d dashboard) status(r dashRow) (string, lipgloss.Style) {
 	st := d.c.Styles
-	if _, ok := d.failed[r.e.Name]; ok && r.e.Status == flows.StatusOK {
+	if _, ok := d.renew.Failure(r.e.Name); ok && r.e.Status == flows.StatusOK {
 		return "retrying", st.Warning
 	}
-	switch flows.StatusWord(r.e, d.now) {
+	switch r.e.StatusAt(d.now) {
 	case "needs_login":
 		return "needs login", st.Error
 	case "revoked":

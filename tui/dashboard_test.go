@@ -12,6 +12,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/wisewallet/wisewallet/crypto"
+	lwdemo "github.com/wisewallet/wisewallet/demo"
 	"github.com/wisewallet/wisewallet/flows"
 )
 
@@ -21,33 +23,31 @@ func ptime(t time.Time) *time.Time { return &t }
 // expiry, a production token past its rotation reminder, a user whose
 // renewal is due, one that must log in again and one wiped after a breach.
 // Secret values are fake and never drawn on the dashboard.
-func coreEntries() []flows.Entry {
+func coreEntries() []flows.EntryView {
 	n := coreNow
 	sandbox, _ := flows.ResolveEnv("sandbox", "")
 	prod, _ := flows.ResolveEnv("production", "")
-	secret := func(field, v string) map[string]flows.Secret {
-		return map[string]flows.Secret{field: flows.SecretString(v)}
-	}
-	return []flows.Entry{
+	secret := func(field, v string) []flows.SecretInfo { return []flows.SecretInfo{{Name: field, Len: len(v)}} }
+	return []flows.EntryView{
 		{Name: "acme-app", Kind: flows.KindClient, Env: sandbox, CreatedAt: n.Add(-80 * 24 * time.Hour), ClientID: "acme-client-id",
 			SecretCreatedAt: ptime(n.Add(-80 * 24 * time.Hour)), AccessIssuedAt: ptime(n.Add(-2 * time.Hour)), AccessExpiresAt: ptime(n.Add(10 * time.Hour)),
-			Secrets: secret(flows.SecretClientSecret, "fake-client-secret")},
+			Secrets: secret("client_secret", "fake-client-secret")},
 		{Name: "acme-personal", Kind: flows.KindPersonal, Env: sandbox, CreatedAt: n.Add(-12 * 24 * time.Hour),
-			SecretCreatedAt: ptime(n.Add(-12 * 24 * time.Hour)), Secrets: secret(flows.SecretToken, "fake-personal-token")},
+			SecretCreatedAt: ptime(n.Add(-12 * 24 * time.Hour)), Secrets: secret("token", "fake-personal-token")},
 		{Name: "leaked-token", Kind: flows.KindPersonal, Env: sandbox, CreatedAt: n.Add(-40 * 24 * time.Hour), Status: flows.StatusRevoked},
 		{Name: "old-login", Kind: flows.KindUser, Env: prod, CreatedAt: n.Add(-400 * 24 * time.Hour), LinkedTo: "prod-app", Status: flows.StatusNeedsLogin,
 			AccessIssuedAt: ptime(n.Add(-30 * time.Hour)), AccessExpiresAt: ptime(n.Add(-18 * time.Hour))},
 		{Name: "partner-user", Kind: flows.KindUser, Env: sandbox, CreatedAt: n.Add(-3 * 24 * time.Hour), LinkedTo: "acme-app",
 			AccessIssuedAt: ptime(n.Add(-9*time.Hour - 30*time.Minute)), AccessExpiresAt: ptime(n.Add(2*time.Hour + 29*time.Minute + 59*time.Second)),
-			RefreshExpiresAt: ptime(n.Add(20 * 365 * 24 * time.Hour)), Secrets: secret(flows.SecretAccessToken, "fake-access-token")},
+			RefreshExpiresAt: ptime(n.Add(20 * 365 * 24 * time.Hour)), Secrets: secret("access_token", "fake-access-token")},
 		{Name: "payouts-mtls", Kind: flows.KindMTLS, Env: prod, CreatedAt: n.Add(-65 * 24 * time.Hour), NotAfter: ptime(n.Add(300 * 24 * time.Hour))},
 		{Name: "prod-payouts", Kind: flows.KindPersonal, Env: prod, CreatedAt: n.Add(-95 * 24 * time.Hour),
-			SecretCreatedAt: ptime(n.Add(-95 * 24 * time.Hour)), Secrets: secret(flows.SecretToken, "fake-prod-token")},
+			SecretCreatedAt: ptime(n.Add(-95 * 24 * time.Hour)), Secrets: secret("token", "fake-prod-token")},
 	}
 }
 
 // coreDashboard is a dashboard showing entries, as a snapshot would.
-func coreDashboard(c *Common, entries []flows.Entry) dashboard {
+func coreDashboard(c *Common, entries []flows.EntryView) dashboard {
 	svc := c.Svc
 	c.Svc = nil
 	d := newDashboard(c).(dashboard)
@@ -59,12 +59,12 @@ func coreDashboard(c *Common, entries []flows.Entry) dashboard {
 func coreDashView(d dashboard) string { return ansi.Strip(d.View()) }
 
 func TestDashboardShowsEveryEntryWithBadgeKindStatusAndCountdowns(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 100, 30)
+	c := coreCommon(coreFake(), 100, 30)
 	v := coreDashView(coreDashboard(c, coreEntries()))
 	for _, want := range []string{
 		"PRODUCTION", "sandbox", "personal", "client", "user", "mtls",
 		"cc token    10h00m00s", "access      2h29m59s", "secret age  80d/90d", "token age   12d/90d", "token age   95d/90d",
-		"certificate 300d", "needs login", "revoked", "→ log in again: wisewallet login prod-app --as old-login",
+		"certificate 300d", "needs login", "revoked", "→ log in again: a → Log in a user (client prod-app, as old-login)",
 		"enter shows where to revoke it", "1 of 7 · renewing…",
 	} {
 		if !strings.Contains(v, want) {
@@ -76,7 +76,7 @@ func TestDashboardShowsEveryEntryWithBadgeKindStatusAndCountdowns(t *testing.T) 
 
 func TestDashboardCountdownMovesEverySecond(t *testing.T) {
 	clock := newCoreClock(coreNow)
-	c := coreCommon(&flows.Service{}, 100, 30)
+	c := coreCommon(coreFake(), 100, 30)
 	c.Now = clock.Now
 	d := coreDashboard(c, coreEntries())
 	before := coreDashView(d)
@@ -92,12 +92,12 @@ func TestDashboardCountdownMovesEverySecond(t *testing.T) {
 }
 
 func TestDashboardGoldenEmptyWallet(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 80, 24)
+	c := coreCommon(coreFake(), 80, 24)
 	coreGolden(t, coreAppOn(c, coreDashboard(c, nil)))
 }
 
 func TestDashboardGoldenProductionAndFailures(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 100, 30)
+	c := coreCommon(coreFake(), 100, 30)
 	d := coreDashboard(c, coreEntries())
 	// Two refreshes fail: Wise revoked one refresh token, and is down for
 	// the other; both carry Wise's x-trace-id.
@@ -113,7 +113,7 @@ func TestDashboardGoldenProductionAndFailures(t *testing.T) {
 	d = s.(dashboard)
 	v := coreDashView(d)
 	for _, want := range []string{"x-trace-id trace-0f3a9c21", "x-trace-id trace-77e0b5d4", "refresh failed",
-		"wisewallet login acme-app --as partner-user", "retrying by itself at 12:00:10", "retrying"} {
+		"log in again: a → Log in a user (client acme-app, as partner-user)", "retrying by itself at 12:00:10", "retrying"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("the failure is not shown with %q:\n%s", want, v)
 		}
@@ -133,7 +133,7 @@ func TestDashboardGoldenProductionAndFailures(t *testing.T) {
 }
 
 func TestDashboardRenewalSaysSo(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 100, 30)
+	c := coreCommon(coreFake(), 100, 30)
 	d := coreDashboard(c, coreEntries())
 	s, cmd := d.Update(syncMsg{results: []flows.RefreshResult{{Name: "partner-user", At: coreNow.Add(-3 * time.Second)}}})
 	if v := coreDashView(s.(dashboard)); !strings.Contains(v, "↻ renewed 11:59:57 by itself") {
@@ -151,24 +151,24 @@ func TestDashboardRenewalSaysSo(t *testing.T) {
 }
 
 func TestDashboardBacksOffAfterAFailureButRRetriesAtOnce(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 100, 30)
+	c := coreCommon(coreFake(), 100, 30)
 	d := coreDashboard(c, coreEntries())
 	down := fmt.Errorf("%w: boom", flows.ErrUnavailable)
 	s, _ := d.Update(syncMsg{results: []flows.RefreshResult{{Name: "partner-user", At: coreNow, Err: down}}})
 	s, _ = s.Update(syncMsg{results: []flows.RefreshResult{{Name: "partner-user", At: coreNow, Err: down}}})
 	d = s.(dashboard)
-	f := d.failed["partner-user"]
-	if f.count != 2 || !f.retryAt.Equal(coreNow.Add(2*firstRetryWait)) {
-		t.Fatalf("second failure: count %d, retry at %s; want 2 and %s", f.count, f.retryAt, coreNow.Add(2*firstRetryWait))
+	f, _ := d.renew.Failure("partner-user")
+	if f.Count != 2 || !f.RetryAt.Equal(coreNow.Add(2*flows.FirstRetry)) {
+		t.Fatalf("second failure: count %d, retry at %s; want 2 and %s", f.Count, f.RetryAt, coreNow.Add(2*flows.FirstRetry))
 	}
-	if !d.nextDue.Equal(f.retryAt) {
-		t.Errorf("the next renewal is %s, want the retry time %s", d.nextDue, f.retryAt)
+	if !d.nextDue.Equal(f.RetryAt) {
+		t.Errorf("the next renewal is %s, want the retry time %s", d.nextDue, f.RetryAt)
 	}
 }
 
 func TestDashboardScrollsToKeepTheCursorVisible(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 80, 24)
-	var entries []flows.Entry
+	c := coreCommon(coreFake(), 80, 24)
+	var entries []flows.EntryView
 	for i := range 200 {
 		entries = append(entries, coreEntries()[i%7])
 		entries[i].Name = fmt.Sprintf("entry-%03d", i)
@@ -194,7 +194,7 @@ func TestDashboardScrollsToKeepTheCursorVisible(t *testing.T) {
 }
 
 func TestDashboardEnterOpensDetailsAndAOpensTheGuidedFlows(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 80, 24)
+	c := coreCommon(coreFake(), 80, 24)
 	d := coreDashboard(c, coreEntries())
 	s, _ := d.Update(keyPress("down"))
 	_, cmd := s.Update(keyPress("enter"))
@@ -216,17 +216,16 @@ func TestDashboardEnterOpensDetailsAndAOpensTheGuidedFlows(t *testing.T) {
 // coreDemo starts localwise and a demo wallet filled through the real
 // flows (weak KDF, test only). clock shifts both the wallet's and the
 // app's idea of now, so tokens become due without waiting.
-func coreDemo(t *testing.T, w, h int) (*flows.Demo, *Common, *coreClock) {
+func coreDemo(t *testing.T, w, h int) (*lwdemo.Demo, *Common, *coreClock) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	demo, err := flows.StartDemo(ctx, flows.DemoOptions{Dir: t.TempDir(), TokenTTL: 3 * time.Minute, KDF: flows.DemoFastKDF})
+	clock := newCoreClock(time.Now().UTC())
+	demo, err := lwdemo.Start(ctx, lwdemo.Options{Dir: t.TempDir(), TokenTTL: 3 * time.Minute, KDF: lwdemo.FastKDF, Flows: flows.Options{Now: clock.Now}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = demo.Close() })
-	clock := newCoreClock(time.Now().UTC())
-	demo.Service.Now = clock.Now
 	creds := demo.Server.Demo()
 	c := NewCommon(ctx, demo.Service, clock.Now, Environment{Demo: true, WalletPath: filepath.Join(demo.Dir, "wallet.ww"),
 		DemoAPIURL: creds.APIURL, DemoUser: creds.UserEmail, DemoPassword: creds.UserPassword})
@@ -236,7 +235,7 @@ func coreDemo(t *testing.T, w, h int) (*flows.Demo, *Common, *coreClock) {
 
 func TestDashboardRenewsDueTokensByItselfAgainstLocalwise(t *testing.T) {
 	demo, c, clock := coreDemo(t, 100, 30)
-	before, err := demo.Service.Wallet.Get("partner-user")
+	before, err := demo.Service.Entry("partner-user")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,18 +251,22 @@ func TestDashboardRenewsDueTokensByItselfAgainstLocalwise(t *testing.T) {
 	if !strings.Contains(v, "↻ renewed") {
 		t.Fatalf("the due token was not renewed by itself:\n%s", v)
 	}
-	reopened, err := flows.OpenWallet(context.Background(), demo.Dir, flows.SecretString(flows.DemoPassphrase))
+	reopened, err := flows.OpenWallet(context.Background(), demo.Dir, crypto.SecretString(lwdemo.Passphrase), flows.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := reopened.Wallet.Get("partner-user")
+	after, err := reopened.Entry("partner-user")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !after.AccessExpiresAt.After(*before.AccessExpiresAt) {
 		t.Error("the renewed token was not saved in the wallet file")
 	}
-	if strings.Contains(v, after.Secret(flows.SecretAccessToken).RevealString()) {
+	access, err := reopened.Reveal("partner-user", "access_token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(v, access.RevealString()) {
 		t.Error("the new access token is drawn on the dashboard")
 	}
 }
@@ -275,7 +278,7 @@ func TestDashboardShowsARejectedRefreshWithTraceIDAgainstLocalwise(t *testing.T)
 	clock.Advance(2*time.Minute + 20*time.Second)
 	d.send(TickMsg(clock.Now()))
 	v := d.view()
-	for _, want := range []string{"refresh failed", "x-trace-id ", "wisewallet login acme-app --as partner-user", "needs login"} {
+	for _, want := range []string{"refresh failed", "x-trace-id ", "log in again: a → Create a user (client acme-app, as partner-user)", "needs login"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("the rejected refresh is not shown with %q:\n%s", want, v)
 		}
@@ -289,13 +292,14 @@ func TestDashboardShowsARejectedRefreshWithTraceIDAgainstLocalwise(t *testing.T)
 	if !toast.Error {
 		t.Errorf("no error notice for the failed refresh: %+v", toast)
 	}
-	e, _ := demo.Service.Wallet.Get("partner-user")
+	e, _ := demo.Service.Entry("partner-user")
 	if e.Status != flows.StatusNeedsLogin {
 		t.Errorf("the entry is %q, want needs_login", e.Status)
 	}
-	f := d.s.(dashboard).failed["partner-user"]
-	if !errors.Is(f.err, flows.ErrNeedsLogin) || flows.TraceID(f.err) == "" {
-		t.Errorf("the failure lost its class or trace id: %v", f.err)
+	f, _ := d.s.(dashboard).renew.Failure("partner-user")
+	var nl *flows.NeedsLoginError
+	if !errors.Is(f.Err, flows.ErrNeedsLogin) || flows.TraceID(f.Err) == "" || !errors.As(f.Err, &nl) || nl.Client != "acme-app" {
+		t.Errorf("the failure lost its class, trace id or client: %v", f.Err)
 	}
 }
 
@@ -304,12 +308,12 @@ func TestDashboardPicksUpChangesFromAnotherProcess(t *testing.T) {
 	d := newDriver(t, newDashboard(c))
 	d.send(TickMsg(clock.Now()))
 	// Another process (a second unlocked copy of the same file) adds an entry.
-	other, err := flows.OpenWallet(context.Background(), demo.Dir, flows.SecretString(flows.DemoPassphrase))
+	other, err := flows.OpenWallet(context.Background(), demo.Dir, crypto.SecretString(lwdemo.Passphrase), flows.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	env, _ := flows.ResolveEnv("sandbox", "")
-	if _, err := flows.AddPersonal(context.Background(), other.Wallet, "from-elsewhere", env, flows.SecretString("t-elsewhere-0001")); err != nil {
+	if _, err := other.AddPersonal(context.Background(), "from-elsewhere", env, crypto.SecretString("t-elsewhere-0001")); err != nil {
 		t.Fatal(err)
 	}
 	d.send(TickMsg(clock.Now()))
@@ -326,7 +330,7 @@ func TestDashboardPicksUpChangesFromAnotherProcess(t *testing.T) {
 func TestDashboardShowsAChangeMadeInTheAppAtOnce(t *testing.T) {
 	demo, c, _ := coreDemo(t, 100, 30)
 	d := newDriver(t, newDashboard(c))
-	if err := flows.Rename(context.Background(), demo.Service.Wallet, "acme-personal", "renamed-personal"); err != nil {
+	if err := demo.Service.Rename(context.Background(), "acme-personal", "renamed-personal"); err != nil {
 		t.Fatal(err)
 	}
 	d.send(walletChangedMsg{})
@@ -358,7 +362,7 @@ func TestDashboardChangeDuringACheckIsFetchedByTheNextCheckNotBesideIt(t *testin
 	}
 	answer := unwrapSession(first())
 	// The app renames the entry after that check read the wallet.
-	if err := flows.Rename(context.Background(), svc.Wallet, "acme-personal", "renamed-personal"); err != nil {
+	if err := svc.Rename(context.Background(), "acme-personal", "renamed-personal"); err != nil {
 		t.Fatal(err)
 	}
 	s, cmd := s.Update(walletChangedMsg{})
@@ -387,9 +391,9 @@ func TestDashboardChangeDuringACheckIsFetchedByTheNextCheckNotBesideIt(t *testin
 // An entry removed or renamed while its token was due (here, or by
 // another process) is not a failed refresh.
 func TestDashboardRefreshOfAnEntryGoneMeanwhileIsNoFailure(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 100, 30)
+	c := coreCommon(coreFake(), 100, 30)
 	d := coreDashboard(c, coreEntries())
-	var kept []flows.Entry
+	var kept []flows.EntryView
 	for _, e := range coreEntries() {
 		if e.Name != "partner-user" {
 			kept = append(kept, e)
@@ -402,8 +406,8 @@ func TestDashboardRefreshOfAnEntryGoneMeanwhileIsNoFailure(t *testing.T) {
 			t.Errorf("an error notice for an entry that is gone: %q", n.Text)
 		}
 	}
-	if f := s.(dashboard).failed; len(f) != 0 {
-		t.Errorf("failures recorded: %v", f)
+	if f, ok := s.(dashboard).renew.Failure("partner-user"); ok {
+		t.Errorf("a failure recorded: %+v", f)
 	}
 	if v := coreDashView(s.(dashboard)); strings.Contains(v, "partner-user") || strings.Contains(v, "refresh failed") {
 		t.Errorf("the dashboard still shows the gone entry or a failure:\n%s", v)

@@ -9,19 +9,23 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows"
 )
 
-// details shows one entry: every non-secret field, the secrets masked
-// until v reveals the selected one, and the actions on it (copy, rename,
-// delete, "I suspect a breach"). A revealed secret lives only in this
-// screen's state: leaving the screen (or a lock) drops it.
+// details shows one entry: its description (flows.EntryView.Describe),
+// the secrets masked until v reveals the selected one, and the actions on
+// it (copy, rename, delete, "I suspect a breach"). The entry comes as a
+// view without secret values; a revealed secret is asked for (Reveal) and
+// lives only in this screen's state: leaving the screen (or a lock) drops
+// it.
 type details struct {
 	c        *Common
-	e        flows.Entry
+	e        flows.EntryView
 	fields   []string // secret field names, sorted
 	sel      int
 	revealed bool
+	clear    crypto.Secret // the revealed secret's value
 	mode     detailsMode
 	rename   textinput.Model
 	confirm  confirmDialog
@@ -47,7 +51,7 @@ const (
 type (
 	renamedMsg      struct{ from, to string }
 	removedMsg      struct{ name string }
-	breachedMsg     struct{ e flows.Entry }
+	breachedMsg     struct{ e flows.EntryView }
 	actionFailedMsg struct{ err error }
 	copiedMsg       struct {
 		field string
@@ -55,7 +59,7 @@ type (
 	}
 )
 
-func newDetails(c *Common, e flows.Entry) Screen {
+func newDetails(c *Common, e flows.EntryView) Screen {
 	in := textinput.New()
 	in.Prompt = ""
 	in.CharLimit = 64
@@ -63,7 +67,15 @@ func newDetails(c *Common, e flows.Entry) Screen {
 	st := textinput.DefaultStyles(c.Styles.IsDark)
 	st.Cursor.Blink = false
 	in.SetStyles(st)
-	return details{c: c, e: e, fields: e.SecretFields(), rename: in, now: c.Now()}
+	return details{c: c, e: e, fields: secretNames(e), rename: in, now: c.Now()}
+}
+
+func secretNames(e flows.EntryView) []string {
+	out := make([]string, len(e.Secrets))
+	for i, s := range e.Secrets {
+		out[i] = s.Name
+	}
+	return out
 }
 
 func (s details) Init() tea.Cmd { return nil }
@@ -87,15 +99,20 @@ func (s details) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			if s.sel < len(s.fields) {
 				selected = s.fields[s.sel]
 			}
-			s.e, s.fields, s.sel = e, e.SecretFields(), 0
+			s.e, s.fields, s.sel = e, secretNames(e), 0
 			found := false
 			for i, f := range s.fields {
 				if f == selected {
 					s.sel, found = i, true
 				}
 			}
-			// Never let a reveal move on to another secret.
+			// Never let a reveal move on to another secret, and show the
+			// value as it is now (a renewal changes it).
 			s.revealed = s.revealed && found
+			s.clear = crypto.Secret{}
+			if s.revealed {
+				s.revealed, s.clear = s.reveal(selected)
+			}
 			break
 		}
 		return s, nil
@@ -108,8 +125,8 @@ func (s details) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	case breachedMsg:
 		s.busy, s.mode, s.err = false, modeBreached, ""
 		s.wiped = len(s.fields)
-		s.e, s.fields, s.sel, s.revealed = msg.e, msg.e.SecretFields(), 0, false
-		s.advice = flows.RevokeAdvice(msg.e)
+		s.e, s.fields, s.sel, s.revealed, s.clear = msg.e, secretNames(msg.e), 0, false, crypto.Secret{}
+		s.advice = revokeLines(msg.e.RevokeAdvice())
 		return s, WalletChanged()
 	case actionFailedMsg:
 		s.busy = false
@@ -175,27 +192,38 @@ func (s details) key(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
 	case key.Matches(msg, k.Up):
 		if s.sel > 0 {
 			s.sel--
-			s.revealed = false
+			s.revealed, s.clear = false, crypto.Secret{}
 		}
 	case key.Matches(msg, k.Down):
 		if s.sel < len(s.fields)-1 {
 			s.sel++
-			s.revealed = false
+			s.revealed, s.clear = false, crypto.Secret{}
 		}
 	case key.Matches(msg, k.PageUp):
 		s.scroll = max(s.scroll-max(s.c.BodyHeight()/2, 1), 0)
 	case key.Matches(msg, k.PageDown):
 		s.scroll += max(s.c.BodyHeight()/2, 1)
 	case key.Matches(msg, k.Reveal):
-		if len(s.fields) > 0 {
-			s.revealed = !s.revealed
+		switch {
+		case len(s.fields) == 0:
+		case s.revealed:
+			s.revealed, s.clear = false, crypto.Secret{}
+		default:
+			s.revealed, s.clear = s.reveal(s.fields[s.sel])
+			if !s.revealed {
+				return s, Toast("That secret is no longer in the wallet.", true)
+			}
 		}
 	case key.Matches(msg, k.Copy):
 		if len(s.fields) == 0 {
 			return s, Toast("This entry holds no secret to copy.", true)
 		}
 		field := s.fields[s.sel]
-		secret, clip := s.e.Secret(field), s.c.clip
+		ok, secret := s.reveal(field)
+		if !ok {
+			return s, Toast("That secret is no longer in the wallet.", true)
+		}
+		clip := s.c.clip
 		return s, func() tea.Msg { return copiedMsg{field: field, err: clip.Copy(secret)} }
 	case key.Matches(msg, k.Rename):
 		s.mode, s.err = modeRename, ""
@@ -221,6 +249,19 @@ func (s details) key(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
 	return s, nil
 }
 
+// reveal asks the wallet for the value of one secret of the entry. It
+// reads memory only (no lock, no file), so it runs here in Update.
+func (s details) reveal(field string) (bool, crypto.Secret) {
+	if s.c.Svc == nil {
+		return false, crypto.Secret{}
+	}
+	sec, err := s.c.Svc.Reveal(s.e.Name, field)
+	if err != nil {
+		return false, crypto.Secret{}
+	}
+	return true, sec
+}
+
 func (s details) submitRename() (Screen, tea.Cmd) {
 	to := strings.TrimSpace(s.rename.Value())
 	if to == s.e.Name {
@@ -233,8 +274,8 @@ func (s details) submitRename() (Screen, tea.Cmd) {
 	}
 	s.busy, s.err = true, ""
 	from, ctx := s.e.Name, s.c.Ctx
-	return s, s.c.WalletCmd(func(svc *flows.Service) tea.Msg {
-		if err := flows.Rename(ctx, svc.Wallet, from, to); err != nil {
+	return s, s.c.WalletCmd(func(svc Backend) tea.Msg {
+		if err := svc.Rename(ctx, from, to); err != nil {
 			return actionFailedMsg{err}
 		}
 		return renamedMsg{from, to}
@@ -245,14 +286,14 @@ func (s details) runConfirmed() (Screen, tea.Cmd) {
 	s.busy = true
 	name, ctx := s.e.Name, s.c.Ctx
 	if s.mode == modeConfirmDelete {
-		return s, s.c.WalletCmd(func(svc *flows.Service) tea.Msg {
-			if err := flows.Remove(ctx, svc.Wallet, name); err != nil {
+		return s, s.c.WalletCmd(func(svc Backend) tea.Msg {
+			if err := svc.Remove(ctx, name); err != nil {
 				return actionFailedMsg{err}
 			}
 			return removedMsg{name}
 		})
 	}
-	return s, s.c.WalletCmd(func(svc *flows.Service) tea.Msg {
+	return s, s.c.WalletCmd(func(svc Backend) tea.Msg {
 		e, err := svc.MarkBreached(ctx, name)
 		if err != nil {
 			return actionFailedMsg{err}
@@ -280,48 +321,28 @@ func (s details) View() string {
 		head += "  " + st.Error.Render("revoked")
 	}
 	lines = append(lines, head, "")
-	add("API", e.Env.APIURL)
-	add("Authorize", e.Env.AuthorizeURL)
-	add("mTLS host", e.Env.MTLSURL)
-	add("Client id", e.ClientID)
-	add("Redirect URL", e.RedirectURL)
-	if e.UserID != 0 || e.UserEmail != "" || e.UserName != "" {
-		u := strings.TrimSpace(e.UserName + " <" + e.UserEmail + ">")
-		if e.UserID != 0 {
-			u += fmt.Sprintf(" (user %d)", e.UserID)
+	for _, f := range e.Describe() {
+		switch f.Kind {
+		case flows.FieldTime:
+			add(f.Label, s.when(f.Time))
+		case flows.FieldAge:
+			age := s.now.Sub(f.Time)
+			add(f.Label, fmt.Sprintf("%s (rotation reminder at %d days)", ageText(age, flows.RotationReminder), int(flows.RotationReminder.Hours()/24)))
+		case flows.FieldExpiry:
+			add(f.Label, countdown(f.Time.Sub(s.now))+" · "+s.when(f.Time))
+		default:
+			// A field without a label continues the one above (a second
+			// profile).
+			lines = append(lines, st.Label.Render(fit(f.Label, labelW-1))+" "+st.Value.Render(f.Text))
 		}
-		add("User", u)
-	}
-	for i, p := range e.Profiles {
-		label := ""
-		if i == 0 {
-			label = "Profiles"
-		}
-		v := fmt.Sprintf("%d %s", p.ID, p.Type)
-		if p.Name != "" {
-			v += " · " + p.Name
-		}
-		lines = append(lines, st.Label.Render(fit(label, labelW-1))+" "+st.Value.Render(v))
-	}
-	if e.LinkedTo != "" {
-		add("Linked to", e.LinkedTo)
-	}
-	add("Key", strings.TrimSpace(e.KeyType+" "+e.Algorithm+" "+e.KeyID))
-	add("Created", s.when(e.CreatedAt))
-	if e.SecretCreatedAt != nil {
-		age := s.now.Sub(*e.SecretCreatedAt)
-		add("Secret age", fmt.Sprintf("%s (rotation reminder at %d days)", ageText(age, flows.RotationReminder), int(flows.RotationReminder.Hours()/24)))
-	}
-	for _, x := range e.Expiries() {
-		add(expiryLabel(x.What), countdown(x.At.Sub(s.now))+" · "+s.when(x.At))
 	}
 	switch {
 	case e.Status == flows.StatusNeedsLogin:
 		lines = append(lines, "", st.Warning.Render("Wise no longer accepts its refresh token. Log in again:"),
-			st.Value.Render("  "+loginHint(e)+"  (or a → OAuth login on the dashboard)"))
+			st.Value.Render("  "+loginHint(e)+" on the dashboard"))
 	case e.Status == flows.StatusRevoked && s.mode != modeBreached:
 		lines = append(lines, "", st.Warning.Render("Its secrets were wiped after a suspected breach. Revoke it at Wise:"))
-		for _, a := range flows.RevokeAdvice(e) {
+		for _, a := range revokeLines(e.RevokeAdvice()) {
 			lines = append(lines, st.Value.Render(a))
 		}
 	}
@@ -376,7 +397,10 @@ func (s details) View() string {
 // secretLines renders one secret field: masked, or revealed and wrapped.
 func (s details) secretLines(i int, field string, width int) []string {
 	st := s.c.Styles
-	sec := s.e.Secret(field)
+	length := 0
+	if i < len(s.e.Secrets) {
+		length = s.e.Secrets[i].Len
+	}
 	cur := "  "
 	label := fit(field, 18)
 	if i == s.sel {
@@ -384,13 +408,13 @@ func (s details) secretLines(i int, field string, width int) []string {
 		label = st.Selected.Render(label)
 	}
 	if i != s.sel || !s.revealed {
-		return []string{cur + label + st.Secret.Render(fmt.Sprintf("•••••••• (%d chars)", sec.Len()))}
+		return []string{cur + label + st.Secret.Render(flows.Mask(length))}
 	}
 	// The secret is shown because the user asked for it on this screen.
 	avail := max(width-2-18, 16)
 	pad := strings.Repeat(" ", 20)
 	var out []string
-	for _, line := range strings.Split(sec.RevealString(), "\n") {
+	for _, line := range strings.Split(s.clear.RevealString(), "\n") {
 		r := []rune(line)
 		for {
 			chunk := r[:min(len(r), avail)]
@@ -415,21 +439,17 @@ func (s details) when(t time.Time) string {
 // labelW is the width of the details' label column.
 const labelW = 15
 
-// expiryLabel names an expiring thing in the label column.
-func expiryLabel(what string) string {
-	switch what {
-	case "access token":
-		return "Access token"
-	case "client-credentials token":
-		return "Cached token"
-	case "refresh token":
-		return "Refresh token"
-	case "certificate":
-		return "Certificate"
-	case "key validity":
-		return "Key valid till"
+// revokeLines is the advice for after a breach, with how to add the new
+// credential said in the app's keys.
+func revokeLines(a flows.RevokeAdvice) []string {
+	out := append([]string(nil), a.Steps...)
+	switch a.AddAgain {
+	case flows.KindPersonal:
+		out = append(out, "Then create a new token there and add it: a → Personal API token.")
+	case flows.KindClient:
+		out = append(out, "Then store the new secret: a → OAuth client (client id "+orNone(a.ClientID, "-")+").")
 	}
-	return what
+	return out
 }
 
 func (s details) Title() string { return s.e.Name }

@@ -9,24 +9,23 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/wisewallet/wisewallet/crypto"
+	lwdemo "github.com/wisewallet/wisewallet/demo"
 	"github.com/wisewallet/wisewallet/flows"
 )
 
-// coreClientEntry is a sandbox OAuth client with two fake secrets.
-func coreClientEntry() flows.Entry {
+// coreClientEntry is a sandbox OAuth client with two fake secrets (the
+// values are coreFake's).
+func coreClientEntry() flows.EntryView {
 	e := coreEntries()[0]
 	e.RedirectURL = "http://127.0.0.1:53682/wisewallet/callback"
-	e.Secrets = map[string]flows.Secret{
-		flows.SecretClientSecret: flows.SecretString("demo-client-secret-REVEALED"),
-		flows.SecretAccessToken:  flows.SecretString("demo-cc-token-0000"),
-	}
-	return e
+	return withSecrets(e, coreFake().secrets["acme-app"])
 }
 
-func coreDetails(c *Common, e flows.Entry) details { return newDetails(c, e).(details) }
+func coreDetails(c *Common, e flows.EntryView) details { return newDetails(c, e).(details) }
 
 func TestDetailsGoldenMasked(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 80, 24)
+	c := coreCommon(coreFake(), 80, 24)
 	s := coreDetails(c, coreClientEntry())
 	noSecret(t, "the masked details", ansi.Strip(s.View()), "demo-client-secret-REVEALED", "demo-cc-token-0000")
 	if !strings.Contains(ansi.Strip(s.View()), "•••••••• (27 chars)") {
@@ -36,7 +35,7 @@ func TestDetailsGoldenMasked(t *testing.T) {
 }
 
 func TestDetailsGoldenRevealed(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 100, 30)
+	c := coreCommon(coreFake(), 100, 30)
 	var s Screen = coreDetails(c, coreClientEntry())
 	s = press(s, "down", "v")
 	v := ansi.Strip(s.View())
@@ -52,29 +51,33 @@ func TestDetailsGoldenRevealed(t *testing.T) {
 }
 
 func TestDetailsRevealWrapsALongSecretWithinTheWidth(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 80, 24)
-	e := coreClientEntry()
+	fake := coreFake()
+	c := coreCommon(fake, 80, 24)
 	long := strings.Repeat("demo-jwe-part.", 60)
-	e.Secrets = map[string]flows.Secret{flows.SecretAccessToken: flows.SecretString(long)}
+	fake.secrets["acme-app"] = map[string]string{"access_token": long}
+	e := withSecrets(coreClientEntry(), fake.secrets["acme-app"])
 	s := press(coreDetails(c, e), "v")
+	if !strings.Contains(strings.Join(strings.Fields(ansi.Strip(s.View())), ""), long[:100]) {
+		t.Fatal("v did not reveal the long secret")
+	}
 	frame := coreFrame(coreAppOn(c, s))
 	coreFits(t, c, frame)
 }
 
 func TestDetailsGoldenDeleteConfirm(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 80, 24)
+	c := coreCommon(coreFake(), 80, 24)
 	s := press(coreDetails(c, coreClientEntry()), "d")
 	coreGolden(t, coreAppOn(c, s))
 }
 
 func TestDetailsGoldenBreachConfirm(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 100, 30)
+	c := coreCommon(coreFake(), 100, 30)
 	s := press(coreDetails(c, coreClientEntry()), "B")
 	coreGolden(t, coreAppOn(c, s))
 }
 
 func TestDetailsConfirmDefaultsToNo(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 80, 24)
+	c := coreCommon(coreFake(), 80, 24)
 	s := press(coreDetails(c, coreClientEntry()), "d")
 	s, cmd := s.Update(keyPress("enter"))
 	if cmd != nil || s.(details).mode != modeView {
@@ -87,10 +90,10 @@ func TestDetailsConfirmDefaultsToNo(t *testing.T) {
 }
 
 // coreDetailsOnDemo opens the details of a real entry of a demo wallet.
-func coreDetailsOnDemo(t *testing.T, name string) (*flows.Demo, *Common, *driver) {
+func coreDetailsOnDemo(t *testing.T, name string) (*lwdemo.Demo, *Common, *driver) {
 	t.Helper()
 	demo, c, _ := coreDemo(t, 100, 30)
-	e, err := demo.Service.Wallet.Get(name)
+	e, err := demo.Service.Entry(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,10 +121,10 @@ func TestDetailsRenameThroughTheWallet(t *testing.T) {
 		d.send(keyPress(string(r)))
 	}
 	d.send(keyPress("enter"))
-	if _, err := demo.Service.Wallet.Get("acme-oauth"); err != nil {
+	if _, err := demo.Service.Entry("acme-oauth"); err != nil {
 		t.Fatalf("the entry was not renamed in the wallet: %v", err)
 	}
-	user, _ := demo.Service.Wallet.Get("partner-user")
+	user, _ := demo.Service.Entry("partner-user")
 	if user.LinkedTo != "acme-oauth" {
 		t.Errorf("the user's link was not renamed: %q", user.LinkedTo)
 	}
@@ -137,7 +140,7 @@ func TestDetailsDeleteAfterConfirmation(t *testing.T) {
 	demo, _, d := coreDetailsOnDemo(t, "acme-personal")
 	d.send(keyPress("d"))
 	d.send(keyPress("y"))
-	if _, err := demo.Service.Wallet.Get("acme-personal"); !errors.Is(err, flows.ErrEntryNotFound) {
+	if _, err := demo.Service.Entry("acme-personal"); !errors.Is(err, flows.ErrEntryNotFound) {
 		t.Fatalf("the entry is still in the wallet: %v", err)
 	}
 	if _, ok := firstNav[popMsg](d); !ok {
@@ -150,26 +153,29 @@ func TestDetailsDeleteAfterConfirmation(t *testing.T) {
 
 func TestDetailsBreachWipesSecretsMarksRevokedAndSaysWhereToRevoke(t *testing.T) {
 	demo, c, d := coreDetailsOnDemo(t, "acme-personal")
-	before, _ := demo.Service.Wallet.Get("acme-personal")
-	token := before.Secret(flows.SecretToken).RevealString()
+	tok, err := demo.Service.Reveal("acme-personal", "token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := tok.RevealString()
 	d.send(keyPress("B"))
 	if v := d.view(); !strings.Contains(v, "It cannot revoke anything at Wise") {
 		t.Fatalf("the breach dialog does not say what it does:\n%s", v)
 	}
 	d.send(keyPress("y"))
-	after, err := demo.Service.Wallet.Get("acme-personal")
+	after, err := demo.Service.Entry("acme-personal")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after.Status != flows.StatusRevoked || len(after.SecretFields()) != 0 {
-		t.Fatalf("after the breach the entry is %q with secrets %v", after.Status, after.SecretFields())
+	if after.Status != flows.StatusRevoked || len(after.Secrets) != 0 {
+		t.Fatalf("after the breach the entry is %q with secrets %v", after.Status, after.Secrets)
 	}
 	// The file on disk holds no secret of it either.
-	reopened, err := flows.OpenWallet(context.Background(), demo.Dir, flows.SecretString(flows.DemoPassphrase))
+	reopened, err := flows.OpenWallet(context.Background(), demo.Dir, crypto.SecretString(lwdemo.Passphrase), flows.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e, _ := reopened.Wallet.Get("acme-personal"); len(e.SecretFields()) != 0 || e.Status != flows.StatusRevoked {
+	if e, _ := reopened.Entry("acme-personal"); len(e.Secrets) != 0 || e.Status != flows.StatusRevoked {
 		t.Error("the wiped secrets are still in the wallet file")
 	}
 	v := d.view()
@@ -183,7 +189,7 @@ func TestDetailsBreachWipesSecretsMarksRevokedAndSaysWhereToRevoke(t *testing.T)
 }
 
 func TestDetailsGoldenBreachResult(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 100, 30)
+	c := coreCommon(coreFake(), 100, 30)
 	var s Screen = press(coreDetails(c, coreEntries()[6]), "B")
 	e := coreEntries()[6]
 	e.Secrets, e.Status = nil, flows.StatusRevoked
@@ -198,7 +204,7 @@ func TestDetailsGoldenBreachResult(t *testing.T) {
 }
 
 func TestDetailsCopyWithoutAClipboardSaysSo(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 80, 24)
+	c := coreCommon(coreFake(), 80, 24)
 	c.clip.getenv = func(string) string { return "" }
 	s, cmd := coreDetails(c, coreClientEntry()).Update(keyPress("c"))
 	msg := cmdMsg(cmd)
@@ -212,7 +218,7 @@ func TestDetailsCopyWithoutAClipboardSaysSo(t *testing.T) {
 
 func TestDetailsCopyUsesTheClipboard(t *testing.T) {
 	store, _ := coreFakeClip(t)
-	c := coreCommon(&flows.Service{}, 80, 24)
+	c := coreCommon(coreFake(), 80, 24)
 	c.clip.getenv = func(k string) string {
 		if k == "DISPLAY" {
 			return ":0"
@@ -235,19 +241,17 @@ func TestDetailsCopyUsesTheClipboard(t *testing.T) {
 }
 
 func TestDetailsFollowsARenewalWithoutRevealingAnotherSecret(t *testing.T) {
-	c := coreCommon(&flows.Service{}, 100, 30)
+	fake := coreFake()
+	c := coreCommon(fake, 100, 30)
 	var s Screen = press(coreDetails(c, coreClientEntry()), "v") // reveals access_token
-	renewed := coreClientEntry()
-	renewed.Secrets = map[string]flows.Secret{
-		flows.SecretClientSecret: flows.SecretString("demo-client-secret-REVEALED"),
-		flows.SecretAccessToken:  flows.SecretString("demo-cc-token-RENEWED"),
-	}
-	s, _ = s.Update(entriesChangedMsg{[]flows.Entry{renewed}})
+	fake.secrets["acme-app"] = map[string]string{"client_secret": "demo-client-secret-REVEALED", "access_token": "demo-cc-token-RENEWED"}
+	renewed := withSecrets(coreClientEntry(), fake.secrets["acme-app"])
+	s, _ = s.Update(entriesChangedMsg{[]flows.EntryView{renewed}})
 	if v := ansi.Strip(s.View()); !strings.Contains(v, "demo-cc-token-RENEWED") {
 		t.Fatalf("the revealed token is not the renewed one:\n%s", v)
 	}
-	gone := coreClientEntry()
-	gone.Secrets = map[string]flows.Secret{flows.SecretClientSecret: flows.SecretString("demo-client-secret-REVEALED")}
-	s, _ = s.Update(entriesChangedMsg{[]flows.Entry{gone}})
+	fake.secrets["acme-app"] = map[string]string{"client_secret": "demo-client-secret-REVEALED"}
+	gone := withSecrets(coreClientEntry(), fake.secrets["acme-app"])
+	s, _ = s.Update(entriesChangedMsg{[]flows.EntryView{gone}})
 	noSecret(t, "details after the revealed field went away", ansi.Strip(s.View()), "demo-client-secret-REVEALED")
 }

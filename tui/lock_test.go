@@ -14,6 +14,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/wisewallet/wisewallet/crypto"
+	lwdemo "github.com/wisewallet/wisewallet/demo"
 	"github.com/wisewallet/wisewallet/flows"
 )
 
@@ -63,22 +65,25 @@ func coreReceive(t *testing.T, what string, ch <-chan tea.Msg) tea.Msg {
 func TestAppLockDuringASlowRefreshDoesNotFreezeTheNextUnlockAndDropsItsAnswer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	demo, err := flows.StartDemo(ctx, flows.DemoOptions{Dir: t.TempDir(), TokenTTL: 3 * time.Minute, KDF: flows.DemoFastKDF})
+	started := make(chan string, 1)
+	hc := &http.Client{Transport: coreProbe{base: http.DefaultTransport, started: started}}
+	clock := newCoreClock(time.Now().UTC())
+	opts := flows.Options{HTTP: hc, Now: clock.Now}
+	demo, err := lwdemo.Start(ctx, lwdemo.Options{Dir: t.TempDir(), TokenTTL: 3 * time.Minute, KDF: lwdemo.FastKDF, Flows: opts})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = demo.Close() })
-	started := make(chan string, 1)
-	hc := flows.DefaultHTTPClient()
-	hc.Transport = coreProbe{base: hc.Transport, started: started}
-	clock := newCoreClock(time.Now().UTC())
-	demo.Service.HTTP, demo.Service.Now = hc, clock.Now
-	open := func(ctx context.Context, p flows.Secret) (*flows.Service, error) {
-		svc, err := flows.OpenWallet(ctx, demo.Dir, p)
+	// Filling the demo wallet went through the probe too: only the
+	// refresh below counts.
+	for len(started) > 0 {
+		<-started
+	}
+	open := func(ctx context.Context, p crypto.Secret) (Backend, error) {
+		svc, err := flows.OpenWallet(ctx, demo.Dir, p, opts)
 		if err != nil {
 			return nil, err
 		}
-		svc.HTTP, svc.Now = hc, clock.Now
 		return svc, nil
 	}
 	d := newAppDriver(t, Options{Service: demo.Service, Unlock: open, Now: clock.Now,
@@ -110,7 +115,7 @@ func TestAppLockDuringASlowRefreshDoesNotFreezeTheNextUnlockAndDropsItsAnswer(t 
 		t.Fatalf("L did not lock: top is %T", d.app.top())
 	}
 	coreWithin(t, "unlocking while the old refresh may still run", func() {
-		d.typeText(flows.DemoPassphrase)
+		d.typeText(lwdemo.Passphrase)
 		d.press("enter")
 	})
 	if _, ok := d.app.top().(dashboard); !ok {
@@ -163,7 +168,7 @@ func TestAppCommandStuckAcrossALockDoesNotHoldUpTheNextSession(t *testing.T) {
 			close(release)
 		}
 	})
-	stuck := d.app.c.WalletCmd(func(*flows.Service) tea.Msg {
+	stuck := d.app.c.WalletCmd(func(Backend) tea.Msg {
 		close(entered)
 		<-release
 		return syncMsg{err: errors.New("stale answer")}

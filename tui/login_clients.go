@@ -20,28 +20,28 @@ type clientPick struct {
 	op      asyncOp
 	loaded  bool
 	loadErr error
-	clients []flows.Entry
+	clients []flows.EntryView
 	list    pickList
 }
 
 type clientsLoadedMsg struct {
 	id      int
-	clients []flows.Entry
+	clients []flows.EntryView
 	err     error
 }
 
 // loadClients reads the client entries without their secrets: the screen
 // only needs names, environments and redirect URLs.
 func loadClients(c *Common, id int) tea.Cmd {
-	return c.WalletCmd(func(svc *flows.Service) tea.Msg {
-		var out []flows.Entry
-		for _, e := range svc.Wallet.Entries() {
+	return c.WalletCmd(func(svc Backend) tea.Msg {
+		var out []flows.EntryView
+		for _, e := range svc.Entries() {
 			if e.Kind == flows.KindClient {
 				e.Secrets = nil
 				out = append(out, e)
 			}
 		}
-		slices.SortFunc(out, func(a, b flows.Entry) int { return strings.Compare(a.Name, b.Name) })
+		slices.SortFunc(out, func(a, b flows.EntryView) int { return strings.Compare(a.Name, b.Name) })
 		return clientsLoadedMsg{id: id, clients: out}
 	})
 }
@@ -72,9 +72,9 @@ func (p *clientPick) apply(msg clientsLoadedMsg) bool {
 	return true
 }
 
-func (p *clientPick) chosen() (flows.Entry, bool) {
+func (p *clientPick) chosen() (flows.EntryView, bool) {
 	if !p.loaded || len(p.clients) == 0 {
-		return flows.Entry{}, false
+		return flows.EntryView{}, false
 	}
 	return p.clients[p.list.cursor], true
 }
@@ -113,8 +113,8 @@ type userNameCheckedMsg struct {
 // checkUserName is the name lookup of a login of client.
 func checkUserName(client string) nameCheck {
 	return func(c *Common, name string, id int) tea.Cmd {
-		return c.WalletCmd(func(svc *flows.Service) tea.Msg {
-			e, err := svc.Wallet.Get(name)
+		return c.WalletCmd(func(svc Backend) tea.Msg {
+			e, err := svc.Entry(name)
 			switch {
 			case errors.Is(err, flows.ErrEntryNotFound):
 				return userNameCheckedMsg{id: id}

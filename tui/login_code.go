@@ -44,7 +44,7 @@ type loginFlow struct {
 	flowBase[loginStep]
 
 	clients clientPick
-	client  flows.Entry
+	client  flows.EntryView
 	replace bool // the name is an earlier login of this client
 	// modes are the ways offered for the code to come back, in the order
 	// of the list mode.
@@ -407,7 +407,7 @@ func (s *loginFlow) waitingView() string {
 
 // userRows describe a stored user login: who, which profile, and when
 // its tokens expire.
-func userRows(c *Common, e flows.Entry) [][2]string {
+func userRows(c *Common, e flows.EntryView) [][2]string {
 	rows := [][2]string{{"entry", e.Name}, {"environment", envLabel(c, e.Env)}, {"client", e.LinkedTo}}
 	rows = append(rows, identityRows(e)...)
 	rows = append(rows,

@@ -23,7 +23,7 @@ func wzClients() clientsLoadedMsg {
 	web.Name, web.RedirectURL = "web-app", "https://partner.example.com/wise/callback"
 	cc := wzClientEntry()
 	cc.Name, cc.RedirectURL = "batch-app", ""
-	return clientsLoadedMsg{clients: []flows.Entry{loop, cc, web}}
+	return clientsLoadedMsg{clients: []flows.EntryView{loop, cc, web}}
 }
 
 // wzLoginFlow is a login flow with its client list loaded (and a browser
@@ -52,9 +52,9 @@ func wzLoginWaiting(c *Common, clientLine, modeLine int) *loginFlow {
 	return press(s, "enter").(*loginFlow)
 }
 
-func wzLoggedIn() flows.Entry {
+func wzLoggedIn() flows.EntryView {
 	issued, expires, refresh := wzNow, wzNow.Add(12*time.Hour), wzNow.Add(20*365*24*time.Hour)
-	return flows.Entry{
+	return flows.EntryView{
 		Name: "jane", Kind: flows.KindUser, LinkedTo: "acme-app", CreatedAt: wzNow,
 		Env:    flows.Environment{Name: flows.EnvSandbox, APIURL: "https://api.wise-sandbox.com"},
 		UserID: 5551001, UserName: "Demo User", UserEmail: "demo@localwise.test", ProfileID: 16000002,

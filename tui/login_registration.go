@@ -30,7 +30,7 @@ type registrationFlow struct {
 	flowBase[regStep]
 
 	clients clientPick
-	client  flows.Entry
+	client  flows.EntryView
 	replace bool // the name is a user entry of this client already
 	email   textinput.Model
 }
@@ -107,7 +107,7 @@ func (s *registrationFlow) takeEmail() (regStep, string) {
 // register creates the user at Wise and gets their tokens.
 func (s *registrationFlow) register(ctx context.Context, id int) tea.Cmd {
 	req := flows.RegistrationRequest{Client: s.client.Name, As: s.entryName(), Email: strings.TrimSpace(s.email.Value())}
-	return walletCall[regStep](s.c, ctx, id, func(ctx context.Context, svc *flows.Service) (flows.Entry, error) {
+	return walletCall[regStep](s.c, ctx, id, func(ctx context.Context, svc Backend) (flows.EntryView, error) {
 		return svc.LoginRegistrationCode(ctx, req)
 	})
 }

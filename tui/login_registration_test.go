@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -18,7 +17,7 @@ func wzRegistrationFlow(c *Common) *registrationFlow {
 	return f
 }
 
-func wzRegistered() flows.Entry {
+func wzRegistered() flows.EntryView {
 	e := wzLoggedIn()
 	e.Name, e.UserEmail, e.UserName, e.UserID, e.ProfileID = "new-user", "new.user@example.com", "", 5551234, 0
 	e.Profiles = []flows.Profile{{ID: 16001234, Type: "personal"}}
@@ -84,8 +83,8 @@ func TestRegistrationFlowExistingWiseAccount(t *testing.T) {
 	f := wzRegistrationFlow(c)
 	s := wzNamed(press(typeInto(press(f, "enter"), "new-user"), "enter"))
 	s = press(typeInto(s, "demo@localwise.test"), "enter")
-	// The words flows uses; only the what-to-do below is the app's.
-	err := errors.New("demo@localwise.test already has a Wise account, which only its owner can link: use 'wisewallet login acme-app --as new-user' (authorization code)")
+	// What flows returns; the what-to-do below is the app's.
+	err := &flows.ExistingAccountError{Email: "demo@localwise.test", Client: "acme-app", As: "new-user"}
 	s, _ = s.Update(registeredMsg{id: f.op.id, err: err})
 	wzGolden(t, c, s)
 	_, cmd := s.Update(keyPress("enter"))

@@ -6,8 +6,6 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/wisewallet/wisewallet/flows"
 )
 
 // Screen is one page of the app. Screens are values the App keeps on a
@@ -36,7 +34,7 @@ type Common struct {
 	// into the next unlock. Take it on the UI goroutine when a command
 	// starts (commands never read Common later).
 	Ctx    context.Context
-	Svc    *flows.Service
+	Svc    Backend
 	Styles *Styles
 	Keys   *KeyMap
 	Width  int
@@ -63,7 +61,7 @@ type Common struct {
 
 // NewCommon returns a Common with the default styles and keys, 80x24.
 // The App makes one; tests make their own.
-func NewCommon(ctx context.Context, svc *flows.Service, now func() time.Time, env Environment) *Common {
+func NewCommon(ctx context.Context, svc Backend, now func() time.Time, env Environment) *Common {
 	if now == nil {
 		now = time.Now
 	}
@@ -125,7 +123,7 @@ func (c *Common) SessionCmd(cmd tea.Cmd) tea.Cmd {
 // within the process (its Update and Reload take turns, readers see the
 // last saved contents). What can wait (network, the wallet file's lock)
 // should use Ctx, or a context derived from it, so that a lock ends it.
-func (c *Common) WalletCmd(fn func(svc *flows.Service) tea.Msg) tea.Cmd {
+func (c *Common) WalletCmd(fn func(svc Backend) tea.Msg) tea.Cmd {
 	svc := c.Svc
 	if svc == nil {
 		return nil
@@ -140,6 +138,8 @@ type Environment struct {
 	DemoAPIURL   string // localwise base URL in demo mode
 	DemoUser     string // demo login for the authorize page
 	DemoPassword string
+	// DemoPassphrase unlocks the demo wallet; shown on its unlock screen.
+	DemoPassphrase string
 }
 
 // BodyHeight is the height left for a screen between header and footer.

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows"
 )
 
@@ -100,7 +101,7 @@ func (s unlock) submit() (Screen, tea.Cmd) {
 		s.err, s.fatal = "This wallet cannot be unlocked here; restart wisewallet.", true
 		return s, nil
 	}
-	pass := flows.SecretString(s.input.Value())
+	pass := crypto.SecretString(s.input.Value())
 	s.input.Reset()
 	s.busy, s.err, s.frame = true, "", 0
 	fn, ctx := s.fn, s.c.Ctx
@@ -124,9 +125,9 @@ func unlockProblem(err error, path string) (msg string, fatal bool) {
 	case errors.Is(err, flows.ErrWrongPassphrase):
 		return "Wrong passphrase. Try again.", false
 	case errors.Is(err, flows.ErrDamaged), errors.Is(err, flows.ErrNotWallet), errors.Is(err, flows.ErrUnsupportedVersion):
-		return fmt.Sprintf("%s cannot be read: %v.\nThe file was not changed. Restore it from a backup, or move it aside and run 'wisewallet init'.", where, err), true
+		return fmt.Sprintf("%s cannot be read: %v.\nThe file was not changed. Restore it from a backup, or move it aside and create a new wallet.", where, err), true
 	case errors.Is(err, flows.ErrNoWallet):
-		return "There is no wallet yet. Quit (ctrl+c) and run 'wisewallet init', or try 'wisewallet demo'.", true
+		return "There is no wallet yet. Quit (ctrl+c) and create one on the command line, or try the demo there.", true
 	case errors.Is(err, flows.ErrWalletBusy):
 		return "Another wisewallet process is saving the wallet. Press enter to try again.", false
 	case errors.Is(err, flows.ErrUnsafeWallet):
@@ -160,8 +161,8 @@ func (s unlock) View() string {
 	default:
 		b.WriteString(st.Hint.Render("Press enter to unlock. The passphrase is never shown or stored."))
 	}
-	if s.c.Env.Demo {
-		b.WriteString("\n\n" + st.Subtle.Render("Demo wallet passphrase: "+flows.DemoPassphrase))
+	if s.c.Env.Demo && s.c.Env.DemoPassphrase != "" {
+		b.WriteString("\n\n" + st.Subtle.Render("Demo wallet passphrase: "+s.c.Env.DemoPassphrase))
 	}
 	boxW := min(max(s.c.Width-4, 20), 72)
 	box := st.Box.Width(boxW).Render(b.String())

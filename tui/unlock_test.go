@@ -11,13 +11,15 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/wisewallet/wisewallet/crypto"
+	lwdemo "github.com/wisewallet/wisewallet/demo"
 	"github.com/wisewallet/wisewallet/flows"
 )
 
 // coreUnlockFails is an UnlockFunc that fails with err and records what
 // it was given.
 func coreUnlockFails(err error, got *[]string) UnlockFunc {
-	return func(_ context.Context, p flows.Secret) (*flows.Service, error) {
+	return func(_ context.Context, p crypto.Secret) (Backend, error) {
 		*got = append(*got, p.RevealString())
 		return nil, err
 	}
@@ -68,7 +70,7 @@ func TestUnlockGoldenWrongPassphrase(t *testing.T) {
 func TestUnlockDamagedWalletSaysTheFileWasNotChanged(t *testing.T) {
 	const pass = "p-damaged"
 	dir := t.TempDir()
-	if _, err := flows.CreateWallet(context.Background(), dir, flows.SecretString(pass), flows.DemoFastKDF); err != nil {
+	if _, err := flows.CreateWallet(context.Background(), dir, crypto.SecretString(pass), lwdemo.FastKDF, flows.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "wallet.ww")
@@ -82,8 +84,8 @@ func TestUnlockDamagedWalletSaysTheFileWasNotChanged(t *testing.T) {
 	}
 	c := coreCommon(nil, 100, 30)
 	c.Env.WalletPath = path
-	open := func(ctx context.Context, p flows.Secret) (*flows.Service, error) {
-		return flows.OpenWallet(ctx, dir, p)
+	open := func(ctx context.Context, p crypto.Secret) (Backend, error) {
+		return flows.OpenWallet(ctx, dir, p, flows.Options{})
 	}
 	d := newDriver(t, coreUnlockScreen(c, open))
 	d.s = typeInto(d.s, pass)
@@ -110,7 +112,7 @@ func TestUnlockProblemsAreExplained(t *testing.T) {
 		{fmt.Errorf("x: %w", flows.ErrWrongPassphrase), "Wrong passphrase", false},
 		{fmt.Errorf("x: %w", flows.ErrNotWallet), "The file was not changed", true},
 		{fmt.Errorf("x: %w", flows.ErrUnsupportedVersion), "The file was not changed", true},
-		{fmt.Errorf("x: %w", flows.ErrNoWallet), "wisewallet init", true},
+		{fmt.Errorf("x: %w", flows.ErrNoWallet), "create one on the command line", true},
 		{fmt.Errorf("x: %w", flows.ErrWalletBusy), "try again", false},
 		{errors.New("disk on fire"), "disk on fire", false},
 	} {
@@ -158,8 +160,8 @@ func TestUnlockEmptyEnterAsksForThePassphrase(t *testing.T) {
 
 func TestUnlockShowsTheDemoPassphraseInDemoMode(t *testing.T) {
 	c := coreCommon(nil, 80, 24)
-	c.Env.Demo = true
-	if !strings.Contains(ansi.Strip(coreUnlockScreen(c, nil).View()), "Demo wallet passphrase: "+flows.DemoPassphrase) {
+	c.Env.Demo, c.Env.DemoPassphrase = true, lwdemo.Passphrase
+	if !strings.Contains(ansi.Strip(coreUnlockScreen(c, nil).View()), "Demo wallet passphrase: "+lwdemo.Passphrase) {
 		t.Error("the demo's unlock screen does not say its passphrase")
 	}
 }

@@ -1,7 +1,7 @@
 package tui
 
 // Every guided flow driven to its end against a real localwise and a real
-// wallet (flows.StartDemo with a weak test KDF), commands running on
+// wallet (demo.Start with a weak test KDF), commands running on
 // their own goroutines as under Bubble Tea.
 
 import (
@@ -20,6 +20,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/wisewallet/wisewallet/crypto"
+	lwdemo "github.com/wisewallet/wisewallet/demo"
 	"github.com/wisewallet/wisewallet/flows"
 )
 
@@ -90,12 +92,12 @@ func TestPersonalFlowAgainstLocalwise(t *testing.T) {
 			}
 		}
 		wzEnd(t, d, true)
-		e, err := demo.Service.Wallet.Get("ops-token")
+		e, err := demo.Service.Entry("ops-token")
 		if err != nil {
 			t.Fatalf("the token was not stored: %v", err)
 		}
-		if e.Kind != flows.KindPersonal || e.Secret(flows.SecretToken).RevealString() != creds.PersonalToken || e.Env.APIURL != creds.APIURL || e.UserEmail != creds.UserEmail {
-			t.Errorf("stored entry: kind %s env %s user %s; token stored as typed: %v", e.Kind, e.Env.APIURL, e.UserEmail, e.Secret(flows.SecretToken).RevealString() == creds.PersonalToken)
+		if e.Kind != flows.KindPersonal || wzSecretOf(demo, e, "token").RevealString() != creds.PersonalToken || e.Env.APIURL != creds.APIURL || e.UserEmail != creds.UserEmail {
+			t.Errorf("stored entry: kind %s env %s user %s; token stored as typed: %v", e.Kind, e.Env.APIURL, e.UserEmail, wzSecretOf(demo, e, "token").RevealString() == creds.PersonalToken)
 		}
 		wzViewsHoldNo(t, d, creds.PersonalToken)
 	})
@@ -127,7 +129,7 @@ func TestPersonalFlowAgainstLocalwise(t *testing.T) {
 			t.FailNow() // before the golden diff would print it
 		}
 		golden.RequireEqual(t, frame)
-		if _, err := demo.Service.Wallet.Get("ops-bad"); !errors.Is(err, flows.ErrEntryNotFound) {
+		if _, err := demo.Service.Entry("ops-bad"); !errors.Is(err, flows.ErrEntryNotFound) {
 			t.Errorf("a rejected token was stored (%v)", err)
 		}
 		wzViewsHoldNo(t, d, bogus)
@@ -168,14 +170,14 @@ func TestClientFlowAgainstLocalwise(t *testing.T) {
 			t.Error("the result does not show the client-credentials token")
 		}
 		wzEnd(t, d, true)
-		e, err := demo.Service.Wallet.Get("tui-app")
+		e, err := demo.Service.Entry("tui-app")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e.Kind != flows.KindClient || e.ClientID != id || e.RedirectURL != redirect || e.Secret(flows.SecretClientSecret).RevealString() != secret || e.Secret(flows.SecretAccessToken).IsZero() {
-			t.Errorf("stored client: kind %s id %s redirect %s, cached token %v", e.Kind, e.ClientID, e.RedirectURL, !e.Secret(flows.SecretAccessToken).IsZero())
+		if e.Kind != flows.KindClient || e.ClientID != id || e.RedirectURL != redirect || wzSecretOf(demo, e, "client_secret").RevealString() != secret || wzSecretOf(demo, e, "access_token").IsZero() {
+			t.Errorf("stored client: kind %s id %s redirect %s, cached token %v", e.Kind, e.ClientID, e.RedirectURL, !wzSecretOf(demo, e, "access_token").IsZero())
 		}
-		wzViewsHoldNo(t, d, secret, e.Secret(flows.SecretAccessToken).RevealString())
+		wzViewsHoldNo(t, d, secret, wzSecretOf(demo, e, "access_token").RevealString())
 	})
 
 	t.Run("wrong secret", func(t *testing.T) {
@@ -188,7 +190,7 @@ func TestClientFlowAgainstLocalwise(t *testing.T) {
 		if !strings.Contains(wzPlain(f), "x-trace-id "+api.TraceID) {
 			t.Errorf("no trace id shown")
 		}
-		if _, err := demo.Service.Wallet.Get("tui-app-wrong"); !errors.Is(err, flows.ErrEntryNotFound) {
+		if _, err := demo.Service.Entry("tui-app-wrong"); !errors.Is(err, flows.ErrEntryNotFound) {
 			t.Errorf("a refused client was stored (%v)", err)
 		}
 		wzViewsHoldNo(t, d, wrong, secret)
@@ -198,7 +200,7 @@ func TestClientFlowAgainstLocalwise(t *testing.T) {
 
 // wzLoginSetup stores a client whose redirect URL is a free loopback port
 // (the demo client's fixed port could be busy), as "tui-app".
-func wzLoginSetup(t *testing.T) (*flows.Demo, *Common, string) {
+func wzLoginSetup(t *testing.T) (*lwdemo.Demo, *Common, string) {
 	demo, c := wzDemo(t)
 	apiURL := demo.Server.Demo().APIURL
 	redirect := wzFreeRedirect(t)
@@ -208,7 +210,7 @@ func wzLoginSetup(t *testing.T) (*flows.Demo, *Common, string) {
 		t.Fatal(err)
 	}
 	_, err = demo.Service.AddClient(context.Background(), flows.ClientInput{Name: "tui-app", Env: env, ClientID: "tui-partner",
-		Secret: flows.SecretString("tui-partner-secret-0123456789"), RedirectURL: redirect, Check: true})
+		Secret: crypto.SecretString("tui-partner-secret-0123456789"), RedirectURL: redirect, Check: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,15 +257,15 @@ func TestLoginFlowAgainstLocalwise(t *testing.T) {
 	// not carry (only a redirected URL does).
 	checkStored := func(t *testing.T, d *driver, name string, profile int64) {
 		t.Helper()
-		e, err := demo.Service.Wallet.Get(name)
+		e, err := demo.Service.Entry(name)
 		if err != nil {
 			t.Fatalf("no entry %q: %v", name, err)
 		}
 		if e.Kind != flows.KindUser || e.LinkedTo != "tui-app" || e.ProfileID != profile || e.UserEmail != creds.UserEmail ||
-			e.Secret(flows.SecretAccessToken).IsZero() || e.Secret(flows.SecretRefreshToken).IsZero() {
+			wzSecretOf(demo, e, "access_token").IsZero() || wzSecretOf(demo, e, "refresh_token").IsZero() {
 			t.Errorf("stored login: kind %s linked to %s profile %d user %s", e.Kind, e.LinkedTo, e.ProfileID, e.UserEmail)
 		}
-		wzViewsHoldNo(t, d, e.Secret(flows.SecretAccessToken).RevealString(), e.Secret(flows.SecretRefreshToken).RevealString(), "tui-partner-secret-0123456789")
+		wzViewsHoldNo(t, d, wzSecretOf(demo, e, "access_token").RevealString(), wzSecretOf(demo, e, "refresh_token").RevealString(), "tui-partner-secret-0123456789")
 	}
 
 	t.Run("browser and loopback", func(t *testing.T) {
@@ -320,7 +322,7 @@ func TestLoginFlowAgainstLocalwise(t *testing.T) {
 		if !errors.Is(f.err, flows.ErrLoginDenied) || !strings.Contains(wzFlat(f), "choose Approve") {
 			t.Fatalf("want a denial explained, got %v", f.err)
 		}
-		if _, err := demo.Service.Wallet.Get("jane-denied"); !errors.Is(err, flows.ErrEntryNotFound) {
+		if _, err := demo.Service.Entry("jane-denied"); !errors.Is(err, flows.ErrEntryNotFound) {
 			t.Errorf("a denied login stored something (%v)", err)
 		}
 		wzEnd(t, d, false)
@@ -363,7 +365,7 @@ func TestLoginFlowAgainstLocalwise(t *testing.T) {
 			conn.Close()
 			t.Error("the loopback listener still accepts connections after esc")
 		}
-		if _, err := demo.Service.Wallet.Get("jane-left"); !errors.Is(err, flows.ErrEntryNotFound) {
+		if _, err := demo.Service.Entry("jane-left"); !errors.Is(err, flows.ErrEntryNotFound) {
 			t.Errorf("a cancelled login stored something (%v)", err)
 		}
 		// Same for the paste wait.
@@ -400,15 +402,15 @@ func TestRegistrationFlowAgainstLocalwise(t *testing.T) {
 			t.Error("the result does not say where the code is")
 		}
 		wzEnd(t, d, true)
-		e, err := demo.Service.Wallet.Get("new-user")
+		e, err := demo.Service.Entry("new-user")
 		if err != nil {
 			t.Fatal(err)
 		}
-		code := e.Secret(flows.SecretRegistrationCode).RevealString()
-		if e.Kind != flows.KindUser || e.LinkedTo != "acme-app" || e.UserEmail != "new.user@localwise.test" || len(code) < 32 || e.Secret(flows.SecretRefreshToken).IsZero() {
+		code := wzSecretOf(demo, e, "registration_code").RevealString()
+		if e.Kind != flows.KindUser || e.LinkedTo != "acme-app" || e.UserEmail != "new.user@localwise.test" || len(code) < 32 || wzSecretOf(demo, e, "refresh_token").IsZero() {
 			t.Errorf("stored: kind %s linked %s email %s, code of %d characters", e.Kind, e.LinkedTo, e.UserEmail, len(code))
 		}
-		wzViewsHoldNo(t, d, code, e.Secret(flows.SecretAccessToken).RevealString(), e.Secret(flows.SecretRefreshToken).RevealString())
+		wzViewsHoldNo(t, d, code, wzSecretOf(demo, e, "access_token").RevealString(), wzSecretOf(demo, e, "refresh_token").RevealString())
 	})
 
 	t.Run("email with a Wise account", func(t *testing.T) {
@@ -416,7 +418,7 @@ func TestRegistrationFlowAgainstLocalwise(t *testing.T) {
 		if f.err == nil || !strings.Contains(wzFlat(f), "Log in a user") && !strings.Contains(wzFlat(f), "login") {
 			t.Fatalf("want a refusal saying to log in instead, got %v", f.err)
 		}
-		if _, err := demo.Service.Wallet.Get("demo-again"); !errors.Is(err, flows.ErrEntryNotFound) {
+		if _, err := demo.Service.Entry("demo-again"); !errors.Is(err, flows.ErrEntryNotFound) {
 			t.Errorf("a refused registration left an entry (%v)", err)
 		}
 		wzEnd(t, d, false)
@@ -440,4 +442,11 @@ func TestWizardGoldensHoldNoSecret(t *testing.T) {
 		noSecret(t, p, string(b), wzTokenCanary, wzSecretCanary, wzCodeCanary, creds.PersonalToken, creds.ClientSecret,
 			"tui-partner-secret-0123456789", "not-the-partner-secret-9876543210", "bogus-token-the-tui-test-made-up-0001")
 	}
+}
+
+// wzSecretOf is one secret of a stored entry, asked for as the app asks
+// (zero when the entry does not hold it).
+func wzSecretOf(demo *lwdemo.Demo, e flows.EntryView, field string) crypto.Secret {
+	s, _ := demo.Service.Reveal(e.Name, field)
+	return s
 }

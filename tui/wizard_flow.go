@@ -39,7 +39,7 @@ type flowBase[S comparable] struct {
 	errMsg string // why the last enter did not move on
 
 	// The call's answer, shown on the result step.
-	saved flows.Entry
+	saved flows.EntryView
 	err   error
 }
 
@@ -139,8 +139,8 @@ type nameCheckedMsg struct {
 
 // checkFreeName reads the wallet for an existing entry of that name.
 func checkFreeName(c *Common, name string, id int) tea.Cmd {
-	return c.WalletCmd(func(svc *flows.Service) tea.Msg {
-		_, err := svc.Wallet.Get(name)
+	return c.WalletCmd(func(svc Backend) tea.Msg {
+		_, err := svc.Entry(name)
 		switch {
 		case errors.Is(err, flows.ErrEntryNotFound):
 			return nameCheckedMsg{id: id}
@@ -168,7 +168,7 @@ func (f *flowBase[S]) tick(msg spinner.TickMsg) tea.Cmd {
 // saved the entry anyway (it had got through before esc), a notice says
 // so rather than leave a saved entry unmentioned. what names the call in
 // that notice: "check", "login".
-func (f *flowBase[S]) answered(id int, e flows.Entry, err error, what string) tea.Cmd {
+func (f *flowBase[S]) answered(id int, e flows.EntryView, err error, what string) tea.Cmd {
 	if !f.op.current(id) {
 		if err == nil {
 			return tea.Batch(WalletChanged(), Toast(fmt.Sprintf("The %s you left finished: %q was saved.", what, e.Name), false))

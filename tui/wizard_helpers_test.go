@@ -17,7 +17,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
-	"github.com/wisewallet/wisewallet/flows"
+	lwdemo "github.com/wisewallet/wisewallet/demo"
 	"github.com/wisewallet/wisewallet/flows/localwise/lwtest"
 )
 
@@ -113,11 +113,11 @@ func wzFlat(s Screen) string { return strings.Join(strings.Fields(wzPlain(s)), "
 
 // wzDemo starts localwise and a demo wallet (weak KDF, test only) filled
 // through the real flows: acme-personal, acme-app, partner-user.
-func wzDemo(t *testing.T) (*flows.Demo, *Common) {
+func wzDemo(t *testing.T) (*lwdemo.Demo, *Common) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	d, err := flows.StartDemo(ctx, flows.DemoOptions{Dir: t.TempDir(), TokenTTL: 3 * time.Minute, KDF: flows.DemoFastKDF})
+	d, err := lwdemo.Start(ctx, lwdemo.Options{Dir: t.TempDir(), TokenTTL: 3 * time.Minute, KDF: lwdemo.FastKDF})
 	if err != nil {
 		t.Fatal(err)
 	}

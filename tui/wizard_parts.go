@@ -129,7 +129,7 @@ type envPick struct {
 
 func newEnvPick(c *Common) envPick {
 	p := envPick{list: pickList{items: envChoices}}
-	p.apiURL = newField(c, "http://127.0.0.1:PORT (what 'wisewallet localwise' prints)", urlLimit, false)
+	p.apiURL = newField(c, "http://127.0.0.1:PORT (the URL localwise prints)", urlLimit, false)
 	if c.Env.Demo {
 		// The demo's own localwise is the only place its credentials work.
 		p.list.cursor = 2
@@ -214,7 +214,7 @@ func (p *envPick) listNext() (needURL, needConfirm bool) {
 func (p *envPick) urlNext() string {
 	raw := strings.TrimSpace(p.apiURL.Value())
 	if raw == "" {
-		return "Enter the URL localwise listens on, as `wisewallet localwise` prints it."
+		return "Enter the URL localwise listens on, as it prints it when it starts."
 	}
 	switch err := flows.CheckAPIURL(raw); {
 	case errors.Is(err, flows.ErrNotHTTPURL):
@@ -296,7 +296,7 @@ func envProductionStep[F withEnv[S], S stepID](n int, risk string, at envSteps[S
 // urlView is the step that asks for the local environment's API URL.
 func (p *envPick) urlView(c *Common, v *stepView) {
 	v.Title = "Which localwise server?"
-	v.Hint = "localwise is the stand-in for Wise that `wisewallet demo` and the tests run on this machine; " +
+	v.Hint = "localwise is the stand-in for Wise that the demo and the tests run on this machine; " +
 		"plain http is accepted only to 127.0.0.1 or localhost."
 	if c.Env.Demo {
 		v.Hint += " The demo's server is filled in."

@@ -113,14 +113,14 @@ type flowSpec[F guided[S], S stepID] struct {
 // user left never reaches another kind of flow that took its place.
 type flowAnswered[S stepID] struct {
 	id    int
-	entry flows.Entry
+	entry flows.EntryView
 	err   error
 }
 
 // walletCall runs work with the wallet in a command and answers the flow
 // with its result. work must not read the flow: take what it needs before.
-func walletCall[S stepID](c *Common, ctx context.Context, id int, work func(ctx context.Context, svc *flows.Service) (flows.Entry, error)) tea.Cmd {
-	return c.WalletCmd(func(svc *flows.Service) tea.Msg {
+func walletCall[S stepID](c *Common, ctx context.Context, id int, work func(ctx context.Context, svc Backend) (flows.EntryView, error)) tea.Cmd {
+	return c.WalletCmd(func(svc Backend) tea.Msg {
 		e, err := work(ctx, svc)
 		return flowAnswered[S]{id: id, entry: e, err: err}
 	})

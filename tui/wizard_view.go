@@ -164,6 +164,8 @@ func explain(err error) problem {
 		p.Todo = "Nothing was stored. What was pasted belongs to another login attempt. Paste the URL from the tab this login opened, or start again (esc)."
 	case errors.Is(err, flows.ErrLoginRefused):
 		p.Todo = "Nothing was stored. Codes work once and only for minutes, and the redirect URL must match Developer Hub exactly. esc, then log in again."
+	case errors.As(err, new(*flows.ExistingAccountError)):
+		p.Todo = "Nothing was stored. Only the owner of that Wise account can link it: a → Log in a user, and they approve on Wise's page."
 	case errors.Is(err, flows.ErrNeedsLogin):
 		p.Todo = "Nothing new was stored. Wise no longer accepts this grant; link the user by logging in on Wise's page instead (Log in a user)."
 	case errors.Is(err, flows.ErrUnavailable):
@@ -234,7 +236,7 @@ func span(d time.Duration) string {
 }
 
 // identityRows says who a credential acts as and for which profiles.
-func identityRows(e flows.Entry) [][2]string {
+func identityRows(e flows.EntryView) [][2]string {
 	var rows [][2]string
 	who := e.UserName
 	if e.UserEmail != "" {

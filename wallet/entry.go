@@ -153,51 +153,8 @@ func (e Entry) SecretFields() []string {
 	return out
 }
 
-// Expiry is one thing in an entry that stops working at a known time.
-type Expiry struct {
-	What string    `json:"what"`
-	At   time.Time `json:"expires_at"`
-}
-
-// Expiries lists what expires in e, soonest first.
-func (e Entry) Expiries() []Expiry {
-	var out []Expiry
-	add := func(what string, t *time.Time) {
-		if t != nil && !t.IsZero() {
-			out = append(out, Expiry{What: what, At: *t})
-		}
-	}
-	switch e.Kind {
-	case KindClient:
-		add("client-credentials token", e.AccessExpiresAt)
-	default:
-		add("access token", e.AccessExpiresAt)
-	}
-	add("refresh token", e.RefreshExpiresAt)
-	add("certificate", e.NotAfter)
-	add("key validity", e.ValidTill)
-	slices.SortFunc(out, func(a, b Expiry) int { return a.At.Compare(b.At) })
-	return out
-}
-
-// ExpiresAt is when the entry as a whole stops being usable without user
-// action: the refresh token for a user entry (the access token renews
-// itself), otherwise the soonest expiry. Nil when nothing expires.
-func (e Entry) ExpiresAt() *time.Time {
-	if e.Kind == KindUser && e.RefreshExpiresAt != nil {
-		return e.RefreshExpiresAt
-	}
-	if e.Kind == KindClient {
-		// A cached client-credentials token is replaced on demand; the
-		// client itself does not expire.
-		return nil
-	}
-	if x := e.Expiries(); len(x) > 0 {
-		t := x[0].At
-		return &t
-	}
-	return nil
-}
+// What in an entry expires, renews or is revoked, per kind, is said in
+// one place: flows/kinds.go.
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 

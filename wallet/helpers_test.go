@@ -92,9 +92,10 @@ func (m memStore) Load() ([]byte, error) { return bytes.Clone(m.data), nil }
 func (m memStore) Lock(context.Context) (func(), error) {
 	return nil, errors.New("memStore is read-only")
 }
-func (m memStore) Create([]byte) error  { return errors.New("memStore is read-only") }
-func (m memStore) Replace([]byte) error { return errors.New("memStore is read-only") }
-func (m memStore) Location() string     { return "memory" }
+func (m memStore) Create([]byte) error   { return errors.New("memStore is read-only") }
+func (m memStore) Replace([]byte) error  { return errors.New("memStore is read-only") }
+func (m memStore) Location() string      { return "memory" }
+func (m memStore) Stamp() (Stamp, error) { return Stamp{Size: int64(len(m.data))}, nil }
 
 // withTrailer recomputes the SHA-256 trailer, as anyone rewriting a file
 // can: the trailer detects accidents, not attackers.

@@ -31,6 +31,20 @@ type Storage interface {
 	Replace(sealed []byte) error
 	// Location describes where the wallet lives, for messages.
 	Location() string
+	// Stamp identifies the stored version cheaply (no read, no lock), so
+	// a live view can tell that another process saved. Equal stamps mean
+	// unchanged as far as the store can tell; an error means unknown, and
+	// the caller reloads.
+	Stamp() (Stamp, error)
+}
+
+// Stamp identifies one stored version of the wallet. A FileStore fills
+// it from the file's metadata; another store may put its own version
+// counter in Version and leave the rest zero.
+type Stamp struct {
+	Size     int64  // bytes stored
+	Modified int64  // modification time, Unix nanoseconds
+	Version  uint64 // the file's inode: a save renames a new file into place
 }
 
 // File names inside the wallet folder.
@@ -63,6 +77,23 @@ func (s *FileStore) Path() string { return filepath.Join(s.dir, FileName) }
 
 // Location implements Storage.
 func (s *FileStore) Location() string { return s.Path() }
+
+// Stamp implements Storage with the file's size, modification time and
+// inode. Every save renames a new file into place, so the inode changes
+// even when a save lands within the file system's time resolution with
+// the same size. Lstat: the stamp is of the name, as Load opens it (and
+// Load refuses a symlink there).
+func (s *FileStore) Stamp() (Stamp, error) {
+	fi, err := os.Lstat(s.Path())
+	if err != nil {
+		return Stamp{}, fmt.Errorf("wallet: stat: %w", err)
+	}
+	st := Stamp{Size: fi.Size(), Modified: fi.ModTime().UnixNano()}
+	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
+		st.Version = uint64(sys.Ino)
+	}
+	return st, nil
+}
 
 // Exists reports whether a wallet file is present (of any type).
 func (s *FileStore) Exists() bool {

@@ -314,6 +314,10 @@ func (w *Wallet) KDF() crypto.KDFParams {
 // Location is where the wallet is stored.
 func (w *Wallet) Location() string { return w.store.Location() }
 
+// Stamp identifies the version in storage now (see Storage.Stamp): when
+// it changes, Reload shows what another process saved.
+func (w *Wallet) Stamp() (Stamp, error) { return w.store.Stamp() }
+
 // Now is the wallet's clock, for timestamps on entries.
 func (w *Wallet) Now() time.Time { return w.now().UTC().Truncate(time.Second) }
 

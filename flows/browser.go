@@ -1,22 +1,12 @@
 package flows
 
-// UI-free helpers for the terminal app's guided flows (tui/add_*.go,
-// tui/login_*.go). tui/ imports flows only, so what it needs from the
-// layers below is re-exported or wrapped here. (The weak test KDF and the
-// entry-name check the flows use are in ui_core.go.)
-
 import (
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
-
-	"github.com/wisewallet/wisewallet/wallet"
 )
-
-// Profile is a Wise profile a credential acts for (Entry.Profiles).
-type Profile = wallet.Profile
 
 // IsLoopbackRedirect reports whether a redirect URL lets wisewallet catch
 // the login itself (http://127.0.0.1:PORT/..., localhost, [::1]); any other

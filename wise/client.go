@@ -1,4 +1,10 @@
-package flows
+// Package wise is the HTTP client of the Wise Platform API: its hosts, the
+// OAuth grants, the identity calls, retries with back-off and Retry-After,
+// and errors that carry Wise's x-trace-id. It knows nothing of wallets or
+// entries (flows/ does), and imports only crypto/ for secrets, so the
+// stand-in in flows/localwise can be checked against it without sharing
+// its mistakes.
+package wise
 
 import (
 	"bytes"
@@ -19,11 +25,12 @@ import (
 	"github.com/wisewallet/wisewallet/crypto"
 )
 
-// Errors callers branch on.
+// Classes of failure callers branch on (errors.Is on an *APIError).
 var (
-	// ErrNeedsLogin: the refresh token (or registration code) was rejected;
-	// the user must log in again. The entry is kept and marked.
-	ErrNeedsLogin = errors.New("login needed again")
+	// ErrInvalidGrant: Wise refused the grant itself (OAuth invalid_grant):
+	// a refresh token, authorization code or registration code that is
+	// expired, revoked or already used.
+	ErrInvalidGrant = errors.New("grant refused")
 	// ErrInvalidClient: Wise rejected the OAuth client id or secret.
 	ErrInvalidClient = errors.New("client id or secret rejected")
 	// ErrTokenRejected: a resource call answered 401 for the token.
@@ -72,16 +79,26 @@ type Client struct {
 	// Backoff is the first retry delay; it doubles each time. Retry-After
 	// from a 429 takes precedence, capped at maxRetryAfter.
 	Backoff time.Duration
-	// sleep is time.Sleep unless a test shortens it.
-	sleep func(context.Context, time.Duration) error
+	// Sleep waits between retries; nil means a timer that ctx can cut
+	// short. Tests record the waits instead.
+	Sleep func(context.Context, time.Duration) error
 	// single makes do send once and return the failure as it is, without
 	// retries and without the ErrUnavailable summary: for a caller that
 	// retries a larger step itself (a refresh under the wallet lock).
 	single bool
 }
 
-// maxRetryAfter caps how long one Retry-After can make a command wait.
-const maxRetryAfter = 30 * time.Second
+// MaxRetryAfter caps how long one Retry-After can make a command wait.
+const MaxRetryAfter = 30 * time.Second
+
+// Once returns a copy of c that sends each request once and returns its
+// failure as it is: for a caller that retries a larger step around the
+// call itself, with Retry (a refresh under the wallet lock).
+func (c *Client) Once() *Client {
+	o := *c
+	o.single = true
+	return &o
+}
 
 // maxResponse bounds response bodies read into memory.
 const maxResponse = 1 << 20
@@ -132,34 +149,34 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	if c.single {
 		return c.once(ctx, r, out)
 	}
-	return c.retry(ctx, r.method+" "+r.path, func() error { return c.once(ctx, r, out) })
+	return c.Retry(ctx, r.method+" "+r.path, func() error { return c.once(ctx, r, out) })
 }
 
-// retry runs attempt until it succeeds, fails in a way a retry cannot
+// Retry runs attempt until it succeeds, fails in a way a retry cannot
 // help, or has failed transiently c.Retries+1 times, waiting with backoff
 // (or Retry-After, capped) in between. op names the call for messages.
-func (c *Client) retry(ctx context.Context, op string, attempt func() error) error {
+func (c *Client) Retry(ctx context.Context, op string, attempt func() error) error {
 	delay := c.Backoff
 	var uncertain error // the last failure after which Wise may have acted
 	for n := 0; ; n++ {
 		err := attempt()
-		t := transient(ctx, err)
+		t := Transient(ctx, err)
 		if err == nil || !t || n >= c.Retries {
 			switch {
 			case t:
 				return fmt.Errorf("%w: %w (after %d attempts; nothing was changed, try again later)", ErrUnavailable, err, n+1)
 			case err != nil && uncertain != nil:
-				return &afterLostAnswer{err: err, earlier: uncertain}
+				return &AfterLostAnswer{Err: err, Earlier: uncertain}
 			}
 			return err
 		}
-		if mayHaveActed(err) {
+		if MayHaveActed(err) {
 			uncertain = err
 		}
 		wait := delay
 		var ae *APIError
 		if errors.As(err, &ae) && ae.RetryAfter > 0 {
-			wait = min(ae.RetryAfter, maxRetryAfter)
+			wait = min(ae.RetryAfter, MaxRetryAfter)
 		}
 		delay *= 2
 		if err := c.wait(ctx, wait); err != nil {
@@ -168,10 +185,10 @@ func (c *Client) retry(ctx context.Context, op string, attempt func() error) err
 	}
 }
 
-// transient reports whether a retry may succeed where err failed: the
+// Transient reports whether a retry may succeed where err failed: the
 // network failed (and not because ctx ended), or Wise answered 5xx or 429.
 // Any other error (a 4xx, a wallet error) is final.
-func transient(ctx context.Context, err error) bool {
+func Transient(ctx context.Context, err error) bool {
 	var ae *APIError
 	if errors.As(err, &ae) {
 		return ae.Status == http.StatusTooManyRequests || ae.Status >= 500
@@ -180,10 +197,10 @@ func transient(ctx context.Context, err error) bool {
 	return errors.As(err, &te) && ctx.Err() == nil
 }
 
-// mayHaveActed reports whether Wise may have carried out a request that
+// MayHaveActed reports whether Wise may have carried out a request that
 // failed with the transient err: a 5xx or a lost connection can come after
 // the work was done, a 429 or a refused connection cannot.
-func mayHaveActed(err error) bool {
+func MayHaveActed(err error) bool {
 	var ae *APIError
 	if errors.As(err, &ae) {
 		return ae.Status != http.StatusTooManyRequests
@@ -200,26 +217,26 @@ type transportError struct {
 
 // Error keeps Go's text but not any control character in it: some
 // messages quote what the server sent.
-func (e *transportError) Error() string { return e.op + ": " + cleanText(e.err.Error(), maxResponse) }
+func (e *transportError) Error() string { return e.op + ": " + CleanText(e.err.Error(), maxResponse) }
 func (e *transportError) Unwrap() error { return e.err }
 
-// afterLostAnswer is the final error of a call that was retried after a
+// AfterLostAnswer is the final error of a call that was retried after a
 // failure Wise may have acted on. For a request that is not idempotent it
 // changes the meaning: a code exchange refused as already used may have
 // been used by the attempt whose answer was lost; a signup refused because
-// the user exists may have created that user itself. The text is err's;
+// the user exists may have created that user itself. The text is Err's;
 // callers that care look for it with errors.As.
-type afterLostAnswer struct {
-	err     error
-	earlier error
+type AfterLostAnswer struct {
+	Err     error // the final failure
+	Earlier error // the failure after which Wise may have acted
 }
 
-func (e *afterLostAnswer) Error() string { return e.err.Error() }
-func (e *afterLostAnswer) Unwrap() error { return e.err }
+func (e *AfterLostAnswer) Error() string { return e.Err.Error() }
+func (e *AfterLostAnswer) Unwrap() error { return e.Err }
 
 func (c *Client) wait(ctx context.Context, d time.Duration) error {
-	if c.sleep != nil {
-		return c.sleep(ctx, d)
+	if c.Sleep != nil {
+		return c.Sleep(ctx, d)
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -279,8 +296,8 @@ func (c *Client) once(ctx context.Context, r request, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return &APIError{Op: op, Status: resp.StatusCode, Description: cleanText("the answer is not the JSON Wise sends: "+err.Error(), maxErrorText),
-			TraceID: cleanText(resp.Header.Get("x-trace-id"), maxTraceID), kind: ErrUnavailable}
+		return &APIError{Op: op, Status: resp.StatusCode, Description: CleanText("the answer is not the JSON Wise sends: "+err.Error(), maxErrorText),
+			TraceID: CleanText(resp.Header.Get("x-trace-id"), maxTraceID), kind: ErrUnavailable}
 	}
 	return nil
 }
@@ -296,7 +313,7 @@ func scrubURLError(err error) error {
 }
 
 func (c *Client) apiError(op string, resp *http.Response, data []byte, r request) *APIError {
-	e := &APIError{Op: op, Status: resp.StatusCode, TraceID: cleanText(resp.Header.Get("x-trace-id"), maxTraceID)}
+	e := &APIError{Op: op, Status: resp.StatusCode, TraceID: CleanText(resp.Header.Get("x-trace-id"), maxTraceID)}
 	if s := resp.Header.Get("Retry-After"); s != "" {
 		if n, err := strconv.Atoi(s); err == nil && n >= 0 {
 			e.RetryAfter = time.Duration(n) * time.Second
@@ -327,20 +344,20 @@ func (c *Client) apiError(op string, resp *http.Response, data []byte, r request
 	// then the length.
 	secrets := append([]string{r.bearer.RevealString(), r.basicPW.RevealString()}, r.secrets...)
 	scrub := func(s string, max int) string {
-		s = cleanText(s, maxResponse)
+		s = CleanText(s, maxResponse)
 		for _, secret := range secrets {
 			if len(secret) >= 4 {
 				s = strings.ReplaceAll(s, secret, "[redacted]")
 			}
 		}
-		return cleanText(s, max)
+		return CleanText(s, max)
 	}
 	e.Code, e.Description = scrub(e.Code, maxErrorCode), scrub(e.Description, maxErrorText)
 	switch {
 	case e.Code == "invalid_client":
 		e.kind = ErrInvalidClient
 	case e.Code == "invalid_grant":
-		e.kind = ErrNeedsLogin
+		e.kind = ErrInvalidGrant
 	case resp.StatusCode == http.StatusUnauthorized:
 		e.kind = ErrTokenRejected
 	}
@@ -355,13 +372,13 @@ const (
 	maxNameText  = 200
 )
 
-// cleanText makes text from the server safe to print: escape sequences
+// CleanText makes text from the server safe to print: escape sequences
 // are removed whole (an OSC 52 sequence sets the clipboard, others move
 // the cursor or rewrite the screen), as are other control and format
 // characters (bidirectional overrides) and invalid UTF-8; line breaks and
 // tabs become spaces; and the result is cut to at most max bytes on a
 // character boundary, marked with "…".
-func cleanText(s string, max int) string {
+func CleanText(s string, max int) string {
 	if !plainText(s) {
 		var b strings.Builder
 		for i := 0; i < len(s); {

@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/wisewallet/wisewallet/flows"
+	"github.com/wisewallet/wisewallet/wallet"
+)
+
+// The command line's words for what the layers below report as data: the
+// typed errors of flows/ say what is wrong and what fixes it in fields;
+// here the fix becomes this command line's commands and flags. Nothing
+// below package main names a flag or a command (layering_test.go checks).
+
+// cliWords is err as the command line prints it: each typed error in its
+// chain is worded with the commands and flags that fix it, in place, so
+// the context others wrapped around it stays.
+func cliWords(err error) string {
+	msg := err.Error()
+	reword := func(typed error, words string) {
+		msg = strings.Replace(msg, typed.Error(), words, 1)
+	}
+	var input *flows.InputError
+	if errors.As(err, &input) {
+		reword(input, inputWords(input))
+	}
+	var kind *flows.KindError
+	if errors.As(err, &kind) && kind.Want == flows.KindClient {
+		reword(kind, kind.Error()+" (wisewallet add client)")
+	}
+	var taken *flows.NameTakenError
+	if errors.As(err, &taken) {
+		if taken.CodeLogin {
+			reword(taken, fmt.Sprintf("%v: %q holds a login by authorization code; choose another --as name for a registration-code user", wallet.ErrEntryExists, taken.Name))
+		} else {
+			reword(taken, fmt.Sprintf("%v: %q already exists and is not a login of client %q; choose another --as name", wallet.ErrEntryExists, taken.Name, taken.Client))
+		}
+	}
+	var account *flows.ExistingAccountError
+	if errors.As(err, &account) {
+		reword(account, fmt.Sprintf("%s already has a Wise account, which only its owner can link: use 'wisewallet login %s --as %s' (authorization code)", account.Email, account.Client, account.As))
+	}
+	var login *flows.NeedsLoginError
+	if errors.As(err, &login) {
+		reword(login, login.Problem()+"; "+loginWords(login)+login.Detail())
+	}
+	return msg
+}
+
+// inputWords names the flag of a refused input.
+func inputWords(e *flows.InputError) string {
+	switch {
+	case e.Input == flows.InputEnv && e.Reason == flows.ErrMissing:
+		return "--env is required: sandbox, production or local"
+	case e.Input == flows.InputAPIURL && e.Reason == flows.ErrMissing:
+		return "--env local needs --api-url (the URL 'wisewallet localwise' prints)"
+	case e.Input == flows.InputAPIURL:
+		return fmt.Sprintf("--api-url %q %v", e.Value, e.Reason)
+	case e.Input == flows.InputClientID && e.Reason == flows.ErrMissing:
+		return "--client-id is required (Developer Hub shows it)"
+	case e.Input == flows.InputRedirectURL && e.Entry != "":
+		return fmt.Sprintf("client %q has no redirect URL; add it again with --redirect-url (the URL registered with Wise)", e.Entry)
+	case e.Input == flows.InputRedirectURL:
+		return fmt.Sprintf("--redirect-url %q %v", e.Value, e.Reason)
+	case e.Input == flows.InputEmail:
+		return fmt.Sprintf("--email %q %v", e.Value, e.Reason)
+	}
+	return e.Error()
+}
+
+// loginWords is the command that logs a user entry in again.
+func loginWords(e *flows.NeedsLoginError) string {
+	switch {
+	case e.CodeRefused:
+		return fmt.Sprintf("link it with 'wisewallet login %s --as %s'", e.Client, e.Entry)
+	case e.Email != "":
+		return fmt.Sprintf("run 'wisewallet login %s --as %s --registration-code --email %s'", e.Client, e.Entry, e.Email)
+	}
+	return fmt.Sprintf("run 'wisewallet login %s --as %s'", e.Client, e.Entry)
+}
+
+// withListHint points a user who mistyped a name at the list of names.
+func withListHint(err error) error {
+	if errors.Is(err, wallet.ErrEntryNotFound) {
+		return fmt.Errorf("%w; 'wisewallet list' shows the names", err)
+	}
+	return err
+}

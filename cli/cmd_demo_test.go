@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wisewallet/wisewallet/demo"
+	"github.com/wisewallet/wisewallet/flows"
+)
+
+// refusingTransport answers every token request with invalid_client while
+// refuse is set: a failure no retry inside the call can help, so only the
+// renewer's back-off decides when it is tried again.
+type refusingTransport struct{ refuse atomic.Bool }
+
+func (rt *refusingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if rt.refuse.Load() && r.URL.Path == "/oauth/token" {
+		return &http.Response{StatusCode: http.StatusUnauthorized, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(`{"error":"invalid_client"}`)), Request: r}, nil
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// demo --plain renews with the dashboard's renewer: on time, and after a
+// failure not again before its back-off ends.
+func TestDemoPlainRenewsOnTimeAndBacksOffAfterAFailure(t *testing.T) {
+	var offset atomic.Int64
+	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	rt := &refusingTransport{}
+	d, err := demo.Start(context.Background(), demo.Options{Dir: t.TempDir(), TokenTTL: 3 * time.Minute, KDF: demo.FastKDF,
+		Flows: flows.Options{HTTP: &http.Client{Transport: rt}, Now: now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	sio, _, stderr := inProcess(map[string]string{}, "")
+	renew := flows.NewRenewer()
+	ctx := context.Background()
+
+	renewDue(ctx, sio, d.Service, renew, now())
+	if stderr.Len() != 0 {
+		t.Fatalf("fresh tokens were renewed: %s", stderr)
+	}
+	offset.Store(int64(2*time.Minute + 20*time.Second)) // past three quarters of their life
+	rt.refuse.Store(true)
+	renewDue(ctx, sio, d.Service, renew, now())
+	if n := strings.Count(stderr.String(), "failed: "); n != 2 || !strings.Contains(stderr.String(), "retrying at ") || !strings.Contains(stderr.String(), "invalid_client") {
+		t.Fatalf("want two failures with their retry time:\n%s", stderr)
+	}
+	stderr.Reset()
+	rt.refuse.Store(false)
+	renewDue(ctx, sio, d.Service, renew, now())
+	if stderr.Len() != 0 {
+		t.Fatalf("renewed again during the back-off:\n%s", stderr)
+	}
+	offset.Add(int64(flows.FirstRetry))
+	renewDue(ctx, sio, d.Service, renew, now())
+	if n := strings.Count(stderr.String(), "renewed the access token of"); n != 2 {
+		t.Fatalf("after the back-off, want both renewed:\n%s", stderr)
+	}
+}

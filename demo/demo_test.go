@@ -1,0 +1,61 @@
+package demo
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/wisewallet/wisewallet/crypto"
+	"github.com/wisewallet/wisewallet/flows"
+)
+
+func TestStartFillsAWalletThroughTheRealFlows(t *testing.T) {
+	dir := t.TempDir()
+	d, err := Start(context.Background(), Options{Dir: dir, TokenTTL: time.Minute, KDF: FastKDF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]flows.Kind{"acme-app": flows.KindClient, "acme-personal": flows.KindPersonal, "partner-user": flows.KindUser}
+	entries := d.Service.Entries()
+	if len(entries) != len(want) {
+		t.Fatalf("%d entries, want %d", len(entries), len(want))
+	}
+	for _, e := range entries {
+		if want[e.Name] != e.Kind || e.Env.Name != flows.EnvLocal || e.Env.APIURL != d.Server.Demo().APIURL {
+			t.Errorf("entry %s: kind %s at %s", e.Name, e.Kind, e.Env.APIURL)
+		}
+	}
+	// The user came through the registration-code login, and its tokens
+	// live for the short lifetime asked for.
+	user, err := d.Service.Entry("partner-user")
+	if err != nil || user.UserID == 0 || user.AccessExpiresAt == nil || user.AccessExpiresAt.Sub(*user.AccessIssuedAt) > time.Minute ||
+		user.AccessExpiresAt.Sub(*user.AccessIssuedAt) < time.Minute/2 || !user.LogsInWithCode() {
+		t.Fatalf("partner-user: %+v (%v)", user, err)
+	}
+	// The wallet on disk opens with the demo passphrase.
+	if _, err := flows.OpenWallet(context.Background(), dir, crypto.SecretString(Passphrase), flows.Options{}); err != nil {
+		t.Fatalf("the demo wallet does not open with %q: %v", Passphrase, err)
+	}
+	base := d.Server.Demo().APIURL
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.Get(base + "/v1/me"); err == nil {
+		resp.Body.Close()
+		t.Error("localwise still answers after Close")
+	}
+}
+
+func TestStartFailsInAFolderWithAWallet(t *testing.T) {
+	dir := t.TempDir()
+	d, err := Start(context.Background(), Options{Dir: dir, KDF: FastKDF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = d.Close()
+	if d, err := Start(context.Background(), Options{Dir: dir, KDF: FastKDF}); err == nil {
+		_ = d.Close()
+		t.Fatal("a second demo wrote over the first one's wallet")
+	}
+}

@@ -1,0 +1,177 @@
+package flows
+
+import (
+	"time"
+
+	"github.com/wisewallet/wisewallet/wallet"
+)
+
+// What front ends get of the wallet: views without secret values. A
+// secret shows as its name and length; its value comes only from an
+// explicit call (Service.Reveal, Service.AccessToken).
+
+// Profile is a Wise profile a credential acts for.
+type Profile = wallet.Profile
+
+// SecretInfo is a secret an entry holds, without its value.
+type SecretInfo struct {
+	Name string // the field: "access_token", "client_secret", ...
+	Len  int    // its length in bytes
+}
+
+// EntryView is one entry without its secret values: the header, the
+// metadata its description is made of (see Describe, Expiries), and its
+// secrets by name and length. Its JSON is the entry's, as `show --json`
+// prints it.
+type EntryView struct {
+	Name      string      `json:"name"`
+	Kind      Kind        `json:"kind"`
+	Env       Environment `json:"env"`
+	CreatedAt time.Time   `json:"created_at"`
+	UpdatedAt time.Time   `json:"updated_at"`
+	// LinkedTo names the entry this one serves: a user entry's OAuth
+	// client, or the token a key entry signs for.
+	LinkedTo string `json:"linked_to,omitempty"`
+	Status   Status `json:"status,omitempty"`
+
+	UserID    int64     `json:"user_id,omitempty"`
+	UserEmail string    `json:"user_email,omitempty"`
+	UserName  string    `json:"user_name,omitempty"`
+	ProfileID int64     `json:"profile_id,omitempty"`
+	Profiles  []Profile `json:"profiles,omitempty"`
+
+	ClientID        string     `json:"client_id,omitempty"`
+	RedirectURL     string     `json:"redirect_url,omitempty"`
+	SecretCreatedAt *time.Time `json:"secret_created_at,omitempty"`
+
+	AccessIssuedAt   *time.Time `json:"access_issued_at,omitempty"`
+	AccessExpiresAt  *time.Time `json:"access_expires_at,omitempty"`
+	RefreshExpiresAt *time.Time `json:"refresh_expires_at,omitempty"`
+
+	KeyType   string     `json:"key_type,omitempty"`
+	KeyID     string     `json:"key_id,omitempty"`
+	Algorithm string     `json:"algorithm,omitempty"`
+	PublicKey string     `json:"public_key,omitempty"`
+	CSR       string     `json:"csr,omitempty"`
+	CertChain string     `json:"cert_chain,omitempty"`
+	CACert    string     `json:"ca_cert,omitempty"`
+	NotAfter  *time.Time `json:"not_after,omitempty"`
+	ValidFrom *time.Time `json:"valid_from,omitempty"`
+	ValidTill *time.Time `json:"valid_till,omitempty"`
+	Uploaded  bool       `json:"uploaded,omitempty"`
+
+	// Secrets are sorted by name.
+	Secrets []SecretInfo `json:"-"`
+}
+
+// Holds reports whether v holds the named secret.
+func (v EntryView) Holds(field string) bool {
+	for _, s := range v.Secrets {
+		if s.Name == field {
+			return true
+		}
+	}
+	return false
+}
+
+// LogsInWithCode reports whether a user entry logs in again with its
+// registration code (a partner-created user, with no password for
+// Wise's page) rather than on Wise's page.
+func (v EntryView) LogsInWithCode() bool {
+	return v.Holds(wallet.SecretRegistrationCode) && v.UserEmail != ""
+}
+
+// viewOf is e without its secret values.
+func viewOf(e wallet.Entry) EntryView {
+	v := EntryView{
+		Name: e.Name, Kind: e.Kind, Env: e.Env, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, LinkedTo: e.LinkedTo, Status: e.Status,
+		UserID: e.UserID, UserEmail: e.UserEmail, UserName: e.UserName, ProfileID: e.ProfileID, Profiles: e.Profiles,
+		ClientID: e.ClientID, RedirectURL: e.RedirectURL, SecretCreatedAt: e.SecretCreatedAt,
+		AccessIssuedAt: e.AccessIssuedAt, AccessExpiresAt: e.AccessExpiresAt, RefreshExpiresAt: e.RefreshExpiresAt,
+		KeyType: e.KeyType, KeyID: e.KeyID, Algorithm: e.Algorithm, PublicKey: e.PublicKey, CSR: e.CSR, CertChain: e.CertChain,
+		CACert: e.CACert, NotAfter: e.NotAfter, ValidFrom: e.ValidFrom, ValidTill: e.ValidTill, Uploaded: e.Uploaded,
+	}
+	for _, f := range e.SecretFields() {
+		v.Secrets = append(v.Secrets, SecretInfo{Name: f, Len: e.Secret(f).Len()})
+	}
+	return v
+}
+
+// view is the view of what a use case stored, or its error.
+func view(e wallet.Entry, err error) (EntryView, error) {
+	if err != nil {
+		return EntryView{}, err
+	}
+	return viewOf(e), nil
+}
+
+func viewsOf(entries []wallet.Entry) []EntryView {
+	out := make([]EntryView, len(entries))
+	for i, e := range entries {
+		out[i] = viewOf(e)
+	}
+	return out
+}
+
+// Summary is what a listing shows of an entry. It has no secret fields,
+// so marshalling it can never leak one.
+type Summary struct {
+	Name      string     `json:"name"`
+	Kind      string     `json:"kind"`
+	Env       string     `json:"env"`
+	APIURL    string     `json:"api_url"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at"`
+	LinkedTo  string     `json:"linked_to,omitempty"`
+	Status    string     `json:"status,omitempty"`
+}
+
+// Summarize makes the listing view of an entry.
+func Summarize(v EntryView) Summary {
+	return Summary{
+		Name:      v.Name,
+		Kind:      string(v.Kind),
+		Env:       string(v.Env.Name),
+		APIURL:    v.Env.APIURL,
+		CreatedAt: v.CreatedAt,
+		ExpiresAt: v.ExpiresAt(),
+		LinkedTo:  v.LinkedTo,
+		Status:    string(v.Status),
+	}
+}
+
+// ExpiryStatus is one expiring thing of one entry, as `status` shows it.
+type ExpiryStatus struct {
+	What        string    `json:"what"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	SecondsLeft int64     `json:"seconds_left"`
+}
+
+// EntryStatus is an entry with everything in it that expires.
+type EntryStatus struct {
+	Name     string         `json:"name"`
+	Kind     string         `json:"kind"`
+	Env      string         `json:"env"`
+	Status   string         `json:"status"`
+	Expiries []ExpiryStatus `json:"expiries"`
+	// SecretAgeDays is the age of a personal token or client secret, for
+	// rotation reminders; omitted for other kinds.
+	SecretAgeDays *int `json:"secret_age_days,omitempty"`
+}
+
+// StatusOf reports every entry's expiries relative to now.
+func StatusOf(views []EntryView, now time.Time) []EntryStatus {
+	out := make([]EntryStatus, 0, len(views))
+	for _, v := range views {
+		st := EntryStatus{Name: v.Name, Kind: string(v.Kind), Env: string(v.Env.Name), Status: v.StatusAt(now), Expiries: []ExpiryStatus{}}
+		for _, x := range v.Expiries() {
+			st.Expiries = append(st.Expiries, ExpiryStatus{What: x.Kind.String(), ExpiresAt: x.At, SecondsLeft: int64(x.At.Sub(now) / time.Second)})
+		}
+		if specOf(v.Kind).ages && v.SecretCreatedAt != nil {
+			days := int(now.Sub(*v.SecretCreatedAt).Hours() / 24)
+			st.SecretAgeDays = &days
+		}
+		out = append(out, st)
+	}
+	return out
+}

@@ -1,0 +1,34 @@
+package tui
+
+import (
+	"context"
+
+	"github.com/wisewallet/wisewallet/crypto"
+	"github.com/wisewallet/wisewallet/flows"
+)
+
+// Backend is what the app uses of the unlocked wallet: the methods of
+// Backend it calls, and no more, so tests can pass a fake. It
+// hands out views without secret values; a secret's value comes only
+// from Reveal, when the user asks to see or copy it.
+type Backend interface {
+	// Entries and Entry read memory only: safe on the UI goroutine.
+	Entries() []flows.EntryView
+	Entry(name string) (flows.EntryView, error)
+	Reveal(name, field string) (crypto.Secret, error)
+
+	Stamp() (flows.Stamp, error)
+	Reload(ctx context.Context) error
+	Refresh(ctx context.Context, names []string) []flows.RefreshResult
+
+	Rename(ctx context.Context, from, to string) error
+	Remove(ctx context.Context, name string) error
+	MarkBreached(ctx context.Context, name string) (flows.EntryView, error)
+
+	AddPersonalChecked(ctx context.Context, name string, env flows.Environment, token crypto.Secret) (flows.EntryView, error)
+	AddClient(ctx context.Context, in flows.ClientInput) (flows.EntryView, error)
+	Login(ctx context.Context, req flows.LoginRequest) (flows.EntryView, error)
+	LoginRegistrationCode(ctx context.Context, req flows.RegistrationRequest) (flows.EntryView, error)
+}
+
+var _ Backend = (Backend)(nil)

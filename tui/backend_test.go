@@ -1,0 +1,83 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/wisewallet/wisewallet/crypto"
+	"github.com/wisewallet/wisewallet/flows"
+)
+
+// fakeBackend is a wallet in memory for screens that only read it: the
+// views it was given, and secret values by entry and field for Reveal.
+// What would change a wallet fails: tests of those go to a real one.
+type fakeBackend struct {
+	entries []flows.EntryView
+	secrets map[string]map[string]string
+}
+
+// coreFake holds the secrets of the core fixtures (coreEntries and
+// coreClientEntry).
+func coreFake() *fakeBackend {
+	return &fakeBackend{secrets: map[string]map[string]string{
+		"acme-app":      {"client_secret": "demo-client-secret-REVEALED", "access_token": "demo-cc-token-0000"},
+		"acme-personal": {"token": "fake-personal-token"},
+		"partner-user":  {"access_token": "fake-access-token"},
+		"prod-payouts":  {"token": "fake-prod-token"},
+	}}
+}
+
+// withSecrets is v holding the given secrets, by name and length.
+func withSecrets(v flows.EntryView, secrets map[string]string) flows.EntryView {
+	v.Secrets = nil
+	for _, name := range sortedKeys(secrets) {
+		v.Secrets = append(v.Secrets, flows.SecretInfo{Name: name, Len: len(secrets[name])})
+	}
+	return v
+}
+
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
+
+var errFakeReadOnly = errors.New("the fake backend only reads")
+
+func (f *fakeBackend) Entries() []flows.EntryView { return f.entries }
+
+func (f *fakeBackend) Entry(name string) (flows.EntryView, error) {
+	for _, v := range f.entries {
+		if v.Name == name {
+			return v, nil
+		}
+	}
+	return flows.EntryView{}, fmt.Errorf("%w: %q", flows.ErrEntryNotFound, name)
+}
+
+func (f *fakeBackend) Reveal(name, field string) (crypto.Secret, error) {
+	if v, ok := f.secrets[name][field]; ok {
+		return crypto.SecretString(v), nil
+	}
+	return crypto.Secret{}, &flows.NoSecretError{Entry: name, Field: field}
+}
+
+func (f *fakeBackend) Stamp() (flows.Stamp, error)                             { return flows.Stamp{}, nil }
+func (f *fakeBackend) Reload(context.Context) error                            { return nil }
+func (f *fakeBackend) Refresh(context.Context, []string) []flows.RefreshResult { return nil }
+func (f *fakeBackend) Rename(context.Context, string, string) error            { return errFakeReadOnly }
+func (f *fakeBackend) Remove(context.Context, string) error                    { return errFakeReadOnly }
+func (f *fakeBackend) MarkBreached(context.Context, string) (flows.EntryView, error) {
+	return flows.EntryView{}, errFakeReadOnly
+}
+func (f *fakeBackend) AddPersonalChecked(context.Context, string, flows.Environment, crypto.Secret) (flows.EntryView, error) {
+	return flows.EntryView{}, errFakeReadOnly
+}
+func (f *fakeBackend) AddClient(context.Context, flows.ClientInput) (flows.EntryView, error) {
+	return flows.EntryView{}, errFakeReadOnly
+}
+func (f *fakeBackend) Login(context.Context, flows.LoginRequest) (flows.EntryView, error) {
+	return flows.EntryView{}, errFakeReadOnly
+}
+func (f *fakeBackend) LoginRegistrationCode(context.Context, flows.RegistrationRequest) (flows.EntryView, error) {
+	return flows.EntryView{}, errFakeReadOnly
+}
