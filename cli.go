@@ -388,7 +388,7 @@ func (sio *cliIO) openWalletWith(ctx context.Context, allowKeyring bool) (*walle
 		return nil, err
 	}
 	for _, warn := range w.Warnings() {
-		fmt.Fprintf(sio.stderr, "wisewallet: %s\n", warn)
+		fmt.Fprintf(sio.stderr, "wisewallet: %s\n", walletMessage(warn))
 	}
 	return w, nil
 }

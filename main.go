@@ -159,7 +159,7 @@ func report(stderr io.Writer, err error) int {
 	case errors.Is(err, flows.ErrNeedsLogin):
 		code = exitNeedsLogin
 	}
-	msg := err.Error()
+	msg := walletMessage(err)
 	switch {
 	case code == exitInterrupted:
 		// "context canceled" and where it was caught mean nothing to a

@@ -79,7 +79,7 @@ func AddPersonal(ctx context.Context, w *wallet.Wallet, name string, env wallet.
 		return wallet.Entry{}, fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	now := w.Now()
-	e := wallet.Entry{Name: name, Kind: wallet.KindPersonal, Env: env, CreatedAt: now, UpdatedAt: now, SecretCreatedAt: &now}
+	e := wallet.Entry{Name: name, Kind: wallet.KindPersonal, Env: env, CreatedAt: now, UpdatedAt: now, OAuthClient: wallet.OAuthClient{SecretCreatedAt: &now}}
 	e.SetSecret(wallet.SecretToken, token)
 	err := w.Update(ctx, func(c *wallet.Contents) error { return c.Add(e) })
 	return e, err

@@ -15,6 +15,13 @@ type (
 	Kind = wallet.Kind
 	// Environment is where a credential is valid.
 	Environment = wallet.Environment
+	// The groups of fields an Entry embeds (Entry* here: flows has
+	// Identity and Tokens types of its own).
+	EntryIdentity    = wallet.Identity
+	EntryOAuthClient = wallet.OAuthClient
+	EntryTokens      = wallet.Tokens
+	EntryKey         = wallet.Key
+	EntryCertificate = wallet.Certificate
 	// Wallet is an unlocked wallet.
 	Wallet = wallet.Wallet
 	// Secret is a redacting holder of secret bytes.

@@ -52,7 +52,7 @@ func TestNextRefreshIsWhenRefreshDueTurns(t *testing.T) {
 		{uiCoreTime(base), base.Add(3 * time.Minute)},
 		{nil, base.Add(time.Hour)},
 	} {
-		e := wallet.Entry{Kind: wallet.KindUser, AccessIssuedAt: tc.issued, AccessExpiresAt: uiCoreTime(tc.exp)}
+		e := wallet.Entry{Kind: wallet.KindUser, Tokens: wallet.Tokens{AccessIssuedAt: tc.issued, AccessExpiresAt: uiCoreTime(tc.exp)}}
 		at, ok := NextRefresh(e)
 		if !ok {
 			t.Fatal("a user entry is not renewable")
@@ -64,7 +64,7 @@ func TestNextRefreshIsWhenRefreshDueTurns(t *testing.T) {
 	for _, e := range []wallet.Entry{
 		{Kind: wallet.KindPersonal},
 		{Kind: wallet.KindClient}, // no cached token
-		{Kind: wallet.KindUser, Status: wallet.StatusNeedsLogin, AccessExpiresAt: uiCoreTime(base)},
+		{Kind: wallet.KindUser, Status: wallet.StatusNeedsLogin, Tokens: wallet.Tokens{AccessExpiresAt: uiCoreTime(base)}},
 		{Kind: wallet.KindUser, Status: wallet.StatusRevoked},
 	} {
 		if _, ok := NextRefresh(e); ok {
@@ -110,8 +110,8 @@ func TestRevokeAdviceNamesThePlaceAtWise(t *testing.T) {
 		want []string
 	}{
 		{wallet.Entry{Kind: wallet.KindPersonal, Env: prod}, []string{"https://wise.com", "Integrations and tools → API tokens"}},
-		{wallet.Entry{Kind: wallet.KindClient, Env: sandbox, ClientID: "cid-1"}, []string{"https://wise-sandbox.com/developer-hub", "rotate the client secret", "cid-1"}},
-		{wallet.Entry{Kind: wallet.KindUser, Env: prod, LinkedTo: "app", UserEmail: "u@example.com"}, []string{"u@example.com", "remove this application's access", "OAuth client app", "https://wise.com/developer-hub"}},
+		{wallet.Entry{Kind: wallet.KindClient, Env: sandbox, OAuthClient: wallet.OAuthClient{ClientID: "cid-1"}}, []string{"https://wise-sandbox.com/developer-hub", "rotate the client secret", "cid-1"}},
+		{wallet.Entry{Kind: wallet.KindUser, Env: prod, LinkedTo: "app", Identity: wallet.Identity{UserEmail: "u@example.com"}}, []string{"u@example.com", "remove this application's access", "OAuth client app", "https://wise.com/developer-hub"}},
 		{wallet.Entry{Kind: wallet.KindMTLS, Env: sandbox}, []string{"Developer Hub", "certificate"}},
 		{wallet.Entry{Kind: wallet.KindPersonal, Env: local}, []string{"nothing to revoke at Wise"}},
 	} {

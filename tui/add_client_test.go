@@ -14,9 +14,9 @@ import (
 func wzClientEntry() flows.Entry {
 	issued, expires, created := wzNow, wzNow.Add(12*time.Hour), wzNow
 	return flows.Entry{
-		Name: "acme-app", Kind: flows.KindClient, CreatedAt: wzNow, SecretCreatedAt: &created,
-		Env:      flows.Environment{Name: flows.EnvSandbox, APIURL: "https://api.wise-sandbox.com", AuthorizeURL: "https://wise-sandbox.com/oauth/authorize/"},
-		ClientID: "acme-partner", RedirectURL: suggestedRedirect, AccessIssuedAt: &issued, AccessExpiresAt: &expires,
+		Name: "acme-app", Kind: flows.KindClient, CreatedAt: wzNow, OAuthClient: flows.EntryOAuthClient{SecretCreatedAt: &created, ClientID: "acme-partner", RedirectURL: suggestedRedirect},
+		Env:    flows.Environment{Name: flows.EnvSandbox, APIURL: "https://api.wise-sandbox.com", AuthorizeURL: "https://wise-sandbox.com/oauth/authorize/"},
+		Tokens: flows.EntryTokens{AccessIssuedAt: &issued, AccessExpiresAt: &expires},
 	}
 }
 

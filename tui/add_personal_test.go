@@ -15,10 +15,10 @@ import (
 func wzPersonalEntry(name string) flows.Entry {
 	created := wzNow
 	return flows.Entry{
-		Name: name, Kind: flows.KindPersonal, CreatedAt: wzNow, SecretCreatedAt: &created,
-		Env:    flows.Environment{Name: flows.EnvSandbox, APIURL: "https://api.wise-sandbox.com"},
-		UserID: 5551001, UserName: "Demo User", UserEmail: "demo@localwise.test",
-		Profiles: []flows.Profile{{ID: 16000001, Type: "personal", Name: "Demo User"}, {ID: 16000002, Type: "business", Name: "Acme Ltd"}},
+		Name: name, Kind: flows.KindPersonal, CreatedAt: wzNow, OAuthClient: flows.EntryOAuthClient{SecretCreatedAt: &created},
+		Env: flows.Environment{Name: flows.EnvSandbox, APIURL: "https://api.wise-sandbox.com"},
+		Identity: flows.EntryIdentity{UserID: 5551001, UserName: "Demo User", UserEmail: "demo@localwise.test",
+			Profiles: []flows.Profile{{ID: 16000001, Type: "personal", Name: "Demo User"}, {ID: 16000002, Type: "business", Name: "Acme Ltd"}}},
 	}
 }
 

@@ -29,20 +29,18 @@ func coreEntries() []flows.Entry {
 		return map[string]flows.Secret{field: flows.SecretString(v)}
 	}
 	return []flows.Entry{
-		{Name: "acme-app", Kind: flows.KindClient, Env: sandbox, CreatedAt: n.Add(-80 * 24 * time.Hour), ClientID: "acme-client-id",
-			SecretCreatedAt: ptime(n.Add(-80 * 24 * time.Hour)), AccessIssuedAt: ptime(n.Add(-2 * time.Hour)), AccessExpiresAt: ptime(n.Add(10 * time.Hour)),
-			Secrets: secret(flows.SecretClientSecret, "fake-client-secret")},
+		{Name: "acme-app", Kind: flows.KindClient, Env: sandbox, CreatedAt: n.Add(-80 * 24 * time.Hour), OAuthClient: flows.EntryOAuthClient{ClientID: "acme-client-id", SecretCreatedAt: ptime(n.Add(-80 * 24 * time.Hour))},
+			Tokens: flows.EntryTokens{AccessIssuedAt: ptime(n.Add(-2 * time.Hour)), AccessExpiresAt: ptime(n.Add(10 * time.Hour))}, Secrets: secret(flows.SecretClientSecret, "fake-client-secret")},
 		{Name: "acme-personal", Kind: flows.KindPersonal, Env: sandbox, CreatedAt: n.Add(-12 * 24 * time.Hour),
-			SecretCreatedAt: ptime(n.Add(-12 * 24 * time.Hour)), Secrets: secret(flows.SecretToken, "fake-personal-token")},
+			OAuthClient: flows.EntryOAuthClient{SecretCreatedAt: ptime(n.Add(-12 * 24 * time.Hour))}, Secrets: secret(flows.SecretToken, "fake-personal-token")},
 		{Name: "leaked-token", Kind: flows.KindPersonal, Env: sandbox, CreatedAt: n.Add(-40 * 24 * time.Hour), Status: flows.StatusRevoked},
 		{Name: "old-login", Kind: flows.KindUser, Env: prod, CreatedAt: n.Add(-400 * 24 * time.Hour), LinkedTo: "prod-app", Status: flows.StatusNeedsLogin,
-			AccessIssuedAt: ptime(n.Add(-30 * time.Hour)), AccessExpiresAt: ptime(n.Add(-18 * time.Hour))},
+			Tokens: flows.EntryTokens{AccessIssuedAt: ptime(n.Add(-30 * time.Hour)), AccessExpiresAt: ptime(n.Add(-18 * time.Hour))}},
 		{Name: "partner-user", Kind: flows.KindUser, Env: sandbox, CreatedAt: n.Add(-3 * 24 * time.Hour), LinkedTo: "acme-app",
-			AccessIssuedAt: ptime(n.Add(-9*time.Hour - 30*time.Minute)), AccessExpiresAt: ptime(n.Add(2*time.Hour + 29*time.Minute + 59*time.Second)),
-			RefreshExpiresAt: ptime(n.Add(20 * 365 * 24 * time.Hour)), Secrets: secret(flows.SecretAccessToken, "fake-access-token")},
-		{Name: "payouts-mtls", Kind: flows.KindMTLS, Env: prod, CreatedAt: n.Add(-65 * 24 * time.Hour), NotAfter: ptime(n.Add(300 * 24 * time.Hour))},
+			Tokens: flows.EntryTokens{AccessIssuedAt: ptime(n.Add(-9*time.Hour - 30*time.Minute)), AccessExpiresAt: ptime(n.Add(2*time.Hour + 29*time.Minute + 59*time.Second)), RefreshExpiresAt: ptime(n.Add(20 * 365 * 24 * time.Hour))}, Secrets: secret(flows.SecretAccessToken, "fake-access-token")},
+		{Name: "payouts-mtls", Kind: flows.KindMTLS, Env: prod, CreatedAt: n.Add(-65 * 24 * time.Hour), Certificate: flows.EntryCertificate{NotAfter: ptime(n.Add(300 * 24 * time.Hour))}},
 		{Name: "prod-payouts", Kind: flows.KindPersonal, Env: prod, CreatedAt: n.Add(-95 * 24 * time.Hour),
-			SecretCreatedAt: ptime(n.Add(-95 * 24 * time.Hour)), Secrets: secret(flows.SecretToken, "fake-prod-token")},
+			OAuthClient: flows.EntryOAuthClient{SecretCreatedAt: ptime(n.Add(-95 * 24 * time.Hour))}, Secrets: secret(flows.SecretToken, "fake-prod-token")},
 	}
 }
 
