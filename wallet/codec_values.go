@@ -37,8 +37,9 @@ type field struct {
 
 // valueKind is a field's value type. Presence, size, encoding and
 // decoding are written once per kind (below), never per field. A switch
-// rather than an interface per value: it saves an indirect call per field
-// and pass, which was a tenth of a 10,000-entry save.
+// rather than an interface per value type: one indirect call per field
+// and pass (the accessor) instead of two, on a path that runs for every
+// field of every entry at each save.
 type valueKind uint8
 
 const (
