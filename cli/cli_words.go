@@ -46,7 +46,7 @@ func cliWords(err error) string {
 	if errors.As(err, &login) {
 		reword(login, login.Problem()+"; "+loginWords(login)+login.Detail())
 	}
-	return msg
+	return withWalletFixes(msg, err)
 }
 
 // inputWords names the flag of a refused input.

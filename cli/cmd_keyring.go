@@ -119,7 +119,7 @@ func keyringStatus(ctx context.Context, sio *cliIO, want string, asJSON bool) er
 		rep.Reason = "no keyring backend is available"
 	default:
 		if err := wallet.KeyringItemOpens(ctx, st, kr); err != nil {
-			rep.Reason = err.Error()
+			rep.Reason = walletMessage(err)
 		} else {
 			rep.OpensWithoutPassphrase = true
 		}

@@ -70,7 +70,7 @@ func (sio *cliIO) unlock(ctx context.Context, st *wallet.FileStore, mode unlockM
 	}
 	if !mode.quiet {
 		for _, warn := range w.Warnings() {
-			fmt.Fprintf(sio.stderr, "wisewallet: %s\n", warn)
+			fmt.Fprintf(sio.stderr, "wisewallet: %s\n", walletMessage(warn))
 		}
 	}
 	return w, nil

@@ -57,7 +57,7 @@ func (s *Service) addClient(ctx context.Context, in ClientInput) (wallet.Entry, 
 	}
 	now := s.now()
 	e := wallet.Entry{Name: in.Name, Kind: wallet.KindClient, Env: in.Env, CreatedAt: now, UpdatedAt: now,
-		ClientID: in.ClientID, RedirectURL: in.RedirectURL, SecretCreatedAt: &now}
+		OAuthClient: wallet.OAuthClient{ClientID: in.ClientID, RedirectURL: in.RedirectURL, SecretCreatedAt: &now}}
 	e.SetSecret(wallet.SecretClientSecret, in.Secret)
 	if in.Check {
 		t, err := s.client(in.Env).ClientCredentials(ctx, in.ClientID, in.Secret, now)
@@ -204,7 +204,7 @@ func (s *Service) login(ctx context.Context, req LoginRequest) (wallet.Entry, er
 		}
 		return wallet.Entry{}, fmt.Errorf("exchanging the authorization code: %w", err)
 	}
-	e := wallet.Entry{Name: req.As, Kind: wallet.KindUser, Env: client.Env, CreatedAt: now, LinkedTo: client.Name, ProfileID: cb.profileID}
+	e := wallet.Entry{Name: req.As, Kind: wallet.KindUser, Env: client.Env, CreatedAt: now, LinkedTo: client.Name, Identity: wallet.Identity{ProfileID: cb.profileID}}
 	applyTokens(&e, t, now)
 	return s.saveLogin(ctx, api, e)
 }
@@ -500,7 +500,7 @@ func (s *Service) loginRegistrationCode(ctx context.Context, req RegistrationReq
 		code = crypto.SecretString(base64.RawURLEncoding.EncodeToString(crypto.RandomBytes(32)))
 		now := s.now()
 		pending := wallet.Entry{Name: req.As, Kind: wallet.KindUser, Env: client.Env, CreatedAt: now, UpdatedAt: now,
-			LinkedTo: client.Name, UserEmail: req.Email, Status: wallet.StatusNeedsLogin}
+			LinkedTo: client.Name, Identity: wallet.Identity{UserEmail: req.Email}, Status: wallet.StatusNeedsLogin}
 		pending.SetSecret(wallet.SecretRegistrationCode, code)
 		if err := s.w.Update(ctx, func(c *wallet.Contents) error { return c.Put(pending) }); err != nil {
 			return wallet.Entry{}, err
@@ -546,7 +546,7 @@ func (s *Service) loginRegistrationCode(ctx context.Context, req RegistrationReq
 		}
 		return wallet.Entry{}, err
 	}
-	e := wallet.Entry{Name: req.As, Kind: wallet.KindUser, Env: client.Env, CreatedAt: now, LinkedTo: client.Name, UserEmail: req.Email}
+	e := wallet.Entry{Name: req.As, Kind: wallet.KindUser, Env: client.Env, CreatedAt: now, LinkedTo: client.Name, Identity: wallet.Identity{UserEmail: req.Email}}
 	applyTokens(&e, t, now)
 	e.SetSecret(wallet.SecretRegistrationCode, code)
 	return s.saveLogin(ctx, api, e)

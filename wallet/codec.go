@@ -5,89 +5,64 @@ import (
 	"fmt"
 	"math/bits"
 	"runtime"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
 )
 
-// The schema 2 body is a compact binary encoding, written and read without
+// The schema 3 body is a compact binary encoding, written and read without
 // reflection: decoding the schema 1 JSON body of a 10,000-entry wallet
 // took most of the time of opening it. The layout (also in README):
 //
 //	body    = "WWB" schema:u8 count:uvarint entry*count
-//	entry   = length:u32le fields:u64le value*
+//	entry   = length:u32le header section*
+//	header  = group
+//	section = id:uvarint length:uvarint group
+//	group   = fields:uvarint value*
 //
-// length counts the bytes after itself. Bit i of fields is set when field
-// i (the f* constants below) is present, and the present fields' values
-// follow in bit order. Strings, int64s and times are present when not
-// zero, pointers when not nil, Profiles and Secrets when not empty, and
-// Uploaded when true (it has no value: the bit is the value). Values:
+// An entry's length counts the bytes after itself, a section's the bytes
+// of its group. The header holds what every entry has; each section holds
+// one optional group of fields (identity, OAuth client, tokens, key,
+// certificate), and is written only when one of its fields is present,
+// in ascending id order. codec_groups.go has the table of every group:
+// the field behind each bit of fields, and the section ids. Bit i of
+// fields is set when field i is present, and the present fields' values
+// follow in bit order. Values (present when not zero, see
+// codec_groups.go):
 //
-//	string  = len:uvarint bytes
-//	int64   = zigzag varint
-//	time    = unix-seconds:zigzag varint, (nanoseconds<<1 | z):uvarint,
-//	          and when z = 1 the zone offset in seconds east of UTC as a
-//	          zigzag varint; z = 0 (written for offset 0) is UTC
+//	string   = len:uvarint bytes
+//	int64    = zigzag varint
+//	time     = unix-seconds:zigzag varint, (nanoseconds<<1 | z):uvarint,
+//	           and when z = 1 the zone offset in seconds east of UTC as a
+//	           zigzag varint; z = 0 (written for offset 0) is UTC
+//	bool     = no bytes: the bit is the value (set when true)
 //	profiles = count:uvarint (id:int64 type:string name:string)*count
-//	secrets = count:uvarint (name:string value:string)*count, names
-//	          strictly ascending
+//	secrets  = count:uvarint (name:string value:string)*count, names
+//	           strictly ascending
 //
 // Entries are in strictly ascending name order (byte-wise), as Contents
-// keeps them.
+// keeps them. uvarint and zigzag varint are those of Go's encoding/binary
+// (LEB128).
 //
-// uvarint and zigzag varint are those of Go's encoding/binary (LEB128).
-// A reader refuses a fields bit it does not know, rather than drop a field
-// a newer version wrote and lose it on the next save; a new field is a new
-// bit, and needs no new schema number.
+// A reader refuses a field bit or a section id it does not know
+// (ErrUnsupportedVersion), rather than drop what a newer version wrote
+// and lose it on the next save. A new field is a new bit in its group, a
+// new group a new section id; neither needs a new schema number. It
+// refuses as damaged what no writer produces: a section out of order or
+// twice, an empty section, bytes left over in a section or an entry.
 const bodyMagic = "WWB"
 
-// Entry fields in encoding order. Append only: the numbers are the format.
 const (
-	fName = iota
-	fKind
-	fEnvName
-	fEnvAPIURL
-	fEnvAuthorizeURL
-	fEnvMTLSURL
-	fCreatedAt
-	fUpdatedAt
-	fLinkedTo
-	fStatus
-	fUserID
-	fUserEmail
-	fUserName
-	fProfileID
-	fProfiles
-	fClientID
-	fRedirectURL
-	fSecretCreatedAt
-	fAccessIssuedAt
-	fAccessExpiresAt
-	fRefreshExpiresAt
-	fKeyType
-	fKeyID
-	fAlgorithm
-	fPublicKey
-	fCSR
-	fCertChain
-	fCACert
-	fNotAfter
-	fValidFrom
-	fValidTill
-	fUploaded
-	fSecrets
-	numFields
+	bodyHeaderSize = len(bodyMagic) + 1 // magic, schema
+	maxZoneOffset  = 24 * 60 * 60
+	// The smallest entry of each schema: its length, and a header fields
+	// varint (schema 3) or the fields word (schema 2).
+	minEntrySize3 = 4 + 1
+	minEntrySize2 = 4 + 8
 )
 
-const (
-	entryHeaderSize = 4 + 8              // length, fields
-	bodyHeaderSize  = len(bodyMagic) + 1 // magic, schema
-	maxZoneOffset   = 24 * 60 * 60
-)
-
-// encodeBody encodes entries as a schema 2 body. The result is allocated
+// encodeBody encodes entries as a schema 3 body. The result is allocated
 // once at its exact size: a buffer that grew would leave copies of the
 // secrets in the garbage it outgrew, where nothing wipes them.
 func encodeBody(entries []Entry) ([]byte, error) {
@@ -157,177 +132,88 @@ func appendTime(b []byte, t time.Time) []byte {
 	return binary.AppendUvarint(b, uint64(t.Nanosecond())<<1)
 }
 
+// groupSize is the size of a group with presence bits and n bytes of
+// values.
+func groupSize(bits uint64, n int) int { return uvarintSize(bits) + n }
+
 // entrySize is the encoded size of e; it mirrors appendEntry.
 func entrySize(e *Entry) int {
-	n := entryHeaderSize
-	str := func(s string) {
-		if s != "" {
-			n += stringSize(s)
+	bits, n := entryHeader.measure(e)
+	size := 4 + groupSize(bits, n)
+	for _, s := range sections {
+		if bits, n := s.measure(e); bits != 0 {
+			g := groupSize(bits, n)
+			size += uvarintSize(s.id) + uvarintSize(uint64(g)) + g
 		}
 	}
-	tm := func(t *time.Time) {
-		if t != nil {
-			n += timeSize(*t)
-		}
-	}
-	i64 := func(x int64) {
-		if x != 0 {
-			n += varintSize(x)
-		}
-	}
-	str(e.Name)
-	str(string(e.Kind))
-	str(string(e.Env.Name))
-	str(e.Env.APIURL)
-	str(e.Env.AuthorizeURL)
-	str(e.Env.MTLSURL)
-	if !e.CreatedAt.IsZero() {
-		n += timeSize(e.CreatedAt)
-	}
-	if !e.UpdatedAt.IsZero() {
-		n += timeSize(e.UpdatedAt)
-	}
-	str(e.LinkedTo)
-	str(string(e.Status))
-	i64(e.UserID)
-	str(e.UserEmail)
-	str(e.UserName)
-	i64(e.ProfileID)
-	if len(e.Profiles) > 0 {
-		n += uvarintSize(uint64(len(e.Profiles)))
-		for _, p := range e.Profiles {
-			n += varintSize(p.ID) + stringSize(p.Type) + stringSize(p.Name)
-		}
-	}
-	str(e.ClientID)
-	str(e.RedirectURL)
-	tm(e.SecretCreatedAt)
-	tm(e.AccessIssuedAt)
-	tm(e.AccessExpiresAt)
-	tm(e.RefreshExpiresAt)
-	str(e.KeyType)
-	str(e.KeyID)
-	str(e.Algorithm)
-	str(e.PublicKey)
-	str(e.CSR)
-	str(e.CertChain)
-	str(e.CACert)
-	tm(e.NotAfter)
-	tm(e.ValidFrom)
-	tm(e.ValidTill)
-	if len(e.Secrets) > 0 {
-		n += uvarintSize(uint64(len(e.Secrets)))
-		for k, s := range e.Secrets {
-			n += stringSize(k) + uvarintSize(uint64(s.Len())) + s.Len()
-		}
-	}
-	return n
+	return size
 }
 
-// appendEntry appends e's encoding. It reserves the length and the fields
-// word, appends the present values and fills both in at the end, so the
-// test for presence is written once per field.
+// appendEntry appends e's encoding, testing each field once. Lengths and
+// presence bits come before what they describe but are known after it:
+// one byte is reserved for each, and what follows moves up in place when
+// it needs more (putUvarintAt). The buffer was sized by entrySize, so
+// this stays within it and nothing is copied elsewhere.
 func appendEntry(b []byte, e *Entry) []byte {
 	start := len(b)
-	b = append(b, make([]byte, entryHeaderSize)...)
-	var fields uint64
-	str := func(f int, s string) {
-		if s != "" {
-			fields |= 1 << f
-			b = appendString(b, s)
+	b = append(b, 0, 0, 0, 0)
+	b, _ = appendGroup(b, entryHeader, e)
+	for _, s := range sections {
+		// Asked first, so that nothing is written for a zero group: even
+		// a byte written and taken back could pass the buffer's end.
+		if !s.anyPresent(e) {
+			continue
 		}
-	}
-	tm := func(f int, t *time.Time) {
-		if t != nil {
-			fields |= 1 << f
-			b = appendTime(b, *t)
-		}
-	}
-	i64 := func(f int, x int64) {
-		if x != 0 {
-			fields |= 1 << f
-			b = binary.AppendVarint(b, x)
-		}
-	}
-	str(fName, e.Name)
-	str(fKind, string(e.Kind))
-	str(fEnvName, string(e.Env.Name))
-	str(fEnvAPIURL, e.Env.APIURL)
-	str(fEnvAuthorizeURL, e.Env.AuthorizeURL)
-	str(fEnvMTLSURL, e.Env.MTLSURL)
-	if !e.CreatedAt.IsZero() {
-		tm(fCreatedAt, &e.CreatedAt)
-	}
-	if !e.UpdatedAt.IsZero() {
-		tm(fUpdatedAt, &e.UpdatedAt)
-	}
-	str(fLinkedTo, e.LinkedTo)
-	str(fStatus, string(e.Status))
-	i64(fUserID, e.UserID)
-	str(fUserEmail, e.UserEmail)
-	str(fUserName, e.UserName)
-	i64(fProfileID, e.ProfileID)
-	if len(e.Profiles) > 0 {
-		fields |= 1 << fProfiles
-		b = binary.AppendUvarint(b, uint64(len(e.Profiles)))
-		for _, p := range e.Profiles {
-			b = binary.AppendVarint(b, p.ID)
-			b = appendString(b, p.Type)
-			b = appendString(b, p.Name)
-		}
-	}
-	str(fClientID, e.ClientID)
-	str(fRedirectURL, e.RedirectURL)
-	tm(fSecretCreatedAt, e.SecretCreatedAt)
-	tm(fAccessIssuedAt, e.AccessIssuedAt)
-	tm(fAccessExpiresAt, e.AccessExpiresAt)
-	tm(fRefreshExpiresAt, e.RefreshExpiresAt)
-	str(fKeyType, e.KeyType)
-	str(fKeyID, e.KeyID)
-	str(fAlgorithm, e.Algorithm)
-	str(fPublicKey, e.PublicKey)
-	str(fCSR, e.CSR)
-	str(fCertChain, e.CertChain)
-	str(fCACert, e.CACert)
-	tm(fNotAfter, e.NotAfter)
-	tm(fValidFrom, e.ValidFrom)
-	tm(fValidTill, e.ValidTill)
-	if e.Uploaded {
-		fields |= 1 << fUploaded
-	}
-	if len(e.Secrets) > 0 {
-		fields |= 1 << fSecrets
-		b = binary.AppendUvarint(b, uint64(len(e.Secrets)))
-		// Sorted names make the encoding deterministic and let the reader
-		// refuse a repeated name instead of silently keeping one value.
-		keys := make([]string, 0, 8) // on the stack for up to 8 secrets
-		for k := range e.Secrets {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			v := e.Secrets[k].Reveal()
-			b = appendString(b, k)
-			b = binary.AppendUvarint(b, uint64(len(v)))
-			b = append(b, v...)
-			crypto.Wipe(v)
-		}
+		b = binary.AppendUvarint(b, s.id)
+		at := len(b)
+		b = append(b, 0)
+		b, _ = appendGroup(b, s, e)
+		b = putUvarintAt(b, at, uint64(len(b)-at-1))
 	}
 	binary.LittleEndian.PutUint32(b[start:], uint32(len(b)-start-4))
-	binary.LittleEndian.PutUint64(b[start+4:], fields)
 	return b
 }
 
-// decodeBody decodes the entries of a schema 2 body that follow the magic
-// and the schema byte. The body is authenticated, so errors here mean a
-// bug; they are still errors and never panics.
-func decodeBody(b []byte) ([]Entry, error) {
+// appendGroup appends g's presence bits and values in e.
+func appendGroup(b []byte, g *group, e *Entry) ([]byte, uint64) {
+	at := len(b)
+	b = append(b, 0)
+	var bits uint64
+	for i := range g.fields {
+		if f := &g.fields[i]; f.present(e) {
+			bits |= 1 << i
+			b = f.appendValue(b, e)
+		}
+	}
+	return putUvarintAt(b, at, bits), bits
+}
+
+// putUvarintAt writes x as a uvarint at b[at], where one byte was
+// reserved, moving what follows up when x needs more.
+func putUvarintAt(b []byte, at int, x uint64) []byte {
+	if extra := uvarintSize(x) - 1; extra > 0 {
+		end := len(b)
+		b = append(b, make([]byte, extra)...)
+		copy(b[at+1+extra:], b[at+1:end])
+	}
+	binary.PutUvarint(b[at:], x)
+	return b
+}
+
+// decodeBody decodes the entries of a schema 2 or 3 body that follow the
+// magic and the schema byte. The body is authenticated, so errors here
+// mean a bug; they are still errors and never panics.
+func decodeBody(b []byte, schema byte) ([]Entry, error) {
+	minEntry := minEntrySize3
+	if schema == 2 {
+		minEntry = minEntrySize2
+	}
 	count, n := binary.Uvarint(b)
 	if n <= 0 {
 		return nil, fmt.Errorf("entry count: bad varint")
 	}
 	b = b[n:]
-	if count > uint64(len(b)/entryHeaderSize) {
+	if count > uint64(len(b)/minEntry) {
 		return nil, fmt.Errorf("%d entries in %d bytes", count, len(b))
 	}
 	// Find every entry first (one hop per entry), so that the decoding
@@ -338,7 +224,7 @@ func decodeBody(b []byte) ([]Entry, error) {
 			return nil, fmt.Errorf("entry %d: truncated", i)
 		}
 		l := binary.LittleEndian.Uint32(b)
-		if uint64(l) > uint64(len(b)-4) || l < entryHeaderSize-4 {
+		if uint64(l) > uint64(len(b)-4) || l < uint32(minEntry-4) {
 			return nil, fmt.Errorf("entry %d: length %d with %d bytes left", i, l, len(b)-4)
 		}
 		spans[i], b = b[4:4+l], b[4+l:]
@@ -349,7 +235,7 @@ func decodeBody(b []byte) ([]Entry, error) {
 	entries := make([]Entry, count)
 	parts := decodeParallelism(len(entries))
 	if parts == 1 {
-		if err := decodeEntries(entries, spans, 0); err != nil {
+		if err := decodeEntries(entries, spans, 0, schema); err != nil {
 			return nil, err
 		}
 		return entries, checkOrder(entries)
@@ -358,7 +244,7 @@ func decodeBody(b []byte) ([]Entry, error) {
 	var wg sync.WaitGroup
 	for p := range parts {
 		lo, hi := p*len(entries)/parts, (p+1)*len(entries)/parts
-		wg.Go(func() { errs[p] = decodeEntries(entries[lo:hi], spans[lo:hi], lo) })
+		wg.Go(func() { errs[p] = decodeEntries(entries[lo:hi], spans[lo:hi], lo, schema) })
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -387,11 +273,15 @@ func decodeParallelism(n int) int {
 	return max(1, min(runtime.GOMAXPROCS(0), n/minPerPart))
 }
 
-func decodeEntries(entries []Entry, spans [][]byte, first int) error {
+func decodeEntries(entries []Entry, spans [][]byte, first int, schema byte) error {
 	d := entryDecoder{intern: make(map[string]string)}
 	for i := range entries {
 		d.b = spans[i]
-		d.decodeEntry(&entries[i])
+		if schema == 2 {
+			d.decodeEntrySchema2(&entries[i])
+		} else {
+			d.decodeEntry(&entries[i])
+		}
 		if d.err == nil && len(d.b) != 0 {
 			d.fail("%d bytes after the last field", len(d.b))
 		}
@@ -491,149 +381,64 @@ func (d *entryDecoder) time() time.Time {
 	return t.In(time.FixedZone("", int(off)))
 }
 
-func (d *entryDecoder) timePtr() *time.Time {
-	t := d.time()
-	return &t
+// decodeEntry reads a schema 3 entry: the header, then the sections.
+func (d *entryDecoder) decodeEntry(e *Entry) {
+	d.decodeGroup(entryHeader, e, d.uvarint())
+	var last uint64
+	for len(d.b) > 0 && d.err == nil {
+		id := d.uvarint()
+		if id <= last {
+			d.fail("section %d after section %d", id, last)
+			return
+		}
+		last = id
+		s := sectionByID(id)
+		if s == nil {
+			d.newer("entry section %d", id)
+			return
+		}
+		l := d.uvarint()
+		if l > uint64(len(d.b)) {
+			d.fail("section %s of %d bytes with %d left", s.name, l, len(d.b))
+			return
+		}
+		rest := d.b[l:]
+		d.b = d.b[:l]
+		bits := d.uvarint()
+		if d.err == nil && bits == 0 {
+			d.fail("section %s is empty", s.name)
+			return
+		}
+		d.decodeGroup(s, e, bits)
+		if d.err != nil {
+			return
+		}
+		if len(d.b) != 0 {
+			d.fail("%d bytes after the last field of section %s", len(d.b), s.name)
+			return
+		}
+		d.b = rest
+	}
 }
 
-func (d *entryDecoder) decodeEntry(e *Entry) {
-	if len(d.b) < 8 {
-		d.fail("truncated")
+// decodeGroup reads the values of a group with the presence bits present,
+// and refuses a bit this version does not know.
+func (d *entryDecoder) decodeGroup(s *group, e *Entry, present uint64) {
+	if d.err != nil {
 		return
 	}
-	fields := binary.LittleEndian.Uint64(d.b)
-	d.b = d.b[8:]
-	if unknown := fields &^ (1<<numFields - 1); unknown != 0 {
-		d.err = fmt.Errorf("%w: contents have entry field %d, unknown to this version; upgrade wisewallet", ErrUnsupportedVersion, bits.TrailingZeros64(unknown))
+	if unknown := present &^ s.known(); unknown != 0 {
+		d.newer("field %d of the entry %s", bits.TrailingZeros64(unknown), s.name)
 		return
 	}
-	has := func(f int) bool { return fields&(1<<f) != 0 }
-	if has(fName) {
-		e.Name = d.string()
+	s.decodeValues(d, e, present)
+}
+
+// newer fails with ErrUnsupportedVersion: a newer version wrote
+// something this one does not know.
+func (d *entryDecoder) newer(format string, args ...any) {
+	if d.err == nil {
+		d.err = newerVersion("contents have "+format+", unknown to this version", args...)
 	}
-	if has(fKind) {
-		e.Kind = Kind(d.shared())
-	}
-	if has(fEnvName) {
-		e.Env.Name = EnvName(d.shared())
-	}
-	if has(fEnvAPIURL) {
-		e.Env.APIURL = d.shared()
-	}
-	if has(fEnvAuthorizeURL) {
-		e.Env.AuthorizeURL = d.shared()
-	}
-	if has(fEnvMTLSURL) {
-		e.Env.MTLSURL = d.shared()
-	}
-	if has(fCreatedAt) {
-		e.CreatedAt = d.time()
-	}
-	if has(fUpdatedAt) {
-		e.UpdatedAt = d.time()
-	}
-	if has(fLinkedTo) {
-		e.LinkedTo = d.string()
-	}
-	if has(fStatus) {
-		e.Status = Status(d.shared())
-	}
-	if has(fUserID) {
-		e.UserID = d.varint()
-	}
-	if has(fUserEmail) {
-		e.UserEmail = d.string()
-	}
-	if has(fUserName) {
-		e.UserName = d.shared()
-	}
-	if has(fProfileID) {
-		e.ProfileID = d.varint()
-	}
-	if has(fProfiles) {
-		n := d.uvarint()
-		// Each profile takes at least 3 bytes.
-		if n > uint64(len(d.b)/3) {
-			d.fail("%d profiles in %d bytes", n, len(d.b))
-			return
-		}
-		if n > 0 {
-			e.Profiles = make([]Profile, n)
-		}
-		for i := range e.Profiles {
-			e.Profiles[i] = Profile{ID: d.varint(), Type: d.shared(), Name: d.shared()}
-		}
-	}
-	if has(fClientID) {
-		e.ClientID = d.string()
-	}
-	if has(fRedirectURL) {
-		e.RedirectURL = d.shared()
-	}
-	if has(fSecretCreatedAt) {
-		e.SecretCreatedAt = d.timePtr()
-	}
-	if has(fAccessIssuedAt) {
-		e.AccessIssuedAt = d.timePtr()
-	}
-	if has(fAccessExpiresAt) {
-		e.AccessExpiresAt = d.timePtr()
-	}
-	if has(fRefreshExpiresAt) {
-		e.RefreshExpiresAt = d.timePtr()
-	}
-	if has(fKeyType) {
-		e.KeyType = d.shared()
-	}
-	if has(fKeyID) {
-		e.KeyID = d.string()
-	}
-	if has(fAlgorithm) {
-		e.Algorithm = d.shared()
-	}
-	if has(fPublicKey) {
-		e.PublicKey = d.string()
-	}
-	if has(fCSR) {
-		e.CSR = d.string()
-	}
-	if has(fCertChain) {
-		e.CertChain = d.string()
-	}
-	if has(fCACert) {
-		e.CACert = d.shared()
-	}
-	if has(fNotAfter) {
-		e.NotAfter = d.timePtr()
-	}
-	if has(fValidFrom) {
-		e.ValidFrom = d.timePtr()
-	}
-	if has(fValidTill) {
-		e.ValidTill = d.timePtr()
-	}
-	e.Uploaded = has(fUploaded)
-	if has(fSecrets) {
-		n := d.uvarint()
-		// Each secret takes at least 2 bytes.
-		if n > uint64(len(d.b)/2) {
-			d.fail("%d secrets in %d bytes", n, len(d.b))
-			return
-		}
-		if n > 0 {
-			e.Secrets = make(map[string]crypto.Secret, n)
-		}
-		prev := ""
-		for i := range n {
-			k := d.shared()
-			if i > 0 && k <= prev {
-				d.fail("secret names out of order")
-				return
-			}
-			// NewSecret copies the value out of the body, which the
-			// caller wipes.
-			e.Secrets[k] = crypto.NewSecret(d.bytes())
-			prev = k
-		}
-	}
+	d.b = nil
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -22,11 +23,22 @@ import (
 //
 //	go test ./wallet -run='^$' -fuzz=FuzzDecodeBody -fuzztime=30s
 
-// fullEntry sets every field of Entry, Environment and Profile (checked
-// by TestFullEntrySetsEveryField), with values that are awkward for an
-// encoder: a zone that is not UTC, nanoseconds, a time before 1970,
-// negative and large numbers, multi-byte UTF-8, long PEM-like strings.
+// fullEntry sets every field of Entry, its groups, Environment and
+// Profile (checked by TestFullEntrySetsEveryField), with values that are
+// awkward for an encoder: a zone that is not UTC, nanoseconds, a time
+// before 1970, negative and large numbers, multi-byte UTF-8, long
+// PEM-like strings.
 func fullEntry() Entry {
+	e := fullEntrySchema2()
+	// Fields added after schema 2 get their values here, so that
+	// fullEntrySchema2 stays what the schema 2 golden files hold.
+	return e
+}
+
+// fullEntrySchema2 is fullEntry as it was when the schema 2 golden files
+// (testdata/wallet-v1-schema2.ww, testdata/body-schema2.bin) were
+// written: every field schema 2 had. It must not change.
+func fullEntrySchema2() Entry {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC)
 	at := func(d time.Duration) *time.Time { t := t0.Add(d); return &t }
 	kolkata := time.FixedZone("IST", 5*3600+30*60)
@@ -37,14 +49,13 @@ func fullEntry() Entry {
 		Env:       Environment{Name: EnvLocal, APIURL: "http://127.0.0.1:8700", AuthorizeURL: "http://127.0.0.1:8700/authorize", MTLSURL: "https://mtls.127.0.0.1:8701"},
 		CreatedAt: t0, UpdatedAt: t0.Add(time.Hour).In(kolkata),
 		LinkedTo: "other-entry", Status: StatusNeedsLogin,
-		UserID: -1 << 62, UserEmail: "ünïcode@example.com", UserName: "Åda Løvelace ✓", ProfileID: 1<<63 - 1,
-		Profiles: []Profile{{ID: 1, Type: "personal", Name: "Ada"}, {ID: -7, Type: "business", Name: "Acme Ltd"}},
-		ClientID: "client-id", RedirectURL: "http://127.0.0.1:8765/callback",
-		SecretCreatedAt: at(-time.Hour), AccessIssuedAt: at(time.Minute), AccessExpiresAt: at(12 * time.Hour), RefreshExpiresAt: &old,
-		KeyType: "RSA", KeyID: "kid-1", Algorithm: "RS256",
-		PublicKey: pem + "pub", CSR: pem + "csr", CertChain: pem + pem, CACert: pem + "ca",
-		NotAfter: at(365 * 24 * time.Hour), ValidFrom: at(-24 * time.Hour), ValidTill: at(9000 * 24 * time.Hour),
-		Uploaded: true,
+		Identity: Identity{UserID: -1 << 62, UserEmail: "ünïcode@example.com", UserName: "Åda Løvelace ✓", ProfileID: 1<<63 - 1,
+			Profiles: []Profile{{ID: 1, Type: "personal", Name: "Ada"}, {ID: -7, Type: "business", Name: "Acme Ltd"}}},
+		OAuthClient: OAuthClient{ClientID: "client-id", RedirectURL: "http://127.0.0.1:8765/callback", SecretCreatedAt: at(-time.Hour)},
+		Tokens:      Tokens{AccessIssuedAt: at(time.Minute), AccessExpiresAt: at(12 * time.Hour), RefreshExpiresAt: &old},
+		Key: Key{KeyType: "RSA", KeyID: "kid-1", Algorithm: "RS256", PublicKey: pem + "pub",
+			ValidFrom: at(-24 * time.Hour), ValidTill: at(9000 * 24 * time.Hour), Uploaded: true},
+		Certificate: Certificate{CSR: pem + "csr", CertChain: pem + pem, CACert: pem + "ca", NotAfter: at(365 * 24 * time.Hour)},
 	}
 	e.SetSecret(SecretPrivateKey, crypto.SecretString(pem))
 	e.SetSecret(SecretAccessToken, crypto.SecretString("access"))
@@ -56,10 +67,14 @@ func fullEntry() Entry {
 // by any test, and so could be left out of the codec unnoticed.
 func TestFullEntrySetsEveryField(t *testing.T) {
 	e := fullEntry()
-	check := func(prefix string, v reflect.Value) {
+	var check func(prefix string, v reflect.Value)
+	check = func(prefix string, v reflect.Value) {
 		for i := range v.NumField() {
-			if v.Field(i).IsZero() {
-				t.Errorf("fullEntry leaves %s%s zero: set it (and encode it in codec.go)", prefix, v.Type().Field(i).Name)
+			f := v.Type().Field(i)
+			if f.Anonymous {
+				check(prefix+f.Name+".", v.Field(i))
+			} else if v.Field(i).IsZero() {
+				t.Errorf("fullEntry leaves %s%s zero: set it (and add it to its table in codec_groups.go)", prefix, f.Name)
 			}
 		}
 	}
@@ -68,9 +83,100 @@ func TestFullEntrySetsEveryField(t *testing.T) {
 	for _, p := range e.Profiles {
 		check("Profiles[].", reflect.ValueOf(p))
 	}
-	// Env's fields are encoded one by one, in its place.
-	if got := reflect.TypeFor[Entry]().NumField() - 1 + reflect.TypeFor[Environment]().NumField(); got != numFields {
-		t.Errorf("Entry has %d fields, the codec knows %d", got, numFields)
+}
+
+// Every field of Entry has a line in a table, and every line reads the
+// field of its own group: the header's table has Entry's own fields (Env's
+// one by one), each embedded group has a section with a line per field,
+// and zeroing a group clears exactly its section. With
+// TestBodyRoundTripsEveryField (fullEntry sets every field), no field can
+// be left out of the file.
+func TestCodecTablesCoverEntry(t *testing.T) {
+	own, groups := 0, map[string]bool{}
+	et := reflect.TypeFor[Entry]()
+	for i := range et.NumField() {
+		switch f := et.Field(i); {
+		case f.Anonymous:
+			groups[f.Name] = true
+		case f.Type == reflect.TypeFor[Environment]():
+			own += f.Type.NumField()
+		default:
+			own++
+		}
+	}
+	if len(entryHeader.fields) != own {
+		t.Errorf("the header table has %d fields; Entry has %d of its own", len(entryHeader.fields), own)
+	}
+	full := fullEntry()
+	all := append([]*group{entryHeader}, sections...)
+	for _, s := range all {
+		if got := s.presence(&full); got != s.known() {
+			t.Errorf("%s: fullEntry has fields %#x, want all of %#x", s.name, got, s.known())
+		}
+	}
+	for _, s := range sections {
+		f, ok := et.FieldByName(s.of)
+		if !ok || !f.Anonymous || !groups[s.of] {
+			t.Errorf("section %s is for %q, which Entry does not embed", s.name, s.of)
+			continue
+		}
+		delete(groups, s.of)
+		if len(s.fields) != f.Type.NumField() {
+			t.Errorf("section %s has %d fields; %s has %d", s.name, len(s.fields), s.of, f.Type.NumField())
+		}
+		e := fullEntry()
+		v := reflect.ValueOf(&e).Elem().FieldByName(s.of)
+		v.Set(reflect.Zero(v.Type()))
+		for _, other := range all {
+			want := other.known()
+			if other == s {
+				want = 0
+			}
+			if got := other.presence(&e); got != want {
+				t.Errorf("with %s zero, section %s has fields %#x, want %#x", s.of, other.name, got, want)
+			}
+		}
+	}
+	for g := range groups {
+		t.Errorf("Entry embeds %s, which has no section", g)
+	}
+}
+
+// Bits and ids are the format: a field's bit is its place in its table
+// (so the encoder and the decoder agree on it), names are unique (the
+// schema 2 reader finds fields by name), section ids ascend.
+func TestCodecTablesAreConsistent(t *testing.T) {
+	seen := map[string]string{}
+	var last uint64
+	for n, s := range append([]*group{entryHeader}, sections...) {
+		if n == 0 && s.id != 0 || n > 0 && s.id <= last {
+			t.Errorf("section %s has id %d after %d", s.name, s.id, last)
+		}
+		last = s.id
+		if len(s.fields) > 63 {
+			t.Errorf("section %s has %d fields; presence bits hold 63", s.name, len(s.fields))
+		}
+		for i, f := range s.fields {
+			if f.bit != uint(i) {
+				t.Errorf("section %s: field %s is line %d with bit %d", s.name, f.name, i, f.bit)
+			}
+			if other, ok := seen[f.name]; ok {
+				t.Errorf("field name %s is in %s and %s", f.name, other, s.name)
+			}
+			seen[f.name] = s.name
+		}
+	}
+}
+
+// Every schema 2 field has a place in today's tables.
+func TestSchema2FieldsResolve(t *testing.T) {
+	if len(schema2Fields) != 33 {
+		t.Fatalf("%d schema 2 fields, want 33", len(schema2Fields))
+	}
+	for i, f := range schema2Fields {
+		if f.s == nil {
+			t.Errorf("schema 2 field %d (%s) is in no table", i, schema2FieldNames[i])
+		}
 	}
 }
 
@@ -81,13 +187,20 @@ func sameTime(got, want time.Time) bool {
 	return got.Equal(want) && gOff == wOff && (want.Location() != time.UTC || got.Location() == time.UTC)
 }
 
-// entryDiff lists the fields in which got differs from want. Secrets are
-// compared in constant time and never printed.
+// entryDiff lists the fields in which got differs from want, looking into
+// the groups. Secrets are compared in constant time and never printed.
 func entryDiff(got, want Entry) []string {
+	return valueDiff("", reflect.ValueOf(got), reflect.ValueOf(want))
+}
+
+func valueDiff(prefix string, gv, wv reflect.Value) []string {
 	var diffs []string
-	gv, wv := reflect.ValueOf(got), reflect.ValueOf(want)
 	for i := range gv.NumField() {
-		name := gv.Type().Field(i).Name
+		name := prefix + gv.Type().Field(i).Name
+		if gv.Type().Field(i).Anonymous {
+			diffs = append(diffs, valueDiff(name+".", gv.Field(i), wv.Field(i))...)
+			continue
+		}
 		g, w := gv.Field(i).Interface(), wv.Field(i).Interface()
 		same := false
 		switch w := w.(type) {
@@ -137,8 +250,8 @@ func roundTrip(t *testing.T, entries ...Entry) []Entry {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(body, []byte("WWB\x02")) {
-		t.Fatalf("body starts %q, want schema 2", body[:min(4, len(body))])
+	if !bytes.HasPrefix(body, []byte("WWB\x03")) {
+		t.Fatalf("body starts %q, want schema 3", body[:min(4, len(body))])
 	}
 	got, err := unmarshalContents(body)
 	if err != nil {
@@ -174,9 +287,9 @@ func TestBodyRoundTripsEveryField(t *testing.T) {
 }
 
 // The same entries read the same from a schema 1 (JSON) body and from a
-// schema 2 one, so a wallet keeps its contents when its next save
-// rewrites it in schema 2.
-func TestBodySchema1AndSchema2ReadAlike(t *testing.T) {
+// schema 3 one, so a wallet keeps its contents when its next save
+// rewrites it in schema 3.
+func TestBodySchema1AndSchema3ReadAlike(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	entries := append(goldenEntries(), fullEntry(), bigEntry(0, t0), bigEntry(1, t0), bigEntry(2, t0))
 	fromJSON, err := unmarshalContents(jsonV1Body(t, entries))
@@ -190,8 +303,8 @@ func TestBodySchema1AndSchema2ReadAlike(t *testing.T) {
 // a zero Profile survives inside Profiles.
 func TestBodyKeepsNilApartFromZero(t *testing.T) {
 	zero := time.Time{}
-	e := Entry{Name: "zeros", Kind: KindPersonal, SecretCreatedAt: &zero,
-		Profiles: []Profile{{}, {ID: 1}}}
+	e := Entry{Name: "zeros", Kind: KindPersonal, OAuthClient: OAuthClient{SecretCreatedAt: &zero},
+		Identity: Identity{Profiles: []Profile{{}, {ID: 1}}}}
 	got := roundTrip(t, e)
 	checkEntries(t, got, []Entry{e})
 	if got[0].SecretCreatedAt == nil || got[0].AccessIssuedAt != nil || got[0].Secrets != nil {
@@ -238,42 +351,47 @@ func TestBodyTimesKeepInstantAndOffset(t *testing.T) {
 	}
 	var entries []Entry
 	for i, tm := range times {
-		entries = append(entries, Entry{Name: fmt.Sprintf("t%02d", i), Kind: KindUser, CreatedAt: tm, UpdatedAt: tm, NotAfter: &tm})
+		entries = append(entries, Entry{Name: fmt.Sprintf("t%02d", i), Kind: KindUser, CreatedAt: tm, UpdatedAt: tm, Certificate: Certificate{NotAfter: &tm}})
 	}
 	got := roundTrip(t, entries...)
 	checkEntries(t, got, entries)
 	// Schema 1 read the same times into the same zones (time.Parse's
-	// rules), so no zone changes when a wallet moves to schema 2.
+	// rules), so no zone changes when a wallet moves to schema 3.
 	fromJSON, err := unmarshalContents(jsonV1Body(t, entries))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range got {
 		if g, j := got[i].CreatedAt, fromJSON.entries[i].CreatedAt; !sameTime(g, j) || g.Location().String() != j.Location().String() {
-			t.Errorf("%v: schema 2 reads %v (%s), schema 1 %v (%s)", times[i], g, g.Location(), j, j.Location())
+			t.Errorf("%v: schema 3 reads %v (%s), schema 1 %v (%s)", times[i], g, g.Location(), j, j.Location())
 		}
 	}
 }
 
-// The README describes schema 2 byte by byte; this body is written from
+// The README describes schema 3 byte by byte; this body is written from
 // that description, not from the encoder.
 func TestBodyLayoutMatchesDescription(t *testing.T) {
 	west := time.Unix(-1, 0).In(time.FixedZone("", -3600))
-	e := Entry{Name: "ab", Kind: KindUser, CreatedAt: time.Unix(1, 5).UTC(), UserID: -2, Uploaded: true,
-		Profiles: []Profile{{ID: 3, Type: "p"}}, AccessExpiresAt: &west,
-		Secrets: map[string]crypto.Secret{"t": crypto.NewSecret([]byte{0, 0xff})}}
+	e := Entry{Name: "ab", Kind: KindUser, CreatedAt: time.Unix(1, 5).UTC(),
+		Identity: Identity{UserID: -2, Profiles: []Profile{{ID: 3, Type: "p"}}},
+		Tokens:   Tokens{AccessExpiresAt: &west},
+		Key:      Key{Uploaded: true},
+		Secrets:  map[string]crypto.Secret{"t": crypto.NewSecret([]byte{0, 0xff})}}
 	want := strings.Join([]string{
-		"575742 02",        // "WWB", schema 2
-		"01",               // one entry
-		"22000000",         // entry length 34, u32le
-		"4344088001000000", // fields: bits 0 1 6 10 14 19 31 32, u64le
-		"02 6162",          // 0 name "ab"
-		"04 75736572",      // 1 kind "user"
-		"02 0a",            // 6 created_at: second 1, 5 ns << 1, UTC
-		"03",               // 10 user_id -2
-		"01 06 0170 00",    // 14 profiles: 1, id 3, type "p", name ""
-		"01 01 9f38",       // 19 access_expires_at: second -1, 0 ns, zoned, offset -3600
-		"01 0174 02 00ff",  // 32 secrets: 1, "t" = 00 ff (31 uploaded has no value)
+		"575742 03",       // "WWB", schema 3
+		"01",              // one entry
+		"25000000",        // entry length 37, u32le
+		"c308",            // header fields: bits 0 1 6 10, uvarint
+		"02 6162",         // 0 name "ab"
+		"04 75736572",     // 1 kind "user"
+		"02 0a",           // 6 created_at: second 1, 5 ns << 1, UTC
+		"01 0174 02 00ff", // 10 secrets: 1, "t" = 00 ff
+		"01 07 11",        // section 1 (identity), 7 bytes, fields: bits 0 4
+		"03",              // 0 user_id -2
+		"01 06 0170 00",   // 4 profiles: 1, id 3, type "p", name ""
+		"03 05 02",        // section 3 (tokens), 5 bytes, fields: bit 1
+		"01 01 9f38",      // 1 access_expires_at: second -1, 0 ns, zoned, offset -3600
+		"04 01 40",        // section 4 (key), 1 byte, fields: bit 6 (uploaded has no value)
 	}, "")
 	want = strings.ReplaceAll(want, " ", "")
 	body, err := encodeBody([]Entry{e})
@@ -291,7 +409,7 @@ func TestBodyLayoutMatchesDescription(t *testing.T) {
 	checkEntries(t, c.entries, []Entry{e})
 }
 
-// validBody is a small schema 2 body for the rejection tests.
+// validBody is a small schema 3 body for the rejection tests.
 func validBody(t testing.TB) []byte {
 	t.Helper()
 	body, err := encodeBody(goldenEntriesSorted())
@@ -307,17 +425,40 @@ func goldenEntriesSorted() []Entry {
 	return es
 }
 
-// body assembles a schema 2 body from entries in the order given, which
+// body assembles a schema 3 body from entries in the order given, which
 // encodeBody would refuse when it is not name order.
 func body(entries ...Entry) []byte {
-	b := binary.AppendUvarint([]byte("WWB\x02"), uint64(len(entries)))
+	b := binary.AppendUvarint([]byte("WWB\x03"), uint64(len(entries)))
 	for i := range entries {
 		b = appendEntry(b, &entries[i])
 	}
 	return b
 }
 
-// entryAt returns the offset of entry i's fields word in a body.
+// rawBody assembles a schema 3 body from entries given as their bytes
+// after the length, in hex (spaces ignored) or raw.
+func rawBody(entries ...[]byte) []byte {
+	b := binary.AppendUvarint([]byte("WWB\x03"), uint64(len(entries)))
+	for _, e := range entries {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(e)))
+		b = append(b, e...)
+	}
+	return b
+}
+
+// h decodes hex with spaces, and appends the byte slices that follow.
+func h(s string, more ...[]byte) []byte {
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		panic(err)
+	}
+	for _, m := range more {
+		b = append(b, m...)
+	}
+	return b
+}
+
+// entryAt returns the offset of entry i's bytes after its length.
 func entryAt(t testing.TB, b []byte, i int) int {
 	t.Helper()
 	_, n := binary.Uvarint(b[4:])
@@ -326,14 +467,6 @@ func entryAt(t testing.TB, b []byte, i int) int {
 		off += 4 + int(binary.LittleEndian.Uint32(b[off:]))
 	}
 	return off + 4
-}
-
-// withLastValue replaces the last n bytes of a one-entry body with v and
-// fixes the entry length, so the value itself is what is wrong.
-func withLastValue(b []byte, n int, v []byte) []byte {
-	b = append(bytes.Clone(b[:len(b)-n]), v...)
-	binary.LittleEndian.PutUint32(b[5:], uint32(len(b)-9))
-	return b
 }
 
 func TestBodyRejectsMalformed(t *testing.T) {
@@ -348,6 +481,9 @@ func TestBodyRejectsMalformed(t *testing.T) {
 	}
 	first := entryAt(t, valid, 0)
 	one := Entry{Name: "a", Kind: KindPersonal}
+	uv := func(x uint64) []byte { return binary.AppendUvarint(nil, x) }
+	// Entry "a": header fields bit 0, name "a".
+	const a = "01 0161"
 	cases := []struct {
 		name string
 		body []byte
@@ -355,17 +491,28 @@ func TestBodyRejectsMalformed(t *testing.T) {
 		msg  string
 	}{
 		{"magic only", []byte("WWB"), ErrDamaged, "no schema"},
-		{"newer schema", append([]byte("WWB\x03"), valid[4:]...), ErrUnsupportedVersion, "schema 3"},
+		{"newer schema", append([]byte("WWB\x04"), valid[4:]...), ErrUnsupportedVersion, "schema 4"},
 		{"schema 1 as JSON with another number", []byte(`{"schema":2,"entries":[]}`), ErrUnsupportedVersion, "schema 2"},
 		{"neither schema", []byte("WBB\x02\x00"), ErrDamaged, "invalid character"},
 		{"trailing byte", append(bytes.Clone(valid), 0), ErrDamaged, "1 bytes after the last entry"},
 		{"count larger than the entries", patch(4, 4), ErrDamaged, "entry 3: truncated"},
 		{"count too large for the bytes", patch(4, 0xff, 0xff, 0xff, 0xff, 0x0f), ErrDamaged, "entries in"},
-		{"overlong varint", append([]byte("WWB\x02"), bytes.Repeat([]byte{0x80}, 11)...), ErrDamaged, "bad varint"},
+		{"overlong varint", append([]byte("WWB\x03"), bytes.Repeat([]byte{0x80}, 11)...), ErrDamaged, "bad varint"},
 		{"entry length past the end", patch(first-4, 0xff, 0xff, 0, 0), ErrDamaged, "entry 0: length 65535"},
-		{"entry length shorter than its fields word", patch(first-4, 7, 0, 0, 0), ErrDamaged, "entry 0: length 7"},
-		{"unknown field", patch(first+7, 0x80), ErrUnsupportedVersion, "field 63"},
-		{"string past the entry", patch(first+8, 0xff, 0x01), ErrDamaged, "value of 255 bytes"},
+		{"entry of no bytes", rawBody(nil, h(a)), ErrDamaged, "entry 0: length 0"},
+		{"unknown header field", rawBody(h("8110 0161")), ErrUnsupportedVersion, "field 11 of the entry header"},
+		{"unknown header field 63", rawBody(h("81 8080808080808080 01 0161")), ErrUnsupportedVersion, "field 63 of the entry header"},
+		{"unknown field of a section", rawBody(h(a + "01 01 20")), ErrUnsupportedVersion, "field 5 of the entry identity"},
+		{"unknown section", rawBody(h(a + "06 01 01")), ErrUnsupportedVersion, "entry section 6"},
+		{"unknown section after known ones", rawBody(h(a + "01 02 01 02  05 03 08 0200  3f 01 01")), ErrUnsupportedVersion, "entry section 63"},
+		{"section out of order", rawBody(h(a + "03 03 02 0200  01 02 01 02")), ErrDamaged, "section 1 after section 3"},
+		{"section twice", rawBody(h(a + "01 02 01 02  01 02 01 04")), ErrDamaged, "section 1 after section 1"},
+		{"section 0", rawBody(h(a + "00 01 01")), ErrDamaged, "section 0 after section 0"},
+		{"empty section", rawBody(h(a + "01 01 00")), ErrDamaged, "section identity is empty"},
+		{"section past the entry", rawBody(h(a + "01 7f 01 02")), ErrDamaged, "section identity of 127 bytes with 2 left"},
+		{"bytes left in a section", rawBody(h(a + "01 03 01 02 00")), ErrDamaged, "1 bytes after the last field of section identity"},
+		{"string past the entry", rawBody(h("01 ff01 61")), ErrDamaged, "value of 255 bytes"},
+		{"string past its section", rawBody(h(a+"02 02 01 05", []byte("hello"))), ErrDamaged, "value of 5 bytes with 0 left"},
 		{"out of name order", body(Entry{Name: "b"}, Entry{Name: "a"}), ErrDamaged, `"a" after "b"`},
 		{"name twice", body(one, one), ErrDamaged, `"a" after "a"`},
 		{"secret names out of order", func() []byte {
@@ -380,22 +527,25 @@ func TestBodyRejectsMalformed(t *testing.T) {
 			b[i+1] = 'x'
 			return b
 		}(), ErrDamaged, "secret names out of order"},
-		// Second 1 and 0 ns, then the nanoseconds made 2e9.
-		{"nanoseconds out of range", withLastValue(body(Entry{Name: "a", CreatedAt: time.Unix(1, 0).UTC()}), 1,
-			binary.AppendUvarint(nil, 2_000_000_000<<1)), ErrDamaged, "2000000000 nanoseconds"},
-		// Offset +3600 (2 bytes) made 25 hours.
-		{"zone offset out of range", withLastValue(body(Entry{Name: "a", CreatedAt: time.Unix(1, 0).In(time.FixedZone("", 3600))}), 2,
-			binary.AppendVarint(nil, 25*3600)), ErrDamaged, "zone offset 90000"},
-		{"more secrets than bytes", withLastValue(body(Entry{Name: "a", Secrets: map[string]crypto.Secret{"x": {}}}), 4,
-			binary.AppendUvarint(nil, 1000)), ErrDamaged, "1000 secrets in 0 bytes"},
-		{"more profiles than bytes", withLastValue(body(Entry{Name: "a", Profiles: []Profile{{}}}), 4,
-			binary.AppendUvarint(nil, 1000)), ErrDamaged, "1000 profiles in 0 bytes"},
+		// created_at (bit 6): second 1, then nanoseconds of 2e9.
+		{"nanoseconds out of range", rawBody(h("41 0161 02", uv(2_000_000_000<<1))), ErrDamaged, "2000000000 nanoseconds"},
+		// created_at: second 1, zoned, offset 25 hours.
+		{"zone offset out of range", rawBody(h("41 0161 02 01", binary.AppendVarint(nil, 25*3600))), ErrDamaged, "zone offset 90000"},
+		// secrets (bit 10).
+		{"more secrets than bytes", rawBody(h("8108 0161", uv(1000))), ErrDamaged, "1000 secrets in 0 bytes"},
+		// identity section, profiles (bit 4).
+		{"more profiles than bytes", rawBody(h(a+"01 03 10", uv(1000))), ErrDamaged, "1000 profiles in 0 bytes"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := unmarshalContents(tc.body)
 			if !errors.Is(err, tc.want) || !strings.Contains(fmt.Sprint(err), tc.msg) {
 				t.Errorf("got %v, want %v with %q", err, tc.want, tc.msg)
+			}
+			// A newer version's data says how to read it: upgrade.
+			var fe *FixError
+			if errors.Is(tc.want, ErrUnsupportedVersion) && (!errors.As(err, &fe) || fe.Fix != FixUpgrade) {
+				t.Errorf("%v: no FixUpgrade", err)
 			}
 		})
 	}
@@ -431,8 +581,10 @@ func TestBodyLargeDecodesInParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b[entryAt(t, b, 2400)+7] |= 0x80
-	if _, err := unmarshalContents(b); !errors.Is(err, ErrUnsupportedVersion) || !strings.Contains(err.Error(), "entry 2400:") {
+	// Entry 2400's header fields take two bytes (bits 0-10); bit 4 of the
+	// second is field 11, which no version has yet.
+	b[entryAt(t, b, 2400)+1] |= 0x10
+	if _, err := unmarshalContents(b); !errors.Is(err, ErrUnsupportedVersion) || !strings.Contains(err.Error(), "entry 2400: unsupported wallet format: contents have field 11 of the entry header") {
 		t.Errorf("unknown field in entry 2400: %v", err)
 	}
 	// Out of order across the boundary between the parts.
@@ -443,9 +595,9 @@ func TestBodyLargeDecodesInParts(t *testing.T) {
 	}
 }
 
-// A wallet in schema 1 (the golden file) opens, saves in schema 2 and
+// A wallet in schema 1 (the golden file) opens, saves in schema 3 and
 // reopens with the same entries.
-func TestSchema1WalletIsRewrittenInSchema2(t *testing.T) {
+func TestSchema1WalletIsRewrittenInSchema3(t *testing.T) {
 	store, _ := goldenStore(t)
 	w, err := openWith(store, goldenPassphrase)
 	if err != nil {
@@ -462,8 +614,8 @@ func TestSchema1WalletIsRewrittenInSchema2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(pt, []byte("WWB\x02")) {
-		t.Errorf("saved body starts %q, want schema 2", pt[:min(4, len(pt))])
+	if !bytes.HasPrefix(pt, []byte("WWB\x03")) {
+		t.Errorf("saved body starts %q, want schema 3", pt[:min(4, len(pt))])
 	}
 	checkEntries(t, mustOpen(t, store, goldenPassphrase).Entries(), goldenEntriesSorted())
 }
@@ -480,6 +632,11 @@ func FuzzDecodeBody(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add(jsonV1Body(f, goldenEntries()))
+	schema2, err := os.ReadFile(goldenSchema2BodyPath)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(schema2)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := unmarshalContents(data)
 		if err != nil {
@@ -490,7 +647,7 @@ func FuzzDecodeBody(f *testing.F) {
 		}
 		for i := 1; i < len(c.entries); i++ {
 			if c.entries[i-1].Name == c.entries[i].Name {
-				return // a schema 1 body may hold a name twice; schema 2 refuses that
+				return // a schema 1 body may hold a name twice; schemas 2 and 3 refuse that
 			}
 		}
 		// Empty and absent lists read alike; compare them alike.
@@ -530,7 +687,7 @@ func TestBodyTimesWithAnUnreadableZoneAreWrittenAsUTC(t *testing.T) {
 	var entries []Entry
 	for i, c := range cases {
 		tm := at.In(time.FixedZone("", c.offset))
-		entries = append(entries, Entry{Name: fmt.Sprintf("t%02d", i), Kind: KindUser, CreatedAt: tm, NotAfter: &tm})
+		entries = append(entries, Entry{Name: fmt.Sprintf("t%02d", i), Kind: KindUser, CreatedAt: tm, Certificate: Certificate{NotAfter: &tm}})
 	}
 	got := roundTrip(t, entries...)
 	for i, c := range cases {
@@ -557,4 +714,19 @@ func TestBodyTimesWithAnUnreadableZoneAreWrittenAsUTC(t *testing.T) {
 	if err != nil || !saved.CreatedAt.Equal(at) {
 		t.Fatalf("after saving a time with offset +100 h: %v, %v", saved.CreatedAt, err)
 	}
+}
+
+// A section's length takes one byte below 128 and more above; the encoder
+// reserves one and moves the section up when it needs more. Every size
+// around the boundaries of one, two and three bytes round-trips, and the
+// body has exactly the size it was given (encodeBody checks).
+func TestBodySectionLengthsAcrossVarintBoundaries(t *testing.T) {
+	var entries []Entry
+	for _, n := range []int{0, 1, 120, 124, 125, 126, 127, 128, 129, 16370, 16380, 16383, 16384, 16385, 1 << 21} {
+		e := Entry{Name: fmt.Sprintf("n%08d", n), Kind: KindMTLS, Certificate: Certificate{CSR: strings.Repeat("c", n)},
+			Key: Key{PublicKey: strings.Repeat("k", n/2), Uploaded: true}}
+		e.SetSecret(SecretPrivateKey, crypto.SecretString(strings.Repeat("s", n)))
+		entries = append(entries, e)
+	}
+	checkEntries(t, roundTrip(t, entries...), entries)
 }

@@ -12,9 +12,10 @@ import (
 )
 
 // bodySchema is the version of the decrypted body that saves write (see
-// codec.go); schema 1, JSON, is still read. It can change without a new
-// file format version: the body is opaque to the envelope.
-const bodySchema = 2
+// codec.go); schema 1 (JSON) and schema 2 (codec_schema2.go) are still
+// read, and rewritten as schema 3 by the next save. It can change without
+// a new file format version: the body is opaque to the envelope.
+const bodySchema = 3
 
 // Contents is the decrypted wallet: its entries, kept sorted by name.
 type Contents struct {
@@ -130,7 +131,9 @@ type record struct {
 }
 
 // jsonBody is the schema 1 body, `{"schema":1,"entries":[...]}`, which
-// wallets written before schema 2 hold until their next save.
+// wallets written before schema 2 hold until their next save. Entry's
+// groups are embedded without JSON names, so their fields sit at the top
+// of each record as they always did.
 type jsonBody struct {
 	Schema  int      `json:"schema"`
 	Entries []record `json:"entries"`
@@ -141,8 +144,8 @@ const jsonBodySchema = 1
 // marshal encodes the contents for sealing. The caller wipes the result.
 func (c *Contents) marshal() ([]byte, error) { return encodeBody(c.entries) }
 
-// unmarshalContents decodes a body of either schema; a schema 1 body
-// starts with '{', a schema 2 one with bodyMagic.
+// unmarshalContents decodes a body of any schema; a schema 1 body starts
+// with '{', later ones with bodyMagic and the schema byte.
 func unmarshalContents(plaintext []byte) (*Contents, error) {
 	rest, ok := bytes.CutPrefix(plaintext, []byte(bodyMagic))
 	if !ok {
@@ -151,10 +154,10 @@ func unmarshalContents(plaintext []byte) (*Contents, error) {
 	switch {
 	case len(rest) == 0:
 		return nil, damaged("decrypted contents are not valid: no schema")
-	case rest[0] != bodySchema:
-		return nil, fmt.Errorf("%w: contents schema %d; upgrade wisewallet", ErrUnsupportedVersion, rest[0])
+	case rest[0] != bodySchema && rest[0] != 2:
+		return nil, newerVersion("contents schema %d", rest[0])
 	}
-	entries, err := decodeBody(rest[1:])
+	entries, err := decodeBody(rest[1:], rest[0])
 	if errors.Is(err, ErrUnsupportedVersion) {
 		return nil, err
 	} else if err != nil {
@@ -171,7 +174,7 @@ func unmarshalJSONBody(plaintext []byte) (*Contents, error) {
 		return nil, damaged("decrypted contents are not valid: %v", err)
 	}
 	if b.Schema != jsonBodySchema {
-		return nil, fmt.Errorf("%w: contents schema %d; upgrade wisewallet", ErrUnsupportedVersion, b.Schema)
+		return nil, newerVersion("contents schema %d", b.Schema)
 	}
 	entries := make([]Entry, 0, len(b.Entries))
 	for _, r := range b.Entries {

@@ -7,7 +7,7 @@
 // re-encoding the header reproduces its bytes.
 //
 //	magic        4   "WWLT"
-//	version      2   1 (other versions are refused: "upgrade wisewallet")
+//	version      2   1 (other versions are refused: ErrUnsupportedVersion, FixUpgrade)
 //	flags        2   0
 //	wallet id   16   random; names the OS-keyring item
 //	generation   8   incremented by every save
@@ -31,10 +31,29 @@
 // trailer does not match is damaged (ErrDamaged), never "wrong
 // passphrase"; ErrWrongPassphrase is only reported for an intact file.
 //
-// The decrypted body is, in schema 2, a binary encoding of the entries
-// (codec.go documents it field by field; README.md repeats it); schema 1,
-// JSON {"schema":1,"entries":[...]} with a "secrets" map per entry, is
-// still read and is rewritten as schema 2 on the next save.
+// # Body, schema 3
+//
+// The decrypted body is a binary encoding of the entries (codec.go has
+// the layout, codec_groups.go the table of every field; README.md repeats
+// both):
+//
+//	body    = "WWB" 3:u8 count:uvarint entry*count     (entries in name order)
+//	entry   = length:u32le header section*
+//	header  = group                                   (name, kind, env, dates, link, status, secrets)
+//	section = id:uvarint length:uvarint group         (ids ascending; only non-zero groups)
+//	group   = fields:uvarint value*                   (bit i set: field i's value follows)
+//
+// Sections are 1 identity, 2 OAuth client, 3 tokens, 4 key, 5
+// certificate. A reader refuses a section id or a field bit it does not
+// know (ErrUnsupportedVersion), so that nothing a newer version wrote is
+// dropped by the next save; a new field is the next bit of its group, a
+// new group the next section id, and neither needs a new schema.
+//
+// Older bodies are still read and are rewritten as schema 3 on the next
+// save: schema 2 (codec_schema2.go: the same values in one flat group
+// behind a u64le fields word) and schema 1, JSON
+// {"schema":1,"entries":[...]} with a "secrets" map per entry.
+// testdata/ holds golden wallets of both.
 //
 // # Saving
 //
@@ -49,5 +68,7 @@
 //
 // This package never prints or prompts: passphrases arrive through
 // callbacks (Unlocker), and errors are sentinels the caller maps to words
-// and exit codes.
+// and exit codes. An error whose fix is known is a FixError that names
+// the fix (create the wallet, enable the keyring again, upgrade); the
+// front end words it with its own commands, flags or keys.
 package wallet

@@ -14,8 +14,8 @@ import (
 // Kind says what an entry holds.
 type Kind string
 
-// Entry kinds. The strings are part of the command-line contract
-// (`list --json`).
+// Entry kinds. The strings are part of the command-line contract (the
+// JSON list of entries).
 const (
 	KindPersonal Kind = "personal" // personal API token
 	KindClient   Kind = "client"   // OAuth client id and secret
@@ -76,8 +76,15 @@ type Profile struct {
 	Name string `json:"name,omitempty"`
 }
 
-// Entry is one credential. Non-secret metadata is typed and may be shown;
-// secret values are in Secrets, whose values print as "[redacted]".
+// Entry is one credential: a header every kind has (name, kind,
+// environment, dates, link, status, secrets) and the groups of fields
+// that kinds use. The groups are embedded values, so e.ClientID reads
+// e.OAuthClient.ClientID; a group left zero costs nothing in the file
+// (see codec.go). Non-secret metadata is typed and may be shown; secret
+// values are in Secrets, whose values print as "[redacted]".
+//
+// A new kind adds its fields to a group, or a new group (a new section in
+// the file), rather than to the header.
 type Entry struct {
 	Name      string      `json:"name"`
 	Kind      Kind        `json:"kind"`
@@ -89,38 +96,62 @@ type Entry struct {
 	LinkedTo string `json:"linked_to,omitempty"`
 	Status   Status `json:"status,omitempty"`
 
-	// Who the credential acts as, when known.
+	// The groups carry no JSON names of their own: encoding/json flattens
+	// embedded structs, so schema 1 bodies read into them unchanged.
+	Identity
+	OAuthClient
+	Tokens
+	Key
+	Certificate
+
+	Secrets map[string]crypto.Secret `json:"-"`
+}
+
+// Identity is who the credential acts as, when known.
+type Identity struct {
 	UserID    int64     `json:"user_id,omitempty"`
 	UserEmail string    `json:"user_email,omitempty"`
 	UserName  string    `json:"user_name,omitempty"`
 	ProfileID int64     `json:"profile_id,omitempty"`
 	Profiles  []Profile `json:"profiles,omitempty"`
+}
 
-	// OAuth client settings.
+// OAuthClient holds an OAuth client's settings, and when its secret (or
+// a personal token) was created.
+type OAuthClient struct {
 	ClientID        string     `json:"client_id,omitempty"`
 	RedirectURL     string     `json:"redirect_url,omitempty"`
 	SecretCreatedAt *time.Time `json:"secret_created_at,omitempty"`
+}
 
-	// Token lifetimes. AccessIssuedAt dates the current access token, so
-	// the refresh can come at a fixed fraction of its lifetime.
+// Tokens holds token lifetimes. AccessIssuedAt dates the current access
+// token, so the refresh can come at a fixed fraction of its lifetime.
+type Tokens struct {
 	AccessIssuedAt   *time.Time `json:"access_issued_at,omitempty"`
 	AccessExpiresAt  *time.Time `json:"access_expires_at,omitempty"`
 	RefreshExpiresAt *time.Time `json:"refresh_expires_at,omitempty"`
+}
 
-	// Key material metadata (SCA, mTLS, JOSE).
+// Key describes a key pair (SCA, mTLS, JOSE); the private key itself is
+// the SecretPrivateKey secret.
+type Key struct {
 	KeyType   string     `json:"key_type,omitempty"`
 	KeyID     string     `json:"key_id,omitempty"`
 	Algorithm string     `json:"algorithm,omitempty"`
 	PublicKey string     `json:"public_key,omitempty"` // PEM
+	ValidFrom *time.Time `json:"valid_from,omitempty"`
+	ValidTill *time.Time `json:"valid_till,omitempty"`
+	// Uploaded: the public key is registered with Wise.
+	Uploaded bool `json:"uploaded,omitempty"`
+}
+
+// Certificate holds an mTLS key's certificate request and what was
+// issued for it.
+type Certificate struct {
 	CSR       string     `json:"csr,omitempty"`        // PEM
 	CertChain string     `json:"cert_chain,omitempty"` // PEM
 	CACert    string     `json:"ca_cert,omitempty"`    // PEM
 	NotAfter  *time.Time `json:"not_after,omitempty"`
-	ValidFrom *time.Time `json:"valid_from,omitempty"`
-	ValidTill *time.Time `json:"valid_till,omitempty"`
-	Uploaded  bool       `json:"uploaded,omitempty"`
-
-	Secrets map[string]crypto.Secret `json:"-"`
 }
 
 // Secret returns the named secret (zero when absent).

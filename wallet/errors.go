@@ -3,6 +3,7 @@ package wallet
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Errors callers branch on. Each maps to its own exit code in the command
@@ -59,3 +60,77 @@ func (e *replacedError) Is(target error) bool { return target == ErrReplaced || 
 func damaged(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrDamaged, fmt.Sprintf(format, args...))
 }
+
+// Fix is what resolves an error. The wallet says what is wrong and names
+// the fix; each front end words it in its own terms (a command with its
+// flags, a key in the app), so no command text lives below them.
+type Fix uint8
+
+// Fixes.
+const (
+	FixNone Fix = iota
+	// FixCreateWallet: there is no wallet at the location yet; create one.
+	FixCreateWallet
+	// FixKeyringEnable: enable the keyring slot again, which stores a new
+	// item in the OS keyring; the item there is missing or does not open
+	// this wallet. (FixError.Err matches ErrKeyringItemNotFound when it is
+	// missing.)
+	FixKeyringEnable
+	// FixRealFolder: the wallet folder named is a symbolic link; name the
+	// folder it points to instead.
+	FixRealFolder
+	// FixUpgrade: a newer version wrote what this one cannot read.
+	FixUpgrade
+)
+
+// FixError is an error with a known fix. Its text says what is wrong and
+// nothing more; a front end finds it with errors.As under any wrapping and
+// adds the fix in its own words. It matches Err with errors.Is, so
+// errors.Is(err, ErrNoWallet) and the like keep working.
+type FixError struct {
+	// What is wrong, as Error returns it: "no wallet found at PATH".
+	What string
+	// Location is the wallet file or folder concerned, when there is one.
+	Location string
+	Fix      Fix
+	// Err is the sentinel it matches, or the cause; nil when neither.
+	Err error
+}
+
+func (e *FixError) Error() string { return e.What }
+
+func (e *FixError) Unwrap() error { return e.Err }
+
+// noWallet is ErrNoWallet for the wallet file at path.
+func noWallet(path string) error {
+	return &FixError{What: fmt.Sprintf("%v at %s", ErrNoWallet, path), Location: path, Fix: FixCreateWallet, Err: ErrNoWallet}
+}
+
+// newerVersion is ErrUnsupportedVersion for something a newer version
+// wrote: a format version, a body schema, a field or a section.
+func newerVersion(format string, args ...any) error {
+	return &FixError{What: fmt.Sprintf("%v: %s", ErrUnsupportedVersion, fmt.Sprintf(format, args...)), Fix: FixUpgrade, Err: ErrUnsupportedVersion}
+}
+
+// keyringItemUnusable is a keyring item problem that only storing a new
+// item fixes; cause is matched with errors.Is (ErrKeyringItemNotFound).
+func keyringItemUnusable(what string, cause error) error {
+	return &FixError{What: what, Fix: FixKeyringEnable, Err: cause}
+}
+
+// joinedErrors is several errors in one message, "a; b", that errors.Is
+// and errors.As still look into (a front end finds the fix of each).
+type joinedErrors []error
+
+func (j joinedErrors) Error() string {
+	var b strings.Builder
+	for i, err := range j {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(err.Error())
+	}
+	return b.String()
+}
+
+func (j joinedErrors) Unwrap() []error { return j }

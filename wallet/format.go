@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
 
 	"github.com/wisewallet/wisewallet/crypto"
 )
@@ -189,8 +188,7 @@ func decodeFile(data []byte) (*sealedFile, error) {
 	copy(f.sum[:], trailer)
 	f.version = r.u16()
 	if f.version != formatVersion {
-		return nil, fmt.Errorf("%w: format version %d (this build reads version %d); upgrade wisewallet",
-			ErrUnsupportedVersion, f.version, formatVersion)
+		return nil, newerVersion("format version %d (this build reads version %d)", f.version, formatVersion)
 	}
 	f.flags = r.u16()
 	if f.flags != 0 {

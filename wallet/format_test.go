@@ -5,73 +5,49 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
 )
 
-var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/wallet-v1.ww (only when the expected contents change on purpose)")
-
 const (
 	goldenPath       = "testdata/wallet-v1.ww"
 	goldenPassphrase = "golden-passphrase"
 )
 
-// goldenEntries is what testdata/wallet-v1.ww holds. Changing it needs
-// -update-golden; a format change must instead add a new golden file and
-// keep this one opening.
+// goldenEntries is what testdata/wallet-v1.ww holds (and, with
+// fullEntrySchema2, the schema 2 golden files). It must not change: the
+// file has a schema 1 body, which no save writes any more, so it cannot be
+// rewritten; a format change adds a new golden file and keeps this one
+// opening.
 func goldenEntries() []Entry {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	access := t0.Add(12 * time.Hour)
 	refresh := t0.Add(20 * 365 * 24 * time.Hour)
-	token := Entry{Name: "sandbox-token", Kind: KindPersonal, CreatedAt: t0, UpdatedAt: t0, SecretCreatedAt: &t0,
+	token := Entry{Name: "sandbox-token", Kind: KindPersonal, CreatedAt: t0, UpdatedAt: t0, OAuthClient: OAuthClient{SecretCreatedAt: &t0},
 		Env: Environment{Name: EnvSandbox, APIURL: "https://api.sandbox.transferwise.tech"}}
 	token.SetSecret(SecretToken, crypto.SecretString("golden-personal-token-0123456789abcdef"))
-	client := Entry{Name: "acme-client", Kind: KindClient, CreatedAt: t0, UpdatedAt: t0, SecretCreatedAt: &t0,
-		Env:      Environment{Name: EnvProduction, APIURL: "https://api.wise.com", AuthorizeURL: "https://wise.com/oauth/authorize"},
-		ClientID: "acme-client-id", RedirectURL: "http://127.0.0.1:8765/callback"}
+	client := Entry{Name: "acme-client", Kind: KindClient, CreatedAt: t0, UpdatedAt: t0,
+		OAuthClient: OAuthClient{SecretCreatedAt: &t0, ClientID: "acme-client-id", RedirectURL: "http://127.0.0.1:8765/callback"},
+		Env:         Environment{Name: EnvProduction, APIURL: "https://api.wise.com", AuthorizeURL: "https://wise.com/oauth/authorize"}}
 	client.SetSecret(SecretClientSecret, crypto.SecretString("golden-client-secret"))
 	user := Entry{Name: "acme-user", Kind: KindUser, CreatedAt: t0, UpdatedAt: t0, LinkedTo: "acme-client",
-		Env:    client.Env,
-		UserID: 4242, UserEmail: "user@example.com", ProfileID: 12345,
-		Profiles:        []Profile{{ID: 12345, Type: "personal", Name: "Ada"}, {ID: 67890, Type: "business", Name: "Acme Ltd"}},
-		AccessExpiresAt: &access, RefreshExpiresAt: &refresh}
+		Env: client.Env,
+		Identity: Identity{UserID: 4242, UserEmail: "user@example.com", ProfileID: 12345,
+			Profiles: []Profile{{ID: 12345, Type: "personal", Name: "Ada"}, {ID: 67890, Type: "business", Name: "Acme Ltd"}}},
+		Tokens: Tokens{AccessExpiresAt: &access, RefreshExpiresAt: &refresh}}
 	user.SetSecret(SecretAccessToken, crypto.SecretString("golden-access-token"))
 	user.SetSecret(SecretRefreshToken, crypto.SecretString("golden-refresh-token"))
 	return []Entry{client, user, token}
-}
-
-var goldenOnce sync.Once
-
-func writeGolden(t *testing.T) {
-	store := NewFileStore(filepath.Join(t.TempDir(), "golden"))
-	w, err := Create(context.Background(), store, crypto.SecretString(goldenPassphrase), Options{KDF: cheapKDF})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addEntries(t, w, goldenEntries()...)
-	if err := os.MkdirAll(filepath.Dir(goldenPath), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(goldenPath, mustRead(t, store.Path()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("rewrote %s", goldenPath)
 }
 
 // goldenStore copies the committed golden file into a private folder:
 // git does not keep the 0600 mode the store insists on.
 func goldenStore(t *testing.T) (*FileStore, []byte) {
 	t.Helper()
-	if *updateGolden {
-		goldenOnce.Do(func() { writeGolden(t) })
-	}
 	data := mustRead(t, goldenPath)
 	store := NewFileStore(filepath.Join(t.TempDir(), "ww"))
 	if err := store.ensureDir(); err != nil {

@@ -73,8 +73,8 @@ func unwrapWithKeyring(ctx context.Context, kr Keyring, f *sealedFile) ([]byte, 
 	dek, err := unwrapFrom(ctx, kr, f)
 	if errors.Is(err, ErrKeyringItemNotFound) {
 		// The keyring was reset or the item deleted: only re-enrolling
-		// brings the passphrase-free open back, so say how.
-		return nil, fmt.Errorf("%w; run 'wisewallet keyring enable' to store a new one", err)
+		// brings the passphrase-free open back.
+		return nil, keyringItemUnusable(err.Error(), err)
 	}
 	return dek, err
 }
@@ -89,18 +89,18 @@ func unwrapFrom(ctx context.Context, kr Keyring, f *sealedFile) ([]byte, error) 
 	defer crypto.Wipe(raw)
 	var item keyringItem
 	if err := json.Unmarshal(raw, &item); err != nil || item.V != 1 {
-		return nil, errors.New("the keyring item is not readable; run 'wisewallet keyring enable' to replace it")
+		return nil, keyringItemUnusable("the keyring item is not readable", nil)
 	}
 	defer crypto.Wipe(item.KEK)
 	if item.WalletID != fmt.Sprintf("%x", f.id) {
-		return nil, errors.New("the keyring item belongs to another wallet; run 'wisewallet keyring enable' to replace it")
+		return nil, keyringItemUnusable("the keyring item belongs to another wallet", nil)
 	}
 	if len(item.KEK) != crypto.KeySize {
-		return nil, errors.New("the keyring item has a key of the wrong size; run 'wisewallet keyring enable' to replace it")
+		return nil, keyringItemUnusable("the keyring item has a key of the wrong size", nil)
 	}
 	dek, err := crypto.Open(item.KEK, s.nonce, s.wrapped, slotAAD(f.id, s))
 	if err != nil {
-		return nil, errors.New("the keyring item does not open this wallet; run 'wisewallet keyring enable' to replace it")
+		return nil, keyringItemUnusable("the keyring item does not open this wallet", nil)
 	}
 	return dek, nil
 }

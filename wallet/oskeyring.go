@@ -267,7 +267,10 @@ func (a *anyKeyring) unwrap(ctx context.Context, f *sealedFile) ([]byte, error) 
 	// hear about (a bad item, an error, a backend that did not answer).
 	// unopened: backends not available here, worth saying only when no
 	// backend could be searched at all.
-	var searched, problems, unopened []string
+	var searched, unopened []string
+	// problems keep their errors, so that a front end still finds the
+	// fix each one carries (FixError).
+	var problems joinedErrors
 	a.each(ctx, func(ctx context.Context, k Keyring) bool {
 		var err error
 		dek, err = unwrapFrom(ctx, k, f)
@@ -280,12 +283,12 @@ func (a *anyKeyring) unwrap(ctx context.Context, f *sealedFile) ([]byte, error) 
 		case errors.Is(err, ErrKeyringItemNotFound):
 			searched = append(searched, k.Name())
 		default:
-			problems = append(problems, fmt.Sprintf("%s: %v", k.Name(), err))
+			problems = append(problems, fmt.Errorf("%s: %w", k.Name(), err))
 		}
 		return false
 	}, func(name string, err error) {
 		if errors.Is(err, ErrKeyringUnavailable) {
-			problems = append(problems, fmt.Sprintf("%s: %v", name, err))
+			problems = append(problems, fmt.Errorf("%s: %w", name, err))
 		} else {
 			unopened = append(unopened, fmt.Sprintf("%s: %v", name, err))
 		}
@@ -295,14 +298,16 @@ func (a *anyKeyring) unwrap(ctx context.Context, f *sealedFile) ([]byte, error) 
 		return dek, nil
 	case len(problems) == 0 && len(searched) > 0:
 		// Every backend that opened was searched and none has the item.
-		return nil, fmt.Errorf("%w in %s; run 'wisewallet keyring enable' to store a new one", ErrKeyringItemNotFound, strings.Join(searched, " or "))
+		return nil, keyringItemUnusable(fmt.Sprintf("%v in %s", ErrKeyringItemNotFound, strings.Join(searched, " or ")), ErrKeyringItemNotFound)
 	case len(problems) == 0:
 		return nil, errors.New(strings.Join(unopened, "; "))
 	}
 	for _, name := range searched {
-		problems = append(problems, name+": "+ErrKeyringItemNotFound.Error())
+		// Text only: with problems elsewhere, the item is not known to be
+		// missing, so the result must not match ErrKeyringItemNotFound.
+		problems = append(problems, errors.New(name+": "+ErrKeyringItemNotFound.Error()))
 	}
-	return nil, errors.New(strings.Join(problems, "; "))
+	return nil, problems
 }
 
 func openBackend(name string) (Keyring, error) {

@@ -102,7 +102,8 @@ func (s *FileStore) Exists() bool {
 }
 
 // Load implements Storage. It refuses symlinks and files other users could
-// read, and says how to fix them.
+// read, and says how to fix them (FixError, or in the text where the fix
+// is the same for every front end: chmod).
 func (s *FileStore) Load() ([]byte, error) {
 	if err := s.checkDir(); err != nil {
 		return nil, err
@@ -111,7 +112,7 @@ func (s *FileStore) Load() ([]byte, error) {
 	if err != nil {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return nil, fmt.Errorf("%w at %s: run 'wisewallet init' first", ErrNoWallet, s.Path())
+			return nil, noWallet(s.Path())
 		case errors.Is(err, syscall.ELOOP):
 			return nil, fmt.Errorf("%w: %s is a symbolic link; wisewallet only opens a regular file it owns", ErrUnsafe, s.Path())
 		}
@@ -170,7 +171,7 @@ func checkFileInfo(path string, info fs.FileInfo, uid int) error {
 func (s *FileStore) checkDir() error {
 	info, err := os.Lstat(s.dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%w at %s: run 'wisewallet init' first", ErrNoWallet, s.Path())
+		return noWallet(s.Path())
 	}
 	if err != nil {
 		return fmt.Errorf("wallet: %w", err)
@@ -182,7 +183,7 @@ func checkDirInfo(dir string, info fs.FileInfo) error {
 	if info.Mode()&fs.ModeSymlink != 0 {
 		// Lstat does not follow it; whoever can change the link can move
 		// the wallet (and its lock) somewhere else.
-		return fmt.Errorf("%w: %s is a symbolic link; point WISEWALLET_DIR (or --dir) at the real folder", ErrUnsafe, dir)
+		return &FixError{What: fmt.Sprintf("%v: %s is a symbolic link", ErrUnsafe, dir), Location: dir, Fix: FixRealFolder, Err: ErrUnsafe}
 	}
 	if !info.IsDir() {
 		return fmt.Errorf("%w: %s is not a folder", ErrUnsafe, dir)

@@ -25,7 +25,7 @@ func tamperWallet(t *testing.T) (*FileStore, []byte) {
 	t.Helper()
 	store, w := newTestWallet(t)
 	client := Entry{Name: "acme-client", Kind: KindClient, Env: Environment{Name: EnvSandbox, APIURL: "https://api.sandbox.transferwise.tech"},
-		ClientID: "acme-client-id", RedirectURL: "http://127.0.0.1:8765/callback"}
+		OAuthClient: OAuthClient{ClientID: "acme-client-id", RedirectURL: "http://127.0.0.1:8765/callback"}}
 	client.SetSecret(SecretClientSecret, crypto.SecretString(tamperSecret))
 	addEntries(t, w, personal("my-token", tamperToken), client)
 	return store, mustRead(t, store.Path())

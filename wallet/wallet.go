@@ -41,7 +41,7 @@ type Wallet struct {
 	// whole body again: with 10,000 entries that was most of a save.
 	sum        [trailerSize]byte
 	unlockedBy string
-	warnings   []string
+	warnings   []error
 	now        func() time.Time
 }
 
@@ -141,7 +141,7 @@ func Open(ctx context.Context, store Storage, u Unlocker) (*Wallet, error) {
 			w.dek, w.unlockedBy = dek, "keyring ("+u.Keyring.Name()+")"
 		} else {
 			krErr = fmt.Errorf("the OS keyring did not open the wallet (%w)", err)
-			w.warnings = append(w.warnings, krErr.Error()+"; using the passphrase")
+			w.warnings = append(w.warnings, fmt.Errorf("%w; using the passphrase", krErr))
 		}
 	}
 	if w.dek == nil {
@@ -295,8 +295,10 @@ func (w *Wallet) header() header {
 // UnlockedBy says which slot opened the wallet: "passphrase" or "keyring (NAME)".
 func (w *Wallet) UnlockedBy() string { return w.unlockedBy }
 
-// Warnings are non-fatal problems met while opening (a keyring that failed).
-func (w *Wallet) Warnings() []string { return w.warnings }
+// Warnings are non-fatal problems met while opening (a keyring that
+// failed). They are errors so that a front end can find their fixes
+// (FixError) and word them.
+func (w *Wallet) Warnings() []error { return w.warnings }
 
 // HasKeyringSlot reports whether the OS keyring can open this wallet.
 func (w *Wallet) HasKeyringSlot() bool { h := w.header(); _, ok := h.slot(slotKeyring); return ok }
