@@ -46,7 +46,7 @@ func (s *Service) AddPersonal(ctx context.Context, name string, env Environment,
 		return EntryView{}, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	now := s.now()
-	e := wallet.Entry{Name: name, Kind: wallet.KindPersonal, Env: env, CreatedAt: now, UpdatedAt: now, OAuthClient: wallet.OAuthClient{SecretCreatedAt: &now}}
+	e := wallet.Entry{Name: name, Kind: wallet.KindPersonal, Env: env, CreatedAt: now, UpdatedAt: now, SecretCreatedAt: &now}
 	e.SetSecret(wallet.SecretToken, token)
 	if err := s.w.Update(ctx, func(c *wallet.Contents) error { return c.Add(e) }); err != nil {
 		return EntryView{}, err

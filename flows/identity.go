@@ -55,7 +55,7 @@ func (s *Service) addPersonalChecked(ctx context.Context, name string, env Envir
 		return wallet.Entry{}, fmt.Errorf("the token was not stored: %w", explainRejected(err, env))
 	}
 	now := s.now()
-	e := wallet.Entry{Name: name, Kind: wallet.KindPersonal, Env: env, CreatedAt: now, UpdatedAt: now, OAuthClient: wallet.OAuthClient{SecretCreatedAt: &now}}
+	e := wallet.Entry{Name: name, Kind: wallet.KindPersonal, Env: env, CreatedAt: now, UpdatedAt: now, SecretCreatedAt: &now}
 	recordIdentity(&e, id)
 	e.SetSecret(wallet.SecretToken, token)
 	err = s.w.Update(ctx, func(c *wallet.Contents) error { return c.Add(e) })

@@ -57,7 +57,7 @@ func (s *Service) addClient(ctx context.Context, in ClientInput) (wallet.Entry, 
 	}
 	now := s.now()
 	e := wallet.Entry{Name: in.Name, Kind: wallet.KindClient, Env: in.Env, CreatedAt: now, UpdatedAt: now,
-		OAuthClient: wallet.OAuthClient{ClientID: in.ClientID, RedirectURL: in.RedirectURL, SecretCreatedAt: &now}}
+		OAuthClient: wallet.OAuthClient{ClientID: in.ClientID, RedirectURL: in.RedirectURL}, SecretCreatedAt: &now}
 	e.SetSecret(wallet.SecretClientSecret, in.Secret)
 	if in.Check {
 		t, err := s.client(in.Env).ClientCredentials(ctx, in.ClientID, in.Secret, now)

@@ -30,6 +30,7 @@ var entryHeader = &group{
 		text(8, "linked_to", func(e *Entry) *string { return &e.LinkedTo }),
 		sharedText(9, "status", func(e *Entry) *string { return (*string)(&e.Status) }),
 		secrets(10, "secrets", func(e *Entry) *map[string]crypto.Secret { return &e.Secrets }),
+		optionalInstant(11, "secret_created_at", func(e *Entry) **time.Time { return &e.SecretCreatedAt }),
 	},
 }
 
@@ -46,7 +47,6 @@ var sections = []*group{
 	{id: 2, name: "oauth_client", of: "OAuthClient", fields: []field{
 		text(0, "client_id", func(e *Entry) *string { return &e.OAuthClient.ClientID }),
 		sharedText(1, "redirect_url", func(e *Entry) *string { return &e.OAuthClient.RedirectURL }),
-		optionalInstant(2, "secret_created_at", func(e *Entry) **time.Time { return &e.OAuthClient.SecretCreatedAt }),
 	}},
 	{id: 3, name: "tokens", of: "Tokens", fields: []field{
 		optionalInstant(0, "access_issued_at", func(e *Entry) **time.Time { return &e.Tokens.AccessIssuedAt }),

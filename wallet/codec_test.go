@@ -51,8 +51,8 @@ func fullEntrySchema2() Entry {
 		LinkedTo: "other-entry", Status: StatusNeedsLogin,
 		Identity: Identity{UserID: -1 << 62, UserEmail: "ünïcode@example.com", UserName: "Åda Løvelace ✓", ProfileID: 1<<63 - 1,
 			Profiles: []Profile{{ID: 1, Type: "personal", Name: "Ada"}, {ID: -7, Type: "business", Name: "Acme Ltd"}}},
-		OAuthClient: OAuthClient{ClientID: "client-id", RedirectURL: "http://127.0.0.1:8765/callback", SecretCreatedAt: at(-time.Hour)},
-		Tokens:      Tokens{AccessIssuedAt: at(time.Minute), AccessExpiresAt: at(12 * time.Hour), RefreshExpiresAt: &old},
+		OAuthClient: OAuthClient{ClientID: "client-id", RedirectURL: "http://127.0.0.1:8765/callback"}, SecretCreatedAt: at(-time.Hour),
+		Tokens: Tokens{AccessIssuedAt: at(time.Minute), AccessExpiresAt: at(12 * time.Hour), RefreshExpiresAt: &old},
 		Key: Key{KeyType: "RSA", KeyID: "kid-1", Algorithm: "RS256", PublicKey: pem + "pub",
 			ValidFrom: at(-24 * time.Hour), ValidTill: at(9000 * 24 * time.Hour), Uploaded: true},
 		Certificate: Certificate{CSR: pem + "csr", CertChain: pem + pem, CACert: pem + "ca", NotAfter: at(365 * 24 * time.Hour)},
@@ -303,7 +303,7 @@ func TestBodySchema1AndSchema3ReadAlike(t *testing.T) {
 // a zero Profile survives inside Profiles.
 func TestBodyKeepsNilApartFromZero(t *testing.T) {
 	zero := time.Time{}
-	e := Entry{Name: "zeros", Kind: KindPersonal, OAuthClient: OAuthClient{SecretCreatedAt: &zero},
+	e := Entry{Name: "zeros", Kind: KindPersonal, SecretCreatedAt: &zero,
 		Identity: Identity{Profiles: []Profile{{}, {ID: 1}}}}
 	got := roundTrip(t, e)
 	checkEntries(t, got, []Entry{e})
@@ -500,7 +500,7 @@ func TestBodyRejectsMalformed(t *testing.T) {
 		{"overlong varint", append([]byte("WWB\x03"), bytes.Repeat([]byte{0x80}, 11)...), ErrDamaged, "bad varint"},
 		{"entry length past the end", patch(first-4, 0xff, 0xff, 0, 0), ErrDamaged, "entry 0: length 65535"},
 		{"entry of no bytes", rawBody(nil, h(a)), ErrDamaged, "entry 0: length 0"},
-		{"unknown header field", rawBody(h("8110 0161")), ErrUnsupportedVersion, "field 11 of the entry header"},
+		{"unknown header field", rawBody(h("8120 0161")), ErrUnsupportedVersion, "field 12 of the entry header"},
 		{"unknown header field 63", rawBody(h("81 8080808080808080 01 0161")), ErrUnsupportedVersion, "field 63 of the entry header"},
 		{"unknown field of a section", rawBody(h(a + "01 01 20")), ErrUnsupportedVersion, "field 5 of the entry identity"},
 		{"unknown section", rawBody(h(a + "06 01 01")), ErrUnsupportedVersion, "entry section 6"},
@@ -581,10 +581,10 @@ func TestBodyLargeDecodesInParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Entry 2400's header fields take two bytes (bits 0-10); bit 4 of the
-	// second is field 11, which no version has yet.
-	b[entryAt(t, b, 2400)+1] |= 0x10
-	if _, err := unmarshalContents(b); !errors.Is(err, ErrUnsupportedVersion) || !strings.Contains(err.Error(), "entry 2400: unsupported wallet format: contents have field 11 of the entry header") {
+	// Entry 2400's header fields take two bytes (bits 0-11); bit 5 of the
+	// second is field 12, which no version has yet.
+	b[entryAt(t, b, 2400)+1] |= 0x20
+	if _, err := unmarshalContents(b); !errors.Is(err, ErrUnsupportedVersion) || !strings.Contains(err.Error(), "entry 2400: unsupported wallet format: contents have field 12 of the entry header") {
 		t.Errorf("unknown field in entry 2400: %v", err)
 	}
 	// Out of order across the boundary between the parts.

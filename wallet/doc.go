@@ -39,7 +39,7 @@
 //
 //	body    = "WWB" 3:u8 count:uvarint entry*count     (entries in name order)
 //	entry   = length:u32le header section*
-//	header  = group                                   (name, kind, env, dates, link, status, secrets)
+//	header  = group                                   (name, kind, env, dates, link, status, secrets, secret age)
 //	section = id:uvarint length:uvarint group         (ids ascending; only non-zero groups)
 //	group   = fields:uvarint value*                   (bit i set: field i's value follows)
 //

@@ -95,6 +95,10 @@ type Entry struct {
 	// OAuth client, or the token a key entry signs for.
 	LinkedTo string `json:"linked_to,omitempty"`
 	Status   Status `json:"status,omitempty"`
+	// SecretCreatedAt dates the long-lived secret (a personal token or an
+	// OAuth client secret) that Wise never expires, so the rotation
+	// reminder can count its age. Two kinds use it, so it is no group's.
+	SecretCreatedAt *time.Time `json:"secret_created_at,omitempty"`
 
 	// The groups carry no JSON names of their own: encoding/json flattens
 	// embedded structs, so schema 1 bodies read into them unchanged.
@@ -116,12 +120,10 @@ type Identity struct {
 	Profiles  []Profile `json:"profiles,omitempty"`
 }
 
-// OAuthClient holds an OAuth client's settings, and when its secret (or
-// a personal token) was created.
+// OAuthClient holds an OAuth client's settings.
 type OAuthClient struct {
-	ClientID        string     `json:"client_id,omitempty"`
-	RedirectURL     string     `json:"redirect_url,omitempty"`
-	SecretCreatedAt *time.Time `json:"secret_created_at,omitempty"`
+	ClientID    string `json:"client_id,omitempty"`
+	RedirectURL string `json:"redirect_url,omitempty"`
 }
 
 // Tokens holds token lifetimes. AccessIssuedAt dates the current access

@@ -27,12 +27,12 @@ func goldenEntries() []Entry {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	access := t0.Add(12 * time.Hour)
 	refresh := t0.Add(20 * 365 * 24 * time.Hour)
-	token := Entry{Name: "sandbox-token", Kind: KindPersonal, CreatedAt: t0, UpdatedAt: t0, OAuthClient: OAuthClient{SecretCreatedAt: &t0},
+	token := Entry{Name: "sandbox-token", Kind: KindPersonal, CreatedAt: t0, UpdatedAt: t0, SecretCreatedAt: &t0,
 		Env: Environment{Name: EnvSandbox, APIURL: "https://api.sandbox.transferwise.tech"}}
 	token.SetSecret(SecretToken, crypto.SecretString("golden-personal-token-0123456789abcdef"))
 	client := Entry{Name: "acme-client", Kind: KindClient, CreatedAt: t0, UpdatedAt: t0,
-		OAuthClient: OAuthClient{SecretCreatedAt: &t0, ClientID: "acme-client-id", RedirectURL: "http://127.0.0.1:8765/callback"},
-		Env:         Environment{Name: EnvProduction, APIURL: "https://api.wise.com", AuthorizeURL: "https://wise.com/oauth/authorize"}}
+		OAuthClient: OAuthClient{ClientID: "acme-client-id", RedirectURL: "http://127.0.0.1:8765/callback"}, SecretCreatedAt: &t0,
+		Env: Environment{Name: EnvProduction, APIURL: "https://api.wise.com", AuthorizeURL: "https://wise.com/oauth/authorize"}}
 	client.SetSecret(SecretClientSecret, crypto.SecretString("golden-client-secret"))
 	user := Entry{Name: "acme-user", Kind: KindUser, CreatedAt: t0, UpdatedAt: t0, LinkedTo: "acme-client",
 		Env: client.Env,

@@ -169,14 +169,14 @@ func TestUnknownFieldOrSectionIsRefusedNotDropped(t *testing.T) {
 	}
 	unknownBit := bytes.Clone(body)
 	// The last entry is "p": its header fields' second byte holds bits
-	// 7-13, and bit 4 of it is field 11, which no version has yet.
-	unknownBit[entryAt(t, body, 1)+1] |= 0x10
+	// 7-13, and bit 5 of it is field 12, which no version has yet.
+	unknownBit[entryAt(t, body, 1)+1] |= 0x20
 	for name, c := range map[string]struct {
 		body []byte
 		msg  string
 	}{
 		"unknown section": {withUnknownSection(t, body, 2), "entry 1: unsupported wallet format: contents have entry section 63"},
-		"unknown field":   {unknownBit, "entry 1: unsupported wallet format: contents have field 11 of the entry header"},
+		"unknown field":   {unknownBit, "entry 1: unsupported wallet format: contents have field 12 of the entry header"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			newer := sealBody(t, w, c.body)
