@@ -31,12 +31,13 @@ var allowedImports = map[string][]string{
 	"flows/localwise":    {"crypto"},
 	"internal/dbusguard": {},
 
-	// Test support of localwise; only _test.go files may import it.
+	// Test support; only _test.go files may import these.
 	"flows/localwise/lwtest": {"flows/localwise", "crypto"},
+	"wise/wisetest":          {},
 }
 
 // testOnly are packages that only _test.go files may import, from any layer.
-var testOnly = []string{"flows/localwise/lwtest"}
+var testOnly = []string{"flows/localwise/lwtest", "wise/wisetest"}
 
 // testImports are what a package's _test.go files may import besides: a
 // real localwise to talk to, and the demo wallet.

@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/wisewallet/wisewallet/wise/wisetest"
 
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows/localwise"
@@ -96,69 +96,6 @@ func TestServerErrorsAreRetriedWithBackoff(t *testing.T) {
 	}
 }
 
-// osc52 is the escape sequence that sets a terminal's clipboard: a server
-// that gets it printed can plant a command for the user to paste.
-const osc52 = "\x1b]52;c;cm0gLXJmIH4K\x07"
-
-// firstUnsafe finds the first character a terminal would act on rather
-// than show: C0/C1 controls (ESC, BEL, CSI) and format characters (bidi
-// overrides), or invalid UTF-8.
-func firstUnsafe(s string) (rune, bool) {
-	for i, r := range s {
-		if r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD") || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return r, true
-		}
-	}
-	return 0, false
-}
-
-func assertPrintable(t *testing.T, where, s string) {
-	t.Helper()
-	if r, bad := firstUnsafe(s); bad {
-		t.Errorf("%s holds %U", where, r)
-	}
-}
-
-// hostileWise answers like Wise, with escape sequences in every text it
-// controls, and echoes the secrets it was sent, split by escapes so that
-// a scrub before the clean-up would miss them.
-func hostileWise(t *testing.T) *httptest.Server {
-	evil := func(s string) string { return s + osc52 + "\x1b[2J\u009b31m\u202e" + "\x00\r\nX-Injected: 1" }
-	split := func(secret string) string { return secret[:6] + "\x1b[0m" + secret[6:] }
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		// ESC or BEL in a header would make Go's client drop the answer;
-		// a C1 control and a bidi override (UTF-8, bytes >= 0x80) pass.
-		w.Header().Set("x-trace-id", "0123\u009b2J\u202e")
-		switch r.URL.Path {
-		case "/oauth/token":
-			_ = r.ParseForm()
-			_, secret, _ := r.BasicAuth()
-			w.WriteHeader(http.StatusBadRequest)
-			_ = json.NewEncoder(w).Encode(map[string]string{
-				"error":             evil("invalid_request " + split(secret)),
-				"error_description": evil("bad request for "+split(secret)+" and "+split(r.PostForm.Get("refresh_token"))) + strings.Repeat("ü", 400),
-			})
-		case "/v1/me":
-			if r.Header.Get("Authorization") != "Bearer good-token-0123456789" {
-				w.WriteHeader(http.StatusUnauthorized)
-				_ = json.NewEncoder(w).Encode(map[string]string{"error": evil("invalid_token"), "error_description": evil("token " + split(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")))})
-				return
-			}
-			_ = json.NewEncoder(w).Encode(map[string]any{"id": 7, "name": evil("Mallory"), "email": evil("m@example.test")})
-		case "/v2/profiles":
-			_ = json.NewEncoder(w).Encode([]map[string]any{
-				{"id": 1, "type": evil("PERSONAL"), "fullName": evil("Eve ") + strings.Repeat("x", 500)},
-				{"id": 2, "type": "BUSINESS", "businessName": "Zoë & Søn ApS"},
-			})
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
 // assertNoSecret fails when any secret occurs in text. It never prints the
 // text or the secret: a leak must not be repeated into the test log.
 func assertNoSecret(t testing.TB, where, text string, secrets ...string) {
@@ -180,7 +117,7 @@ func canary(kind string) string {
 
 func TestErrorTextFromTheServerIsMadeSafeToPrint(t *testing.T) {
 	t.Parallel()
-	srv := hostileWise(t)
+	srv := wisetest.HostileWise(t)
 	ctx := context.Background()
 	secret, refresh := canary("client-secret"), canary("refresh-token")
 
@@ -192,7 +129,7 @@ func TestErrorTextFromTheServerIsMadeSafeToPrint(t *testing.T) {
 		t.Fatalf("Refresh against the hostile server: %v, want an *APIError", err)
 	}
 	for where, text := range map[string]string{"Code": ae.Code, "Description": ae.Description, "TraceID": ae.TraceID, "Error()": err.Error()} {
-		assertPrintable(t, where, text)
+		wisetest.AssertPrintable(t, where, text)
 		assertNoSecret(t, where, text, secret, refresh)
 	}
 	if !strings.HasPrefix(ae.Code, "invalid_request [redacted]") || len(ae.Code) > maxErrorCode+len("…") {
@@ -212,13 +149,13 @@ func TestErrorTextFromTheServerIsMadeSafeToPrint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertPrintable(t, "user name and email", id.Name+id.Email)
+	wisetest.AssertPrintable(t, "user name and email", id.Name+id.Email)
 	if !strings.HasPrefix(id.Name, "Mallory") || !strings.HasPrefix(id.Email, "m@example.test") || len(id.Profiles) != 2 {
 		t.Fatalf("identity: %q %q, %d profiles", id.Name, id.Email, len(id.Profiles))
 	}
 	for _, p := range id.Profiles {
-		assertPrintable(t, "profile type", p.Type)
-		assertPrintable(t, "profile name", p.Name)
+		wisetest.AssertPrintable(t, "profile type", p.Type)
+		wisetest.AssertPrintable(t, "profile name", p.Name)
 		if len(p.Name) > maxNameText+len("…") {
 			t.Errorf("profile name of %d bytes", len(p.Name))
 		}
@@ -233,7 +170,7 @@ func TestCleanText(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain":                                      "plain",
 		"a\x1b[31mred\x1b[0m":                        "ared",
-		"clip" + osc52 + "board":                     "clipboard",
+		"clip" + wisetest.OSC52 + "board":            "clipboard",
 		"osc ended by ST \x1b]0;title\x1b\\ ok":      "osc ended by ST  ok",
 		"c1 \u009b2J csi":                            "c1  csi",
 		"c1 osc \u009d0;t\u009c ok":                  "c1 osc  ok",
