@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/wisewallet/wisewallet/flows/localwise/lwtest"
+
 	"github.com/wisewallet/wisewallet/wise/wisetest"
 
 	"github.com/wisewallet/wisewallet/crypto"
@@ -28,22 +30,9 @@ func recordWaits(c *Client) *[]time.Duration {
 	return &waits
 }
 
-// startLocalwise runs a localwise server on a free loopback port until the
-// test ends.
-func startLocalwise(t testing.TB, cfg localwise.Config) (*localwise.Server, string) {
-	t.Helper()
-	srv := localwise.New(cfg)
-	base, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("start localwise: %v", err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return srv, base
-}
-
 func TestServerErrorsAreRetriedWithBackoff(t *testing.T) {
 	t.Parallel()
-	srv, base := startLocalwise(t, localwise.Config{})
+	srv, base := lwtest.Start(t, localwise.Config{})
 	c := NewClient(base, nil)
 	waits := recordWaits(c)
 	ctx := context.Background()
