@@ -87,7 +87,7 @@ func (inv *invocation) rootCommand() *cobra.Command {
   wisewallet add personal acme --env sandbox
   wisewallet
   # In scripts
-  curl -H "Authorization: Bearer $(wisewallet token acme)" https://api.sandbox.transferwise.tech/v1/me`,
+  curl -H "Authorization: Bearer $(wisewallet token acme)" https://api.wise-sandbox.com/v1/me`,
 		Version: version(),
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -178,10 +178,31 @@ func walk(c *cobra.Command, f func(*cobra.Command)) {
 // has none, as with `go build` outside a module-aware build of a tag).
 func version() string {
 	info, ok := debug.ReadBuildInfo()
-	if !ok || info.Main.Version == "" || info.Main.Version == "(devel)" {
+	if !ok {
 		return "dev"
 	}
-	return info.Main.Version
+	if info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	// A build from a checkout: say which commit, so a bug report can.
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", modified"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev == "" {
+		return "dev"
+	}
+	return "dev (" + rev + modified + ")"
 }
 
 // positional checks the number of arguments, naming the usage.

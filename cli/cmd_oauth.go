@@ -181,7 +181,7 @@ func (inv *invocation) tokenCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "token NAME",
 		Short: "Print a valid access token for NAME (refreshed when due)",
-		Example: `  curl -H "Authorization: Bearer $(wisewallet token alice)" https://api.sandbox.transferwise.tech/v1/me
+		Example: `  curl -H "Authorization: Bearer $(wisewallet token alice)" https://api.wise-sandbox.com/v1/me
   wisewallet token acme-app`,
 		Args:              positional(1, 1),
 		ValidArgsFunction: inv.completeEntryNames(),
