@@ -37,8 +37,11 @@ func TestEveryKindIsDescribed(t *testing.T) {
 // allTimes is an entry of kind k with every time set, an hour apart.
 func allTimes(k Kind, base time.Time) EntryView {
 	at := func(h int) *time.Time { t := base.Add(time.Duration(h) * time.Hour); return &t }
-	return EntryView{Name: "e", Kind: k, CreatedAt: base, SecretCreatedAt: at(0), AccessIssuedAt: at(1), AccessExpiresAt: at(2),
-		RefreshExpiresAt: at(3), NotAfter: at(4), ValidFrom: at(1), ValidTill: at(5)}
+	return EntryView{Name: "e", Kind: k, CreatedAt: base, SecretCreatedAt: at(0),
+		EntryTokens:      EntryTokens{AccessIssuedAt: at(1), AccessExpiresAt: at(2), RefreshExpiresAt: at(3)},
+		EntryCertificate: EntryCertificate{NotAfter: at(4)},
+		EntryKey:         EntryKey{ValidFrom: at(1), ValidTill: at(5)},
+	}
 }
 
 func TestExpiriesAreTypedPerKind(t *testing.T) {
@@ -106,9 +109,11 @@ func TestStatusAtPerKind(t *testing.T) {
 		v    EntryView
 		want string
 	}{
-		{allTimes(KindUser, base), "needs_login"},                           // the refresh token has run out
-		{EntryView{Kind: KindUser, AccessExpiresAt: renewTime(base)}, "ok"}, // an expired access token renews
-		{allTimes(KindClient, base), "ok"},                                  // a cached token is replaced
+		{allTimes(KindUser, base), "needs_login"}, // the refresh token has run out
+		{EntryView{Kind: KindUser,
+			EntryTokens: EntryTokens{AccessExpiresAt: renewTime(base)},
+		}, "ok"}, // an expired access token renews
+		{allTimes(KindClient, base), "ok"}, // a cached token is replaced
 		{allTimes(KindMTLS, base), "expired"},
 		{allTimes(KindPersonal, base), "ok"},
 		{EntryView{Kind: KindPersonal, Status: StatusRevoked}, "revoked"},

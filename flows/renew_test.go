@@ -21,7 +21,9 @@ func TestNextRefreshIsWhenRefreshDueTurns(t *testing.T) {
 		{renewTime(base), base.Add(3 * time.Minute)},
 		{nil, base.Add(time.Hour)},
 	} {
-		v := EntryView{Kind: KindUser, AccessIssuedAt: tc.issued, AccessExpiresAt: renewTime(tc.exp)}
+		v := EntryView{Kind: KindUser,
+			EntryTokens: EntryTokens{AccessIssuedAt: tc.issued, AccessExpiresAt: renewTime(tc.exp)},
+		}
 		at, ok := NextRefresh(v)
 		if !ok {
 			t.Fatal("a user entry is not renewable")
@@ -33,9 +35,13 @@ func TestNextRefreshIsWhenRefreshDueTurns(t *testing.T) {
 	for _, v := range []EntryView{
 		{Kind: KindPersonal},
 		{Kind: KindClient}, // no cached token
-		{Kind: KindUser, Status: StatusNeedsLogin, AccessExpiresAt: renewTime(base)},
+		{Kind: KindUser, Status: StatusNeedsLogin,
+			EntryTokens: EntryTokens{AccessExpiresAt: renewTime(base)},
+		},
 		{Kind: KindUser, Status: StatusRevoked},
-		{Kind: KindMTLS, NotAfter: renewTime(base)},
+		{Kind: KindMTLS,
+			EntryCertificate: EntryCertificate{NotAfter: renewTime(base)},
+		},
 	} {
 		if _, ok := NextRefresh(v); ok {
 			t.Errorf("a %s entry with status %q counts as renewable", v.Kind, v.Status)
@@ -49,10 +55,18 @@ func renewTime(t time.Time) *time.Time { return &t }
 // life, "fresh" is not, "broken" needs a login, "key" renews nothing.
 func renewFixture(base time.Time) []EntryView {
 	return []EntryView{
-		{Name: "broken", Kind: KindUser, Status: StatusNeedsLogin, AccessIssuedAt: renewTime(base.Add(-11 * time.Hour)), AccessExpiresAt: renewTime(base.Add(time.Hour))},
-		{Name: "due", Kind: KindUser, AccessIssuedAt: renewTime(base.Add(-10 * time.Hour)), AccessExpiresAt: renewTime(base.Add(2 * time.Hour))},
-		{Name: "fresh", Kind: KindClient, AccessIssuedAt: renewTime(base), AccessExpiresAt: renewTime(base.Add(12 * time.Hour))},
-		{Name: "key", Kind: KindJOSE, ValidTill: renewTime(base.Add(time.Minute))},
+		{Name: "broken", Kind: KindUser, Status: StatusNeedsLogin,
+			EntryTokens: EntryTokens{AccessIssuedAt: renewTime(base.Add(-11 * time.Hour)), AccessExpiresAt: renewTime(base.Add(time.Hour))},
+		},
+		{Name: "due", Kind: KindUser,
+			EntryTokens: EntryTokens{AccessIssuedAt: renewTime(base.Add(-10 * time.Hour)), AccessExpiresAt: renewTime(base.Add(2 * time.Hour))},
+		},
+		{Name: "fresh", Kind: KindClient,
+			EntryTokens: EntryTokens{AccessIssuedAt: renewTime(base), AccessExpiresAt: renewTime(base.Add(12 * time.Hour))},
+		},
+		{Name: "key", Kind: KindJOSE,
+			EntryKey: EntryKey{ValidTill: renewTime(base.Add(time.Minute))},
+		},
 	}
 }
 

@@ -54,8 +54,12 @@ func TestRevokeAdviceNamesThePlaceAtWise(t *testing.T) {
 		addAgain Kind
 	}{
 		{EntryView{Kind: KindPersonal, Env: prod}, []string{"https://wise.com", "Integrations and tools → API tokens"}, KindPersonal},
-		{EntryView{Kind: KindClient, Env: sandbox, ClientID: "cid-1"}, []string{"https://wise-sandbox.com/developer-hub", "rotate the client secret", "cid-1"}, KindClient},
-		{EntryView{Kind: KindUser, Env: prod, LinkedTo: "app", UserEmail: "u@example.com"}, []string{"u@example.com", "remove this application's access", "OAuth client app", "https://wise.com/developer-hub"}, ""},
+		{EntryView{Kind: KindClient, Env: sandbox,
+			EntryOAuthClient: EntryOAuthClient{ClientID: "cid-1"},
+		}, []string{"https://wise-sandbox.com/developer-hub", "rotate the client secret", "cid-1"}, KindClient},
+		{EntryView{Kind: KindUser, Env: prod, LinkedTo: "app",
+			EntryIdentity: EntryIdentity{UserEmail: "u@example.com"},
+		}, []string{"u@example.com", "remove this application's access", "OAuth client app", "https://wise.com/developer-hub"}, ""},
 		{EntryView{Kind: KindMTLS, Env: sandbox}, []string{"Developer Hub", "certificate"}, ""},
 		{EntryView{Kind: KindPersonal, Env: local}, []string{"nothing to revoke at Wise"}, ""},
 	} {

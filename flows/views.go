@@ -19,6 +19,16 @@ type SecretInfo struct {
 	Len  int    // its length in bytes
 }
 
+// The groups of an entry's metadata (wallet's), named here so that front
+// ends need not import wallet.
+type (
+	EntryIdentity    = wallet.Identity
+	EntryOAuthClient = wallet.OAuthClient
+	EntryTokens      = wallet.Tokens
+	EntryKey         = wallet.Key
+	EntryCertificate = wallet.Certificate
+)
+
 // EntryView is one entry without its secret values: the header, the
 // metadata its description is made of (see Describe, Expiries), and its
 // secrets by name and length. Its JSON is the entry's, as `show --json`
@@ -34,31 +44,17 @@ type EntryView struct {
 	LinkedTo string `json:"linked_to,omitempty"`
 	Status   Status `json:"status,omitempty"`
 
-	UserID    int64     `json:"user_id,omitempty"`
-	UserEmail string    `json:"user_email,omitempty"`
-	UserName  string    `json:"user_name,omitempty"`
-	ProfileID int64     `json:"profile_id,omitempty"`
-	Profiles  []Profile `json:"profiles,omitempty"`
-
-	ClientID        string     `json:"client_id,omitempty"`
-	RedirectURL     string     `json:"redirect_url,omitempty"`
+	// SecretCreatedAt dates a personal token or an OAuth client secret,
+	// for the rotation reminder.
 	SecretCreatedAt *time.Time `json:"secret_created_at,omitempty"`
 
-	AccessIssuedAt   *time.Time `json:"access_issued_at,omitempty"`
-	AccessExpiresAt  *time.Time `json:"access_expires_at,omitempty"`
-	RefreshExpiresAt *time.Time `json:"refresh_expires_at,omitempty"`
-
-	KeyType   string     `json:"key_type,omitempty"`
-	KeyID     string     `json:"key_id,omitempty"`
-	Algorithm string     `json:"algorithm,omitempty"`
-	PublicKey string     `json:"public_key,omitempty"`
-	CSR       string     `json:"csr,omitempty"`
-	CertChain string     `json:"cert_chain,omitempty"`
-	CACert    string     `json:"ca_cert,omitempty"`
-	NotAfter  *time.Time `json:"not_after,omitempty"`
-	ValidFrom *time.Time `json:"valid_from,omitempty"`
-	ValidTill *time.Time `json:"valid_till,omitempty"`
-	Uploaded  bool       `json:"uploaded,omitempty"`
+	// The metadata groups, as the wallet keeps them; their fields read
+	// through (v.ClientID) and flatten into the JSON.
+	EntryIdentity
+	EntryOAuthClient
+	EntryTokens
+	EntryKey
+	EntryCertificate
 
 	// Secrets are sorted by name.
 	Secrets []SecretInfo `json:"-"`
@@ -85,11 +81,8 @@ func (v EntryView) LogsInWithCode() bool {
 func viewOf(e wallet.Entry) EntryView {
 	v := EntryView{
 		Name: e.Name, Kind: e.Kind, Env: e.Env, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, LinkedTo: e.LinkedTo, Status: e.Status,
-		UserID: e.UserID, UserEmail: e.UserEmail, UserName: e.UserName, ProfileID: e.ProfileID, Profiles: e.Profiles,
-		ClientID: e.ClientID, RedirectURL: e.RedirectURL, SecretCreatedAt: e.SecretCreatedAt,
-		AccessIssuedAt: e.AccessIssuedAt, AccessExpiresAt: e.AccessExpiresAt, RefreshExpiresAt: e.RefreshExpiresAt,
-		KeyType: e.KeyType, KeyID: e.KeyID, Algorithm: e.Algorithm, PublicKey: e.PublicKey, CSR: e.CSR, CertChain: e.CertChain,
-		CACert: e.CACert, NotAfter: e.NotAfter, ValidFrom: e.ValidFrom, ValidTill: e.ValidTill, Uploaded: e.Uploaded,
+		SecretCreatedAt: e.SecretCreatedAt,
+		EntryIdentity:   e.Identity, EntryOAuthClient: e.OAuthClient, EntryTokens: e.Tokens, EntryKey: e.Key, EntryCertificate: e.Certificate,
 	}
 	for _, f := range e.SecretFields() {
 		v.Secrets = append(v.Secrets, SecretInfo{Name: f, Len: e.Secret(f).Len()})

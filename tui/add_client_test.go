@@ -15,8 +15,9 @@ func wzClientEntry() flows.EntryView {
 	issued, expires, created := wzNow, wzNow.Add(12*time.Hour), wzNow
 	return flows.EntryView{
 		Name: "acme-app", Kind: flows.KindClient, CreatedAt: wzNow, SecretCreatedAt: &created,
-		Env:      flows.Environment{Name: flows.EnvSandbox, APIURL: "https://api.wise-sandbox.com", AuthorizeURL: "https://wise-sandbox.com/oauth/authorize/"},
-		ClientID: "acme-partner", RedirectURL: suggestedRedirect, AccessIssuedAt: &issued, AccessExpiresAt: &expires,
+		Env:              flows.Environment{Name: flows.EnvSandbox, APIURL: "https://api.wise-sandbox.com", AuthorizeURL: "https://wise-sandbox.com/oauth/authorize/"},
+		EntryOAuthClient: flows.EntryOAuthClient{ClientID: "acme-partner", RedirectURL: suggestedRedirect},
+		EntryTokens:      flows.EntryTokens{AccessIssuedAt: &issued, AccessExpiresAt: &expires},
 	}
 }
 

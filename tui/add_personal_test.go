@@ -16,9 +16,8 @@ func wzPersonalEntry(name string) flows.EntryView {
 	created := wzNow
 	return flows.EntryView{
 		Name: name, Kind: flows.KindPersonal, CreatedAt: wzNow, SecretCreatedAt: &created,
-		Env:    flows.Environment{Name: flows.EnvSandbox, APIURL: "https://api.wise-sandbox.com"},
-		UserID: 5551001, UserName: "Demo User", UserEmail: "demo@localwise.test",
-		Profiles: []flows.Profile{{ID: 16000001, Type: "personal", Name: "Demo User"}, {ID: 16000002, Type: "business", Name: "Acme Ltd"}},
+		Env:           flows.Environment{Name: flows.EnvSandbox, APIURL: "https://api.wise-sandbox.com"},
+		EntryIdentity: flows.EntryIdentity{UserID: 5551001, UserName: "Demo User", UserEmail: "demo@localwise.test", Profiles: []flows.Profile{{ID: 16000001, Type: "personal", Name: "Demo User"}, {ID: 16000002, Type: "business", Name: "Acme Ltd"}}},
 	}
 }
 

@@ -56,10 +56,9 @@ func wzLoggedIn() flows.EntryView {
 	issued, expires, refresh := wzNow, wzNow.Add(12*time.Hour), wzNow.Add(20*365*24*time.Hour)
 	return flows.EntryView{
 		Name: "jane", Kind: flows.KindUser, LinkedTo: "acme-app", CreatedAt: wzNow,
-		Env:    flows.Environment{Name: flows.EnvSandbox, APIURL: "https://api.wise-sandbox.com"},
-		UserID: 5551001, UserName: "Demo User", UserEmail: "demo@localwise.test", ProfileID: 16000002,
-		Profiles:       []flows.Profile{{ID: 16000001, Type: "personal", Name: "Demo User"}, {ID: 16000002, Type: "business", Name: "Acme Ltd"}},
-		AccessIssuedAt: &issued, AccessExpiresAt: &expires, RefreshExpiresAt: &refresh,
+		Env:           flows.Environment{Name: flows.EnvSandbox, APIURL: "https://api.wise-sandbox.com"},
+		EntryIdentity: flows.EntryIdentity{UserID: 5551001, UserName: "Demo User", UserEmail: "demo@localwise.test", ProfileID: 16000002, Profiles: []flows.Profile{{ID: 16000001, Type: "personal", Name: "Demo User"}, {ID: 16000002, Type: "business", Name: "Acme Ltd"}}},
+		EntryTokens:   flows.EntryTokens{AccessIssuedAt: &issued, AccessExpiresAt: &expires, RefreshExpiresAt: &refresh},
 	}
 }
 
