@@ -12,7 +12,7 @@ import (
 // The command line's words for what the layers below report as data: the
 // typed errors of flows/ say what is wrong and what fixes it in fields;
 // here the fix becomes this command line's commands and flags. Nothing
-// below package main names a flag or a command (layering_test.go checks).
+// below cli/ names a flag or a command (words_below_test.go checks).
 
 // cliWords is err as the command line prints it: each typed error in its
 // chain is worded with the commands and flags that fix it, in place, so
