@@ -33,6 +33,16 @@ func TestStrictClientBasicCredentials(t *testing.T) {
 	const escapeLikeID, escapeLikeSecret = "escape-like", "a%41b+c"
 	s.RegisterClient(Client{ID: escapeLikeID, Secret: escapeLikeSecret})
 	s.RegisterClient(Client{ID: "bad-escape", Secret: "100%pure"})
+	// Two clients whose ids collide once form-decoded, with one secret: a
+	// strict twin%2Did means twin-id, a raw one means the literal client.
+	const twinSecret = "twin-secret"
+	s.RegisterClient(Client{ID: "twin-id", Secret: twinSecret})
+	s.RegisterClient(Client{ID: "twin%2Did", Secret: twinSecret})
+	// Clients that only a mix of forms (one part raw, one decoded) would
+	// let in: a literal escaped id with a plain secret, and a plain id with
+	// a literal escaped secret.
+	s.RegisterClient(Client{ID: "literal%2Did", Secret: "s-t"})
+	s.RegisterClient(Client{ID: "plain-id", Secret: "p%2Dq"})
 	cc := url.Values{"grant_type": {"client_credentials"}}
 
 	if got := url.QueryEscape(reservedSecret); got == reservedSecret || !strings.Contains(got, "%25") || !strings.Contains(got, "%2B") || !strings.Contains(got, "+") {
@@ -51,6 +61,11 @@ func TestStrictClientBasicCredentials(t *testing.T) {
 		{"strict secret that looks escaped", escapeLikeID, url.QueryEscape(escapeLikeSecret)},
 		{"raw secret with a bad escape", "bad-escape", "100%pure"},
 		{"strict secret with a bad escape", "bad-escape", "100%25pure"},
+		{"raw id of a colliding pair", "twin-id", twinSecret},
+		{"raw literal escaped id", "literal%2Did", "s-t"},
+		{"strict literal escaped id", "literal%252Did", "s%2Dt"},
+		{"raw literal escaped secret", "plain-id", "p%2Dq"},
+		{"strict literal escaped secret", "plain%2Did", "p%252Dq"},
 	}
 	for _, c := range accepted {
 		t.Run(c.name, func(t *testing.T) {
@@ -65,6 +80,10 @@ func TestStrictClientBasicCredentials(t *testing.T) {
 		{"space for plus", reservedID, strings.ReplaceAll(reservedSecret, "+", " ")},
 		{"double encoded", url.QueryEscape(url.QueryEscape(reservedID)), url.QueryEscape(url.QueryEscape(reservedSecret))},
 		{"other client's secret, strict", url.QueryEscape(reservedID), "demo%2Dclient%2Dsecret"},
+		// Read raw it is twin%2Did, decoded it is twin-id: ambiguous.
+		{"ids colliding once decoded", "twin%2Did", twinSecret},
+		{"raw id, decoded secret", "literal%2Did", "s%2Dt"},
+		{"decoded id, raw secret", "plain%2Did", "p%2Dq"},
 	}
 	for _, c := range refused {
 		t.Run(c.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -55,47 +57,214 @@ func TestStrictNPMOAuthClient(t *testing.T) {
 }
 
 // npmClientDir is the client's folder with its node_modules: the one in
-// testdata when `npm ci` ran there (CI does) with the pinned version, else
-// a copy in a temporary folder where this test runs `npm ci` itself.
+// testdata when `npm ci` ran there (.ci/run does) with the pinned version.
+// Otherwise `npm ci` needs the registry, so this test runs it in a copy only
+// when asked to (CI, or WISEWALLET_NPM_CI=1) and else skips, saying how;
+// once asked, an install that fails fails the test.
 func npmClientDir(t *testing.T, npm string) string {
 	t.Helper()
-	want := lockedVersion(t, filepath.Join(npmClientSrc, "package-lock.json"))
-	if installedVersion(filepath.Join(npmClientSrc, "node_modules", "oauth4webapi", "package.json")) == want {
-		abs, err := filepath.Abs(npmClientSrc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return abs
-	}
-	dir := t.TempDir()
-	for _, f := range []string{"package.json", "package-lock.json", "client.mjs"} {
-		b, err := os.ReadFile(filepath.Join(npmClientSrc, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	// --ignore-scripts: nothing from the registry runs at install time.
-	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci in a copy of %s: %v\n%s", npmClientSrc, err, out)
+	dir, skip, err := prepareNPMClient(ctx, npmClientSrc, t.TempDir(), os.Getenv, func(ctx context.Context, dir string) ([]byte, error) {
+		// --ignore-scripts: nothing from the registry runs at install time.
+		cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts")
+		cmd.Dir = dir
+		return cmd.CombinedOutput()
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := installedVersion(filepath.Join(dir, "node_modules", "oauth4webapi", "package.json")); got != want {
-		t.Fatalf("npm ci installed oauth4webapi %q, the lock pins %q", got, want)
+	if skip != "" {
+		t.Skip(skip)
 	}
 	return dir
 }
 
-func lockedVersion(t *testing.T, lockFile string) string {
-	t.Helper()
-	b, err := os.ReadFile(lockFile)
+// npmInstallCommand installs the client where npmClientDir looks first.
+const npmInstallCommand = "npm ci --prefix flows/localwise/testdata/npmclient --no-audit --no-fund --ignore-scripts"
+
+// prepareNPMClient finds or installs the client from src: src itself when
+// its node_modules hold the locked oauth4webapi, else a copy in tmp where
+// npmCI installs it, if getenv allows installing. When it does not, skip
+// says why and what to run.
+func prepareNPMClient(ctx context.Context, src, tmp string, getenv func(string) string,
+	npmCI func(ctx context.Context, dir string) ([]byte, error)) (dir, skip string, err error) {
+	want, err := lockedVersion(filepath.Join(src, "package-lock.json"))
+	if err != nil {
+		return "", "", err
+	}
+	got := installedVersion(filepath.Join(src, "node_modules", "oauth4webapi", "package.json"))
+	if got == want {
+		abs, err := filepath.Abs(src)
+		return abs, "", err
+	}
+	if !npmInstallAllowed(getenv) {
+		have := "no node_modules"
+		if got != "" {
+			have = "oauth4webapi " + got + " in node_modules"
+		}
+		return "", fmt.Sprintf("%s has %s, the lock pins oauth4webapi %s; installing it needs the npm registry: "+
+			"run `%s` from the repository root, or set WISEWALLET_NPM_CI=1 to let this test run npm ci in a copy", src, have, want, npmInstallCommand), nil
+	}
+	for _, f := range []string{"package.json", "package-lock.json", "client.mjs"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			return "", "", err
+		}
+		if err := os.WriteFile(filepath.Join(tmp, f), b, 0o600); err != nil {
+			return "", "", err
+		}
+	}
+	if out, err := npmCI(ctx, tmp); err != nil {
+		return "", "", fmt.Errorf("npm ci in a copy of %s: %w\n%s", src, err, out)
+	}
+	if got := installedVersion(filepath.Join(tmp, "node_modules", "oauth4webapi", "package.json")); got != want {
+		return "", "", fmt.Errorf("npm ci installed oauth4webapi %q, the lock pins %q", got, want)
+	}
+	return tmp, "", nil
+}
+
+// npmInstallAllowed says whether this run may reach the npm registry: in CI
+// (CI=true, which CI services set) or when WISEWALLET_NPM_CI=1 asks for it.
+func npmInstallAllowed(getenv func(string) string) bool {
+	for _, name := range []string{"CI", "WISEWALLET_NPM_CI"} {
+		if on, err := strconv.ParseBool(getenv(name)); err == nil && on {
+			return true
+		}
+	}
+	return false
+}
+
+func TestPrepareNPMClient(t *testing.T) {
+	want, err := lockedVersion(filepath.Join(npmClientSrc, "package-lock.json"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// src is a copy of the client's files, with node_modules holding
+	// oauth4webapi at version when it is not empty.
+	newSrc := func(t *testing.T, version string) string {
+		src := t.TempDir()
+		for _, f := range []string{"package.json", "package-lock.json", "client.mjs"} {
+			b, err := os.ReadFile(filepath.Join(npmClientSrc, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(src, f), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if version != "" {
+			installFake(t, src, version)
+		}
+		return src
+	}
+	env := func(kv ...string) func(string) string {
+		return func(name string) string {
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i] == name {
+					return kv[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	// npmCI records where it ran, then installs version or fails.
+	type fakeNPM struct {
+		ranIn   []string
+		version string
+		fail    bool
+	}
+	run := func(f *fakeNPM) func(context.Context, string) ([]byte, error) {
+		return func(_ context.Context, dir string) ([]byte, error) {
+			f.ranIn = append(f.ranIn, dir)
+			if f.fail {
+				return []byte("npm error network ENOTFOUND registry.npmjs.org"), errors.New("exit status 1")
+			}
+			installFake(t, dir, f.version)
+			return nil, nil
+		}
+	}
+	ctx := context.Background()
+
+	t.Run("installed and matching, no CI", func(t *testing.T) {
+		src, npm := newSrc(t, want), &fakeNPM{fail: true}
+		dir, skip, err := prepareNPMClient(ctx, src, t.TempDir(), env(), run(npm))
+		if err != nil || skip != "" || dir != src || len(npm.ranIn) != 0 {
+			t.Fatalf("got dir %q, skip %q, err %v, npm ci ran in %q; want %s as it is", dir, skip, err, npm.ranIn, src)
+		}
+	})
+	for _, c := range []struct {
+		name, installed string
+		env             func(string) string
+	}{
+		{"missing, no CI", "", env()},
+		{"missing, CI and opt-in off", "", env("CI", "false", "WISEWALLET_NPM_CI", "0")},
+		{"another version, no CI", "0.0.1", env()},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			npm := &fakeNPM{version: want}
+			dir, skip, err := prepareNPMClient(ctx, newSrc(t, c.installed), t.TempDir(), c.env, run(npm))
+			if err != nil || dir != "" || len(npm.ranIn) != 0 {
+				t.Fatalf("got dir %q, err %v, npm ci ran in %q; want a skip without npm ci", dir, err, npm.ranIn)
+			}
+			for _, part := range []string{npmInstallCommand, "WISEWALLET_NPM_CI=1", want} {
+				if !strings.Contains(skip, part) {
+					t.Errorf("skip reason %q does not say %q", skip, part)
+				}
+			}
+		})
+	}
+	for _, c := range []struct {
+		name string
+		env  func(string) string
+	}{
+		{"missing, CI", env("CI", "true")},
+		{"missing, opted in", env("WISEWALLET_NPM_CI", "1")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src, tmp, npm := newSrc(t, "0.0.1"), t.TempDir(), &fakeNPM{version: want}
+			dir, skip, err := prepareNPMClient(ctx, src, tmp, c.env, run(npm))
+			if err != nil || skip != "" || dir != tmp || !slices.Equal(npm.ranIn, []string{tmp}) {
+				t.Fatalf("got dir %q, skip %q, err %v, npm ci ran in %q; want it run once in %s", dir, skip, err, npm.ranIn, tmp)
+			}
+			if _, err := os.Stat(filepath.Join(tmp, "client.mjs")); err != nil {
+				t.Errorf("the copy lacks the client: %v", err)
+			}
+		})
+	}
+	// In CI a failed or wrong install is an error for the caller to fail
+	// on, never a skip.
+	t.Run("npm ci fails in CI", func(t *testing.T) {
+		_, skip, err := prepareNPMClient(ctx, newSrc(t, ""), t.TempDir(), env("CI", "true"), run(&fakeNPM{fail: true}))
+		if err == nil || skip != "" || !strings.Contains(err.Error(), "ENOTFOUND") {
+			t.Fatalf("got skip %q, err %v; want an error with npm's output", skip, err)
+		}
+	})
+	t.Run("npm ci installs another version in CI", func(t *testing.T) {
+		_, skip, err := prepareNPMClient(ctx, newSrc(t, ""), t.TempDir(), env("CI", "true"), run(&fakeNPM{version: "0.0.1"}))
+		if err == nil || skip != "" {
+			t.Fatalf("got skip %q, err %v; want an error", skip, err)
+		}
+	})
+}
+
+// installFake puts a package.json for oauth4webapi at version under dir's
+// node_modules, which is all prepareNPMClient reads of an install.
+func installFake(t *testing.T, dir, version string) {
+	t.Helper()
+	pkg := filepath.Join(dir, "node_modules", "oauth4webapi")
+	if err := os.MkdirAll(pkg, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(pkg, "package.json"), []byte(`{"name":"oauth4webapi","version":"`+version+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func lockedVersion(lockFile string) (string, error) {
+	b, err := os.ReadFile(lockFile)
+	if err != nil {
+		return "", err
 	}
 	var lock struct {
 		Packages map[string]struct {
@@ -103,13 +272,13 @@ func lockedVersion(t *testing.T, lockFile string) string {
 		} `json:"packages"`
 	}
 	if err := json.Unmarshal(b, &lock); err != nil {
-		t.Fatalf("%s: %v", lockFile, err)
+		return "", fmt.Errorf("%s: %w", lockFile, err)
 	}
 	v := lock.Packages["node_modules/oauth4webapi"].Version
 	if v == "" {
-		t.Fatalf("%s does not pin oauth4webapi", lockFile)
+		return "", fmt.Errorf("%s does not pin oauth4webapi", lockFile)
 	}
-	return v
+	return v, nil
 }
 
 func installedVersion(pkgJSON string) string {

@@ -164,39 +164,47 @@ func (ts *tokenState) client(id string) *client {
 
 // authenticate checks HTTP Basic credentials. RFC 6749 §2.3.1 has clients
 // form-urlencode the id and secret before base64, so a strict client sends
-// wisewallet%2Ddemo; most clients (and Wise's samples) send them raw. Both
-// are accepted: the raw form first, so a raw secret containing '%' or '+'
-// keeps working, then the form-decoded one.
+// wisewallet%2Ddemo; most clients (and Wise's samples) send them raw. A
+// client either encodes or it does not, so the id and the secret are read
+// in the same form: both as sent, or both form-decoded. Mixing them would
+// let a%2Db:s%2Dt in as the literal client a%2Db whose secret is s-t. When
+// the two readings authenticate different clients the credentials are
+// ambiguous and refused rather than one of them picked.
 func (ts *tokenState) authenticate(id, secret string) (*client, bool) {
-	ids, secrets := formVariants(id), formVariants(secret)
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	for _, cid := range ids {
-		c := ts.clients[cid]
-		if c == nil || c.secret == "" {
-			continue
-		}
-		match := 0
-		for _, sec := range secrets {
-			// Constant time, and every variant compared, so response
-			// timing says nothing about the secret.
-			match |= subtle.ConstantTimeCompare([]byte(sec), []byte(c.secret))
-		}
-		if match == 1 {
-			return c, true
-		}
+	raw := ts.match(id, secret)
+	var decoded *client
+	decID, idErr := url.QueryUnescape(id)
+	decSecret, secretErr := url.QueryUnescape(secret)
+	// A strict client never sends a malformed escape, so when either part
+	// does not decode only the form as sent is a reading.
+	if idErr == nil && secretErr == nil {
+		decoded = ts.match(decID, decSecret)
+	}
+	switch {
+	case raw != nil && decoded != nil && raw != decoded:
+		return nil, false
+	case raw != nil:
+		return raw, true
+	case decoded != nil:
+		return decoded, true
 	}
 	return nil, false
 }
 
-// formVariants is s as sent and, when it differs and is well formed, s
-// decoded as application/x-www-form-urlencoded ('+' is a space).
-func formVariants(s string) []string {
-	d, err := url.QueryUnescape(s)
-	if err != nil || d == s {
-		return []string{s}
+// match is the client with this id and secret, or nil. The caller holds
+// ts.mu.
+func (ts *tokenState) match(id, secret string) *client {
+	c := ts.clients[id]
+	if c == nil || c.secret == "" {
+		return nil
 	}
-	return []string{s, d}
+	// Constant time, so response timing says nothing about the secret.
+	if subtle.ConstantTimeCompare([]byte(secret), []byte(c.secret)) != 1 {
+		return nil
+	}
+	return c
 }
 
 func (ts *tokenState) addPersonal(token string, userID int64) {
