@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -137,6 +139,7 @@ func (inv *invocation) rootCommand() *cobra.Command {
 			// No command takes a file: Tab must not offer the folder's.
 			c.ValidArgsFunction = cobra.NoFileCompletions
 		}
+		completeFlagValues(c)
 		if run := c.RunE; run != nil {
 			c.RunE = func(c *cobra.Command, args []string) error {
 				inv.started = true
@@ -145,6 +148,29 @@ func (inv *invocation) rootCommand() *cobra.Command {
 		}
 	})
 	return root
+}
+
+// completeFlagValues says what Tab offers for c's own flags: the
+// environments for --env, folders for --dir, and nothing else (no flag
+// takes a file; durations, URLs and names are typed).
+func completeFlagValues(c *cobra.Command) {
+	c.LocalFlags().VisitAll(func(f *pflag.Flag) {
+		if f.NoOptDefVal != "" {
+			return // a switch: no value to complete
+		}
+		var err error
+		switch f.Name {
+		case "env":
+			err = c.RegisterFlagCompletionFunc(f.Name, cobra.FixedCompletions([]string{"sandbox", "production", "local"}, cobra.ShellCompDirectiveNoFileComp))
+		case "dir":
+			err = c.MarkFlagDirname(f.Name)
+		default:
+			err = c.RegisterFlagCompletionFunc(f.Name, cobra.NoFileCompletions)
+		}
+		if err != nil {
+			panic(fmt.Sprintf("completion of --%s: %v", f.Name, err)) // a programming error in the tree, caught by every test
+		}
+	})
 }
 
 func rootLong() string {
@@ -205,18 +231,59 @@ func version() string {
 	return "dev (" + rev + modified + ")"
 }
 
+// usageLines are the one-line usages that errors quote, flags included:
+// the help lists every flag, but a user who got the command line wrong
+// needs the shape of a right one in the error itself.
+var usageLines = map[string]string{
+	"init":           "init [--kdf-time N --kdf-memory KiB --kdf-threads N]",
+	"add personal":   "add personal NAME --env sandbox|production|local [--api-url URL] [--no-check]",
+	"add client":     "add client NAME --env sandbox|production|local --client-id ID [--redirect-url URL] [--api-url URL] [--no-check]",
+	"login":          "login CLIENT --as NAME [--paste] [--pkce] [--timeout 5m] | login CLIENT --as NAME --registration-code --email EMAIL",
+	"list":           "list [--json]",
+	"show":           "show NAME [--reveal] [--json]",
+	"whoami":         "whoami NAME [--json]",
+	"status":         "status [--json]",
+	"keyring status": "keyring status [--json]",
+	"localwise":      "localwise [--addr 127.0.0.1:8700] [--token-ttl DURATION] [--json]",
+	"demo":           "demo [--token-ttl 3m] [--once | --plain [--every 5s]] [--auto-lock 5m]",
+	"completion":     "completion bash|zsh|fish|powershell [--no-descriptions]",
+	"keyring":        "keyring status|enable|disable [--json]",
+}
+
+// usageLine is c's one-line usage with its flags.
+func usageLine(c *cobra.Command) string {
+	path := strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" ")
+	if u, ok := usageLines[path]; ok {
+		return c.Root().Name() + " " + u
+	}
+	return c.UseLine()
+}
+
 // positional checks the number of arguments, naming the usage.
 func positional(minArgs, maxArgs int) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		switch {
 		case len(args) < minArgs:
-			return usagef("missing arguments; usage: %s", c.UseLine())
+			return usagef("missing arguments; usage: %s", usageLine(c))
 		case len(args) > maxArgs:
-			return usagef("unexpected argument %q; usage: %s", args[maxArgs], c.UseLine())
+			return usagef("unexpected argument %s; usage: %s", quoteArgument(args[maxArgs]), usageLine(c))
 		}
 		return nil
 	}
 }
+
+// quoteArgument names an argument in an error. A stray argument is often
+// a token pasted where the hidden prompt should have taken it (Wise's
+// personal tokens are 36-character UUIDs), so only a short word is quoted;
+// anything longer or with other characters is described, not shown.
+func quoteArgument(a string) string {
+	if len(a) <= 20 && plainWord.MatchString(a) {
+		return strconv.Quote(a)
+	}
+	return fmt.Sprintf("of %d characters (not shown: it may be a secret; secrets go to the hidden prompt or standard input)", len(a))
+}
+
+var plainWord = regexp.MustCompile(`^[A-Za-z0-9._/:-]*$`)
 
 // flagError words a flag cobra could not parse, with the usage.
 func flagError(c *cobra.Command, err error) error {
@@ -224,7 +291,7 @@ func flagError(c *cobra.Command, err error) error {
 	if errors.As(err, &missing) && missing.GetFlag() != nil && missing.GetFlag().Name == "dir" {
 		return usagef("--dir needs a folder")
 	}
-	return usagef("%v (usage: %s)", err, c.UseLine())
+	return usagef("%v (usage: %s)", err, usageLine(c))
 }
 
 // longFlags maps each long flag name in the tree to whether it takes a
@@ -262,10 +329,12 @@ func singleDashLongFlags(args []string, long map[string]bool) []string {
 		case strings.HasPrefix(a, "--"):
 			name, _, hasValue = strings.Cut(a[2:], "=")
 		case len(a) > 2 && a[0] == '-':
+			// Every flag of the tree with a shorthand has a one-letter
+			// one (-h, -v) and none takes a cluster, so a longer word
+			// with one dash is a long flag: known or not, it is read as
+			// one, and an unknown one is reported by its name.
 			name, _, hasValue = strings.Cut(a[1:], "=")
-			if _, known := long[name]; known {
-				a = "-" + a
-			}
+			a = "-" + a
 		}
 		if takesValue, known := long[name]; known {
 			valueNext = takesValue && !hasValue

@@ -806,6 +806,25 @@ func TestUnknownCommandAndHelp(t *testing.T) {
 	e.expect(e.cmd("list", "extra"), exitUsage, `"extra"`)
 }
 
+// A mistaken command line is answered with the shape of a right one,
+// flags included, and a stray argument that may be a pasted token is
+// described, never printed.
+func TestUsageErrorsShowTheFlagsAndHideStrayTokens(t *testing.T) {
+	t.Parallel()
+	e := newCLIEnv(t)
+	e.expect(e.cmd("show"), exitUsage, "usage: wisewallet show NAME [--reveal] [--json]")
+	e.expect(e.cmd("login", "app"), exitUsage, "--as NAME is required", "--registration-code --email EMAIL")
+	e.expect(e.cmd("list", "-bogus"), exitUsage, "unknown flag: --bogus", "usage: wisewallet list [--json]")
+	token := newCanary(t, "TOKEN")
+	r := e.run(call{args: []string{"add", "personal", "acme", token.value, "--env", "sandbox"}})
+	e.expect(r, exitUsage, "unexpected argument of", "not shown", "usage: wisewallet add personal NAME")
+	for _, leak := range []string{token.value, token.mark} {
+		if strings.Contains(r.stderr+r.stdout, leak) {
+			t.Errorf("the stray token reached the output:\n%s%s", r.stdout, r.stderr)
+		}
+	}
+}
+
 // ---- 4. In-process units ----
 
 // probeRun runs args through the real command line (flag normalisation,
@@ -986,8 +1005,8 @@ func TestReportMapsErrorsToExitCodes(t *testing.T) {
 
 func TestMaskShowsLengthOnly(t *testing.T) {
 	for _, n := range []int{1, 10, 700} {
-		a := mask(crypto.SecretString(strings.Repeat("Q", n)))
-		b := mask(crypto.SecretString(randHex(t, n)[:n]))
+		a := flows.Mask(crypto.SecretString(strings.Repeat("Q", n)).Len())
+		b := flows.Mask(crypto.SecretString(randHex(t, n)[:n]).Len())
 		// Two different secrets of one length mask the same: nothing of
 		// the content shows.
 		if a != b {

@@ -37,7 +37,19 @@ func styledHelp(c *cobra.Command, args []string) {
 		fmt.Fprint(c.OutOrStdout(), c.UsageString())
 		return
 	}
+	// fang pads its blocks to the terminal's width (120 columns when it is
+	// not a terminal); the padding at the ends of lines only gets in the
+	// way of a pager, a diff or a file.
+	out := c.OutOrStdout()
+	var buf strings.Builder
+	c.SetOut(&buf)
 	lender.HelpFunc()(c, args)
+	c.SetOut(out)
+	lines := strings.Split(buf.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	fmt.Fprint(out, strings.Join(lines, "\n"))
 }
 
 func (inv *invocation) helpCommand() *cobra.Command {

@@ -29,9 +29,9 @@ func (inv *invocation) keyringCommand() *cobra.Command {
 		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usagef("missing action; usage: %s", c.UseLine())
+				return usagef("missing action; usage: %s", usageLine(c))
 			}
-			return usagef("unknown keyring action %q; usage: %s", args[0], c.UseLine())
+			return usagef("unknown keyring action %q; usage: %s", args[0], usageLine(c))
 		},
 	}
 	// On the group, as before there were subcommands: `keyring enable
@@ -108,7 +108,7 @@ func keyringStatus(ctx context.Context, sio *cliIO, want string, asJSON bool) er
 	rep.Slot = info.KeyringSlot
 	kr, err := sio.osKeyring(ctx, false)
 	if err != nil {
-		rep.BackendError = err.Error()
+		rep.BackendError = walletMessage(err)
 	} else {
 		rep.Backend = kr.Name()
 	}
@@ -187,10 +187,10 @@ func keyringDisable(ctx context.Context, sio *cliIO, want string) error {
 	switch {
 	case kr == nil:
 		backends := keyringCandidates(want)
-		return fmt.Errorf("%s, but its keyring item could not be removed: %v\nThe item %q may remain in %s. To remove it:\n%s",
+		return fmt.Errorf("%s, but its keyring item could not be removed: %w\nThe item %q may remain in %s. To remove it:\n%s",
 			gone, krErr, item, strings.Join(backends, " or "), keyringRemovalHints(backends, item))
 	case err != nil:
-		return fmt.Errorf("%s, but removing its keyring item from %s failed: %v\nThe item %q may remain there. To remove it:\n%s",
+		return fmt.Errorf("%s, but removing its keyring item from %s failed: %w\nThe item %q may remain there. To remove it:\n%s",
 			gone, kr.Name(), err, item, keyringRemovalHints(keyringNames(kr), item))
 	case itemMissing:
 		fmt.Fprintf(sio.stderr, "The OS keyring slot is removed; the wallet needs its passphrase again. No item %q was found in %s: "+

@@ -27,7 +27,7 @@ func (inv *invocation) addClientCommand() *cobra.Command {
   wisewallet add client acme-app --env production --client-id 1a2b < client-secret-file`,
 		Args: positional(1, 1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdAddClient(c.Context(), inv.sio, c.UseLine(), args[0], o)
+			return cmdAddClient(c.Context(), inv.sio, usageLine(c), args[0], o)
 		},
 	}
 	c.Flags().StringVar(&o.env, "env", "", "sandbox, production or local")
@@ -98,7 +98,7 @@ func (inv *invocation) loginCommand() *cobra.Command {
 		Args:              positional(1, 1),
 		ValidArgsFunction: inv.completeEntryNames(wallet.KindClient),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdLogin(c.Context(), inv.sio, c.UseLine(), args[0], o)
+			return cmdLogin(c.Context(), inv.sio, usageLine(c), args[0], o)
 		},
 	}
 	c.Flags().StringVar(&o.as, "as", "", "name of the user entry to create or replace")

@@ -355,10 +355,6 @@ func cmdShow(ctx context.Context, sio *cliIO, name string, o showOptions) error 
 	return nil
 }
 
-// mask shows that a secret exists and its length, nothing of its content,
-// as the app does.
-func mask(s crypto.Secret) string { return flows.Mask(s.Len()) }
-
 func (inv *invocation) removeCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:               "rm NAME",

@@ -112,6 +112,19 @@ func TestBashCompletionLoadsAndCompletesCommandsAndFlags(t *testing.T) {
 			}
 		}
 	}
+	// Flag values: the environments for --env; for a value typed by hand
+	// (a name, a URL, a duration) nothing, and never the folder's files.
+	if err := os.WriteFile(filepath.Join(e.root, "a-file-to-not-offer"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := bashComplete(t, e, nil, "wisewallet add personal x --env ", "--no-descriptions"); !slices.Equal(got, []string{"sandbox", "production", "local"}) {
+		t.Errorf("completing --env: %q, want the three environments", got)
+	}
+	for _, line := range []string{"wisewallet login c --as ", "wisewallet add client x --api-url ", "wisewallet localwise --token-ttl "} {
+		if got := bashComplete(t, e, nil, line, "--no-descriptions"); len(got) != 0 {
+			t.Errorf("completing %q offers %q, want nothing", line, got)
+		}
+	}
 	// With descriptions (the default script), a single match is the bare name.
 	if got := bashComplete(t, e, nil, "wisewallet sta"); len(got) != 1 || got[0] != "status" {
 		t.Errorf("completing \"wisewallet sta\" with descriptions: %q, want [status]", got)

@@ -142,6 +142,15 @@ func (sio *cliIO) osKeyring(ctx context.Context, probe bool) (wallet.Keyring, er
 	return open(ctx, sio.getenv("WISEWALLET_KEYRING"), probe)
 }
 
+// openKeyringBackend opens the one named backend, when this platform has it.
+func (sio *cliIO) openKeyringBackend(ctx context.Context, name string) (wallet.Keyring, error) {
+	open := sio.openKeyring
+	if open == nil {
+		open = wallet.OpenOSKeyring
+	}
+	return open(ctx, name, false)
+}
+
 func (sio *cliIO) store() (*wallet.FileStore, error) {
 	dir, err := sio.walletDir()
 	if err != nil {

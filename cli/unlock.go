@@ -26,6 +26,11 @@ type unlockMode struct {
 	// quiet prints no warning: the app draws on stderr, and completion's
 	// stderr is the user's command line.
 	quiet bool
+	// silentKeyringOnly limits the keyring to backends that can never ask
+	// the user anything (the kernel's keyctl): pass runs gpg, which may
+	// pop up pinentry, and a locked Keychain or Secret Service collection
+	// shows an unlock dialog.
+	silentKeyringOnly bool
 }
 
 var (
@@ -37,12 +42,15 @@ var (
 	// be known: it never prompts, never reads WISEWALLET_PASSPHRASE and so
 	// never runs the KDF (a Tab press must not cost a second, or leak the
 	// wallet's contents to whoever set a variable).
-	unlockCompletion = unlockMode{keyring: true, quiet: true}
+	unlockCompletion = unlockMode{keyring: true, quiet: true, silentKeyringOnly: true}
 	// unlockKnowingPassphrase is for changing the passphrase, which must
 	// prove knowledge of the current one, not just access to the desktop
 	// session that holds the keyring.
 	unlockKnowingPassphrase = unlockMode{fromEnv: true, prompt: true}
 )
+
+// silentKeyring is the one backend that never interacts with the user.
+const silentKeyring = "keyctl"
 
 // unlockTyped is the app's unlock screen: the passphrase typed there.
 func unlockTyped(pass crypto.Secret) unlockMode { return unlockMode{typed: &pass, quiet: true} }
@@ -100,6 +108,12 @@ func (sio *cliIO) unlocker(ctx context.Context, st *wallet.FileStore, mode unloc
 		switch {
 		case err != nil && !mode.prompt:
 			return u, err
+		case err == nil && info.KeyringSlot && mode.silentKeyringOnly:
+			if want := sio.getenv("WISEWALLET_KEYRING"); want == "" || want == silentKeyring {
+				if kr, err := sio.openKeyringBackend(ctx, silentKeyring); err == nil {
+					u.Keyring = kr
+				}
+			}
 		case err == nil && info.KeyringSlot:
 			kr, err := sio.osKeyring(ctx, false)
 			switch {

@@ -58,6 +58,10 @@ type unlockRig struct {
 	passphraseInEnv  string
 	withKeyringSlot  bool
 	removeKeyringKey bool
+	// keyringVar is WISEWALLET_KEYRING; asked records the backends named
+	// to the opener ("" for the default order).
+	keyringVar string
+	asked      []string
 }
 
 func (r *unlockRig) unlock(t *testing.T, mode unlockMode) (*wallet.Wallet, error) {
@@ -77,10 +81,14 @@ func (r *unlockRig) unlock(t *testing.T, mode unlockMode) (*wallet.Wallet, error
 	if r.passphraseInEnv != "" {
 		vars["WISEWALLET_PASSPHRASE"] = r.passphraseInEnv
 	}
+	if r.keyringVar != "" {
+		vars["WISEWALLET_KEYRING"] = r.keyringVar
+	}
 	sio, _, stderr := appTestIO(vars)
 	sio.takeEnvSecrets()
-	sio.openKeyring = func(context.Context, string, bool) (wallet.Keyring, error) {
+	sio.openKeyring = func(_ context.Context, want string, _ bool) (wallet.Keyring, error) {
 		r.keyringOpens++
+		r.asked = append(r.asked, want)
 		if r.keyringBroken {
 			return nil, wallet.ErrKeyringUnavailable
 		}
@@ -156,6 +164,16 @@ func TestCompletionUnlocksOnlyThroughTheKeyring(t *testing.T) {
 	r = &unlockRig{withKeyringSlot: true, passphraseInEnv: "p", typedOnTheTTY: "p"}
 	if w, err := r.unlock(t, unlockCompletion); err != nil || !strings.HasPrefix(w.UnlockedBy(), "keyring") || !r.envLeft() || r.ttyOpens != 0 {
 		t.Errorf("slot: %v, by %q, env read %v, terminal %d", err, unlockedBy(w), !r.envLeft(), r.ttyOpens)
+	}
+	// Only a backend that can never ask the user anything: keyctl, not
+	// the default order (Secret Service, KWallet, pass may show a dialog
+	// or run gpg's pinentry), and nothing at all when another is chosen.
+	if len(r.asked) != 1 || r.asked[0] != "keyctl" {
+		t.Errorf("completion opened the keyring backends %q; want only keyctl", r.asked)
+	}
+	r = &unlockRig{withKeyringSlot: true, keyringVar: "pass", typedOnTheTTY: "p"}
+	if _, err := r.unlock(t, unlockCompletion); !errors.Is(err, errNeedsPassphrase) || r.keyringOpens != 0 || r.stderr.Len() != 0 {
+		t.Errorf("WISEWALLET_KEYRING=pass: %v, keyring opened %d, stderr %q; want nothing opened, silently", err, r.keyringOpens, r.stderr)
 	}
 	// The keyring fails: nothing, silently.
 	for _, r := range []*unlockRig{
