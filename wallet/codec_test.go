@@ -492,6 +492,9 @@ func TestBodyRejectsMalformed(t *testing.T) {
 	}{
 		{"magic only", []byte("WWB"), ErrDamaged, "no schema"},
 		{"newer schema", append([]byte("WWB\x04"), valid[4:]...), ErrUnsupportedVersion, "schema 4"},
+		// No writer made a binary body below schema 2: damage, not "upgrade".
+		{"binary schema 0", append([]byte("WWB\x00"), valid[4:]...), ErrDamaged, "binary body of schema 0"},
+		{"binary schema 1", append([]byte("WWB\x01"), valid[4:]...), ErrDamaged, "binary body of schema 1"},
 		{"schema 1 as JSON with another number", []byte(`{"schema":2,"entries":[]}`), ErrUnsupportedVersion, "schema 2"},
 		{"neither schema", []byte("WBB\x02\x00"), ErrDamaged, "invalid character"},
 		{"trailing byte", append(bytes.Clone(valid), 0), ErrDamaged, "1 bytes after the last entry"},

@@ -154,7 +154,10 @@ func unmarshalContents(plaintext []byte) (*Contents, error) {
 	switch {
 	case len(rest) == 0:
 		return nil, damaged("decrypted contents are not valid: no schema")
-	case rest[0] != bodySchema && rest[0] != 2:
+	case rest[0] < 2:
+		// Schema 1 is JSON, without this magic: no writer made these.
+		return nil, damaged("decrypted contents are not valid: binary body of schema %d", rest[0])
+	case rest[0] > bodySchema:
 		return nil, newerVersion("contents schema %d", rest[0])
 	}
 	entries, err := decodeBody(rest[1:], rest[0])
