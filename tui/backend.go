@@ -31,4 +31,5 @@ type Backend interface {
 	LoginRegistrationCode(ctx context.Context, req flows.RegistrationRequest) (flows.EntryView, error)
 }
 
-var _ Backend = (Backend)(nil)
+// The wallet service is the Backend the App runs on.
+var _ Backend = (*flows.Service)(nil)

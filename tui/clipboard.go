@@ -79,22 +79,37 @@ func clipRead(argv []string) ([]byte, error) {
 	return exec.CommandContext(ctx, argv[0], argv[1:]...).Output()
 }
 
-// Copy puts secret on the clipboard and schedules its clearing.
+// Copy puts secret on the clipboard and schedules its clearing. The copy
+// is pending from before the tool runs, so a lock while it runs clears it
+// too: if ClearPending came while the tool ran, the secret may have landed
+// after it looked, so it is cleared again here.
 func (c *clipboard) Copy(secret crypto.Secret) error {
 	t, err := c.tool()
 	if err != nil {
 		return err
 	}
 	value := secret.RevealString()
-	if err := clipRun(t.copy, value); err != nil {
-		return fmt.Errorf("copying failed (%s): %w", t.copy[0], err)
-	}
 	c.mu.Lock()
 	c.nextID++
 	id := c.nextID
 	c.pending[id] = value
 	c.mu.Unlock()
-	time.AfterFunc(c.clearAfter, func() { c.clear(id) })
+	err = clipRun(t.copy, value)
+	c.mu.Lock()
+	_, stillPending := c.pending[id]
+	if err != nil {
+		delete(c.pending, id)
+	}
+	c.mu.Unlock()
+	switch {
+	case !stillPending:
+		c.clearIfHeld(value)
+	case err == nil:
+		time.AfterFunc(c.clearAfter, func() { c.clear(id) })
+	}
+	if err != nil {
+		return fmt.Errorf("copying failed (%s): %w", t.copy[0], err)
+	}
 	return nil
 }
 
@@ -105,9 +120,13 @@ func (c *clipboard) clear(id int) {
 	value, ok := c.pending[id]
 	delete(c.pending, id)
 	c.mu.Unlock()
-	if !ok {
-		return
+	if ok {
+		c.clearIfHeld(value)
 	}
+}
+
+// clearIfHeld empties the clipboard if it holds value.
+func (c *clipboard) clearIfHeld(value string) {
 	t, err := c.tool()
 	if err != nil {
 		return

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/wisewallet/wisewallet/crypto"
@@ -79,4 +80,56 @@ func TestClipboardMissingSaysWhatToDoInTheAppsWords(t *testing.T) {
 		t.Errorf("the message words a command line in the app: %q", msg)
 	}
 	noSecret(t, "the message", msg, "CANARY-clip-none-5a0e")
+}
+
+// A lock while the clipboard tool still runs clears the copy too, even
+// when the secret lands on the clipboard only after the lock looked.
+func TestClipboardLockDuringTheCopyClearsIt(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "clipboard")
+	started, release := filepath.Join(dir, "started"), filepath.Join(dir, "release")
+	for _, fifo := range []string{started, release} {
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Copying a value (not the empty one that clears) says it started,
+	// waits to be released, and only then fills the clipboard.
+	script := "#!/bin/sh\ncase \"$*\" in\n*-out*) cat '" + store + "' 2>/dev/null ;;\n" +
+		"*) v=$(cat); if [ -n \"$v\" ]; then echo > '" + started + "'; cat '" + release + "' > /dev/null; fi; printf %s \"$v\" > '" + store + "' ;;\nesac\n"
+	if err := os.WriteFile(filepath.Join(dir, "xclip"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	const secret = "CANARY-clip-lock-3e9b"
+	clip := newClipboard()
+	clip.getenv = func(k string) string {
+		if k == "DISPLAY" {
+			return ":0"
+		}
+		return ""
+	}
+	clip.clearAfter = 1 << 62 // the test clears by hand, not by timer
+	copied := make(chan error, 1)
+	go func() { copied <- clip.Copy(crypto.SecretString(secret)) }()
+	running := make(chan error, 1)
+	go func() { _, err := os.ReadFile(started); running <- err }()
+	select {
+	case err := <-running:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case err := <-copied:
+		t.Fatalf("the copy ended before the tool ran: %v", err)
+	}
+	clip.ClearPending() // the lock
+	if err := os.WriteFile(release, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-copied; err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(store); len(got) != 0 {
+		t.Fatal("the secret copied while the lock came is still on the clipboard")
+	}
 }

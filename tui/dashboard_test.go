@@ -407,7 +407,7 @@ func TestDashboardRefreshOfAnEntryGoneMeanwhileIsNoFailure(t *testing.T) {
 		}
 	}
 	gone := fmt.Errorf("%w: %q", flows.ErrEntryNotFound, "partner-user")
-	s, cmd := d.Update(syncMsg{entries: kept, results: []flows.RefreshResult{{Name: "partner-user", At: coreNow, Err: gone}}})
+	s, cmd := d.Update(syncMsg{entries: kept, results: []flows.RefreshResult{{Name: "partner-user", At: coreNow, Gone: true, Err: gone}}})
 	for _, m := range cmdMsgs(cmd) {
 		if n, ok := m.(ToastMsg); ok && n.Error {
 			t.Errorf("an error notice for an entry that is gone: %q", n.Text)

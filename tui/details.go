@@ -224,7 +224,9 @@ func (s details) key(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
 			return s, Toast("That secret is no longer in the wallet.", true)
 		}
 		clip := s.c.clip
-		return s, func() tea.Msg { return copiedMsg{field: field, err: clip.Copy(secret)} }
+		// An answer from the background, like the wallet's: dropped by
+		// the App if a lock came first.
+		return s, s.c.SessionCmd(func() tea.Msg { return copiedMsg{field: field, err: clip.Copy(secret)} })
 	case key.Matches(msg, k.Rename):
 		s.mode, s.err = modeRename, ""
 		s.rename.SetValue(s.e.Name)

@@ -255,3 +255,21 @@ func TestDetailsFollowsARenewalWithoutRevealingAnotherSecret(t *testing.T) {
 	s, _ = s.Update(entriesChangedMsg{[]flows.EntryView{gone}})
 	noSecret(t, "details after the revealed field went away", ansi.Strip(s.View()), "demo-client-secret-REVEALED")
 }
+
+// The answer of a copy comes in the session it was started in, so the App
+// drops it after a lock, as it does the wallet's answers.
+func TestDetailsCopiedAnswerBelongsToItsSession(t *testing.T) {
+	c := coreCommon(coreFake(), 80, 24)
+	c.clip.getenv = func(string) string { return "" }
+	_, cmd := coreDetails(c, coreClientEntry()).Update(keyPress("c"))
+	if cmd == nil {
+		t.Fatal("c returned no command")
+	}
+	msg, ok := cmd().(sessionMsg)
+	if !ok || msg.session != c.session {
+		t.Fatalf("the copy answered with %T, want it in the current session", msg)
+	}
+	if _, ok := msg.msg.(copiedMsg); !ok {
+		t.Fatalf("the session envelope holds %T, want the copy's answer", msg.msg)
+	}
+}

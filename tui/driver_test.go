@@ -7,15 +7,23 @@ package tui
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"reflect"
+	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/wisewallet/wisewallet/crypto"
 )
 
 // keyPress builds a key press as Bubble Tea delivers it, from a key name
@@ -138,7 +146,9 @@ const driverSteps = 5000
 // send returns (newDriver, newAppDriver: deterministic, for screens whose
 // commands all end), or each on its own goroutine as under Bubble Tea
 // (newLiveDriver: for flows that wait, such as a login's listener; the
-// test waits with until and idle).
+// test waits with until and idle). Live, a batch's commands run side by
+// side and a sequence's one after another on one goroutine, each message
+// delivered before the next command starts, as Bubble Tea runs them.
 //
 // Driving a screen, the driver stands in for the App around it: it drops
 // spinner ticks (they would tick forever), opens the session envelope,
@@ -155,10 +165,11 @@ type driver struct {
 	onApp bool
 
 	concurrent bool
-	msgs       chan tea.Msg // answers of commands run concurrently
+	msgs       chan envelope // answers of commands run concurrently
+	stop       chan struct{} // closed when draining: command goroutines give up
 	wg         sync.WaitGroup
-	inflight   atomic.Int64
-	closed     bool // draining: no new commands
+	inflight   atomic.Int64 // commands run by run whose end was not received
+	closed     bool         // draining: no new commands
 
 	steps       int
 	nav         []tea.Msg  // navigation and notices a screen returned
@@ -194,7 +205,8 @@ func newAppDriver(t *testing.T, opts Options, w, h int) *driver {
 }
 
 func startDriver(d *driver, init func() tea.Cmd) *driver {
-	d.msgs = make(chan tea.Msg, 64)
+	d.msgs = make(chan envelope, 64)
+	d.stop = make(chan struct{})
 	d.t.Cleanup(d.drain)
 	d.run(init())
 	return d
@@ -257,14 +269,87 @@ func (d *driver) run(cmd tea.Cmd) {
 	d.inflight.Add(1)
 	go func() {
 		defer d.wg.Done()
-		d.msgs <- cmd()
+		d.exec(cmd())
+		select {
+		case d.msgs <- envelope{finished: true}:
+		case <-d.stop:
+		}
 	}()
+}
+
+// envelope is what a command goroutine hands the test goroutine: a
+// message, closing delivered once it has been handled, or the end of a
+// command that run started.
+type envelope struct {
+	msg       tea.Msg
+	delivered chan struct{}
+	finished  bool
+}
+
+// exec runs, on a command goroutine, what a command returned, as Bubble
+// Tea does: a batch's commands side by side, waiting for all of them; a
+// sequence's one after another, each one's messages delivered before the
+// next starts; any other message is delivered.
+func (d *driver) exec(msg tea.Msg) {
+	if batch, ok := msg.(tea.BatchMsg); ok {
+		var wg sync.WaitGroup
+		for _, c := range batch {
+			if c == nil {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				d.exec(c())
+			}()
+		}
+		wg.Wait()
+		return
+	}
+	if seq, ok := batchCmds(msg); ok {
+		for _, c := range seq {
+			select {
+			case <-d.stop:
+				return
+			default:
+			}
+			if c != nil {
+				d.exec(c())
+			}
+		}
+		return
+	}
+	d.post(msg)
+}
+
+// post hands msg to the test goroutine and waits until it was delivered
+// (or the test is over).
+func (d *driver) post(msg tea.Msg) {
+	if msg == nil {
+		return
+	}
+	e := envelope{msg: msg, delivered: make(chan struct{})}
+	select {
+	case d.msgs <- e:
+	case <-d.stop:
+		return
+	}
+	select {
+	case <-e.delivered:
+	case <-d.stop:
+	}
 }
 
 // deliver handles one message from a finished command.
 func (d *driver) deliver(msg tea.Msg) {
 	d.t.Helper()
 	if cmds, ok := batchCmds(msg); ok {
+		if d.concurrent {
+			// Opened from a session envelope: run as a command would
+			// be, so a sequence keeps its order.
+			d.run(func() tea.Msg { return msg })
+			return
+		}
 		for _, c := range cmds {
 			d.run(c)
 		}
@@ -314,11 +399,16 @@ func (d *driver) deliver(msg tea.Msg) {
 	}
 }
 
-// receive takes one concurrently run command's message and handles it.
-func (d *driver) receive(msg tea.Msg) {
+// receive takes what a command goroutine handed over and handles it.
+func (d *driver) receive(e envelope) {
 	d.t.Helper()
-	d.inflight.Add(-1)
-	d.deliver(msg)
+	if e.finished {
+		d.inflight.Add(-1)
+		return
+	}
+	// Closed even if the delivery fails the test, so the goroutine ends.
+	defer close(e.delivered)
+	d.deliver(e.msg)
 }
 
 // idle delivers messages until no command is running any more: after
@@ -336,20 +426,30 @@ func (d *driver) until(what string, cond func() bool) {
 	defer deadline.Stop()
 	for !cond() {
 		select {
-		case msg := <-d.msgs:
-			d.receive(msg)
+		case e := <-d.msgs:
+			d.receive(e)
 		case <-deadline.C:
-			// Not the view itself: it may hold what the test is about to
-			// find leaked.
-			d.t.Fatalf("waited 20s for %s; the screen is %T %q", what, d.s, d.s.Title())
+			d.t.Fatalf("waited 20s for %s; %s", what, d.screenNow())
 		}
 	}
+}
+
+// screenNow names the screen on top, for a failure message: its type and
+// title, not its view, which may hold what the test is about to find
+// leaked.
+func (d *driver) screenNow() string {
+	s := d.s
+	if d.onApp {
+		s = d.app.top()
+	}
+	return fmt.Sprintf("the screen is %T %q", s, s.Title())
 }
 
 // drain waits for every command goroutine to end, dropping what they
 // return (the test is over), and fails if some do not end.
 func (d *driver) drain() {
 	d.closed = true
+	close(d.stop)
 	done := make(chan struct{})
 	go func() { d.wg.Wait(); close(done) }()
 	deadline := time.NewTimer(20 * time.Second)
@@ -418,7 +518,99 @@ func TestDriverTakesAReplaceAndOpensSessionEnvelopes(t *testing.T) {
 	if _, ok := d.s.(*addChooser); !ok {
 		t.Fatalf("esc on the first step left the driver on %T, want the chooser", d.s)
 	}
-	if len(d.views) == 0 {
-		t.Error("the views shown were not recorded")
+	// One view per message handled, among them the name as it was typed.
+	if len(d.views) != d.steps {
+		t.Errorf("%d views recorded for %d messages", len(d.views), d.steps)
+	}
+	if !slices.ContainsFunc(d.views, func(v string) bool { return strings.Contains(v, "acme-token") }) {
+		t.Error("no recorded view shows the name typed on the name step")
+	}
+}
+
+// The hang guard's message names the screen on top, also when the driver
+// drives the App (it has no screen of its own then).
+func TestDriverNamesTheScreenOnTopOfTheApp(t *testing.T) {
+	open := func(context.Context, crypto.Secret) (Backend, error) { return nil, errors.New("not in this test") }
+	d := newAppDriver(t, Options{Unlock: open}, 80, 24)
+	want := fmt.Sprintf("%T %q", d.app.top(), d.app.top().Title())
+	if got := d.screenNow(); !strings.Contains(got, want) {
+		t.Errorf("the hang guard says %q, want it to name %s", got, want)
+	}
+}
+
+// probeScreen records the messages it is given, for the driver's tests.
+type probeScreen struct {
+	got  []string
+	seen sync.Map // message text -> true, read by command goroutines
+}
+
+type probeMsg string
+
+func (p *probeScreen) Init() tea.Cmd { return nil }
+func (p *probeScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if m, ok := msg.(probeMsg); ok {
+		p.got = append(p.got, string(m))
+		p.seen.Store(string(m), true)
+	}
+	return p, nil
+}
+func (p *probeScreen) View() string              { return strings.Join(p.got, " ") }
+func (p *probeScreen) Title() string             { return "probe" }
+func (p *probeScreen) ShortHelp() []key.Binding  { return nil }
+func (p *probeScreen) FullHelp() [][]key.Binding { return nil }
+func (p *probeScreen) delivered(names ...string) bool {
+	for _, n := range names {
+		if _, ok := p.seen.Load(n); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// goroutineID is the number of the goroutine it runs on, from its stack's
+// first line ("goroutine 12 [running]:").
+func goroutineID() string {
+	buf := make([]byte, 64)
+	buf = buf[:runtime.Stack(buf, false)]
+	id, _, _ := strings.Cut(strings.TrimPrefix(string(buf), "goroutine "), " ")
+	return id
+}
+
+// Live, the commands of a sequence run one after another on one goroutine,
+// each message delivered before the next command starts; a batch inside
+// it ends before the sequence goes on.
+func TestLiveDriverRunsASequenceInOrder(t *testing.T) {
+	p := &probeScreen{}
+	d := newLiveDriver(t, p)
+	var mu sync.Mutex
+	ran := map[string]string{}     // command -> goroutine
+	sawBefore := map[string]bool{} // command -> the earlier messages were delivered when it started
+	step := func(name string, earlier ...string) tea.Cmd {
+		return func() tea.Msg {
+			mu.Lock()
+			ran[name], sawBefore[name] = goroutineID(), p.delivered(earlier...)
+			mu.Unlock()
+			return probeMsg(name)
+		}
+	}
+	d.run(tea.Sequence(
+		step("first"),
+		step("second", "first"),
+		tea.Batch(step("batch-a", "first", "second"), step("batch-b", "first", "second")),
+		step("last", "first", "second", "batch-a", "batch-b"),
+	))
+	d.idle()
+	if len(p.got) != 5 || p.got[0] != "first" || p.got[1] != "second" || p.got[4] != "last" {
+		t.Fatalf("messages delivered as %v, want first, second, the batch, last", p.got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for name, ok := range sawBefore {
+		if !ok {
+			t.Errorf("%q started before the messages before it were delivered", name)
+		}
+	}
+	if ran["first"] != ran["second"] || ran["second"] != ran["last"] {
+		t.Errorf("the sequence ran on goroutines %s, %s and %s, want one", ran["first"], ran["second"], ran["last"])
 	}
 }

@@ -38,6 +38,10 @@ type flowBase[S comparable] struct {
 	spin   spinner.Model
 	errMsg string // why the last enter did not move on
 
+	// checkedName is the name as enter sent it to the lookup: the flow
+	// goes on with the name that was checked, whatever the field holds.
+	checkedName string
+
 	// The call's answer, shown on the result step.
 	saved flows.EntryView
 	err   error
@@ -84,8 +88,8 @@ func (f *flowBase[S]) goBack(done string) tea.Cmd {
 // drops the screen some other way (a lock).
 func (f *flowBase[S]) Leave() { f.op.stop(); f.nameOp.stop() }
 
-// entryName is the name typed on the name step, as it will be stored.
-func (f *flowBase[S]) entryName() string { return strings.TrimSpace(f.name.Value()) }
+// entryName is the name checked on the name step, as it will be stored.
+func (f *flowBase[S]) entryName() string { return f.checkedName }
 
 // nameCheck starts the wallet lookup of a new entry's name as attempt id.
 type nameCheck func(c *Common, name string, id int) tea.Cmd
@@ -93,16 +97,17 @@ type nameCheck func(c *Common, name string, id int) tea.Cmd
 // submitName is enter on the name step: an invalid name is refused at
 // once, a valid one is looked up in the wallet by check, whose answer
 // (see nameChecked) moves the flow on. Enter again while it runs does
-// nothing.
+// nothing, and the field takes no typing then (see flowSpec.typing).
 func (f *flowBase[S]) submitName(check nameCheck) tea.Cmd {
 	if f.nameOp.busy {
 		return nil
 	}
-	name := f.entryName()
+	name := strings.TrimSpace(f.name.Value())
 	if err := flows.ValidateName(name); err != nil {
 		f.errMsg = errText(err)
 		return nil
 	}
+	f.checkedName = name
 	_, id := f.nameOp.start(f.c.Ctx)
 	return check(f.c, name, id)
 }

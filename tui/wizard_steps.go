@@ -264,6 +264,10 @@ func (t *flowSpec[F, S]) move(f F, to S, complaint string) tea.Cmd {
 // typing is the field the current step types into now, or nil.
 func (t *flowSpec[F, S]) typing(f F, st *stepSpec[F, S]) *textinput.Model {
 	switch {
+	case st.kind == stepName && f.flow().nameOp.busy:
+		// The name is being looked up: what the user types now was
+		// not checked.
+		return nil
 	case st.kind == stepName:
 		return &f.flow().name
 	case st.field == nil, st.accepts != nil && !st.accepts(f):

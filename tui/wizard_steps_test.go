@@ -3,11 +3,17 @@ package tui
 import (
 	"fmt"
 	"testing"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
 )
 
 // checkTable fails for a step table the engine cannot run: a hole, a step
-// without what its kind needs, a counter outside the flow's count, or a
-// flow without exactly one name and one result step.
+// without what its kind needs, a name step whose then is not a later step
+// of the table, a counter outside the flow's count, or a flow without
+// exactly one name and one result step. (next is a function: where it
+// leads, and that naming the step itself means staying, the flows' own
+// tests show.)
 func checkTable[F guided[S], S stepID](t tableReporter, spec *flowSpec[F, S]) {
 	t.Helper()
 	if spec.flow == "" || spec.title == "" || spec.call == "" || spec.done == nil || spec.unsaved == "" || spec.of < 1 {
@@ -28,8 +34,11 @@ func checkTable[F guided[S], S stepID](t tableReporter, spec *flowSpec[F, S]) {
 			if st.lookup == nil {
 				missing = "its lookup"
 			}
-			if st.then == S(i) {
-				missing = "a step to go on to"
+			// then goes on to a later step of the table. Its zero value
+			// is the first step, so an omitted then is refused wherever
+			// the name step is.
+			if int(st.then) <= i || int(st.then) >= len(spec.steps) {
+				missing = fmt.Sprintf("a later step to go on to (then is step %d)", st.then)
 			}
 		case stepText, stepMasked:
 			if st.field == nil || st.next == nil {
@@ -97,6 +106,40 @@ func TestFlowTableCheckRefusesAnIncompleteTable(t *testing.T) {
 	}
 }
 
+// The table test refuses a name step without its then, also where the
+// name step is not the first (then's zero value is then another step).
+func TestFlowTableCheckRefusesANameStepWithoutThen(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		check func(tableReporter)
+	}{
+		{"then omitted on the first step", func(r tableReporter) {
+			broken := *personalSteps
+			broken.steps = append([]stepSpec[*personalFlow, personalStep](nil), personalSteps.steps...)
+			broken.steps[psName].then = 0
+			checkTable(r, &broken)
+		}},
+		{"then omitted on the second step", func(r tableReporter) {
+			broken := *loginSteps
+			broken.steps = append([]stepSpec[*loginFlow, loginStep](nil), loginSteps.steps...)
+			broken.steps[lsName].then = 0
+			checkTable(r, &broken)
+		}},
+		{"then past the table", func(r tableReporter) {
+			broken := *loginSteps
+			broken.steps = append([]stepSpec[*loginFlow, loginStep](nil), loginSteps.steps...)
+			broken.steps[lsName].then = loginStep(len(broken.steps))
+			checkTable(r, &broken)
+		}},
+	} {
+		var probe complaints
+		tc.check(&probe)
+		if probe.n == 0 {
+			t.Errorf("a name step with %s passed the check", tc.name)
+		}
+	}
+}
+
 // Each flow answers with its own message type: a check that a flow the
 // user left sends late never counts as the answer of another kind of
 // flow, even one whose attempt carries the same id.
@@ -122,5 +165,58 @@ func TestFlowAnswersOfAnotherKindOfFlowAreNotTaken(t *testing.T) {
 	s.Update(personalCheckedMsg{id: id, entry: wzPersonalEntry("acme-token")})
 	if f.step != psResult || f.err != nil {
 		t.Fatalf("its own answer was not taken (step %d)", f.step)
+	}
+}
+
+// While the name is looked up, the name field takes no typing or paste,
+// and the flow goes on with the name that was checked, whatever the field
+// holds when the answer comes.
+func TestFlowNameStepKeepsTheCheckedName(t *testing.T) {
+	c := wzCommon(80, 24)
+	personal := newPersonalFlow(c, 0)
+	login := wzLoginFlow(c)
+	for _, tc := range []struct {
+		flow   string
+		s      Screen
+		walk   func(Screen) Screen
+		named  func() bool
+		name   func() (field, used string)
+		field  func() *textinput.Model
+		answer func() tea.Msg
+	}{
+		{
+			flow: "personal", s: personal,
+			walk:   func(s Screen) Screen { return s },
+			named:  func() bool { return personal.step == psEnv },
+			name:   func() (string, string) { return personal.name.Value(), personal.entryName() },
+			field:  func() *textinput.Model { return &personal.name },
+			answer: func() tea.Msg { return nameCheckedMsg{id: personal.nameOp.id} },
+		},
+		{
+			flow: "login", s: login,
+			walk:   func(s Screen) Screen { return press(s, "enter") },
+			named:  func() bool { return login.step == lsMode },
+			name:   func() (string, string) { return login.name.Value(), login.entryName() },
+			field:  func() *textinput.Model { return &login.name },
+			answer: func() tea.Msg { return userNameCheckedMsg{id: login.nameOp.id} },
+		},
+	} {
+		t.Run(tc.flow, func(t *testing.T) {
+			s := press(typeInto(tc.walk(tc.s), "good"), "enter")
+			s = typeInto(s, " bad/name!")
+			s, _ = s.Update(tea.PasteMsg{Content: "pasted"})
+			if field, _ := tc.name(); field != "good" {
+				t.Fatalf("the name field took input while its lookup ran: %q", field)
+			}
+			// However the field came to change, the checked name is used.
+			tc.field().SetValue("good bad/name!")
+			s, _ = s.Update(tc.answer())
+			if !tc.named() {
+				t.Fatalf("the lookup's answer did not move the flow on")
+			}
+			if _, used := tc.name(); used != "good" {
+				t.Fatalf("the flow goes on with %q, want the checked %q", used, "good")
+			}
+		})
 	}
 }
