@@ -42,6 +42,10 @@ func cliWords(err error) string {
 	if errors.As(err, &account) {
 		reword(account, fmt.Sprintf("%s already has a Wise account, which only its owner can link: use 'wisewallet login %s --as %s' (authorization code)", account.Email, account.Client, account.As))
 	}
+	var missing *flows.MissingClientError
+	if errors.As(err, &missing) {
+		reword(missing, fmt.Sprintf("%q cannot be refreshed: its OAuth client %q is gone; add the client again ('wisewallet add client %s ...') or log in through another ('wisewallet login CLIENT --as %s')", missing.Entry, missing.Client, missing.Client, missing.Entry))
+	}
 	var login *flows.NeedsLoginError
 	if errors.As(err, &login) {
 		reword(login, login.Problem()+"; "+loginWords(login)+login.Detail())

@@ -48,6 +48,8 @@ func TestCLIWordsTypedErrorsWithItsFlagsAndCommands(t *testing.T) {
 				" (an earlier attempt got no answer, connection reset; Wise may have used the refresh token then)", exitNeedsLogin},
 		{&flows.NeedsLoginError{Entry: "dave", Client: "app", Email: "d@x.test", CodeRefused: true, Cause: cause},
 			"the registration code for d@x.test is no longer accepted by Wise (the user may have claimed the account); link it with 'wisewallet login app --as dave': " + cause.Error(), exitNeedsLogin},
+		{&flows.MissingClientError{Entry: "bob", Client: "app"},
+			`"bob" cannot be refreshed: its OAuth client "app" is gone; add the client again ('wisewallet add client app ...') or log in through another ('wisewallet login CLIENT --as bob')`, exitError},
 		// Wrapped, the context around it stays.
 		{fmt.Errorf("getting a token for %q: %w", "app", &flows.NeedsLoginError{Entry: "bob", Client: "app"}),
 			`getting a token for "app": login needed again for "bob": Wise rejected its refresh token (expired or revoked); run 'wisewallet login app --as bob'`, exitNeedsLogin},

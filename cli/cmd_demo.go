@@ -118,9 +118,12 @@ func renewDue(ctx context.Context, sio *cliIO, svc *flows.Service, renew *flows.
 	entries := svc.Entries()
 	renew.Observe(entries)
 	for _, r := range svc.Refresh(ctx, renew.Due(entries, now, false)) {
-		if f, failed := renew.Record(r); failed {
+		switch outcome, f := renew.Record(r, now); {
+		case outcome == flows.Failed && f.Held:
+			fmt.Fprintf(sio.stderr, "%s  renewing %q failed: %s; not retried until it or its client is stored again\n", r.At.Local().Format("15:04:05"), r.Name, cliWords(r.Err))
+		case outcome == flows.Failed:
 			fmt.Fprintf(sio.stderr, "%s  renewing %q failed: %s; retrying at %s\n", r.At.Local().Format("15:04:05"), r.Name, cliWords(r.Err), f.RetryAt.Local().Format("15:04:05"))
-		} else {
+		case outcome == flows.Renewed:
 			fmt.Fprintf(sio.stderr, "%s  renewed the access token of %q\n", r.At.Local().Format("15:04:05"), r.Name)
 		}
 	}

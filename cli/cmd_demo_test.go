@@ -16,12 +16,19 @@ import (
 // refusingTransport answers every token request with invalid_client while
 // refuse is set: a failure no retry inside the call can help, so only the
 // renewer's back-off decides when it is tried again.
-type refusingTransport struct{ refuse atomic.Bool }
+// refusingTransport refuses token requests while refuse is set: with a
+// 400 invalid_request (worth retrying later), or with invalid_client
+// (retrying cannot fix a rejected client secret) while rejectClient is.
+type refusingTransport struct{ refuse, rejectClient atomic.Bool }
 
 func (rt *refusingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if rt.refuse.Load() && r.URL.Path == "/oauth/token" {
-		return &http.Response{StatusCode: http.StatusUnauthorized, Header: http.Header{"Content-Type": {"application/json"}},
-			Body: io.NopCloser(strings.NewReader(`{"error":"invalid_client"}`)), Request: r}, nil
+		status, body := http.StatusBadRequest, `{"error":"invalid_request"}`
+		if rt.rejectClient.Load() {
+			status, body = http.StatusUnauthorized, `{"error":"invalid_client"}`
+		}
+		return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
 	}
 	return http.DefaultTransport.RoundTrip(r)
 }
@@ -49,7 +56,7 @@ func TestDemoPlainRenewsOnTimeAndBacksOffAfterAFailure(t *testing.T) {
 	offset.Store(int64(2*time.Minute + 20*time.Second)) // past three quarters of their life
 	rt.refuse.Store(true)
 	renewDue(ctx, sio, d.Service, renew, now())
-	if n := strings.Count(stderr.String(), "failed: "); n != 2 || !strings.Contains(stderr.String(), "retrying at ") || !strings.Contains(stderr.String(), "invalid_client") {
+	if n := strings.Count(stderr.String(), "failed: "); n != 2 || !strings.Contains(stderr.String(), "retrying at ") || !strings.Contains(stderr.String(), "invalid_request") {
 		t.Fatalf("want two failures with their retry time:\n%s", stderr)
 	}
 	stderr.Reset()
@@ -62,5 +69,23 @@ func TestDemoPlainRenewsOnTimeAndBacksOffAfterAFailure(t *testing.T) {
 	renewDue(ctx, sio, d.Service, renew, now())
 	if n := strings.Count(stderr.String(), "renewed the access token of"); n != 2 {
 		t.Fatalf("after the back-off, want both renewed:\n%s", stderr)
+	}
+
+	// A rejected client secret is not retried on a timer: it waits until
+	// the entry or its client is stored again.
+	stderr.Reset()
+	offset.Add(int64(2*time.Minute + 20*time.Second))
+	rt.rejectClient.Store(true)
+	rt.refuse.Store(true)
+	renewDue(ctx, sio, d.Service, renew, now())
+	if n := strings.Count(stderr.String(), "not retried until it or its client is stored again"); n != 2 || !strings.Contains(stderr.String(), "invalid_client") {
+		t.Fatalf("want two held failures:\n%s", stderr)
+	}
+	stderr.Reset()
+	rt.refuse.Store(false)
+	offset.Add(int64(10 * flows.FirstRetry))
+	renewDue(ctx, sio, d.Service, renew, now())
+	if stderr.Len() != 0 {
+		t.Fatalf("a held failure was retried on a timer:\n%s", stderr)
 	}
 }

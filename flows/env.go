@@ -55,7 +55,7 @@ func ResolveEnv(name, apiURL string) (wallet.Environment, error) {
 	}
 	if apiURL != "" {
 		if err := CheckAPIURL(apiURL); err != nil {
-			return env, &InputError{Input: InputAPIURL, Value: apiURL, Reason: err}
+			return env, &InputError{Input: InputAPIURL, Value: withoutUserinfo(apiURL), Reason: err}
 		}
 		env.APIURL = strings.TrimRight(apiURL, "/")
 		if wallet.EnvName(name) == wallet.EnvLocal {
@@ -70,13 +70,19 @@ func ResolveEnv(name, apiURL string) (wallet.Environment, error) {
 var (
 	ErrNotHTTPURL      = errors.New("is not an http(s) URL")
 	ErrPlainHTTPRemote = errors.New("uses http to another machine; use https")
+	// ErrURLUserinfo: the URL holds a user name or password
+	// (https://user:token@host), which would be stored and printed with it.
+	ErrURLUserinfo = errors.New("holds a user name or password; give the URL without them")
 )
 
 // CheckAPIURL checks an API base URL the user typed: http(s) with a host,
-// and plain http only to this machine, so a token never crosses a network
-// in clear text.
+// no user name or password, and plain http only to this machine, so a
+// token never crosses a network in clear text.
 func CheckAPIURL(raw string) error {
 	u, err := url.Parse(raw)
+	if err == nil && u.User != nil {
+		return ErrURLUserinfo
+	}
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return ErrNotHTTPURL
 	}
@@ -84,6 +90,17 @@ func CheckAPIURL(raw string) error {
 		return ErrPlainHTTPRemote
 	}
 	return nil
+}
+
+// withoutUserinfo is raw without a user name or password in it, which
+// may be a token: an InputError prints its value.
+func withoutUserinfo(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = nil
+	return u.String()
 }
 
 // isLoopbackHost accepts "localhost" and loopback IP literals only. A

@@ -55,3 +55,25 @@ func TestLoginDoesNotListenOnALookalikeLoopbackName(t *testing.T) {
 		t.Error("the login was started although it could not finish")
 	}
 }
+
+// A URL with a user name or password in it is refused: the token in it
+// would be stored with the environment and printed wherever it is shown,
+// and the refusal itself must not print it either.
+func TestAnAPIURLWithUserinfoIsRefused(t *testing.T) {
+	for _, raw := range []string{"https://user:tok-0123456789@api.example.test", "https://tok-0123456789@api.example.test/v1", "http://u:tok-0123456789@127.0.0.1:9"} {
+		if err := CheckAPIURL(raw); !errors.Is(err, ErrURLUserinfo) {
+			t.Errorf("CheckAPIURL(%q) = %v, want ErrURLUserinfo", raw, err)
+		}
+		_, err := ResolveEnv("local", raw)
+		if !errors.Is(err, ErrURLUserinfo) || !errors.Is(err, ErrUsage) {
+			t.Errorf("ResolveEnv(local, %q) = %v, want a usage error for the user info", raw, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "tok-0123456789") {
+			t.Errorf("the refusal prints the token: %v", err)
+		}
+	}
+	if err := CheckAPIURL("https://api.example.test"); err != nil {
+		t.Errorf("a URL without user info: %v", err)
+	}
+}

@@ -71,8 +71,8 @@ const (
 	InputEmail       Input = "email"
 )
 
-// Why an input was refused (InputError.Reason), besides ErrNotHTTPURL and
-// ErrPlainHTTPRemote (see CheckAPIURL).
+// Why an input was refused (InputError.Reason), besides ErrNotHTTPURL,
+// ErrPlainHTTPRemote and ErrURLUserinfo (see CheckAPIURL).
 var (
 	ErrMissing    = errors.New("is missing")
 	ErrUnknownEnv = errors.New("is not an environment")
@@ -221,6 +221,17 @@ func (e *NeedsLoginError) Unwrap() []error {
 		return []error{ErrNeedsLogin}
 	}
 	return []error{ErrNeedsLogin, e.Cause}
+}
+
+// MissingClientError: the user entry Entry cannot be refreshed because
+// its OAuth client Client is no longer in the wallet (removing a client
+// keeps the logins made through it). It does not match ErrEntryNotFound:
+// the entry itself is there, and retrying cannot help. The fix is to add
+// the client again under that name, or to log in through another.
+type MissingClientError struct{ Entry, Client string }
+
+func (e *MissingClientError) Error() string {
+	return fmt.Sprintf("%q cannot be refreshed: its OAuth client %q is gone; add the client again under that name or log in through another", e.Entry, e.Client)
 }
 
 // NoSecretError: an entry does not hold the secret asked for.

@@ -375,11 +375,18 @@ var (
 		if v.UserID == 0 && v.UserEmail == "" && v.UserName == "" {
 			return nil
 		}
-		u := strings.TrimSpace(v.UserName + " <" + v.UserEmail + ">")
-		if v.UserID != 0 {
-			u += fmt.Sprintf(" (user %d)", v.UserID)
+		// Only the parts Wise gave: no "<>" for a missing email.
+		var parts []string
+		if v.UserName != "" {
+			parts = append(parts, v.UserName)
 		}
-		return textField("User", u)
+		if v.UserEmail != "" {
+			parts = append(parts, "<"+v.UserEmail+">")
+		}
+		if v.UserID != 0 {
+			parts = append(parts, fmt.Sprintf("(user %d)", v.UserID))
+		}
+		return textField("User", strings.Join(parts, " "))
 	}
 	fieldProfiles = func(v EntryView) []Field {
 		var out []Field

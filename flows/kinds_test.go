@@ -150,6 +150,29 @@ func TestDescribeFollowsTheKind(t *testing.T) {
 	if fields[3].Text != "Jo <jo@example.test> (user 7)" || fields[5].Text != "2 business · Jo Ltd" || fields[8].Kind != FieldExpiry || fields[8].Expiry != AccessToken {
 		t.Errorf("user fields: %+v", fields)
 	}
+	// Only the parts of the user that are known.
+	for _, c := range []struct {
+		name, email string
+		id          int64
+		want        string
+	}{
+		{"Jo", "", 0, "Jo"},
+		{"", "", 7, "(user 7)"},
+		{"", "jo@example.test", 0, "<jo@example.test>"},
+		{"Jo", "", 7, "Jo (user 7)"},
+	} {
+		u := allTimes(KindUser, base)
+		u.UserName, u.UserEmail, u.UserID = c.name, c.email, c.id
+		var got string
+		for _, f := range u.Describe() {
+			if f.Label == "User" {
+				got = f.Text
+			}
+		}
+		if got != c.want {
+			t.Errorf("user %q %q %d described as %q, want %q", c.name, c.email, c.id, got, c.want)
+		}
+	}
 	if got := Mask(27); got != "•••••••• (27 chars)" {
 		t.Errorf("Mask(27) = %q", got)
 	}

@@ -113,6 +113,10 @@ func TestCodeExchangeRetriedAfterALostAnswerSaysTheCodeMayBeUsed(t *testing.T) {
 	if !errors.Is(err, ErrLoginRefused) || errors.Is(err, ErrNeedsLogin) {
 		t.Fatalf("Login after the exchange's answer was lost: %v, want ErrLoginRefused", err)
 	}
+	var lost *wise.AfterLostAnswer
+	if !errors.Is(err, wise.ErrInvalidGrant) || !errors.As(err, &lost) || TraceID(err) == "" {
+		t.Errorf("the refusal lost Wise's error (invalid_grant, the lost answer, the x-trace-id): %v", err)
+	}
 	for _, s := range []string{"may already have been used", "got no answer", "HTTP 502", "log in again"} {
 		if !strings.Contains(err.Error(), s) {
 			t.Errorf("the error does not say %q: %v", s, err)
@@ -130,6 +134,9 @@ func TestCodeExchangeRetriedAfterALostAnswerSaysTheCodeMayBeUsed(t *testing.T) {
 	err = login("bob")
 	if !errors.Is(err, ErrLoginRefused) || strings.Contains(err.Error(), "may already have been used") {
 		t.Errorf("a used code without a lost answer: %v", err)
+	}
+	if !errors.Is(err, wise.ErrInvalidGrant) || TraceID(err) == "" {
+		t.Errorf("the refusal lost Wise's error (invalid_grant, the x-trace-id): %v", err)
 	}
 }
 

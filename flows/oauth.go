@@ -191,16 +191,17 @@ func (s *Service) login(ctx context.Context, req LoginRequest) (wallet.Entry, er
 	if err != nil {
 		// invalid_grant here means this code, not a stored login, was
 		// refused; it must not read (or exit) as "log in again later".
+		// Wise's error stays in the chain, for its x-trace-id.
 		var lost *wise.AfterLostAnswer
 		switch {
 		case errors.Is(err, wise.ErrInvalidGrant) && errors.As(err, &lost):
 			// The exchange was retried after an attempt whose answer was
 			// lost; Wise may have redeemed the code then, and a code works
 			// once.
-			return wallet.Entry{}, fmt.Errorf("%w: Wise refused the authorization code, which may already have been used: an earlier attempt to redeem it got no answer (%v), and a code works only once; log in again for a new code: %s",
-				ErrLoginRefused, lost.Earlier, err.Error())
+			return wallet.Entry{}, fmt.Errorf("%w: Wise refused the authorization code, which may already have been used: an earlier attempt to redeem it got no answer (%v), and a code works only once; log in again for a new code: %w",
+				ErrLoginRefused, lost.Earlier, err)
 		case errors.Is(err, wise.ErrInvalidGrant):
-			return wallet.Entry{}, fmt.Errorf("%w: Wise refused the authorization code (codes work once and expire within minutes; the redirect URL must match): %s", ErrLoginRefused, err.Error())
+			return wallet.Entry{}, fmt.Errorf("%w: Wise refused the authorization code (codes work once and expire within minutes; the redirect URL must match): %w", ErrLoginRefused, err)
 		}
 		return wallet.Entry{}, fmt.Errorf("exchanging the authorization code: %w", err)
 	}

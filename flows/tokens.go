@@ -141,7 +141,9 @@ func needsLogin(e wallet.Entry) *NeedsLoginError {
 func (s *Service) refreshUser(ctx context.Context, api *wise.Client, c *wallet.Contents, e wallet.Entry, now time.Time) (wise.Tokens, error) {
 	client, err := c.Get(e.LinkedTo)
 	if err != nil {
-		return wise.Tokens{}, fmt.Errorf("%q needs its OAuth client %q to refresh: %w", e.Name, e.LinkedTo, err)
+		// Not the wallet's ErrEntryNotFound: the entry is there, and a
+		// renewer must not take it for gone.
+		return wise.Tokens{}, &MissingClientError{Entry: e.Name, Client: e.LinkedTo}
 	}
 	refresh := e.Secret(wallet.SecretRefreshToken)
 	if refresh.IsZero() {

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"slices"
 	"time"
 
 	"github.com/wisewallet/wisewallet/wallet"
@@ -84,10 +85,26 @@ func viewOf(e wallet.Entry) EntryView {
 		SecretCreatedAt: e.SecretCreatedAt,
 		EntryIdentity:   e.Identity, EntryOAuthClient: e.OAuthClient, EntryTokens: e.Tokens, EntryKey: e.Key, EntryCertificate: e.Certificate,
 	}
+	// The groups are copied by value, but their dates and profiles would
+	// still point into the wallet's contents: a front end changing a view
+	// must not change the wallet.
+	v.SecretCreatedAt = cloneTime(e.SecretCreatedAt)
+	v.Profiles = slices.Clone(e.Profiles)
+	v.AccessIssuedAt, v.AccessExpiresAt, v.RefreshExpiresAt = cloneTime(e.AccessIssuedAt), cloneTime(e.AccessExpiresAt), cloneTime(e.RefreshExpiresAt)
+	v.ValidFrom, v.ValidTill = cloneTime(e.ValidFrom), cloneTime(e.ValidTill)
+	v.NotAfter = cloneTime(e.NotAfter)
 	for _, f := range e.SecretFields() {
 		v.Secrets = append(v.Secrets, SecretInfo{Name: f, Len: e.Secret(f).Len()})
 	}
 	return v
+}
+
+func cloneTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	return &c
 }
 
 // view is the view of what a use case stored, or its error.

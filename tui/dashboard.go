@@ -258,19 +258,21 @@ func (d dashboard) takeSync(m syncMsg) (dashboard, tea.Cmd) {
 	d.stamp, d.stampOK = m.stamp, m.stampOK
 	var renewed []string
 	var failedNow []string
+	var firstFailure flows.Failure // as recorded: the new snapshot may end it
 	for _, r := range m.results {
-		if errors.Is(r.Err, flows.ErrEntryNotFound) {
-			// Removed or renamed while its refresh was due (here or by
-			// another process): nothing failed, and the new snapshot no
-			// longer has it.
-			continue
-		}
-		if _, failed := d.renew.Record(r); !failed {
+		// Skipped: removed or renamed while its refresh was due (here or
+		// by another process); nothing failed, and the new snapshot no
+		// longer has it.
+		switch outcome, f := d.renew.Record(r, d.now); outcome {
+		case flows.Renewed:
 			d.renewed[r.Name] = r.At
 			renewed = append(renewed, r.Name)
-			continue
+		case flows.Failed:
+			if len(failedNow) == 0 {
+				firstFailure = f
+			}
+			failedNow = append(failedNow, r.Name)
 		}
-		failedNow = append(failedNow, r.Name)
 	}
 	var changed tea.Cmd
 	if m.entries != nil {
@@ -284,8 +286,7 @@ func (d dashboard) takeSync(m syncMsg) (dashboard, tea.Cmd) {
 	var toast tea.Cmd
 	switch {
 	case len(failedNow) > 0:
-		f, _ := d.renew.Failure(failedNow[0])
-		toast = Toast(fmt.Sprintf("Refreshing %s failed: %s", failedNow[0], failureSummary(f.Err, d.entry(failedNow[0]))), true)
+		toast = Toast(fmt.Sprintf("Refreshing %s failed: %s", failedNow[0], failureSummary(firstFailure.Err, d.entry(failedNow[0]))), true)
 	case len(renewed) > 0:
 		toast = Toast(fmt.Sprintf("Renewed the access token of %s at %s, before it expired.", strings.Join(renewed, ", "), d.clock(m.results[0].At)), false)
 	case m.forced && d.nextDue.IsZero():
@@ -458,11 +459,16 @@ func failureSummary(err error, e flows.EntryView) string {
 }
 
 func (d dashboard) failureAdvice(f flows.Failure, e flows.EntryView) string {
+	var missing *flows.MissingClientError
 	switch {
 	case errors.Is(f.Err, flows.ErrNeedsLogin):
 		return "log in again: " + loginHint(e)
 	case errors.Is(f.Err, flows.ErrInvalidClient):
 		return "rotate the client secret in the Developer Hub and store the new one"
+	case errors.As(f.Err, &missing):
+		return fmt.Sprintf("add the client %s again, or log in through another: a → Log in a user", missing.Client)
+	case f.Held:
+		return "not retried by itself until the entry or its client is saved again; R retries now"
 	}
 	return "retrying by itself at " + d.clock(f.RetryAt) + "; R retries now"
 }
@@ -573,7 +579,10 @@ func (d dashboard) renderItem(it dashItem) string {
 // status is the word in the status column and its style.
 func (d dashboard) status(r dashRow) (string, lipgloss.Style) {
 	st := d.c.Styles
-	if _, ok := d.renew.Failure(r.e.Name); ok && r.e.Status == flows.StatusOK {
+	if f, ok := d.renew.Failure(r.e.Name); ok && r.e.Status == flows.StatusOK {
+		if f.Held {
+			return "held", st.Error // retrying cannot fix it: the user must
+		}
 		return "retrying", st.Warning
 	}
 	switch r.e.StatusAt(d.now) {

@@ -420,3 +420,28 @@ func TestDashboardRefreshOfAnEntryGoneMeanwhileIsNoFailure(t *testing.T) {
 		t.Errorf("the dashboard still shows the gone entry or a failure:\n%s", v)
 	}
 }
+
+// A login whose OAuth client was removed is there: its refresh failed,
+// and the dashboard says so instead of retrying it on every check.
+func TestDashboardRefreshOfALoginWithoutItsClientIsAFailure(t *testing.T) {
+	c := coreCommon(coreFake(), 100, 30)
+	d := coreDashboard(c, coreEntries())
+	missing := &flows.MissingClientError{Entry: "partner-user", Client: "acme-app"}
+	s, cmd := d.Update(syncMsg{entries: coreEntries(), results: []flows.RefreshResult{{Name: "partner-user", At: coreNow, Err: missing}}})
+	var notice string
+	for _, m := range cmdMsgs(cmd) {
+		if n, ok := m.(ToastMsg); ok && n.Error {
+			notice = n.Text
+		}
+	}
+	if !strings.Contains(notice, `"acme-app"`) {
+		t.Errorf("no error notice naming the missing client: %q", notice)
+	}
+	f, ok := s.(dashboard).renew.Failure("partner-user")
+	if !ok || !f.Held {
+		t.Fatalf("failure %+v (recorded %v), want one held until the client is back", f, ok)
+	}
+	if v := coreDashView(s.(dashboard)); !strings.Contains(v, "add the client acme-app again") {
+		t.Errorf("the dashboard does not say how to fix it:\n%s", v)
+	}
+}

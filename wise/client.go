@@ -211,13 +211,19 @@ func MayHaveActed(err error) bool {
 
 // transportError is a call that got no (complete) answer from Wise.
 type transportError struct {
-	op  string
-	err error
+	op   string
+	err  error
+	text string // err's text, scrubbed
 }
 
-// Error keeps Go's text but not any control character in it: some
-// messages quote what the server sent.
-func (e *transportError) Error() string { return e.op + ": " + CleanText(e.err.Error(), maxResponse) }
+// newTransportError keeps Go's text of err, scrubbed like Wise's error
+// answers: some messages quote what the server sent (a malformed status
+// line), which may echo a secret of the request.
+func newTransportError(op string, err error, scrub func(string, int) string) *transportError {
+	return &transportError{op: op, err: err, text: scrub(err.Error(), maxResponse)}
+}
+
+func (e *transportError) Error() string { return e.op + ": " + e.text }
 func (e *transportError) Unwrap() error { return e.err }
 
 // AfterLostAnswer is the final error of a call that was retried after a
@@ -282,12 +288,12 @@ func (c *Client) once(ctx context.Context, r request, out any) error {
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return &transportError{op: op, err: scrubURLError(err)}
+		return newTransportError(op, scrubURLError(err), r.scrub)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return &transportError{op: op, err: fmt.Errorf("reading the answer: %w", err)}
+		return newTransportError(op, fmt.Errorf("reading the answer: %w", err), r.scrub)
 	}
 	if resp.StatusCode/100 != 2 {
 		return c.apiError(op, resp, data, r)
@@ -297,9 +303,25 @@ func (c *Client) once(ctx context.Context, r request, out any) error {
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return &APIError{Op: op, Status: resp.StatusCode, Description: CleanText("the answer is not the JSON Wise sends: "+err.Error(), maxErrorText),
-			TraceID: CleanText(resp.Header.Get("x-trace-id"), maxTraceID), kind: ErrUnavailable}
+			TraceID: r.scrub(resp.Header.Get("x-trace-id"), maxTraceID), kind: ErrUnavailable}
 	}
 	return nil
+}
+
+// scrub makes text from the server (an error body, a header, Go's text
+// of a malformed answer) safe to print. Controls go out first (an escape
+// sequence could rewrite the screen or the clipboard, and one inside an
+// echoed secret would hide it from the scrub), then every secret r sent
+// (Wise has been seen echoing the bad token in error_description), then
+// the length.
+func (r request) scrub(s string, max int) string {
+	s = CleanText(s, maxResponse)
+	for _, secret := range append([]string{r.bearer.RevealString(), r.basicPW.RevealString()}, r.secrets...) {
+		if len(secret) >= 4 {
+			s = strings.ReplaceAll(s, secret, "[redacted]")
+		}
+	}
+	return CleanText(s, max)
 }
 
 // scrubURLError keeps the operation and cause of a transport error but
@@ -313,7 +335,7 @@ func scrubURLError(err error) error {
 }
 
 func (c *Client) apiError(op string, resp *http.Response, data []byte, r request) *APIError {
-	e := &APIError{Op: op, Status: resp.StatusCode, TraceID: CleanText(resp.Header.Get("x-trace-id"), maxTraceID)}
+	e := &APIError{Op: op, Status: resp.StatusCode, TraceID: r.scrub(resp.Header.Get("x-trace-id"), maxTraceID)}
 	if s := resp.Header.Get("Retry-After"); s != "" {
 		if n, err := strconv.Atoi(s); err == nil && n >= 0 {
 			e.RetryAfter = time.Duration(n) * time.Second
@@ -337,22 +359,7 @@ func (c *Client) apiError(op string, resp *http.Response, data []byte, r request
 			e.Description = body.Message
 		}
 	}
-	// The server's text goes to a terminal: controls out first (an escape
-	// sequence could rewrite the screen or the clipboard, and one inside an
-	// echoed secret would hide it from the scrub), then every sent secret
-	// (Wise has been seen echoing the bad token in error_description),
-	// then the length.
-	secrets := append([]string{r.bearer.RevealString(), r.basicPW.RevealString()}, r.secrets...)
-	scrub := func(s string, max int) string {
-		s = CleanText(s, maxResponse)
-		for _, secret := range secrets {
-			if len(secret) >= 4 {
-				s = strings.ReplaceAll(s, secret, "[redacted]")
-			}
-		}
-		return CleanText(s, max)
-	}
-	e.Code, e.Description = scrub(e.Code, maxErrorCode), scrub(e.Description, maxErrorText)
+	e.Code, e.Description = r.scrub(e.Code, maxErrorCode), r.scrub(e.Description, maxErrorText)
 	switch {
 	case e.Code == "invalid_client":
 		e.kind = ErrInvalidClient

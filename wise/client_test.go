@@ -132,6 +132,15 @@ func TestErrorTextFromTheServerIsMadeSafeToPrint(t *testing.T) {
 		t.Error("line breaks in the description should become spaces")
 	}
 
+	// Go's text of a malformed answer quotes it, and with it the secret.
+	api.Sleep = func(context.Context, time.Duration) error { return nil } // it is retried as a lost answer
+	_, err = api.Refresh(ctx, wisetest.MalformedClient, crypto.SecretString(secret), crypto.SecretString(refresh), time.Now())
+	if err == nil || !strings.Contains(err.Error(), "malformed HTTP response") {
+		t.Fatalf("Refresh answered with a broken status line: %v, want Go's malformed-answer error", err)
+	}
+	wisetest.AssertPrintable(t, "malformed answer Error()", err.Error())
+	assertNoSecret(t, "malformed answer Error()", err.Error(), secret, refresh)
+
 	// Identity text is stored in the wallet and printed by list, show,
 	// whoami and the dashboard.
 	id, err := api.Identify(ctx, crypto.SecretString("good-token-0123456789"))

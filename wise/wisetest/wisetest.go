@@ -38,9 +38,15 @@ func AssertPrintable(t testing.TB, where, s string) {
 	}
 }
 
+// MalformedClient is the client id for which HostileWise's token endpoint
+// answers with a broken status line that quotes the client secret: Go's
+// transport puts that line in its error text.
+const MalformedClient = "malformed-answer"
+
 // HostileWise answers like Wise, with escape sequences in every text it
 // controls, and echoes the secrets it was sent, split by escapes so that
-// a scrub before the clean-up would miss them.
+// a scrub before the clean-up would miss them, and whole in x-trace-id
+// and in a malformed answer (MalformedClient).
 func HostileWise(t testing.TB) *httptest.Server {
 	evil := func(s string) string { return s + OSC52 + "\x1b[2J\u009b31m\u202e" + "\x00\r\nX-Injected: 1" }
 	split := func(secret string) string { return secret[:6] + "\x1b[0m" + secret[6:] }
@@ -52,7 +58,19 @@ func HostileWise(t testing.TB) *httptest.Server {
 		switch r.URL.Path {
 		case "/oauth/token":
 			_ = r.ParseForm()
-			_, secret, _ := r.BasicAuth()
+			id, secret, _ := r.BasicAuth()
+			if id == MalformedClient {
+				conn, buf, err := http.NewResponseController(w).Hijack()
+				if err != nil {
+					t.Errorf("hijacking the connection: %v", err)
+					return
+				}
+				defer conn.Close()
+				_, _ = buf.WriteString("HTTP/1.1/" + secret + "\r\n\r\n")
+				_ = buf.Flush()
+				return
+			}
+			w.Header().Set("x-trace-id", "0123\u009b2J\u202e"+secret)
 			w.WriteHeader(http.StatusBadRequest)
 			_ = json.NewEncoder(w).Encode(map[string]string{
 				"error":             evil("invalid_request " + split(secret)),
