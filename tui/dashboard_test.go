@@ -441,7 +441,12 @@ func TestDashboardRefreshOfALoginWithoutItsClientIsAFailure(t *testing.T) {
 	if !ok || !f.Held {
 		t.Fatalf("failure %+v (recorded %v), want one held until the client is back", f, ok)
 	}
-	if v := coreDashView(s.(dashboard)); !strings.Contains(v, "add the client acme-app again") {
+	v := coreDashView(s.(dashboard))
+	if !strings.Contains(v, "add the client acme-app again") {
 		t.Errorf("the dashboard does not say how to fix it:\n%s", v)
+	}
+	// Its status says it waits for the user, not that it is retrying.
+	if word, _ := s.(dashboard).status(dashRow{e: coreEntries()[4]}); word != "held" {
+		t.Errorf("status of a held failure = %q, want held", word)
 	}
 }
