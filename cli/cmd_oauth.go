@@ -54,19 +54,7 @@ func cmdAddClient(ctx context.Context, sio *cliIO, usage, name string, o addClie
 	if err != nil {
 		return err
 	}
-	svc, err := sio.openService(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := svc.Entry(name); err == nil {
-		return fmt.Errorf("%w: %q; choose another name or 'wisewallet rm %s' first", wallet.ErrEntryExists, name, name)
-	}
-	raw, err := sio.readSecretInput(ctx, "Client secret (input hidden): ")
-	if err != nil {
-		return err
-	}
-	defer crypto.Wipe(raw)
-	secret, err := flows.CleanToken(raw)
+	svc, secret, err := sio.openForAdd(ctx, name, "Client secret (input hidden): ", nil)
 	if err != nil {
 		return err
 	}

@@ -136,6 +136,33 @@ type addPersonalOptions struct {
 	noCheck     bool
 }
 
+// openForAdd unlocks the wallet, checks that name is free and then reads
+// the new entry's secret, in that order: a wrong passphrase or a taken
+// name must not waste a pasted secret. noInput is the error for an empty
+// standard input that is not a terminal (nil: CleanToken's own).
+func (sio *cliIO) openForAdd(ctx context.Context, name, prompt string, noInput error) (*flows.Service, crypto.Secret, error) {
+	svc, err := sio.openService(ctx)
+	if err != nil {
+		return nil, crypto.Secret{}, err
+	}
+	if _, err := svc.Entry(name); err == nil {
+		return nil, crypto.Secret{}, fmt.Errorf("%w: %q; choose another name or 'wisewallet rm %s' first", wallet.ErrEntryExists, name, name)
+	}
+	raw, err := sio.readSecretInput(ctx, prompt)
+	if err != nil {
+		return nil, crypto.Secret{}, err
+	}
+	defer crypto.Wipe(raw)
+	if noInput != nil && len(bytes.TrimSpace(raw)) == 0 && !sio.stdinIsTerminal() {
+		return nil, crypto.Secret{}, noInput
+	}
+	secret, err := flows.CleanToken(raw)
+	if err != nil {
+		return nil, crypto.Secret{}, err
+	}
+	return svc, secret, nil
+}
+
 func cmdAddPersonal(ctx context.Context, sio *cliIO, name string, o addPersonalOptions) error {
 	if err := wallet.ValidateName(name); err != nil {
 		return usagef("%v", err)
@@ -144,25 +171,9 @@ func cmdAddPersonal(ctx context.Context, sio *cliIO, name string, o addPersonalO
 	if err != nil {
 		return err
 	}
-	// Unlock before reading the token, so a wrong passphrase does not
-	// waste a pasted token.
-	svc, err := sio.openService(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := svc.Entry(name); err == nil {
-		return fmt.Errorf("%w: %q; choose another name or 'wisewallet rm %s' first", wallet.ErrEntryExists, name, name)
-	}
-	raw, err := sio.readSecretInput(ctx, "Personal API token (input hidden): ")
-	if err != nil {
-		return err
-	}
-	defer crypto.Wipe(raw)
-	if len(bytes.TrimSpace(raw)) == 0 && !sio.stdinIsTerminal() {
-		return fmt.Errorf("%w: no token on standard input; pipe it in (wisewallet add personal %s --env %s < token-file) or run in a terminal to be asked for it",
-			flows.ErrUsage, name, environment.Name)
-	}
-	token, err := flows.CleanToken(raw)
+	noInput := fmt.Errorf("%w: no token on standard input; pipe it in (wisewallet add personal %s --env %s < token-file) or run in a terminal to be asked for it",
+		flows.ErrUsage, name, environment.Name)
+	svc, token, err := sio.openForAdd(ctx, name, "Personal API token (input hidden): ", noInput)
 	if err != nil {
 		return err
 	}
