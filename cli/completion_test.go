@@ -205,24 +205,9 @@ func TestEntryNameCompletionNeverPromptsOnATerminal(t *testing.T) {
 	e.init()
 	e.add("t1", "tok-1")
 	master, slave := openPTY(t)
-	var envList []string
-	for k, v := range e.baseEnv() {
-		envList = append(envList, k+"="+v)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, wisewalletBin, "__complete", "show", "")
-	cmd.Env = envList
-	cmd.Stdin = slave
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// The pseudo-terminal is the child's controlling terminal: /dev/tty
 	// opens, as in a shell where Tab is pressed.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stdout, stderr := commandOnPTY(t, e.baseEnv(), slave, "__complete", "show", "")
 	screen := make(chan string, 1)
 	go func() {
 		var seen strings.Builder

@@ -193,6 +193,31 @@ func echoOn(t *testing.T, f *os.File) bool {
 	return tio.Lflag&unix.ECHO != 0
 }
 
+// commandOnPTY starts the real binary with args and env in a session of
+// its own whose controlling terminal is the pseudo-terminal slave: /dev/tty
+// opens there, and Ctrl-C on it signals this child, as in a shell. The
+// child is killed if the test outlives childTimeout.
+func commandOnPTY(t *testing.T, env map[string]string, slave *os.File, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	var envList []string
+	for k, v := range env {
+		envList = append(envList, k+"="+v)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, wisewalletBin, args...)
+	cmd.Env = envList
+	cmd.Stdin = slave
+	stdout, stderr := &bytes.Buffer{}, &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, stdout, stderr
+}
+
 // The real program on a real terminal: Ctrl-C at the passphrase prompt
 // (the terminal turns it into SIGINT for the foreground process) ends it
 // at once with exit 130 and "wisewallet: interrupted", and echo, which the
@@ -207,24 +232,7 @@ func TestCtrlCAtThePassphrasePromptExits130AndRestoresEcho(t *testing.T) {
 	}
 	env := e.baseEnv()
 	delete(env, "WISEWALLET_PASSPHRASE")
-	var envList []string
-	for k, v := range env {
-		envList = append(envList, k+"="+v)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, wisewalletBin, "list")
-	cmd.Env = envList
-	cmd.Stdin = slave
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	// Its own session with the pseudo-terminal as controlling terminal,
-	// so /dev/tty is the pseudo-terminal and Ctrl-C signals this child.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, _, stderr := commandOnPTY(t, env, slave, "list")
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
 
