@@ -36,7 +36,14 @@ const pageCSS = `body{font:16px/1.5 system-ui,sans-serif;background:#f2f5f7;colo
 	`button.secondary{background:#e8ecef;color:#1e2a32}` +
 	`.error{background:#fde8e8;color:#a30000;padding:.6rem .8rem;border-radius:8px}` +
 	`.hint{color:#5d6a73;font-size:.85rem}` +
-	`code{font:1.05rem ui-monospace,monospace;background:#f2f5f7;padding:.3rem .5rem;border-radius:6px;word-break:break-all}`
+	`code{font:1.05rem ui-monospace,monospace;background:#f2f5f7;padding:.3rem .5rem;border-radius:6px;word-break:break-all}` +
+	// The Developer Hub page: a wider card, a CSR box, the certificate list.
+	`main.wide{max-width:46rem}` +
+	`select,textarea,input[type=text]{width:100%;box-sizing:border-box;padding:.6rem;border:1px solid #c9d1d6;border-radius:8px;font:inherit}` +
+	`textarea,pre{font:.8rem ui-monospace,monospace}` +
+	`pre{background:#f2f5f7;padding:.6rem;border-radius:8px;white-space:pre-wrap;word-break:break-all}` +
+	`table{width:100%;border-collapse:collapse;font-size:.9rem}th,td{text-align:left;padding:.3rem;border-bottom:1px solid #e0e5e8}` +
+	`td button{margin:0;padding:.2rem .8rem}`
 
 var styleHash = func() string {
 	sum := sha256.Sum256([]byte(pageCSS))
@@ -48,7 +55,7 @@ var pages = template.Must(template.New("pages").Parse(`
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>{{.Title}} · localwise</title><style>` + pageCSS + `</style></head>
-<body><main>
+<body><main{{if .Wide}} class="wide"{{end}}>
 <span class="badge">localwise · a local stand-in for Wise, demo only</span>
 <h1>{{.Title}}</h1>
 {{if .Error}}<p class="error" id="error" role="alert">{{.Error}}</p>{{end}}
@@ -105,6 +112,7 @@ type profileOption struct {
 
 type pageData struct {
 	Title, Error                string
+	Wide                        bool // the wider card of the Developer Hub page
 	Request, ClientID, Email    string
 	DemoEmail, DemoPassword     string
 	RedirectURI                 string
@@ -120,6 +128,13 @@ type pageData struct {
 // set, is an extra form-action source: browsers apply form-action to the
 // redirect that follows the consent form, too.
 func renderPage(w http.ResponseWriter, status int, name string, d pageData, formTarget string) {
+	setPageHeaders(w, formTarget)
+	w.WriteHeader(status)
+	_ = pages.ExecuteTemplate(w, name, d) // a write error means the browser left
+}
+
+// setPageHeaders sets the headers every localwise HTML page carries.
+func setPageHeaders(w http.ResponseWriter, formTarget string) {
 	formAction := "'self'"
 	if formTarget != "" {
 		formAction += " " + formTarget
@@ -132,8 +147,6 @@ func renderPage(w http.ResponseWriter, status int, name string, d pageData, form
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	w.WriteHeader(status)
-	_ = pages.ExecuteTemplate(w, name, d) // a write error means the browser left
 }
 
 func errorPage(w http.ResponseWriter, status int, msg string) {

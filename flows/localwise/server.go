@@ -59,6 +59,10 @@ type Config struct {
 	RefreshTTL time.Duration
 	// CodeTTL is the authorization code lifetime (default 5 minutes).
 	CodeTTL time.Duration
+	// CertTTL is the lifetime of the client certificates the Developer Hub
+	// stand-in issues (default one year, 365 days, as at Wise; at most ten
+	// years). Shorten it to show a certificate's countdown.
+	CertTTL time.Duration
 	// Now is the clock used for every expiry (default time.Now). Tests inject
 	// a fake clock to expire codes and tokens without sleeping.
 	Now func() time.Time
@@ -88,6 +92,11 @@ type DemoCredentials struct {
 	UserPassword      string `json:"user_password"`
 	PersonalProfileID int64  `json:"personal_profile_id"`
 	BusinessProfileID int64  `json:"business_profile_id"`
+	// The mTLS surface: the mTLS listener, the Developer Hub stand-in page
+	// and its "Get Wise Certificate" download.
+	MTLSURL          string `json:"mtls_url"`
+	DeveloperHubURL  string `json:"developer_hub_url"`
+	CACertificateURL string `json:"ca_certificate_url"`
 }
 
 // Server is a local stand-in for Wise's auth surface. All methods are safe
@@ -108,12 +117,18 @@ type Server struct {
 	tokens *tokenState
 	users  *userState
 	faults *faultState
+	mtls   *mtlsState
+
+	mtlsHandler http.Handler // the mTLS listener's: client certificate checked first
 
 	lmu        sync.Mutex // lifecycle
 	srv        *http.Server
 	baseURL    string
 	served     chan struct{}
 	cancelBase context.CancelFunc
+	mtlsSrv    *http.Server
+	mtlsURL    string
+	mtlsServed chan struct{}
 }
 
 // New returns a Server with the demo client, the demo user (with a personal
@@ -122,6 +137,7 @@ func New(cfg Config) *Server {
 	cfg.TokenTTL = clampTTL(cfg.TokenTTL, DefaultTokenTTL)
 	cfg.RefreshTTL = clampTTL(cfg.RefreshTTL, DefaultRefreshTTL)
 	cfg.CodeTTL = clampTTL(cfg.CodeTTL, DefaultCodeTTL)
+	cfg.CertTTL = min(clampTTL(cfg.CertTTL, DefaultCertTTL), maxCertTTL)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -131,9 +147,17 @@ func New(cfg Config) *Server {
 		users:  newUserState(demoUser()),
 		faults: &faultState{},
 	}
+	ms, err := newMTLSState(s.now())
+	if err != nil {
+		// Only a broken system random source fails a P-256 key generation.
+		panic("localwise: cannot make the mTLS CA: " + err.Error())
+	}
+	s.mtls = ms
 	s.RegisterClient(Client{ID: DemoClientID, Secret: DemoClientSecret, RedirectURLs: []string{DemoRedirectURL}})
 	s.tokens.addPersonal(DemoPersonalToken, DemoUserID)
-	s.handler = s.middleware(s.routes())
+	mux := s.routes()
+	s.handler = s.middleware(mux)
+	s.mtlsHandler = s.middleware(s.requireIssuedCert(mux))
 	return s
 }
 
@@ -164,6 +188,7 @@ func (s *Server) routes() http.Handler {
 		{"/v2/profiles/{profileId}", s.handleProfile},
 		{"/v1/user/signup/registration_code", s.handleSignup},
 		{"/v1/users/exists", s.handleUserExists},
+		{playgroundPath, s.handlePlayground},
 	} {
 		mux.HandleFunc(rt.pattern, rt.handler)
 		mux.HandleFunc("/{"+versionWildcard+"}"+rt.pattern, versioned(rt.handler))
@@ -172,6 +197,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc(adminPrefix+"faults", s.handleAdminFaults)
 	mux.HandleFunc(adminPrefix+"stats", s.handleAdminStats)
 	mux.HandleFunc(adminPrefix+"clients", s.handleAdminClients)
+	// The Developer Hub stand-in: a page at Wise, not an API path.
+	mux.HandleFunc(hubPath, s.handleHubPage)
+	mux.HandleFunc(hubPath+"/sign-in", s.handleHubSignIn)
+	mux.HandleFunc(hubPath+"/certificates", s.handleHubGenerate)
+	mux.HandleFunc(hubPath+"/deactivate", s.handleHubDeactivate)
+	mux.HandleFunc(hubAPIPath, s.handleHubCertificates)
+	mux.HandleFunc(hubAPIPath+"/{name}", s.handleHubCertificate)
+	mux.HandleFunc(hubCAPath, s.handleHubCA)
 	mux.HandleFunc("/", notFound)
 	return mux
 }
@@ -220,6 +253,9 @@ func (s *Server) Demo() DemoCredentials {
 	if base != "" {
 		d.APIURL = base
 		d.AuthorizeURL = base + "/oauth/authorize"
+		d.MTLSURL = s.MTLSURL()
+		d.DeveloperHubURL = base + hubPath
+		d.CACertificateURL = base + hubCAPath
 	}
 	return d
 }
@@ -232,7 +268,8 @@ func (s *Server) URL() string {
 }
 
 // Start listens on addr ("127.0.0.1:0" picks a free port) and serves in the
-// background. It returns the base URL.
+// background. It returns the base URL. It also opens the mTLS listener on
+// the same host, on a free port (see MTLSURL).
 func (s *Server) Start(addr string) (string, error) {
 	s.lmu.Lock()
 	defer s.lmu.Unlock()
@@ -258,6 +295,11 @@ func (s *Server) Start(addr string) (string, error) {
 		// Shutdown cancels this context, which ends injected latency at
 		// once instead of holding shutdown for the whole delay.
 		BaseContext: func(net.Listener) context.Context { return base },
+	}
+	if err := s.startMTLSLocked(ln.Addr(), base, errLog); err != nil {
+		cancel()
+		ln.Close()
+		return "", err
 	}
 	s.srv, s.cancelBase, s.served = srv, cancel, make(chan struct{})
 	s.baseURL = "http://" + urlHost(ln.Addr())
@@ -290,16 +332,19 @@ func urlHost(a net.Addr) string {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.lmu.Lock()
 	srv, cancel, served := s.srv, s.cancelBase, s.served
+	msrv, mserved := s.mtlsSrv, s.mtlsServed
 	s.lmu.Unlock()
 	if srv == nil {
 		return nil
 	}
 	cancel()
-	err := srv.Shutdown(ctx)
+	err := errors.Join(srv.Shutdown(ctx), msrv.Shutdown(ctx))
 	if err != nil {
 		_ = srv.Close()
+		_ = msrv.Close()
 	}
 	<-served
+	<-mserved
 	if err != nil {
 		return fmt.Errorf("localwise: shutdown: %w", err)
 	}
@@ -311,13 +356,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) Close() error {
 	s.lmu.Lock()
 	srv, cancel, served := s.srv, s.cancelBase, s.served
+	msrv, mserved := s.mtlsSrv, s.mtlsServed
 	s.lmu.Unlock()
 	if srv == nil {
 		return nil
 	}
 	cancel()
-	err := srv.Close()
+	err := errors.Join(srv.Close(), msrv.Close())
 	<-served
+	<-mserved
 	if err != nil {
 		return fmt.Errorf("localwise: close: %w", err)
 	}

@@ -441,3 +441,16 @@ func (ts *tokenState) approve(now time.Time, id, code string, profileID int64) (
 	ts.pending.delete(id)
 	return *p, true
 }
+
+// clientIDs lists the registered clients' ids, sorted, for the Developer
+// Hub page's client list.
+func (ts *tokenState) clientIDs() []string {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ids := make([]string, 0, len(ts.clients))
+	for id := range ts.clients {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}

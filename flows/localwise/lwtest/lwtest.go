@@ -256,3 +256,54 @@ func RegisterClient(t testing.TB, apiURL, id, secret string, redirectURLs ...str
 		t.Fatalf("registering a client at localwise: HTTP %d", resp.StatusCode)
 	}
 }
+
+// IssueCertificate has the Developer Hub stand-in of srv sign csrPEM as
+// certificate name of client clientID, through the JSON endpoint over real
+// HTTP, and downloads the CA as "Get Wise Certificate" does. It fails the
+// test unless the certificate is issued.
+func IssueCertificate(t testing.TB, srv *localwise.Server, clientID, secret, name string, csrPEM []byte) (certPEM, caPEM []byte) {
+	t.Helper()
+	return IssueCertificateAt(t, srv.URL(), clientID, secret, name, csrPEM)
+}
+
+// IssueCertificateAt is IssueCertificate for the localwise on apiURL, for a
+// server this test does not hold.
+func IssueCertificateAt(t testing.TB, apiURL, clientID, secret, name string, csrPEM []byte) (certPEM, caPEM []byte) {
+	t.Helper()
+	body, err := json.Marshal(struct {
+		Name string `json:"name"`
+		CSR  string `json:"csr"`
+	}{name, string(csrPEM)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, apiURL+"/developer-hub/api/certificates", strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth(clientID, secret)
+	resp, err := browser.Do(req)
+	if err != nil {
+		t.Fatalf("Developer Hub: %v", err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxPage))
+	if err != nil {
+		t.Fatalf("Developer Hub: read: %v", err)
+	}
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("Developer Hub refused the CSR: HTTP %d %s", resp.StatusCode, raw)
+	}
+	var issued struct {
+		Certificate string `json:"certificate"`
+	}
+	if err := json.Unmarshal(raw, &issued); err != nil || issued.Certificate == "" {
+		t.Fatalf("Developer Hub answer without a certificate: %s", raw)
+	}
+	ca := Fetch(t, http.MethodGet, apiURL+"/developer-hub/ca-certificate", nil)
+	if ca.Status != http.StatusOK || !strings.HasPrefix(ca.Body, "-----BEGIN CERTIFICATE-----") {
+		t.Fatalf("Get Wise Certificate: HTTP %d %.80q", ca.Status, ca.Body)
+	}
+	return []byte(issued.Certificate), []byte(ca.Body)
+}
