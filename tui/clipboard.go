@@ -22,6 +22,9 @@ import (
 
 const defaultClipClear = 30 * time.Second
 
+// errNoClipboardTool is errNoClipboard for text that is no secret.
+var errNoClipboardTool = errors.New("no clipboard tool here: no DISPLAY or WAYLAND_DISPLAY, or none of wl-copy, xclip, xsel")
+
 var errNoClipboard = errors.New("there is no clipboard here (no DISPLAY or WAYLAND_DISPLAY, or none of wl-copy, xclip, xsel installed); press v to reveal the secret instead (scripts ask the command line for tokens)")
 
 type clipTool struct {
@@ -108,6 +111,19 @@ func (c *clipboard) Copy(secret crypto.Secret) error {
 		time.AfterFunc(c.clearAfter, func() { c.clear(id) })
 	}
 	if err != nil {
+		return fmt.Errorf("copying failed (%s): %w", t.copy[0], err)
+	}
+	return nil
+}
+
+// CopyText puts text that is no secret (a CSR) on the clipboard, for
+// good: nothing clears it.
+func (c *clipboard) CopyText(text string) error {
+	t, err := c.tool()
+	if err != nil {
+		return errNoClipboardTool
+	}
+	if err := clipRun(t.copy, text); err != nil {
 		return fmt.Errorf("copying failed (%s): %w", t.copy[0], err)
 	}
 	return nil

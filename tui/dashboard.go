@@ -42,6 +42,7 @@ const (
 // dashItem is one expiring or ageing thing of an entry.
 type dashItem struct {
 	what       string
+	kind       flows.ExpiryKind
 	start, end time.Time
 	age        bool // a secret's age against flows.RotationReminder; start is its creation
 }
@@ -336,7 +337,7 @@ func (d *dashboard) setEntries(entries []flows.EntryView) {
 func itemsOf(e flows.EntryView) []dashItem {
 	var out []dashItem
 	for _, x := range e.Countdowns() {
-		it := dashItem{what: itemWords[x.Kind], start: x.Since, end: x.At}
+		it := dashItem{what: itemWords[x.Kind], kind: x.Kind, start: x.Since, end: x.At}
 		if x.Kind == flows.SecretAge {
 			it.age = true
 			if e.Kind == flows.KindPersonal {
@@ -421,12 +422,12 @@ func (d dashboard) notes(r dashRow) []note {
 	if t, ok := d.renewed[e.Name]; ok {
 		out = append(out, note{text: "↻ renewed " + d.clock(t) + " by itself", good: true})
 	}
-	return out
+	return append(out, certificateNotes(e, r.items, d.now)...)
 }
 
 type note struct {
-	text      string
-	bad, good bool
+	text            string
+	bad, warn, good bool
 }
 
 // loginHint says with the app's keys how a user entry logs in again: the
@@ -521,8 +522,11 @@ func (d dashboard) renderRow(b *strings.Builder, i, maxLines int) int {
 	n := 0
 	if len(r.items) == 0 {
 		what := "no expiry"
-		if r.e.Status == flows.StatusRevoked {
+		switch {
+		case r.e.Status == flows.StatusRevoked:
 			what = "—"
+		case r.e.Kind == flows.KindMTLS:
+			what = "no certificate yet"
 		}
 		b.WriteString(st.Subtle.Render(what) + "\n")
 		n = 1
@@ -545,6 +549,8 @@ func (d dashboard) renderRow(b *strings.Builder, i, maxLines int) int {
 		switch {
 		case nt.bad:
 			style = st.Error
+		case nt.warn:
+			style = st.Warning
 		case nt.good:
 			style = st.Success
 		}
@@ -572,6 +578,9 @@ func (d dashboard) renderItem(it dashItem) string {
 			frac = float64(rem) / float64(total)
 		}
 		lv = remainingLevel(frac)
+		if it.kind == flows.Certificate {
+			lv = certificateLevel(rem)
+		}
 	}
 	return st.Label.Render(fit(it.what, whatW)) + " " + st.Value.Render(fit(left, leftW)) + " " + st.renderBar(frac, d.barW, lv)
 }

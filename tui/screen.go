@@ -136,6 +136,7 @@ type Environment struct {
 	Demo         bool
 	WalletPath   string
 	DemoAPIURL   string // localwise base URL in demo mode
+	DemoMTLSURL  string // localwise's mTLS listener in demo mode
 	DemoUser     string // demo login for the authorize page
 	DemoPassword string
 	// DemoPassphrase unlocks the demo wallet; shown on its unlock screen.

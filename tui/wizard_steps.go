@@ -36,6 +36,7 @@ const (
 	stepConfirm                 // an explicit yes (production): only y moves on, to next
 	stepCall                    // the flow's call runs, the spinner turning; esc cancels it
 	stepResult                  // the call's answer; enter leaves (esc too, after a save)
+	stepInfo                    // a page to read (what to do elsewhere); enter hands it to next
 )
 
 // stepSpec is one step of a flow's table. F is the flow (its screen), S
@@ -225,6 +226,12 @@ func (t *flowSpec[F, S]) key(f F, k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case stepConfirm:
 		if key.Matches(k, b.keys.Confirm) {
+			to, complaint := st.next(f)
+			return t.move(f, to, complaint)
+		}
+		return nil
+	case stepInfo:
+		if next {
 			to, complaint := st.next(f)
 			return t.move(f, to, complaint)
 		}

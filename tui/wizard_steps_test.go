@@ -56,6 +56,10 @@ func checkTable[F guided[S], S stepID](t tableReporter, spec *flowSpec[F, S]) {
 			if st.start == nil || (st.doing == nil && st.view == nil) {
 				missing = "its call or what it shows"
 			}
+		case stepInfo:
+			if st.next == nil || st.view == nil {
+				missing = "its next or view"
+			}
 		case stepResult:
 			if st.failed == "" || st.view == nil {
 				missing = "its failure title or its view"
