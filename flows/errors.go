@@ -117,9 +117,15 @@ type KindError struct {
 	Entry string
 	Kind  Kind
 	Want  Kind
+	// For is what needed the entry, when not a login: "mtls" (a
+	// certificate serves an OAuth client).
+	For string
 }
 
 func (e *KindError) Error() string {
+	if e.Want == KindClient && e.For == "mtls" {
+		return fmt.Sprintf("%q is a %s entry; an mTLS certificate serves an OAuth client entry", e.Entry, e.Kind)
+	}
 	if e.Want == KindClient {
 		return fmt.Sprintf("%q is a %s entry; login needs an OAuth client entry", e.Entry, e.Kind)
 	}
@@ -228,9 +234,17 @@ func (e *NeedsLoginError) Unwrap() []error {
 // keeps the logins made through it). It does not match ErrEntryNotFound:
 // the entry itself is there, and retrying cannot help. The fix is to add
 // the client again under that name, or to log in through another.
-type MissingClientError struct{ Entry, Client string }
+type MissingClientError struct {
+	Entry, Client string
+	// Doing is what cannot be done without it: "" is a refresh;
+	// "checked" an mTLS check.
+	Doing string
+}
 
 func (e *MissingClientError) Error() string {
+	if e.Doing == "checked" {
+		return fmt.Sprintf("%q cannot be checked: its OAuth client %q is gone; add the client again under that name or link the entry to another", e.Entry, e.Client)
+	}
 	return fmt.Sprintf("%q cannot be refreshed: its OAuth client %q is gone; add the client again under that name or log in through another", e.Entry, e.Client)
 }
 

@@ -86,7 +86,11 @@ func (s *Service) Whoami(ctx context.Context, name string) (Identity, EntryView,
 		// user; /v1/me does not apply to it.
 		return Identity{Name: "OAuth client " + e.ClientID}, viewOf(e), nil
 	}
-	id, err := s.identify(ctx, s.client(e.Env), tok)
+	api, err := s.apiOf(e)
+	if err != nil {
+		return Identity{}, viewOf(e), err
+	}
+	id, err := s.identify(ctx, api, tok)
 	if err != nil {
 		return Identity{}, viewOf(e), explainRejected(err, e.Env)
 	}

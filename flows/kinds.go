@@ -204,8 +204,8 @@ func kindTable() map[Kind]kindSpec {
 		},
 		KindMTLS: {
 			secrets:  []string{wallet.SecretPrivateKey},
-			expiries: []expirySpec{{Certificate, func(v EntryView) *time.Time { return v.NotAfter }, nil}},
-			fields:   []fieldSpec{fieldEnv, fieldKey, fieldCreated, fieldExpiries},
+			expiries: []expirySpec{{Certificate, func(v EntryView) *time.Time { return v.NotAfter }, certIssued}},
+			fields:   []fieldSpec{fieldEnv, fieldLinkedTo, fieldKey, fieldCertificate, fieldRenewal, fieldCreated, fieldExpiries},
 			revoke: func(_ EntryView, _, hub string) RevokeAdvice {
 				return RevokeAdvice{Steps: []string{
 					"Revoke the certificate in the Developer Hub (" + hub + "):",
@@ -405,6 +405,29 @@ var (
 	}
 	fieldKey = func(v EntryView) []Field {
 		return textField("Key", strings.TrimSpace(v.KeyType+" "+v.Algorithm+" "+v.KeyID))
+	}
+	fieldCertificate = func(v EntryView) []Field {
+		subject := "O=" + v.Organization
+		if v.Country != "" {
+			subject = "C=" + v.Country + ", " + subject
+		}
+		out := textField("Certificate", v.CertName)
+		if v.Organization != "" {
+			out = append(out, textField("CSR subject", subject)...)
+		}
+		leaf := v.leafCertificate()
+		if leaf == nil {
+			return append(out, textField("Issued", "not yet: have the CSR signed in Developer Hub, then import the certificate")...)
+		}
+		return slices.Concat(out,
+			textField("Issued to", "CN="+leaf.Subject.CommonName+" by "+leaf.Issuer.CommonName),
+			textField("Serial", leaf.SerialNumber.Text(16)))
+	}
+	fieldRenewal = func(v EntryView) []Field {
+		if v.PendingCSR == "" {
+			return nil
+		}
+		return textField("Renewal", fmt.Sprintf("new %s key and CSR, to be issued as %q; the current certificate works until it is imported", v.PendingKeyType, v.PendingCertName))
 	}
 	fieldCreated   = func(v EntryView) []Field { return []Field{{Label: "Created", Kind: FieldTime, Time: v.CreatedAt}} }
 	fieldSecretAge = func(v EntryView) []Field {

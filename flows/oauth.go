@@ -120,6 +120,12 @@ func (s *Service) login(ctx context.Context, req LoginRequest) (wallet.Entry, er
 	if client.RedirectURL == "" {
 		return wallet.Entry{}, &InputError{Input: InputRedirectURL, Entry: client.Name, Reason: ErrMissing}
 	}
+	// The code is exchanged over mTLS when the client has a certificate:
+	// an expired one must stop the login before the browser opens.
+	api, err := s.apiOf(client)
+	if err != nil {
+		return wallet.Entry{}, err
+	}
 	state := base64.RawURLEncoding.EncodeToString(crypto.RandomBytes(32))
 	var verifier string
 	q := url.Values{"client_id": {client.ClientID}, "redirect_uri": {client.RedirectURL}, "state": {state}}
@@ -186,7 +192,6 @@ func (s *Service) login(ctx context.Context, req LoginRequest) (wallet.Entry, er
 		}
 	}
 	now := s.now()
-	api := s.client(client.Env)
 	t, err := api.ExchangeCode(ctx, client.ClientID, client.Secret(wallet.SecretClientSecret), cb.code, client.RedirectURL, verifier, now)
 	if err != nil {
 		// invalid_grant here means this code, not a stored login, was
@@ -511,7 +516,10 @@ func (s *Service) loginRegistrationCode(ctx context.Context, req RegistrationReq
 	if err != nil {
 		return wallet.Entry{}, fmt.Errorf("getting a client-credentials token for %q: %w", client.Name, err)
 	}
-	api := s.client(client.Env)
+	api, err := s.apiOf(client)
+	if err != nil {
+		return wallet.Entry{}, err
+	}
 	if !registered {
 		exists, err := api.UserExists(ctx, cc, req.Email)
 		if err != nil {

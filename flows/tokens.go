@@ -82,7 +82,11 @@ func (s *Service) AccessToken(ctx context.Context, name string) (crypto.Secret, 
 			}
 			// One attempt: a transient failure ends this update, and retry
 			// waits before the next one.
-			api := s.client(e.Env).Once()
+			api, err := s.apiOf(e)
+			if err != nil {
+				return err // an expired certificate: nothing is sent
+			}
+			api = api.Once()
 			var t wise.Tokens
 			spec := specOf(e.Kind)
 			if spec.renewal == renewCached {

@@ -67,6 +67,12 @@ var sections = []*group{
 		text(1, "cert_chain", func(e *Entry) *string { return &e.Certificate.CertChain }),
 		sharedText(2, "ca_cert", func(e *Entry) *string { return &e.Certificate.CACert }),
 		optionalInstant(3, "not_after", func(e *Entry) **time.Time { return &e.Certificate.NotAfter }),
+		text(4, "cert_name", func(e *Entry) *string { return &e.Certificate.CertName }),
+		sharedText(5, "organization", func(e *Entry) *string { return &e.Certificate.Organization }),
+		sharedText(6, "country", func(e *Entry) *string { return &e.Certificate.Country }),
+		text(7, "pending_csr", func(e *Entry) *string { return &e.Certificate.PendingCSR }),
+		sharedText(8, "pending_key_type", func(e *Entry) *string { return &e.Certificate.PendingKeyType }),
+		text(9, "pending_cert_name", func(e *Entry) *string { return &e.Certificate.PendingCertName }),
 	}},
 }
 

@@ -32,6 +32,9 @@ func fullEntry() Entry {
 	e := fullEntrySchema2()
 	// Fields added after schema 2 get their values here, so that
 	// fullEntrySchema2 stays what the schema 2 golden files hold.
+	e.CertName, e.Organization, e.Country = "payouts-2026", "Acme Ltd", "GB"
+	e.PendingCSR, e.PendingKeyType, e.PendingCertName = e.CSR+"renewal", "p384", "payouts-2027"
+	e.SetSecret(SecretPendingKey, crypto.SecretString("pending key"))
 	return e
 }
 

@@ -61,12 +61,13 @@ const (
 // Names of secret fields. Secrets live only in Entry.Secrets, never in the
 // typed metadata, so listing metadata can never reveal one.
 const (
-	SecretToken            = "token"             // personal API token
-	SecretClientSecret     = "client_secret"     // OAuth client secret
-	SecretAccessToken      = "access_token"      // user or cached client-credentials access token
-	SecretRefreshToken     = "refresh_token"     // user refresh token
-	SecretRegistrationCode = "registration_code" // registration-code grant secret
-	SecretPrivateKey       = "private_key"       // PKCS#8 PEM
+	SecretToken            = "token"               // personal API token
+	SecretClientSecret     = "client_secret"       // OAuth client secret
+	SecretAccessToken      = "access_token"        // user or cached client-credentials access token
+	SecretRefreshToken     = "refresh_token"       // user refresh token
+	SecretRegistrationCode = "registration_code"   // registration-code grant secret
+	SecretPrivateKey       = "private_key"         // PKCS#8 PEM
+	SecretPendingKey       = "pending_private_key" // an mTLS renewal's new key, PKCS#8 PEM
 )
 
 // Profile is a Wise profile a credential can act for.
@@ -148,12 +149,22 @@ type Key struct {
 }
 
 // Certificate holds an mTLS key's certificate request and what was
-// issued for it.
+// issued for it: the chain, Wise's CA, and the name the certificate has
+// in Developer Hub (unique per client there). A renewal under way keeps
+// its new CSR beside the working certificate (the new key is the secret
+// SecretPendingKey) until the new certificate is imported.
 type Certificate struct {
-	CSR       string     `json:"csr,omitempty"`        // PEM
-	CertChain string     `json:"cert_chain,omitempty"` // PEM
-	CACert    string     `json:"ca_cert,omitempty"`    // PEM
-	NotAfter  *time.Time `json:"not_after,omitempty"`
+	CSR          string     `json:"csr,omitempty"`        // PEM
+	CertChain    string     `json:"cert_chain,omitempty"` // PEM
+	CACert       string     `json:"ca_cert,omitempty"`    // PEM
+	NotAfter     *time.Time `json:"not_after,omitempty"`
+	CertName     string     `json:"cert_name,omitempty"`
+	Organization string     `json:"organization,omitempty"`
+	Country      string     `json:"country,omitempty"`
+
+	PendingCSR      string `json:"pending_csr,omitempty"` // PEM
+	PendingKeyType  string `json:"pending_key_type,omitempty"`
+	PendingCertName string `json:"pending_cert_name,omitempty"`
 }
 
 // Secret returns the named secret (zero when absent).

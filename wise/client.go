@@ -141,6 +141,9 @@ type request struct {
 	basicID string
 	basicPW crypto.Secret
 	secrets []string // values to scrub from error descriptions
+	// answer, when set, receives a successful answer's status, trace id
+	// and body for the caller to show (out is then not decoded).
+	answer *Answer
 }
 
 // do sends r, retrying transient failures, and decodes a 2xx JSON body
@@ -288,6 +291,9 @@ func (c *Client) once(ctx context.Context, r request, out any) error {
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
+		if refused := handshakeRefused(err); refused != nil {
+			return fmt.Errorf("%s: %w", op, refused)
+		}
 		return newTransportError(op, scrubURLError(err), r.scrub)
 	}
 	defer resp.Body.Close()
@@ -297,6 +303,10 @@ func (c *Client) once(ctx context.Context, r request, out any) error {
 	}
 	if resp.StatusCode/100 != 2 {
 		return c.apiError(op, resp, data, r)
+	}
+	if r.answer != nil {
+		r.answer.fill(resp, data, r)
+		return nil
 	}
 	if out == nil {
 		return nil
