@@ -2,12 +2,16 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/wisewallet/wisewallet/flows/localwise"
+	"github.com/wisewallet/wisewallet/flows/localwise/lwtest"
 )
 
 // canary is a unique secret value; its random part is what is searched
@@ -249,6 +253,39 @@ func TestCanariesNeverLeak(t *testing.T) {
 		}
 		r.check(0, call{args: []string{"show", "t2", "--reveal"}}, &r.tok2)
 	})
+	t.Run("mtls", func(t *testing.T) {
+		t.Parallel()
+		// The private key is made by keygen, so its canary is taken from
+		// it: a line of its base64 body, which is what a leak would show.
+		r := newCanaryRig(t, &ran)
+		defer r.noFileHoldsACanary()
+		srv, base := lwtest.Start(t, localwise.Config{})
+		r.check(0, call{args: cheapInit}, nil)
+		r.check(0, call{args: []string{"add", "client", "c1", "--env", "local", "--api-url", base, "--client-id", localwise.DemoClientID, "--no-check"},
+			stdin: ptr(localwise.DemoClientSecret + "\n")}, nil)
+		r.e.secrets = append(r.e.secrets, localwise.DemoClientSecret)
+		mtls := []string{"--for", "c1", "--mtls-url", srv.MTLSURL()}
+		r.check(0, call{args: append([]string{"mtls", "keygen", "m1", "--org", "Acme", "--json"}, mtls...)}, nil)
+		key := r.privateKeyCanary("m1", "KEY1")
+		r.check(exitUsage, call{args: append([]string{"mtls", "keygen", "m2", "--org", ""}, mtls...)}, nil)
+		csr := r.check(0, call{args: []string{"mtls", "csr", "m1"}}, nil).stdout
+		cert, ca := lwtest.IssueCertificate(t, srv, localwise.DemoClientID, localwise.DemoClientSecret, "m1", []byte(csr))
+		r.check(0, call{args: []string{"mtls", "import-cert", "m1", "--json"}, stdin: ptr(string(cert) + string(ca))}, nil)
+		r.check(exitError, call{args: []string{"mtls", "import-cert", "m1"}, stdin: ptr(string(ca))}, nil) // the CA is not m1's certificate
+		r.check(0, call{args: []string{"mtls", "check", "m1"}}, nil)
+		r.check(0, call{args: []string{"mtls", "check", "m1", "--json"}}, nil)
+		r.check(0, call{args: []string{"mtls", "cert", "m1"}}, nil)
+		r.check(0, call{args: []string{"mtls", "cert", "m1", "--ca"}}, nil)
+		r.check(0, call{args: []string{"show", "m1", "--reveal", "--json"}}, &key)
+		r.check(0, call{args: []string{"mtls", "renew", "m1", "--json"}}, nil)
+		r.privateKeyCanary("m1", "PENDINGKEY")
+		r.check(0, call{args: []string{"show", "m1"}}, nil)
+		r.check(0, call{args: []string{"show", "m1", "--json"}}, nil)
+		r.check(0, call{args: []string{"status", "--json"}}, nil)
+		r.check(0, call{args: []string{"mtls", "keygen", "m3", "--org", "Acme", "--env", "local", "--api-url", base, "--mtls-url", srv.MTLSURL()}}, nil)
+		r.check(0, call{args: []string{"mtls", "link", "m3", "c1"}}, nil)
+		r.check(exitUsage, call{args: []string{"mtls"}}, nil)
+	})
 	t.Run("every other command", func(t *testing.T) {
 		t.Parallel()
 		r := newCanaryRig(t, &ran)
@@ -282,4 +319,30 @@ func TestCanariesNeverLeak(t *testing.T) {
 			t.Errorf("names completed from WISEWALLET_PASSPHRASE:\n%s", res.stdout)
 		}
 	})
+}
+
+// privateKeyCanary makes a canary of the newest private key of entry name
+// (the renewal's when one is under way): one line of its PEM body, read
+// with show --reveal outside the checks.
+func (r *canaryRig) privateKeyCanary(name, label string) canary {
+	r.t.Helper()
+	res := r.e.must("show", name, "--reveal", "--json")
+	var shown struct {
+		Secrets map[string]string `json:"secrets"`
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &shown); err != nil {
+		r.t.Fatal(err)
+	}
+	pemKey := shown.Secrets["private_key"]
+	if p := shown.Secrets["pending_private_key"]; p != "" {
+		pemKey = p
+	}
+	lines := strings.Split(strings.TrimSpace(pemKey), "\n")
+	if len(lines) < 3 {
+		r.t.Fatalf("%s holds no PEM private key", name)
+	}
+	c := canary{name: label, value: lines[1], mark: lines[1]}
+	r.all = append(r.all, c)
+	r.e.secrets = append(r.e.secrets, c.value)
+	return c
 }

@@ -122,6 +122,7 @@ func (inv *invocation) rootCommand() *cobra.Command {
 		inv.statusCommand(),
 		inv.listCommand(),
 		inv.showCommand(),
+		inv.mtlsCommand(),
 		inv.removeCommand(),
 		inv.renameCommand(),
 		inv.passwdCommand(),
@@ -164,6 +165,9 @@ func completeFlagValues(c *cobra.Command) {
 			err = c.RegisterFlagCompletionFunc(f.Name, cobra.FixedCompletions([]string{"sandbox", "production", "local"}, cobra.ShellCompDirectiveNoFileComp))
 		case "dir":
 			err = c.MarkFlagDirname(f.Name)
+		case "ca":
+			// The one flag that takes a file: Wise's CA certificate.
+			err = c.MarkFlagFilename(f.Name, "pem", "crt", "cer")
 		default:
 			err = c.RegisterFlagCompletionFunc(f.Name, cobra.NoFileCompletions)
 		}
@@ -235,19 +239,27 @@ func version() string {
 // the help lists every flag, but a user who got the command line wrong
 // needs the shape of a right one in the error itself.
 var usageLines = map[string]string{
-	"init":           "init [--kdf-time N --kdf-memory KiB --kdf-threads N]",
-	"add personal":   "add personal NAME --env sandbox|production|local [--api-url URL] [--no-check]",
-	"add client":     "add client NAME --env sandbox|production|local --client-id ID [--redirect-url URL] [--api-url URL] [--no-check]",
-	"login":          "login CLIENT --as NAME [--paste] [--pkce] [--timeout 5m] | login CLIENT --as NAME --registration-code --email EMAIL",
-	"list":           "list [--json]",
-	"show":           "show NAME [--reveal] [--json]",
-	"whoami":         "whoami NAME [--json]",
-	"status":         "status [--json]",
-	"keyring status": "keyring status [--json]",
-	"localwise":      "localwise [--addr 127.0.0.1:8700] [--token-ttl DURATION] [--json]",
-	"demo":           "demo [--token-ttl 3m] [--once | --plain [--every 5s]] [--auto-lock 5m]",
-	"completion":     "completion bash|zsh|fish|powershell [--no-descriptions]",
-	"keyring":        "keyring status|enable|disable [--json]",
+	"init":             "init [--kdf-time N --kdf-memory KiB --kdf-threads N]",
+	"add personal":     "add personal NAME --env sandbox|production|local [--api-url URL] [--no-check]",
+	"add client":       "add client NAME --env sandbox|production|local --client-id ID [--redirect-url URL] [--api-url URL] [--no-check]",
+	"login":            "login CLIENT --as NAME [--paste] [--pkce] [--timeout 5m] | login CLIENT --as NAME --registration-code --email EMAIL",
+	"list":             "list [--json]",
+	"show":             "show NAME [--reveal] [--json]",
+	"whoami":           "whoami NAME [--json]",
+	"status":           "status [--json]",
+	"keyring status":   "keyring status [--json]",
+	"localwise":        "localwise [--addr 127.0.0.1:8700] [--token-ttl DURATION] [--cert-ttl DURATION] [--json]",
+	"demo":             "demo [--token-ttl 3m] [--once | --plain [--every 5s]] [--auto-lock 5m]",
+	"completion":       "completion bash|zsh|fish|powershell [--no-descriptions]",
+	"keyring":          "keyring status|enable|disable [--json]",
+	"mtls":             "mtls keygen|csr|import-cert|check|renew|link|cert NAME ...",
+	"mtls keygen":      "mtls keygen NAME --org ORG [--country CC] [--type rsa2048|rsa3072|rsa4096|p256|p384] [--for CLIENT | --env ENV [--api-url URL]] [--mtls-url URL] [--cert-name NAME] [--json]",
+	"mtls csr":         "mtls csr NAME",
+	"mtls import-cert": "mtls import-cert NAME [CERT.pem] [--ca CA.pem] [--json]",
+	"mtls check":       "mtls check NAME [--json]",
+	"mtls renew":       "mtls renew NAME [--type TYPE] [--cert-name NAME] [--json]",
+	"mtls link":        "mtls link NAME CLIENT",
+	"mtls cert":        "mtls cert NAME [--ca]",
 }
 
 // usageLine is c's one-line usage with its flags.

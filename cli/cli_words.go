@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows"
 	"github.com/wisewallet/wisewallet/wallet"
 )
@@ -30,6 +31,7 @@ func cliWords(err error) string {
 	if errors.As(err, &kind) && kind.Want == flows.KindClient {
 		reword(kind, kind.Error()+" (wisewallet add client)")
 	}
+	mtlsWords(err, reword)
 	var taken *flows.NameTakenError
 	if errors.As(err, &taken) {
 		if taken.CodeLogin {
@@ -43,7 +45,9 @@ func cliWords(err error) string {
 		reword(account, fmt.Sprintf("%s already has a Wise account, which only its owner can link: use 'wisewallet login %s --as %s' (authorization code)", account.Email, account.Client, account.As))
 	}
 	var missing *flows.MissingClientError
-	if errors.As(err, &missing) {
+	if errors.As(err, &missing) && missing.Doing == "checked" {
+		reword(missing, fmt.Sprintf("%q cannot be checked: its OAuth client %q is gone; add the client again ('wisewallet add client %s ...') or link the entry to another ('wisewallet mtls link %s CLIENT')", missing.Entry, missing.Client, missing.Client, missing.Entry))
+	} else if errors.As(err, &missing) {
 		reword(missing, fmt.Sprintf("%q cannot be refreshed: its OAuth client %q is gone; add the client again ('wisewallet add client %s ...') or log in through another ('wisewallet login CLIENT --as %s')", missing.Entry, missing.Client, missing.Client, missing.Entry))
 	}
 	var login *flows.NeedsLoginError
@@ -70,6 +74,22 @@ func inputWords(e *flows.InputError) string {
 		return fmt.Sprintf("--redirect-url %q %v", e.Value, e.Reason)
 	case e.Input == flows.InputEmail:
 		return fmt.Sprintf("--email %q %v", e.Value, e.Reason)
+	case e.Input == flows.InputOrganisation && e.Reason == flows.ErrMissing:
+		return "--org is required: Wise refuses a CSR without an organisation (O); give your company's legal name"
+	case e.Input == flows.InputOrganisation:
+		return fmt.Sprintf("--org: %v", e.Reason)
+	case e.Input == flows.InputCountry:
+		return fmt.Sprintf("--country %q: %v", e.Value, e.Reason)
+	case e.Input == flows.InputKeyType:
+		return fmt.Sprintf("--type %q %v", e.Value, e.Reason)
+	case e.Input == flows.InputCertName:
+		return fmt.Sprintf("--cert-name %q %v", e.Value, e.Reason)
+	case e.Input == flows.InputMTLSURL && e.Entry != "":
+		return fmt.Sprintf("%q has no mTLS URL; make it again with --mtls-url", e.Entry)
+	case e.Input == flows.InputMTLSURL && e.Reason == flows.ErrMissing:
+		return "a local client needs --mtls-url: the mtls_url that 'wisewallet localwise --json' prints"
+	case e.Input == flows.InputMTLSURL:
+		return fmt.Sprintf("--mtls-url %q %v", e.Value, e.Reason)
 	}
 	return e.Error()
 }
@@ -91,4 +111,29 @@ func withListHint(err error) error {
 		return fmt.Errorf("%w; 'wisewallet list' shows the names", err)
 	}
 	return err
+}
+
+// mtlsWords words the mTLS use cases' errors with the commands that fix
+// them.
+func mtlsWords(err error, reword func(typed error, words string)) {
+	var noCert *flows.NoCertificateError
+	if errors.As(err, &noCert) {
+		reword(noCert, fmt.Sprintf("%q has no certificate yet: give Developer Hub its CSR ('wisewallet mtls csr %s'), then 'wisewallet mtls import-cert %s CERT.pem --ca CA.pem'", noCert.Entry, noCert.Entry, noCert.Entry))
+	}
+	var expired *flows.ExpiredCertificateError
+	if errors.As(err, &expired) {
+		reword(expired, expired.Error()+fmt.Sprintf(" ('wisewallet mtls renew %s')", expired.Entry))
+	}
+	var notLinked *flows.NotLinkedError
+	if errors.As(err, &notLinked) {
+		reword(notLinked, notLinked.Error()+fmt.Sprintf(" ('wisewallet mtls link %s CLIENT')", notLinked.Entry))
+	}
+	var certErr *flows.CertificateError
+	if errors.As(err, &certErr) && errors.Is(certErr.Reason, crypto.ErrNoCACertificate) {
+		reword(certErr, fmt.Sprintf("%q: no CA certificate to check the certificate against; give Wise's CA certificate with --ca (Developer Hub: Get Wise Certificate)", certErr.Entry))
+	}
+	var kind *flows.KindError
+	if errors.As(err, &kind) && kind.Want == flows.KindMTLS {
+		reword(kind, kind.Error()+"; 'wisewallet list' shows the kinds")
+	}
 }

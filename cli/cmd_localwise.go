@@ -25,19 +25,25 @@ func (inv *invocation) localwiseCommand() *cobra.Command {
 	}
 	c.Flags().StringVar(&o.addr, "addr", "127.0.0.1:8700", "listen address (loopback)")
 	c.Flags().DurationVar(&o.ttl, "token-ttl", 12*time.Hour, "access token lifetime (shorten for demonstrations)")
+	c.Flags().DurationVar(&o.certTTL, "cert-ttl", 365*24*time.Hour, "lifetime of the client certificates its Developer Hub issues (shorten to show a countdown)")
 	c.Flags().BoolVar(&o.asJSON, "json", false, "print the base URL and demo credentials as one JSON object")
 	return c
 }
 
 type localwiseOptions struct {
-	addr   string
-	ttl    time.Duration
-	asJSON bool
+	addr string
+	ttl  time.Duration
+	// certTTL: Wise's certificates last a year.
+	certTTL time.Duration
+	asJSON  bool
 }
 
 func cmdLocalwise(ctx context.Context, sio *cliIO, o localwiseOptions) error {
 	if o.ttl <= 0 {
 		return usagef("--token-ttl must be positive")
 	}
-	return localwise.Run(ctx, o.addr, localwise.Config{TokenTTL: o.ttl}, o.asJSON, sio.stdout)
+	if o.certTTL <= 0 {
+		return usagef("--cert-ttl must be positive")
+	}
+	return localwise.Run(ctx, o.addr, localwise.Config{TokenTTL: o.ttl, CertTTL: o.certTTL}, o.asJSON, sio.stdout)
 }

@@ -119,7 +119,16 @@ var exitCases = map[string][]exitCase{
 	"wisewallet keyring disable": {opensWallet(call{args: []string{"keyring", "disable"}})},
 	// It serves until interrupted: an invalid value stops it at once, and
 	// still shows that it answers without looking at the wallet.
-	"wisewallet localwise":  {ignoresWallet(exitUsage, call{args: []string{"localwise", "--token-ttl", "0"}})},
+	"wisewallet localwise":   {ignoresWallet(exitUsage, call{args: []string{"localwise", "--token-ttl", "0"}})},
+	"wisewallet mtls":        {ignoresWallet(exitUsage, call{args: []string{"mtls"}})},
+	"wisewallet mtls keygen": {opensWallet(call{args: []string{"mtls", "keygen", "m1", "--env", "sandbox", "--org", "Acme Ltd"}})},
+	"wisewallet mtls csr":    {opensWallet(call{args: []string{"mtls", "csr", "e1"}})},
+	"wisewallet mtls import-cert": {opensWallet(call{args: []string{"mtls", "import-cert", "e1"},
+		stdin: ptr("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")})},
+	"wisewallet mtls check": {opensWallet(call{args: []string{"mtls", "check", "e1"}})},
+	"wisewallet mtls renew": {opensWallet(call{args: []string{"mtls", "renew", "e1"}})},
+	"wisewallet mtls link":  {opensWallet(call{args: []string{"mtls", "link", "e1", "c1"}})},
+	"wisewallet mtls cert":  {opensWallet(call{args: []string{"mtls", "cert", "e1"}})},
 	"wisewallet completion": {ignoresWallet(exitOK, call{args: []string{"completion", "bash"}})},
 	"wisewallet man":        {ignoresWallet(exitOK, call{args: []string{"man"}})},
 	"wisewallet help":       {ignoresWallet(exitOK, call{args: []string{"help"}})},

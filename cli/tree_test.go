@@ -128,20 +128,26 @@ func TestEveryCommandExits2ForAnUnknownFlag(t *testing.T) {
 // fixed number of them.
 func TestEveryCommandExits2ForAnExtraArgument(t *testing.T) {
 	extra := map[string][]string{
-		"wisewallet":              {"frobnicate"}, // an unknown command
-		"wisewallet add personal": {"n1", "n2"},
-		"wisewallet add client":   {"n1", "n2"},
-		"wisewallet login":        {"c1", "c2"},
-		"wisewallet token":        {"n1", "n2"},
-		"wisewallet whoami":       {"n1", "n2"},
-		"wisewallet show":         {"n1", "n2"},
-		"wisewallet rm":           {"n1", "n2"},
-		"wisewallet rename":       {"n1", "n2", "n3"},
-		"wisewallet completion":   {"bash", "zsh"},
-		"wisewallet add":          {"team"}, // an unknown kind
-		"wisewallet keyring":      {"frobnicate"},
-		"wisewallet help":         {"frobnicate"}, // an unknown command
-		"wisewallet man":          {"frobnicate"},
+		"wisewallet":                  {"frobnicate"}, // an unknown command
+		"wisewallet add personal":     {"n1", "n2"},
+		"wisewallet add client":       {"n1", "n2"},
+		"wisewallet login":            {"c1", "c2"},
+		"wisewallet token":            {"n1", "n2"},
+		"wisewallet whoami":           {"n1", "n2"},
+		"wisewallet show":             {"n1", "n2"},
+		"wisewallet rm":               {"n1", "n2"},
+		"wisewallet rename":           {"n1", "n2", "n3"},
+		"wisewallet completion":       {"bash", "zsh"},
+		"wisewallet add":              {"team"}, // an unknown kind
+		"wisewallet keyring":          {"frobnicate"},
+		"wisewallet help":             {"frobnicate"}, // an unknown command
+		"wisewallet man":              {"frobnicate"},
+		"wisewallet mtls csr":         {"n1", "n2"},
+		"wisewallet mtls check":       {"n1", "n2"},
+		"wisewallet mtls renew":       {"n1", "n2"},
+		"wisewallet mtls cert":        {"n1", "n2"},
+		"wisewallet mtls link":        {"n1", "c1", "n3"},
+		"wisewallet mtls import-cert": {"n1", "f1", "n3"},
 	}
 	for _, tc := range treeCommands(t) {
 		args := append(slices.Clone(tc.args), "extra")

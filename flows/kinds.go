@@ -411,7 +411,7 @@ var (
 		if v.Country != "" {
 			subject = "C=" + v.Country + ", " + subject
 		}
-		out := textField("Certificate", v.CertName)
+		out := textField("Certificate name", v.CertName)
 		if v.Organization != "" {
 			out = append(out, textField("CSR subject", subject)...)
 		}

@@ -95,7 +95,7 @@ func (s *Service) MTLSKeygen(ctx context.Context, in MTLSKeyInput) (EntryView, e
 	if err != nil {
 		return EntryView{}, err
 	}
-	subject, err := checkSubject(in.Org, in.Country)
+	subject, err := CheckSubject(in.Org, in.Country)
 	if err != nil {
 		return EntryView{}, err
 	}
@@ -175,7 +175,9 @@ func newKeyAndCSR(ctx context.Context, kt crypto.KeyType, subject crypto.CSRSubj
 	return csrPEM, keyPEM, pubPEM, nil
 }
 
-func checkSubject(org, country string) (crypto.CSRSubject, error) {
+// CheckSubject checks a CSR's organisation and country as the user
+// typed them, before a key is made.
+func CheckSubject(org, country string) (crypto.CSRSubject, error) {
 	subject, err := crypto.CSRSubject{Organization: org, Country: country}.Normalize()
 	switch {
 	case errors.Is(err, crypto.ErrCSROrganization) && strings.TrimSpace(org) == "":
@@ -356,7 +358,9 @@ func (e *CertificateError) Error() string {
 	return fmt.Sprintf("%q: %s was not imported: %v", e.Entry, what, e.Reason)
 }
 
-func (e *CertificateError) Unwrap() []error { return []error{ErrUsage, e.Reason} }
+// Unwrap is Reason alone: a certificate refused is not a mistake in the
+// command line, and scripts tell the two apart by the exit code.
+func (e *CertificateError) Unwrap() error { return e.Reason }
 
 // ImportedCertificate describes a certificate that was imported.
 type ImportedCertificate struct {
@@ -657,7 +661,7 @@ func (s *Service) MTLSRenew(ctx context.Context, in MTLSRenewInput) (EntryView, 
 	if err := checkCertName(certName); err != nil {
 		return EntryView{}, err
 	}
-	subject, err := checkSubject(e.Organization, e.Country)
+	subject, err := CheckSubject(e.Organization, e.Country)
 	if err != nil {
 		return EntryView{}, err
 	}
@@ -774,4 +778,14 @@ func certIssued(v EntryView) *time.Time {
 // renewal under way.
 func (v EntryView) CertificateRenewalDue(now time.Time) bool {
 	return v.Kind == KindMTLS && v.NotAfter != nil && v.PendingCSR == "" && v.NotAfter.Sub(now) <= CertificateRenewalReminder
+}
+
+// DeveloperHubOf is the Developer Hub of a Wise environment, where its
+// certificates are issued; "" for a local one (localwise's is at its API
+// URL).
+func DeveloperHubOf(env Environment) string {
+	if h, ok := wiseHosts(env); ok {
+		return h.DeveloperHub()
+	}
+	return ""
 }

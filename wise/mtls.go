@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
@@ -133,7 +134,7 @@ func (c *Client) Playground(ctx context.Context, token crypto.Secret) (Answer, e
 func (a *Answer) fill(resp *http.Response, data []byte, r request) {
 	a.Status = resp.StatusCode
 	a.TraceID = r.scrub(resp.Header.Get("x-trace-id"), maxTraceID)
-	text := r.scrub(string(data), maxShownAnswer)
+	text := strings.TrimSpace(r.scrub(string(data), maxShownAnswer))
 	if json.Valid([]byte(text)) {
 		a.Body = json.RawMessage(text)
 	} else {
