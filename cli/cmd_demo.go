@@ -79,7 +79,7 @@ func cmdDemo(ctx context.Context, sio *cliIO, o demoOptions, autoLock time.Durat
 			Unlock:   sio.unlockScreen(wallet.NewFileStore(dir)),
 			AutoLock: autoLock,
 			Env: tui.Environment{Demo: true, WalletPath: filepath.Join(dir, wallet.FileName),
-				DemoAPIURL: creds.APIURL, DemoUser: creds.UserEmail, DemoPassword: creds.UserPassword, DemoPassphrase: demo.Passphrase},
+				DemoAPIURL: creds.APIURL, DemoMTLSURL: creds.MTLSURL, DemoUser: creds.UserEmail, DemoPassword: creds.UserPassword, DemoPassphrase: demo.Passphrase},
 		})
 		fmt.Fprintln(sio.stderr, "Demo stopped; its wallet was deleted.")
 		return err

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"net/http"
 	"strings"
@@ -31,6 +32,26 @@ func (rt *refusingTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 			Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
 	}
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// WithTLSClientConfig keeps the refusals in the path of mTLS calls (the
+// demo's client has a certificate).
+func (rt *refusingTransport) WithTLSClientConfig(cfg *tls.Config) http.RoundTripper {
+	next := http.DefaultTransport.(*http.Transport).Clone()
+	next.TLSClientConfig = cfg
+	return refusingTLS{rt, next}
+}
+
+type refusingTLS struct {
+	*refusingTransport
+	next *http.Transport
+}
+
+func (rt refusingTLS) RoundTrip(r *http.Request) (*http.Response, error) {
+	if rt.refuse.Load() && r.URL.Path == "/oauth/token" {
+		return rt.refusingTransport.RoundTrip(r)
+	}
+	return rt.next.RoundTrip(r)
 }
 
 // demo --plain renews with the dashboard's renewer: on time, and after a

@@ -5,8 +5,12 @@
 package demo
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
@@ -36,10 +40,17 @@ type Demo struct {
 type Options struct {
 	Dir      string        // an empty folder for the throwaway wallet
 	TokenTTL time.Duration // short, so the live view visibly counts down
-	KDF      crypto.KDFParams
+	// CertTTL is the life of the certificates localwise's Developer Hub
+	// issues; the default, 25 days, is inside the renewal reminder, so the
+	// dashboard shows it.
+	CertTTL time.Duration
+	KDF     crypto.KDFParams
 	// Flows are the service's options (its HTTP client and clock; tests).
 	Flows flows.Options
 }
+
+// DefaultCertTTL is the demo's certificate life (see Options.CertTTL).
+const DefaultCertTTL = 25 * 24 * time.Hour
 
 // Start starts localwise on a free loopback port and fills a new
 // wallet in opts.Dir with a personal token, an OAuth client (with a cached
@@ -49,7 +60,10 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	if opts.TokenTTL <= 0 {
 		opts.TokenTTL = 3 * time.Minute
 	}
-	srv := localwise.New(localwise.Config{TokenTTL: opts.TokenTTL, RefreshTTL: 20 * opts.TokenTTL})
+	if opts.CertTTL <= 0 {
+		opts.CertTTL = DefaultCertTTL
+	}
+	srv := localwise.New(localwise.Config{TokenTTL: opts.TokenTTL, RefreshTTL: 20 * opts.TokenTTL, CertTTL: opts.CertTTL})
 	base, err := srv.Start("127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("starting localwise: %w", err)
@@ -80,6 +94,11 @@ func fill(ctx context.Context, srv *localwise.Server, base string, opts Options)
 		Secret: crypto.SecretString(creds.ClientSecret), RedirectURL: creds.RedirectURL, Check: true}); err != nil {
 		return nil, fmt.Errorf("demo OAuth client: %w", err)
 	}
+	// The client's certificate, before its user is made: from then on its
+	// calls go to localwise's mTLS listener, as a partner's go to Wise's.
+	if err := addCertificate(ctx, svc, creds); err != nil {
+		return nil, fmt.Errorf("demo mTLS certificate: %w", err)
+	}
 	if _, err := svc.LoginRegistrationCode(ctx, flows.RegistrationRequest{Client: "acme-app", As: "partner-user", Email: "partner.user@localwise.test"}); err != nil {
 		return nil, fmt.Errorf("demo registration-code login: %w", err)
 	}
@@ -88,3 +107,76 @@ func fill(ctx context.Context, srv *localwise.Server, base string, opts Options)
 
 // Close stops localwise. The caller removes the folder.
 func (d *Demo) Close() error { return d.Server.Close() }
+
+// addCertificate makes the demo's mTLS entry as a partner would: a key and
+// CSR in the wallet, the CSR signed by the Developer Hub stand-in (its
+// JSON endpoint, over HTTP), the certificate and Wise's CA imported.
+func addCertificate(ctx context.Context, svc *flows.Service, creds localwise.DemoCredentials) error {
+	if _, err := svc.MTLSKeygen(ctx, flows.MTLSKeyInput{Name: "acme-mtls", Client: "acme-app", Org: "Acme Payments Ltd", Country: "GB",
+		CertName: "acme-payouts", MTLSURL: creds.MTLSURL}); err != nil {
+		return err
+	}
+	csr, err := svc.MTLSCSR("acme-mtls")
+	if err != nil {
+		return err
+	}
+	cert, ca, err := signAtHub(ctx, creds, "acme-payouts", csr)
+	if err != nil {
+		return err
+	}
+	_, err = svc.MTLSImportCert(ctx, "acme-mtls", cert, ca)
+	return err
+}
+
+// signAtHub posts csr to the Developer Hub stand-in's JSON endpoint and
+// downloads the CA, as "Get Wise Certificate" does.
+func signAtHub(ctx context.Context, creds localwise.DemoCredentials, name, csr string) (cert, ca []byte, err error) {
+	hc := &http.Client{Timeout: 10 * time.Second}
+	body, err := json.Marshal(map[string]string{"name": name, "csr": csr})
+	if err != nil {
+		return nil, nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, creds.APIURL+"/developer-hub/api/certificates", bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth(creds.ClientID, creds.ClientSecret)
+	var issued struct {
+		Certificate string `json:"certificate"`
+	}
+	if err := fetch(hc, req, &issued); err != nil {
+		return nil, nil, err
+	}
+	req, err = http.NewRequestWithContext(ctx, http.MethodGet, creds.CACertificateURL, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	var caPEM []byte
+	if err := fetch(hc, req, &caPEM); err != nil {
+		return nil, nil, err
+	}
+	return []byte(issued.Certificate), caPEM, nil
+}
+
+// fetch sends req and reads a 2xx answer into out: JSON, or raw bytes for
+// a *[]byte.
+func fetch(hc *http.Client, req *http.Request, out any) error {
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: HTTP %d %.200s", req.Method, req.URL.Path, resp.StatusCode, data)
+	}
+	if raw, ok := out.(*[]byte); ok {
+		*raw = data
+		return nil
+	}
+	return json.Unmarshal(data, out)
+}

@@ -16,7 +16,7 @@ func TestStartFillsAWalletThroughTheRealFlows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]flows.Kind{"acme-app": flows.KindClient, "acme-personal": flows.KindPersonal, "partner-user": flows.KindUser}
+	want := map[string]flows.Kind{"acme-app": flows.KindClient, "acme-personal": flows.KindPersonal, "partner-user": flows.KindUser, "acme-mtls": flows.KindMTLS}
 	entries := d.Service.Entries()
 	if len(entries) != len(want) {
 		t.Fatalf("%d entries, want %d", len(entries), len(want))
@@ -32,6 +32,17 @@ func TestStartFillsAWalletThroughTheRealFlows(t *testing.T) {
 	if err != nil || user.UserID == 0 || user.AccessExpiresAt == nil || user.AccessExpiresAt.Sub(*user.AccessIssuedAt) > time.Minute ||
 		user.AccessExpiresAt.Sub(*user.AccessIssuedAt) < time.Minute/2 || !user.LogsInWithCode() {
 		t.Fatalf("partner-user: %+v (%v)", user, err)
+	}
+	// The client's certificate came from the Developer Hub stand-in, for
+	// the demo's short life, inside the renewal reminder so the dashboard
+	// shows it; and it works: the mTLS playground accepts it.
+	m, err := d.Service.Entry("acme-mtls")
+	if err != nil || m.LinkedTo != "acme-app" || m.NotAfter == nil || !m.CertificateRenewalDue(time.Now()) ||
+		m.NotAfter.Sub(time.Now()) > DefaultCertTTL || m.NotAfter.Sub(time.Now()) < DefaultCertTTL-time.Hour {
+		t.Fatalf("acme-mtls: %+v (%v)", m, err)
+	}
+	if r, err := d.Service.MTLSCheck(context.Background(), "acme-mtls"); err != nil || r.Status != http.StatusOK {
+		t.Fatalf("the demo certificate's check: %+v %v", r, err)
 	}
 	// The wallet on disk opens with the demo passphrase.
 	if _, err := flows.OpenWallet(context.Background(), dir, crypto.SecretString(Passphrase), flows.Options{}); err != nil {

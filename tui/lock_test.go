@@ -5,6 +5,7 @@ package tui
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net/http"
 	"path/filepath"
@@ -34,6 +35,14 @@ func (p coreProbe) RoundTrip(r *http.Request) (*http.Response, error) {
 	default:
 	}
 	return p.base.RoundTrip(r)
+}
+
+// WithTLSClientConfig keeps the probe on the mTLS calls of the demo's
+// client, which has a certificate.
+func (p coreProbe) WithTLSClientConfig(cfg *tls.Config) http.RoundTripper {
+	next := http.DefaultTransport.(*http.Transport).Clone()
+	next.TLSClientConfig = cfg
+	return coreProbe{base: next, started: p.started}
 }
 
 // coreWithin runs fn and fails the test if it has not returned after 20

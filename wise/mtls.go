@@ -38,6 +38,14 @@ type MTLS struct {
 // made per command or per refresh, and its pool is not reused after.
 const idleMTLS = 30 * time.Second
 
+// TLSConfigurable is a RoundTripper that wraps another, such as a test's
+// fault injector, and can hand a TLS client configuration down to the
+// transport it wraps, so that it stays in the path of mTLS calls.
+type TLSConfigurable interface {
+	http.RoundTripper
+	WithTLSClientConfig(*tls.Config) http.RoundTripper
+}
+
 // MTLSHTTPClient is base (nil: DefaultHTTPClient) with m's client
 // certificate and trust added, on a transport of its own, so that the
 // certificate goes only to the hosts this client is used for.
@@ -45,14 +53,6 @@ func MTLSHTTPClient(base *http.Client, m MTLS) (*http.Client, error) {
 	if base == nil {
 		base = DefaultHTTPClient()
 	}
-	t, ok := base.Transport.(*http.Transport)
-	switch {
-	case base.Transport == nil:
-		t = http.DefaultTransport.(*http.Transport)
-	case !ok:
-		return nil, fmt.Errorf("mTLS needs an *http.Transport to add the client certificate to, not %T", base.Transport)
-	}
-	t = t.Clone()
 	roots, err := x509.SystemCertPool()
 	if err != nil || roots == nil {
 		roots = x509.NewCertPool() // no system pool (some containers): Wise's CA alone
@@ -61,24 +61,36 @@ func MTLSHTTPClient(base *http.Client, m MTLS) (*http.Client, error) {
 		roots.AddCert(ca)
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots, Certificates: []tls.Certificate{m.Cert}}
-	if t.TLSClientConfig != nil {
-		// Keep what the base chose for the server side (tests trust a
-		// test server's certificate this way), and add ours.
-		cfg = t.TLSClientConfig.Clone()
-		cfg.Certificates = []tls.Certificate{m.Cert}
-		if cfg.RootCAs == nil {
-			cfg.RootCAs = roots
-		} else {
-			for _, ca := range m.CAs {
-				cfg.RootCAs.AddCert(ca)
-			}
-		}
-		cfg.MinVersion = max(cfg.MinVersion, tls.VersionTLS12)
-	}
-	t.TLSClientConfig = cfg
-	t.IdleConnTimeout = idleMTLS
 	c := *base
-	c.Transport = t
+	switch t := base.Transport.(type) {
+	case nil:
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig, tr.IdleConnTimeout = cfg, idleMTLS
+		c.Transport = tr
+	case *http.Transport:
+		tr := t.Clone()
+		if tr.TLSClientConfig != nil {
+			// Keep what the base chose for the server side (tests trust
+			// a test server's certificate this way), and add ours.
+			own := tr.TLSClientConfig.Clone()
+			own.Certificates = cfg.Certificates
+			if own.RootCAs == nil {
+				own.RootCAs = roots
+			} else {
+				for _, ca := range m.CAs {
+					own.RootCAs.AddCert(ca)
+				}
+			}
+			own.MinVersion = max(own.MinVersion, tls.VersionTLS12)
+			cfg = own
+		}
+		tr.TLSClientConfig, tr.IdleConnTimeout = cfg, idleMTLS
+		c.Transport = tr
+	case TLSConfigurable:
+		c.Transport = t.WithTLSClientConfig(cfg)
+	default:
+		return nil, fmt.Errorf("mTLS needs an *http.Transport to add the client certificate to, not %T", base.Transport)
+	}
 	return &c, nil
 }
 
