@@ -29,6 +29,16 @@ type Backend interface {
 	AddClient(ctx context.Context, in flows.ClientInput) (flows.EntryView, error)
 	Login(ctx context.Context, req flows.LoginRequest) (flows.EntryView, error)
 	LoginRegistrationCode(ctx context.Context, req flows.RegistrationRequest) (flows.EntryView, error)
+
+	// mTLS: a key and CSR, the certificate Developer Hub issued, Wise's
+	// playground over mTLS, a renewal. MTLSCSR and MTLSCertificates read
+	// memory only.
+	MTLSKeygen(ctx context.Context, in flows.MTLSKeyInput) (flows.EntryView, error)
+	MTLSCSR(name string) (string, error)
+	MTLSImportCert(ctx context.Context, name string, certPEM, caPEM []byte) (flows.ImportedCertificate, error)
+	MTLSCheck(ctx context.Context, name string) (flows.MTLSCheckResult, error)
+	MTLSRenew(ctx context.Context, in flows.MTLSRenewInput) (flows.EntryView, error)
+	MTLSCertificates(client string) flows.ClientCertificates
 }
 
 // The wallet service is the Backend the App runs on.

@@ -81,3 +81,25 @@ func (f *fakeBackend) Login(context.Context, flows.LoginRequest) (flows.EntryVie
 func (f *fakeBackend) LoginRegistrationCode(context.Context, flows.RegistrationRequest) (flows.EntryView, error) {
 	return flows.EntryView{}, errFakeReadOnly
 }
+func (f *fakeBackend) MTLSKeygen(context.Context, flows.MTLSKeyInput) (flows.EntryView, error) {
+	return flows.EntryView{}, errFakeReadOnly
+}
+func (f *fakeBackend) MTLSCSR(name string) (string, error) {
+	v, err := f.Entry(name)
+	if v.PendingCSR != "" {
+		return v.PendingCSR, err
+	}
+	return v.CSR, err
+}
+func (f *fakeBackend) MTLSImportCert(context.Context, string, []byte, []byte) (flows.ImportedCertificate, error) {
+	return flows.ImportedCertificate{}, errFakeReadOnly
+}
+func (f *fakeBackend) MTLSCheck(context.Context, string) (flows.MTLSCheckResult, error) {
+	return flows.MTLSCheckResult{}, errFakeReadOnly
+}
+func (f *fakeBackend) MTLSRenew(context.Context, flows.MTLSRenewInput) (flows.EntryView, error) {
+	return flows.EntryView{}, errFakeReadOnly
+}
+func (f *fakeBackend) MTLSCertificates(client string) flows.ClientCertificates {
+	return flows.ClientCertificates{Client: client, Limit: flows.MTLSCertificateLimit, Names: []string{}}
+}

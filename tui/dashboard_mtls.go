@@ -12,11 +12,6 @@ import (
 	"github.com/wisewallet/wisewallet/flows"
 )
 
-// certRenewalReminder is how long before not-after the dashboard asks for
-// a renewal (issue 8). A new certificate takes a trip to Developer Hub, so
-// the reminder comes weeks early, not on the last day.
-const certRenewalReminder = 30 * 24 * time.Hour
-
 // certificateLevel grades a certificate's bar by the days left rather than
 // by the share of its year: yellow from the reminder on, red in its last
 // week.
@@ -24,7 +19,7 @@ func certificateLevel(left time.Duration) level {
 	switch {
 	case left <= 7*24*time.Hour:
 		return levelBad
-	case left <= certRenewalReminder:
+	case left <= flows.CertificateRenewalReminder:
 		return levelWarn
 	}
 	return levelGood
@@ -46,7 +41,7 @@ func certificateNotes(e flows.EntryView, items []dashItem, now time.Time) []note
 		switch {
 		case left <= 0:
 			out = append(out, note{text: "✗ certificate expired: Wise refuses its mTLS calls. Renew: enter, then n", bad: true})
-		case left <= certRenewalReminder:
+		case left <= flows.CertificateRenewalReminder:
 			out = append(out, note{text: fmt.Sprintf("⚠ certificate ends in %s (%s): renew it now, enter, then n", span(left), it.end.In(now.Location()).Format("2006-01-02")), bad: left <= 7*24*time.Hour})
 		}
 	}

@@ -89,6 +89,10 @@ type stepSpec[F any, S stepID] struct {
 	help func(F) []key.Binding
 	// onBack runs when esc comes back to this step.
 	onBack func(F)
+	// escape, if set, is esc on this step instead of a step back: the
+	// first step after a call that saved, where going back would redo
+	// what is done (the flow leaves, saying what was kept).
+	escape func(F) tea.Cmd
 	// view words what the step shows from the flow's state, after the
 	// kind has drawn its body.
 	view func(F, *stepView)
@@ -107,6 +111,10 @@ type flowSpec[F guided[S], S stepID] struct {
 	done    func(F) string
 	unsaved string
 	steps   []stepSpec[F, S]
+	// frame, if set, words the frame of every step (its flow line and
+	// counter) from the flow's state, after the step's view: a flow
+	// opened part-way, from an entry, says so.
+	frame func(F, *stepView)
 }
 
 // flowAnswered is the answer of a flow's call (attempt id). Each flow has
@@ -192,6 +200,9 @@ func (t *flowSpec[F, S]) named(f F, id int, replace bool, err error) {
 func (t *flowSpec[F, S]) key(f F, k tea.KeyPressMsg) tea.Cmd {
 	b := f.flow()
 	if key.Matches(k, b.keys.Back) {
+		if st := t.at(b.step); st.escape != nil {
+			return st.escape(f)
+		}
 		cmd := b.goBack(t.done(f))
 		if st := t.at(b.step); st.onBack != nil {
 			st.onBack(f)
@@ -341,6 +352,9 @@ func (t *flowSpec[F, S]) render(f F) string {
 	}
 	if st.view != nil {
 		st.view(f, &v)
+	}
+	if t.frame != nil {
+		t.frame(f, &v)
 	}
 	return b.render(v)
 }
