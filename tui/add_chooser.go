@@ -50,6 +50,14 @@ var accessKinds = []accessKind{
 			"The code is sealed in the wallet and never shown. Needs an OAuth client entry.",
 		start: func(c *Common, from int) Screen { return newRegistrationFlow(c, from) },
 	},
+	{
+		choice: choice{"mTLS certificate", "the client certificate Wise requires of partners"},
+		Why: "Wise requires mTLS of every OAuth partner: the client's calls go to Wise's mTLS host with a certificate. " +
+			"wisewallet makes the private key, which never leaves the wallet, and a CSR; Developer Hub signs the CSR. " +
+			"The certificate lasts a year, and a client has at most 10 active ones. Wise e-mails only the technical contact " +
+			"before it expires, so the dashboard counts it down. Needs an OAuth client entry.",
+		start: func(c *Common, from int) Screen { return newMTLSFlow(c, from) },
+	},
 }
 
 type addChooser struct {

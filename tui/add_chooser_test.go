@@ -29,6 +29,7 @@ func TestAddChooserSaysWhatWiseSays(t *testing.T) {
 		{"partners acting for their customers", "Developer Hub", "client id and secret", "mTLS"},
 		{"authorization code", "redirect URL", "refresh token"},
 		{"registration code", "never shown", "claim"},
+		{"requires mTLS of every OAuth partner", "never leaves the wallet", "Developer Hub signs the CSR", "a year", "at most 10 active", "technical contact", "counts it down"},
 	}
 	for i, k := range accessKinds {
 		full := k.Why + " " + k.Label + " " + k.Detail
@@ -72,7 +73,7 @@ func TestAddChooserCursorStopsAtTheEnds(t *testing.T) {
 	if s.list.cursor != 0 {
 		t.Errorf("cursor %d after up at the top", s.list.cursor)
 	}
-	s = press(s, "down", "down", "down", "down", "down", "j").(*addChooser)
+	s = press(s, "down", "down", "down", "down", "down", "down", "j").(*addChooser)
 	if s.list.cursor != len(accessKinds)-1 {
 		t.Errorf("cursor %d after going down past the end", s.list.cursor)
 	}

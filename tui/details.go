@@ -186,6 +186,12 @@ func (s details) key(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
 		}
 		return s, nil
 	}
+	if s.e.Kind == flows.KindMTLS {
+		// Before the moves: k is the check here, not vi's up.
+		if cmd, ok := s.mtlsKey(msg); ok {
+			return s, cmd
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Back):
 		return s, Pop()
@@ -203,6 +209,10 @@ func (s details) key(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
 		s.scroll = max(s.scroll-max(s.c.BodyHeight()/2, 1), 0)
 	case key.Matches(msg, k.PageDown):
 		s.scroll += max(s.c.BodyHeight()/2, 1)
+	case key.Matches(msg, k.Reveal) && len(s.fields) > 0 && keptInWallet(s.e, s.fields[s.sel]):
+		return s, Toast(keptText, true)
+	case key.Matches(msg, k.Copy) && len(s.fields) > 0 && keptInWallet(s.e, s.fields[s.sel]):
+		return s, Toast(keptText, true)
 	case key.Matches(msg, k.Reveal):
 		switch {
 		case len(s.fields) == 0:
@@ -466,16 +476,57 @@ func (s details) ShortHelp() []key.Binding {
 	case modeBreached:
 		return []key.Binding{k.Back}
 	}
+	if s.e.Kind == flows.KindMTLS {
+		return s.mtlsHelp()
+	}
 	if len(s.fields) == 0 {
 		return []key.Binding{k.Rename, k.Delete, k.Back, k.Help}
 	}
 	return []key.Binding{k.Reveal, k.Copy, k.Rename, k.Delete, k.Breach, k.Back, k.Help}
 }
 
+// keptText is why an mTLS private key is neither shown nor copied.
+const keptText = "An mTLS private key never leaves the wallet: it is not shown or copied. wisewallet presents it to Wise itself."
+
+// keptInWallet: the private keys of an mTLS entry (its own, a renewal's)
+// are used by the wallet only; the flows' calls present them.
+func keptInWallet(e flows.EntryView, field string) bool {
+	return e.Kind == flows.KindMTLS && (field == "private_key" || field == "pending_private_key")
+}
+
+// mtlsKey is i, n or k on an mTLS entry: the flow opened part-way.
+func (s details) mtlsKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	k := s.c.Keys
+	switch {
+	case key.Matches(msg, k.Import):
+		return Push(newMTLSEntryFlow(s.c, s.e, mtlsImport)), true
+	case key.Matches(msg, k.Renew) && s.e.CertChain == "":
+		return Toast(s.e.Name+" has no certificate to renew yet: import one first (i).", true), true
+	case key.Matches(msg, k.Renew):
+		return Push(newMTLSEntryFlow(s.c, s.e, mtlsRenewal)), true
+	case key.Matches(msg, k.Check):
+		return Push(newMTLSEntryFlow(s.c, s.e, mtlsCheckOnly)), true
+	}
+	return nil, false
+}
+
+// mtlsHelp: an mTLS entry's own keys first; its key is not revealed.
+func (s details) mtlsHelp() []key.Binding {
+	k := s.c.Keys
+	out := []key.Binding{k.Import}
+	if s.e.CertChain != "" {
+		out = append(out, k.Renew)
+	}
+	return append(out, k.Check, k.Rename, k.Delete, k.Breach, k.Back, k.Help)
+}
+
 func (s details) FullHelp() [][]key.Binding {
 	k := s.c.Keys
 	if s.mode != modeView {
 		return [][]key.Binding{s.ShortHelp()}
+	}
+	if s.e.Kind == flows.KindMTLS {
+		return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, s.mtlsHelp()[:len(s.mtlsHelp())-5], {k.Rename, k.Delete, k.Breach}, {k.Back, k.Lock, k.Help}}
 	}
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Reveal, k.Copy}, {k.Rename, k.Delete, k.Breach}, {k.Back, k.Lock, k.Help}}
 }

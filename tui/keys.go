@@ -10,6 +10,8 @@ type KeyMap struct {
 	Breach, Refresh, Lock, Tab, Confirm key.Binding
 	PageUp, PageDown, Home, End         key.Binding
 	Cancel                              key.Binding
+	// An mTLS entry's details: import a certificate, renew, check.
+	Import, Renew, Check key.Binding
 }
 
 // DefaultKeyMap returns the bindings. Space is "space" in Bubble Tea v2.
@@ -36,5 +38,8 @@ func DefaultKeyMap() *KeyMap {
 		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
 		Home:     key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "first")),
 		End:      key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "last")),
+		Import:   key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "import cert")),
+		Renew:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "renew")),
+		Check:    key.NewBinding(key.WithKeys("k"), key.WithHelp("k", "check mTLS")),
 	}
 }

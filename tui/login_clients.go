@@ -34,16 +34,21 @@ type clientsLoadedMsg struct {
 // only needs names, environments and redirect URLs.
 func loadClients(c *Common, id int) tea.Cmd {
 	return c.WalletCmd(func(svc Backend) tea.Msg {
-		var out []flows.EntryView
-		for _, e := range svc.Entries() {
-			if e.Kind == flows.KindClient {
-				e.Secrets = nil
-				out = append(out, e)
-			}
-		}
-		slices.SortFunc(out, func(a, b flows.EntryView) int { return strings.Compare(a.Name, b.Name) })
-		return clientsLoadedMsg{id: id, clients: out}
+		return clientsLoadedMsg{id: id, clients: clientEntries(svc)}
 	})
+}
+
+// clientEntries are the wallet's OAuth clients by name, without secrets.
+func clientEntries(svc Backend) []flows.EntryView {
+	var out []flows.EntryView
+	for _, e := range svc.Entries() {
+		if e.Kind == flows.KindClient {
+			e.Secrets = nil
+			out = append(out, e)
+		}
+	}
+	slices.SortFunc(out, func(a, b flows.EntryView) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 func (p *clientPick) start(c *Common) tea.Cmd {

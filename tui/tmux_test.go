@@ -130,6 +130,7 @@ func wzDemoSecrets(t *testing.T, bin, home, tmp string) []string {
 	}
 	var list []struct {
 		Name string `json:"name"`
+		Kind string `json:"kind"`
 	}
 	if err := json.Unmarshal(run("list", "--json"), &list); err != nil || len(list) < 3 {
 		t.Fatalf("list --json: %d entries, %v", len(list), err)
@@ -145,7 +146,10 @@ func wzDemoSecrets(t *testing.T, bin, home, tmp string) []string {
 		for _, v := range shown.Secrets {
 			secrets = append(secrets, v)
 		}
-		secrets = append(secrets, strings.TrimSpace(string(run("token", e.Name))))
+		// Only these kinds hand out a token (an mTLS entry has none).
+		if e.Kind == "personal" || e.Kind == "client" || e.Kind == "user" {
+			secrets = append(secrets, strings.TrimSpace(string(run("token", e.Name))))
+		}
 	}
 	if len(secrets) < 6 {
 		t.Fatalf("only %d secrets found in the demo wallet", len(secrets))

@@ -96,6 +96,7 @@ func TestFlowTablesAreComplete(t *testing.T) {
 	checkTable(t, clientSteps)
 	checkTable(t, loginSteps)
 	checkTable(t, registrationSteps)
+	checkTable(t, mtlsSteps)
 }
 
 // The table test itself refuses a hole and a step without its parts.
