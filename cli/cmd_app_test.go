@@ -110,7 +110,9 @@ func TestDemoOnceStaysPlainText(t *testing.T) {
 	if code := run(context.Background(), []string{"demo", "--once"}, sio); code != exitOK {
 		t.Fatalf("demo --once exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"acme-personal", "acme-app", "partner-user"} {
+	// The demo's certificate is inside the renewal reminder, which says
+	// how to renew.
+	for _, want := range []string{"acme-personal", "acme-app", "partner-user", "acme-mtls", "certificate in 24d (renew it now: wisewallet mtls renew acme-mtls)"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("demo --once does not list %s:\n%s", want, stdout)
 		}

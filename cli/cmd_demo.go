@@ -143,7 +143,7 @@ func printDemoStatus(sio *cliIO, svc *flows.Service) {
 			if i > 0 {
 				name, kind = "", ""
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s %s\n", name, kind, r.Status, x.What, expiresLabel(&x.ExpiresAt, now))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s %s%s\n", name, kind, r.Status, x.What, expiresLabel(&x.ExpiresAt, now), renewalHint(r.Name, x))
 		}
 	}
 	_ = tw.Flush()

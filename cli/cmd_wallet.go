@@ -473,6 +473,14 @@ func (inv *invocation) statusCommand() *cobra.Command {
 	return c
 }
 
+// renewalHint is the reminder after a certificate due for renewal.
+func renewalHint(name string, x flows.ExpiryStatus) string {
+	if !x.RenewalDue {
+		return ""
+	}
+	return " (renew it now: wisewallet mtls renew " + name + ")"
+}
+
 func cmdStatus(ctx context.Context, sio *cliIO, asJSON bool) error {
 	svc, err := sio.openService(ctx)
 	if err != nil {
@@ -488,7 +496,7 @@ func cmdStatus(ctx context.Context, sio *cliIO, asJSON bool) error {
 	for _, r := range rows {
 		var parts []string
 		for _, x := range r.Expiries {
-			parts = append(parts, fmt.Sprintf("%s %s", x.What, expiresLabel(&x.ExpiresAt, now)))
+			parts = append(parts, fmt.Sprintf("%s %s%s", x.What, expiresLabel(&x.ExpiresAt, now), renewalHint(r.Name, x)))
 		}
 		if r.SecretAgeDays != nil && len(parts) == 0 {
 			parts = append(parts, fmt.Sprintf("secret %d days old", *r.SecretAgeDays))

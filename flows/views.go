@@ -155,6 +155,9 @@ type ExpiryStatus struct {
 	What        string    `json:"what"`
 	ExpiresAt   time.Time `json:"expires_at"`
 	SecondsLeft int64     `json:"seconds_left"`
+	// RenewalDue: a certificate inside CertificateRenewalReminder of its
+	// end, with no renewal under way.
+	RenewalDue bool `json:"renewal_due,omitempty"`
 }
 
 // EntryStatus is an entry with everything in it that expires.
@@ -175,7 +178,8 @@ func StatusOf(views []EntryView, now time.Time) []EntryStatus {
 	for _, v := range views {
 		st := EntryStatus{Name: v.Name, Kind: string(v.Kind), Env: string(v.Env.Name), Status: v.StatusAt(now), Expiries: []ExpiryStatus{}}
 		for _, x := range v.Expiries() {
-			st.Expiries = append(st.Expiries, ExpiryStatus{What: x.Kind.String(), ExpiresAt: x.At, SecondsLeft: int64(x.At.Sub(now) / time.Second)})
+			st.Expiries = append(st.Expiries, ExpiryStatus{What: x.Kind.String(), ExpiresAt: x.At, SecondsLeft: int64(x.At.Sub(now) / time.Second),
+				RenewalDue: x.Kind == Certificate && v.CertificateRenewalDue(now)})
 		}
 		if specOf(v.Kind).ages && v.SecretCreatedAt != nil {
 			days := int(now.Sub(*v.SecretCreatedAt).Hours() / 24)
