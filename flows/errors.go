@@ -28,6 +28,10 @@ var (
 	// ErrUnavailable: the network or Wise failed (timeouts, 5xx, 429) even
 	// after retries; nothing was changed and trying later may work.
 	ErrUnavailable = wise.ErrUnavailable
+	// ErrCertificateRefused: an mTLS handshake was refused, by the server
+	// (no certificate, one it does not trust or no longer accepts) or by
+	// this side (the server's certificate is not trusted). Final.
+	ErrCertificateRefused = wise.ErrCertificateRefused
 )
 
 // Errors of the wallet underneath that front ends branch on.
