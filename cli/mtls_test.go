@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -419,4 +420,45 @@ func expiredCertificate(t *testing.T, csrPEM string) (cert, ca []byte) {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+}
+
+// The progress line of a slow key generation comes only when the work
+// outlasts its delay, and never after stop has returned.
+func TestSlowProgressLine(t *testing.T) {
+	t.Parallel()
+	var quick strings.Builder
+	stop := slowProgress(&quick, time.Hour, "Generating…")
+	stop()
+	if quick.Len() != 0 {
+		t.Errorf("quick work printed %q", quick.String())
+	}
+	var slow syncBuffer
+	stop = slowProgress(&slow, time.Millisecond, "Generating…")
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(slow.String(), "Generating…") && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	stop()
+	if got := slow.String(); got != "Generating…\n" {
+		t.Errorf("slow work printed %q, want the line once", got)
+	}
+}
+
+// syncBuffer is a strings.Builder safe for a writer and a reader on two
+// goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
