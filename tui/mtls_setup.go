@@ -159,6 +159,8 @@ var mtlsSteps = &flowSpec[*mtlsFlow, mtlsStep]{
 			kind: stepName, n: 2, title: "Name this certificate's entry",
 			hint:   "The wallet entry for the private key, the CSR and then the certificate. 1 to 64 letters, digits, '.', '_' or '-'.",
 			lookup: freeName[*mtlsFlow], then: msKeyType,
+			// The certificate's name defaults to the entry's: say which.
+			named: func(s *mtlsFlow, _ bool) { s.certName.Placeholder = s.entryName() + " (the entry's name)" },
 		},
 		msKeyType: {
 			kind: stepChoice, n: 3, title: "Key type",
@@ -324,11 +326,12 @@ func (s *mtlsFlow) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		return s, nil
 	case csrCopiedMsg:
 		if msg.err != nil {
+			text := fmt.Sprintf(noClipboardText, s.entry.Name)
 			if s.step == msCSR {
-				s.errMsg = noClipboardText
+				s.errMsg = text
 				return s, nil
 			}
-			return s, Toast(noClipboardText, true)
+			return s, Toast(text, true)
 		}
 		return s, Toast("Copied the CSR (it is not secret). Paste it in Developer Hub.", false)
 	case pemLoadedMsg:
@@ -593,8 +596,9 @@ func (s *mtlsFlow) keepAndLeave() tea.Cmd {
 	return finishSaved(fmt.Sprintf("Kept %q: %s in the wallet. Import the certificate later: enter on it, then i.", s.entry.Name, what))
 }
 
+// noClipboardText is said when c finds no clipboard (%s: the entry).
 const noClipboardText = "There is no clipboard here (no display, or none of wl-copy, xclip, xsel). " +
-	"The CSR stays on screen: select it with the mouse, or print it with `wisewallet mtls csr NAME`."
+	"The CSR stays on screen: select it with the mouse, or print it with `wisewallet mtls csr %s`."
 
 func (s *mtlsFlow) csrKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	switch {
@@ -651,20 +655,22 @@ func (s *mtlsFlow) hubCertName() string {
 // hubView is what to do in Developer Hub, for the entry's environment.
 func (s *mtlsFlow) hubView(v *stepView) {
 	env := s.entry.Env
-	hub, at := developerHubs[env.Name], ""
+	hub, where := developerHubs[env.Name], fmt.Sprintf("the %s Developer Hub", env.Name)
 	sign := "and sign in"
 	if hub == "" {
-		hub, at = strings.TrimRight(env.APIURL, "/")+"/developer-hub", " (localwise's stand-in)"
-		sign = "and sign in with the client's id and secret"
+		// localwise's stand-in signs in with the client's own id and
+		// secret, which the client's details reveal.
+		hub, where = strings.TrimRight(env.APIURL, "/")+"/developer-hub", "localwise's Developer Hub (a stand-in)"
+		sign = fmt.Sprintf("and sign in with the client's id and secret (v on %s's details shows it)", orNone(s.entry.LinkedTo, "the client"))
 	}
 	name := s.hubCertName()
-	v.Hint = fmt.Sprintf("Developer Hub signs the CSR; the certificate lasts a year. In the %s Developer Hub:", env.Name)
+	v.Hint = fmt.Sprintf("Developer Hub signs the CSR; the certificate lasts a year. In %s:", where)
 	steps := []string{
-		fmt.Sprintf("Open %s%s %s.", hub, at, sign),
+		fmt.Sprintf("Open %s %s.", hub, sign),
 		"Your application → Authentication → Generate certificate.",
 		fmt.Sprintf("Name it %q and paste the CSR (c on the last step copied it).", name),
 		fmt.Sprintf("Save the certificate it shows as PEM, such as ~/%s.pem.", name),
-		fmt.Sprintf("Press \"Get Wise Certificate\" and save Wise's CA, such as ~/wise.ca-certificate.%s.pem.", env.Name),
+		fmt.Sprintf("Press \"Get Wise Certificate\"; save Wise's CA, such as ~/wise.ca-certificate.%s.pem.", env.Name),
 	}
 	v.Body = numbered(s.c, steps)
 	v.Note = "Then enter: paste or load the certificate, then Wise's CA."
@@ -745,11 +751,12 @@ func (s *mtlsFlow) importAnswered(m mtlsImportedMsg) tea.Cmd {
 	s.op.stop()
 	if m.err != nil {
 		to, complaint := s.importProblem(m.err)
-		switch to {
-		case msCert:
-			s.cert = newPEMInput(s.c, wantCertificate)
-		case msCA:
-			s.ca = newPEMInput(s.c, wantCA)
+		if errors.As(m.err, new(*flows.CertificateError)) {
+			if to == msCert {
+				s.cert = newPEMInput(s.c, wantCertificate)
+			} else {
+				s.ca = newPEMInput(s.c, wantCA)
+			}
 		}
 		s.backTo(to, complaint)
 		return nil
@@ -782,7 +789,7 @@ func (s *mtlsFlow) importProblem(err error) (mtlsStep, string) {
 	switch {
 	case errors.Is(ce.Reason, crypto.ErrCertKeyMismatch):
 		return msCert, "That certificate is for another key, not this entry's: Developer Hub signed some other CSR. " +
-			"Generate the certificate again with this entry's CSR (esc goes back to it) and paste what it shows."
+			"Generate the certificate again with this entry's CSR (esc twice shows it) and paste what it shows."
 	case errors.Is(ce.Reason, crypto.ErrCertUnknownCA):
 		return msCert, fmt.Sprintf("That certificate was not issued by the CA given as Wise's. Both come from the same Developer Hub (sandbox and production each have their own): "+
 			"paste the certificate from the %s Developer Hub, then, on the next step, its \"Get Wise Certificate\".", env)
@@ -840,10 +847,14 @@ func (s *mtlsFlow) resultKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 var retryKey = key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "check again"))
 
 func (s *mtlsFlow) resultHelp() []key.Binding {
-	if s.checkErr != nil {
-		return []key.Binding{retryKey, s.keys.Done}
+	done := s.keys.Done
+	if s.mode != mtlsSetup {
+		done = key.NewBinding(key.WithKeys(done.Keys()...), key.WithHelp("enter", "back to the entry"))
 	}
-	return []key.Binding{s.keys.Done}
+	if s.checkErr != nil {
+		return []key.Binding{retryKey, done}
+	}
+	return []key.Binding{done}
 }
 
 // resultView: what was imported, then the check's answer or its failure.
@@ -944,7 +955,7 @@ func (s *mtlsFlow) renewView(v *stepView) {
 		{"entry", e.Name},
 		{"key type", keyTypeName(crypto.KeyType(e.KeyType)) + ", as now"},
 		{"certificate", orNone(e.CertName, "-") + ", valid until " + when(s.c, e.NotAfter)},
-		{"new name", e.CertName + "-YYYYMMDD (today's date: Developer Hub wants each name unique)"},
+		{"new name", "with today's date: Developer Hub wants each name unique"},
 	}
 	if e.PendingCSR != "" {
 		rows = append(rows, [2]string{"under way", "a renewal's CSR (" + e.PendingCertName + "): a new one replaces it"})

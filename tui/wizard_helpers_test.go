@@ -80,7 +80,7 @@ func wzGolden(t *testing.T, c *Common, s Screen) {
 	t.Helper()
 	wzFits(t, c, s)
 	frame := wzFrame(c, s)
-	noSecret(t, "the view", frame, wzTokenCanary, wzSecretCanary, wzCodeCanary)
+	noSecret(t, "the view", frame, wzTokenCanary, wzSecretCanary, wzCodeCanary, wzKeyCanary)
 	if t.Failed() {
 		t.FailNow()
 	}
