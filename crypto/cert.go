@@ -104,7 +104,12 @@ func CheckCertificate(chain []*x509.Certificate, pub stdcrypto.PublicKey, cas []
 	}
 	roots := x509.NewCertPool()
 	for _, ca := range cas {
-		roots.AddCert(ca)
+		// x509 trusts whatever is in the root pool as it is, a leaf
+		// included: the client certificate given as its own "CA" would
+		// pass. Only CA certificates are roots.
+		if ca.IsCA {
+			roots.AddCert(ca)
+		}
 	}
 	inter := x509.NewCertPool()
 	for _, c := range chain[1:] {

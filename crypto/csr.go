@@ -130,7 +130,11 @@ func CheckCSR(text []byte) (*x509.CertificateRequest, error) {
 	switch {
 	case block == nil:
 		return nil, fmt.Errorf("%w: no PEM block found; give the text from -----BEGIN CERTIFICATE REQUEST----- to its END line", ErrCSRText)
-	case !bytes.HasPrefix(trimmed, []byte("-----BEGIN")):
+	// pem.Decode skips whatever precedes the first well-formed block, a
+	// stray BEGIN line included ("-----BEGIN NOTE-----" over a comment), so
+	// the text before the block is checked here, not left to the decoder:
+	// Developer Hub refuses it.
+	case !bytes.HasPrefix(trimmed, []byte("-----BEGIN")) || bytes.Count(trimmed[:len(trimmed)-len(rest)], []byte("-----BEGIN")) > 1:
 		return nil, fmt.Errorf("%w: there is text before the PEM block; remove comments and plain-text details", ErrCSRText)
 	case len(bytes.TrimSpace(rest)) > 0:
 		return nil, fmt.Errorf("%w: there is text after the PEM block; remove it", ErrCSRText)
