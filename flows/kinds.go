@@ -203,7 +203,7 @@ func kindTable() map[Kind]kindSpec {
 			},
 		},
 		KindMTLS: {
-			secrets:  []string{wallet.SecretPrivateKey},
+			secrets:  []string{wallet.SecretPrivateKey, wallet.SecretPendingKey},
 			expiries: []expirySpec{{Certificate, func(v EntryView) *time.Time { return v.NotAfter }, certIssued}},
 			fields:   []fieldSpec{fieldEnv, fieldLinkedTo, fieldKey, fieldCertificate, fieldRenewal, fieldCreated, fieldExpiries},
 			revoke: func(_ EntryView, _, hub string) RevokeAdvice {

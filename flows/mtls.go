@@ -519,6 +519,9 @@ func (e *NotLinkedError) Unwrap() error { return ErrUsage }
 // mtlsAPI is a Wise client for the mTLS host of e, presenting its
 // certificate. Errors come before anything is sent.
 func (s *Service) mtlsAPI(e wallet.Entry) (*wise.Client, error) {
+	if e.Status == wallet.StatusRevoked {
+		return nil, fmt.Errorf("%q was revoked after a suspected breach: its key is gone; make a new key and CSR under a new name, or remove it", e.Name)
+	}
 	if e.CertChain == "" {
 		return nil, &NoCertificateError{Entry: e.Name}
 	}
@@ -571,19 +574,28 @@ func (s *Service) apiOf(e wallet.Entry) (*wise.Client, error) {
 	if client == "" {
 		return s.client(e.Env), nil
 	}
-	var best *wallet.Entry
+	var best, revoked *wallet.Entry
 	for _, m := range s.w.Entries() {
 		if m.Kind != wallet.KindMTLS || m.LinkedTo != client || m.CertChain == "" || m.NotAfter == nil {
+			continue
+		}
+		if m.Status == wallet.StatusRevoked {
+			// Its key is gone. The client's calls must not quietly move
+			// to the plain host, which Wise refuses once mTLS is set up.
+			revoked = &m
 			continue
 		}
 		if best == nil || m.NotAfter.After(*best.NotAfter) {
 			best = &m
 		}
 	}
-	if best == nil {
-		return s.client(e.Env), nil
+	switch {
+	case best != nil:
+		return s.mtlsAPI(*best)
+	case revoked != nil:
+		return s.mtlsAPI(*revoked)
 	}
-	return s.mtlsAPI(*best)
+	return s.client(e.Env), nil
 }
 
 // MTLSCheckResult is the answer of Wise's mTLS playground to the entry's
