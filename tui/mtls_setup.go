@@ -909,7 +909,7 @@ func (s *mtlsFlow) resultView(v *stepView) {
 	case s.imported != nil && s.imported.Renewed:
 		v.Note = "The new key replaced the old one here. Deactivate the old certificate in Developer Hub once nothing uses it."
 	case s.imported != nil:
-		v.Note = "This client's calls now go over mTLS. The dashboard counts the year down and reminds you 30 days before it ends."
+		v.Note = "This client's calls now go over mTLS. The dashboard counts the certificate down and reminds you 30 days before it ends."
 	}
 }
 

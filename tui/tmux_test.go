@@ -111,23 +111,7 @@ func wzBuildBinary(t *testing.T, dir string) string {
 // commands) for every secret it holds, and for each entry's access token.
 func wzDemoSecrets(t *testing.T, bin, home, tmp string) []string {
 	t.Helper()
-	dirs, _ := filepath.Glob(filepath.Join(tmp, "wisewallet-demo-*"))
-	if len(dirs) != 1 {
-		t.Fatalf("found %d demo wallet folders in TMPDIR, want 1", len(dirs))
-	}
-	run := func(args ...string) []byte {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, bin, args...)
-		cmd.Env = append(wzBaseEnv(home, tmp), "WISEWALLET_DIR="+dirs[0], "WISEWALLET_PASSPHRASE=demo")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("wisewallet %s: %v: %s", args[0], err, stderr.String())
-		}
-		return out
-	}
+	run := func(args ...string) []byte { return wzDemoRun(t, bin, home, tmp, args...) }
 	var list []struct {
 		Name string `json:"name"`
 		Kind string `json:"kind"`
@@ -145,6 +129,9 @@ func wzDemoSecrets(t *testing.T, bin, home, tmp string) []string {
 		}
 		for _, v := range shown.Secrets {
 			secrets = append(secrets, v)
+			// A key's PEM spans lines, as on a screen: each line is
+			// looked for.
+			secrets = append(secrets, pemLines(v)...)
 		}
 		// Only these kinds hand out a token (an mTLS entry has none).
 		if e.Kind == "personal" || e.Kind == "client" || e.Kind == "user" {
@@ -155,6 +142,84 @@ func wzDemoSecrets(t *testing.T, bin, home, tmp string) []string {
 		t.Fatalf("only %d secrets found in the demo wallet", len(secrets))
 	}
 	return secrets
+}
+
+// wzDemoRun runs the binary on the running demo's wallet (passphrase
+// given, as scripts do) and returns its standard output.
+func wzDemoRun(t *testing.T, bin, home, tmp string, args ...string) []byte {
+	t.Helper()
+	dirs, _ := filepath.Glob(filepath.Join(tmp, "wisewallet-demo-*"))
+	if len(dirs) != 1 {
+		t.Fatalf("found %d demo wallet folders in TMPDIR, want 1", len(dirs))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(wzBaseEnv(home, tmp), "WISEWALLET_DIR="+dirs[0], "WISEWALLET_PASSPHRASE=demo")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("wisewallet %s: %v: %s", args[0], err, stderr.String())
+	}
+	return out
+}
+
+// wzTmuxDemo builds the binary and starts `wisewallet demo` at 100x30 in
+// a private tmux server. The demo runs under sh, which writes its exit
+// code to codeFile once the app has quit and the demo has removed its
+// wallet.
+func wzTmuxDemo(t *testing.T) (s *tmuxSession, bin, home, tmp, codeFile string) {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (.ci/run installs it): the real-terminal test cannot run")
+	}
+	dir := t.TempDir()
+	bin = wzBuildBinary(t, dir)
+	home, tmp = filepath.Join(dir, "home"), filepath.Join(dir, "tmp")
+	for _, d := range []string{home, tmp} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	s = &tmuxSession{t: t, sock: "wwtest-" + hex.EncodeToString(b)}
+	t.Cleanup(func() { _, _ = s.tmux("kill-server") })
+	codeFile = filepath.Join(dir, "exit-code")
+	script := fmt.Sprintf("%q demo; echo $? > %q", bin, codeFile)
+	args := []string{"new-session", "-d", "-s", "app", "-x", "100", "-y", "30", "--", "env", "-i"}
+	args = append(args, wzBaseEnv(home, tmp)...)
+	s.must(append(args, "/bin/sh", "-c", script)...)
+	// A lone Escape reaches the app at once instead of after tmux's
+	// default half second.
+	s.must("set-option", "-g", "escape-time", "10")
+	return s, bin, home, tmp, codeFile
+}
+
+// wzTmuxQuit presses q on the dashboard and checks the demo ended well:
+// exit code 0, its wallet folder gone.
+func wzTmuxQuit(t *testing.T, s *tmuxSession, codeFile, tmp string) {
+	t.Helper()
+	s.keys("q")
+	deadline := time.Now().Add(20 * time.Second)
+	var code []byte
+	for {
+		var err error
+		if code, err = os.ReadFile(codeFile); err == nil && len(code) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo did not end within 20s of q; the pane shows:\n%s", s.redact(s.capture()))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := strings.TrimSpace(string(code)); got != "0" {
+		t.Errorf("wisewallet demo exited with %s after q, want 0", got)
+	}
+	if dirs, _ := filepath.Glob(filepath.Join(tmp, "wisewallet-demo-*")); len(dirs) != 0 {
+		t.Errorf("the demo left its wallet folder behind")
+	}
 }
 
 // wzBaseEnv is a clean environment for the binary: its own HOME and
@@ -169,32 +234,7 @@ func wzBaseEnv(home, tmp string) []string {
 var wzCountdown = regexp.MustCompile(`\b\d+m\d{2}s\b`)
 
 func TestTmuxDemoDashboardFlowAndQuit(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (.ci/run installs it): the real-terminal test cannot run")
-	}
-	dir := t.TempDir()
-	bin := wzBuildBinary(t, dir)
-	home, tmp := filepath.Join(dir, "home"), filepath.Join(dir, "tmp")
-	for _, d := range []string{home, tmp} {
-		if err := os.Mkdir(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	s := &tmuxSession{t: t, sock: "wwtest-" + hex.EncodeToString(b)}
-	t.Cleanup(func() { _, _ = s.tmux("kill-server") })
-
-	// The demo runs under sh, which records its exit code once the app
-	// has quit and the demo has removed its wallet.
-	codeFile := filepath.Join(dir, "exit-code")
-	script := fmt.Sprintf("%q demo; echo $? > %q", bin, codeFile)
-	args := []string{"new-session", "-d", "-s", "app", "-x", "100", "-y", "30", "--", "env", "-i"}
-	args = append(args, wzBaseEnv(home, tmp)...)
-	s.must(append(args, "/bin/sh", "-c", script)...)
-	// A lone Escape reaches the app at once instead of after tmux's
-	// default half second.
-	s.must("set-option", "-g", "escape-time", "10")
+	s, bin, home, tmp, codeFile := wzTmuxDemo(t)
 
 	first := s.waitFor("the dashboard", "Dashboard", "acme-app", "acme-personal", "partner-user")
 	s.secrets = wzDemoSecrets(t, bin, home, tmp)
@@ -222,25 +262,7 @@ func TestTmuxDemoDashboardFlowAndQuit(t *testing.T) {
 	s.keys("Escape")
 	s.waitFor("the dashboard again", "Dashboard", "acme-app")
 
-	s.keys("q")
-	deadline := time.Now().Add(20 * time.Second)
-	var code []byte
-	for {
-		var err error
-		if code, err = os.ReadFile(codeFile); err == nil && len(code) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the demo did not end within 20s of q; the pane shows:\n%s", s.redact(s.capture()))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if got := strings.TrimSpace(string(code)); got != "0" {
-		t.Errorf("wisewallet demo exited with %s after q, want 0", got)
-	}
-	if dirs, _ := filepath.Glob(filepath.Join(tmp, "wisewallet-demo-*")); len(dirs) != 0 {
-		t.Errorf("the demo left its wallet folder behind")
-	}
+	wzTmuxQuit(t, s, codeFile, tmp)
 
 	for i, shot := range s.shots {
 		noSecret(t, fmt.Sprintf("capture %d", i), shot, s.secrets...)
