@@ -8,6 +8,9 @@
 #   guided-flow.png  a step of a guided flow (a personal token, masked)
 #   unlock.png       `wisewallet` on a throwaway wallet, a fake passphrase typed
 #   failure.png      a personal token Wise (localwise) rejects, with x-trace-id
+#   mtls-setup.png   the mTLS setup: the CSR the wallet made, ready to copy
+#   mtls-check.png   the certificate imported and the check call over mTLS
+#   dashboard-mtls.png  the dashboard with the new certificate's countdown
 #
 # Only localwise demo credentials and made-up values ever reach the screen;
 # typed secrets are masked. Needs go, tmux, aha and chromium (.ci/run
@@ -17,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 out="$root/screenshots"
-for tool in go tmux aha chromium; do
+for tool in go tmux aha chromium curl jq; do
   command -v "$tool" >/dev/null || { echo "make.sh needs $tool (.ci/run installs tmux, aha and chromium)" >&2; exit 1; }
 done
 
@@ -121,5 +124,75 @@ wait_for unlock "Unlock the wallet"
 tm send-keys -t unlock -l "not-a-real-passphrase"
 sleep 0.5
 shoot unlock unlock
+
+# 5. The mTLS setup on the demo's client: the CSR the wallet made; then
+#    the demo's Developer Hub stand-in signs it (as a user would on its
+#    page), the certificate and Wise's CA are loaded by typing their
+#    paths, and the check call goes over mTLS.
+start mtls "$work/wisewallet" demo
+wait_for mtls "partner-user"
+demo_dir=$(ls -d "$work/tmp"/wisewallet-demo-*)
+ww() { "${clean_env[@]}" "WISEWALLET_DIR=$demo_dir" "WISEWALLET_PASSPHRASE=demo" "$work/wisewallet" "$@"; }
+client_json=$(ww show acme-app --reveal --json)
+api_url=$(jq -r .env.api_url <<<"$client_json")
+client_id=$(jq -r .client_id <<<"$client_json")
+client_secret=$(jq -r .secrets.client_secret <<<"$client_json")
+tm send-keys -t mtls a
+wait_for mtls "Which kind of access do I need?"
+tm send-keys -t mtls Down Down Down Down Enter
+wait_for mtls "Which OAuth client is the certificate for?"
+tm send-keys -t mtls Enter
+# A local client without an mTLS URL asks for it; the demo fills in its own.
+for _ in $(seq 1 200); do
+  pane=$(tm capture-pane -p -t mtls)
+  if grep -qF "Which localwise mTLS listener?" <<<"$pane" && grep -qF "> https://127.0.0.1:" <<<"$pane"; then
+    tm send-keys -t mtls Enter
+    break
+  fi
+  grep -qF "Name this certificate's entry" <<<"$pane" && break
+  sleep 0.1
+done
+wait_for mtls "Name this certificate's entry"
+tm send-keys -t mtls -l "payouts-mtls"
+tm send-keys -t mtls Enter
+wait_for mtls "Key type"
+tm send-keys -t mtls Enter # P-256, suggested
+wait_for mtls "Organisation"
+tm send-keys -t mtls -l "Acme Payments Ltd"
+tm send-keys -t mtls Enter
+wait_for mtls "Country (optional)"
+tm send-keys -t mtls -l "GB"
+tm send-keys -t mtls Enter
+wait_for mtls "Certificate name"
+tm send-keys -t mtls -l "payouts-2026"
+tm send-keys -t mtls Enter
+wait_for mtls "END CERTIFICATE REQUEST"
+shoot mtls mtls-setup
+
+csr=$(tm capture-pane -p -t mtls | sed -n '/BEGIN CERTIFICATE REQUEST/,/END CERTIFICATE REQUEST/p' | sed 's/^ *//;s/ *$//')
+jq -n --arg name payouts-2026 --arg csr "$csr" '{name: $name, csr: $csr}' >"$work/csr.json"
+curl -fsS -u "$client_id:$client_secret" -H 'Content-Type: application/json' --data @"$work/csr.json" \
+  "$api_url/developer-hub/api/certificates" | jq -r .certificate >"$work/home/payouts-2026.pem"
+curl -fsS "$api_url/developer-hub/ca-certificate" >"$work/home/wise.ca-certificate.local.pem"
+tm send-keys -t mtls Enter
+wait_for mtls "Get it signed in Developer Hub"
+tm send-keys -t mtls Enter
+wait_for mtls "Paste the certificate"
+tm send-keys -t mtls -l "~/payouts-2026.pem" # HOME is $work/home
+tm send-keys -t mtls Enter
+wait_for mtls "serial"
+tm send-keys -t mtls Enter
+wait_for mtls "Paste Wise's CA certificate"
+tm send-keys -t mtls -l "~/wise.ca-certificate.local.pem"
+tm send-keys -t mtls Enter
+wait_for mtls "valid until"
+tm send-keys -t mtls Enter
+wait_for mtls "x-trace-id"
+shoot mtls mtls-check
+tm send-keys -t mtls Enter
+wait_for mtls "payouts-mtls"
+sleep 1
+shoot mtls dashboard-mtls
+tm send-keys -t mtls q
 
 echo "done"
