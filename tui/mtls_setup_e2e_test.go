@@ -253,3 +253,60 @@ func mustEntry(t *testing.T, demo *lwdemo.Demo, name string) flows.EntryView {
 	}
 	return e
 }
+
+// From the demo's mTLS entry: k checks it over mTLS; n makes a renewal's
+// key and CSR, which Developer Hub signs, and its import replaces the old
+// key; the check then passes with the new certificate.
+func TestMTLSRenewAndCheckFromAnEntryAgainstLocalwise(t *testing.T) {
+	demo, c := wzDemo(t)
+	creds := demo.Server.Demo()
+	e := mustEntry(t, demo, "acme-mtls")
+	if e.CertChain == "" {
+		t.Fatal("the demo's mTLS entry has no certificate")
+	}
+	oldKey := wzSecretOf(demo, e, "private_key").RevealString()
+
+	check := newMTLSEntryFlow(c, e, mtlsCheckOnly)
+	dc := newLiveDriver(t, check)
+	dc.until("the check's result", func() bool { return check.step == msResult })
+	if check.checkErr != nil || check.check.Status != 200 || !strings.Contains(wzFlat(check), "x-trace-id "+check.check.TraceID) {
+		t.Fatalf("k: %v, HTTP %d:\n%s", check.checkErr, check.check.Status, wzPlain(check))
+	}
+
+	r := newMTLSEntryFlow(c, e, mtlsRenewal)
+	d := newLiveDriver(t, r)
+	d.press("enter")
+	d.until("the renewal's CSR", func() bool { return r.step == msCSR })
+	csr := csrOnScreen(t, wzPlain(r))
+	pending := mustEntry(t, demo, "acme-mtls")
+	if pending.PendingCSR == "" || strings.TrimSpace(pending.PendingCSR) != strings.TrimSpace(string(csr)) {
+		t.Fatal("the CSR shown is not the renewal's")
+	}
+	d.press("enter")
+	if !strings.Contains(wzFlat(r), `"`+pending.PendingCertName+`"`) {
+		t.Errorf("the Developer Hub page does not name the renewal's certificate %q", pending.PendingCertName)
+	}
+	cert, _ := lwtest.IssueCertificateAt(t, creds.APIURL, creds.ClientID, creds.ClientSecret, pending.PendingCertName, csr)
+	d.press("enter")
+	d.send(tea.PasteMsg{Content: string(cert)})
+	d.press("enter")
+	// Wise's CA is kept with the entry: enter alone goes on.
+	d.press("enter")
+	d.until("the check's result", func() bool { return r.step == msResult })
+	if r.checkErr != nil || r.imported == nil || !r.imported.Renewed || r.check.Status != 200 {
+		t.Fatalf("renewal: imported %+v, check %v", r.imported, r.checkErr)
+	}
+	if !strings.Contains(wzFlat(r), "Deactivate the old certificate in Developer Hub") {
+		t.Errorf("the result does not say to deactivate the old certificate:\n%s", wzPlain(r))
+	}
+	after := mustEntry(t, demo, "acme-mtls")
+	newKey := wzSecretOf(demo, after, "private_key").RevealString()
+	if after.PendingCSR != "" || newKey == oldKey || after.CertName != pending.PendingCertName {
+		t.Errorf("after the renewal: pending %q, key replaced %v, name %q", after.PendingCSR, newKey != oldKey, after.CertName)
+	}
+	d.press("enter")
+	d.until("the way back", func() bool { popped, _, _ := d.navigated(); return popped })
+	secrets := append(append(pemLines(oldKey), pemLines(newKey)...), creds.ClientSecret)
+	wzViewsHoldNo(t, dc, secrets...)
+	wzViewsHoldNo(t, d, secrets...)
+}
