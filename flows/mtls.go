@@ -402,13 +402,19 @@ func (s *Service) MTLSImportCert(ctx context.Context, name string, certPEM, caPE
 		if cas, err = crypto.ParseCertificates(caPEM); err != nil {
 			return ImportedCertificate{}, &CertificateError{Entry: name, CA: true, Reason: err}
 		}
-	case len(chain) > 1 && crypto.SelfSigned(chain[len(chain)-1]):
-		// The CA came pasted with the certificate.
-		cas, chain = chain[len(chain)-1:], chain[:len(chain)-1]
 	case e.CACert != "":
+		// The stored CA wins over a root pasted with the certificate: it
+		// is also what the mTLS host's own certificate is checked against,
+		// and a pasted chain must not swap it for a root of its own.
 		if cas, err = crypto.ParseCertificates([]byte(e.CACert)); err != nil {
 			return ImportedCertificate{}, &CertificateError{Entry: name, CA: true, Reason: err}
 		}
+		if len(chain) > 1 && crypto.SelfSigned(chain[len(chain)-1]) {
+			chain = chain[:len(chain)-1]
+		}
+	case len(chain) > 1 && crypto.SelfSigned(chain[len(chain)-1]):
+		// The CA came pasted with the certificate (the first import).
+		cas, chain = chain[len(chain)-1:], chain[:len(chain)-1]
 	}
 	leaf := chain[0]
 	renewal := false
