@@ -197,3 +197,34 @@ func BenchmarkDeriveKeyDefault(b *testing.B) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/op")
 }
+
+// The cost bounds in numbers: a file may ask for at most 256 MiB, 8
+// passes, 16 lanes and 1 GiB·pass, so a crafted header costs about a
+// second, not twelve.
+func TestKDFParamsCheckBounded(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		p    KDFParams
+		ok   bool
+	}{
+		{"defaults", DefaultKDFParams, true},
+		{"test floor", KDFParams{Time: 1, MemoryKiB: 8, Threads: 1}, true},
+		{"256 MiB, 3 passes (the README's example)", KDFParams{Time: 3, MemoryKiB: 256 << 10, Threads: 4}, true},
+		{"256 MiB, 4 passes", KDFParams{Time: 4, MemoryKiB: 256 << 10, Threads: 4}, true},
+		{"128 MiB, 8 passes", KDFParams{Time: 8, MemoryKiB: 128 << 10, Threads: 16}, true},
+		{"256 MiB, 5 passes", KDFParams{Time: 5, MemoryKiB: 256 << 10, Threads: 4}, false},
+		{"256 MiB + 1 KiB", KDFParams{Time: 1, MemoryKiB: 256<<10 + 1, Threads: 4}, false},
+		{"9 passes", KDFParams{Time: 9, MemoryKiB: 64 << 10, Threads: 4}, false},
+		{"17 threads", KDFParams{Time: 1, MemoryKiB: 64 << 10, Threads: 17}, false},
+		{"the old caps", KDFParams{Time: MaxTime, MemoryKiB: MaxMemoryKiB, Threads: MaxThreads}, false},
+		{"zero value", KDFParams{}, false},
+	} {
+		err := tc.p.CheckBounded()
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: CheckBounded(%+v) = %v, want ok=%v", tc.name, tc.p, err, tc.ok)
+		}
+		if err != nil && !errors.Is(err, ErrParams) {
+			t.Errorf("%s: %v does not match ErrParams", tc.name, err)
+		}
+	}
+}
