@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows"
@@ -322,7 +323,7 @@ func (s details) View() string {
 		if value == "" {
 			return
 		}
-		lines = append(lines, st.Label.Render(fit(label, labelW-1))+" "+st.Value.Render(value))
+		lines = append(lines, s.field(label, value)...)
 	}
 	e := s.e
 	head := st.Title.Render(e.Name) + "  " + st.Badge(string(e.Env.Name)) + "  " + st.Subtle.Render(string(e.Kind))
@@ -345,7 +346,7 @@ func (s details) View() string {
 		default:
 			// A field without a label continues the one above (a second
 			// profile).
-			lines = append(lines, st.Label.Render(fit(f.Label, labelW-1))+" "+st.Value.Render(f.Text))
+			lines = append(lines, s.field(f.Label, f.Text)...)
 		}
 	}
 	switch {
@@ -448,8 +449,26 @@ func (s details) when(t time.Time) string {
 	return t.In(s.now.Location()).Format("2006-01-02 15:04:05")
 }
 
-// labelW is the width of the details' label column.
-const labelW = 15
+// labelW is the width of the details' label column ("Certificate name"
+// and a space).
+const labelW = 17
+
+// field is a labelled line, its value wrapped under itself when it is
+// wider than the screen (an mTLS entry's advice is a sentence).
+func (s details) field(label, value string) []string {
+	st := s.c.Styles
+	w := max(s.c.Width-labelW, 16)
+	wrapped := strings.Split(lipgloss.NewStyle().Width(w).Render(value), "\n")
+	out := make([]string, len(wrapped))
+	for i, l := range wrapped {
+		head := strings.Repeat(" ", labelW)
+		if i == 0 {
+			head = st.Label.Render(fit(label, labelW-1)) + " "
+		}
+		out[i] = head + st.Value.Render(strings.TrimRight(l, " "))
+	}
+	return out
+}
 
 // revokeLines is the advice for after a breach, with how to add the new
 // credential said in the app's keys.
@@ -517,7 +536,7 @@ func (s details) mtlsHelp() []key.Binding {
 	if s.e.CertChain != "" {
 		out = append(out, k.Renew)
 	}
-	return append(out, k.Check, k.Rename, k.Delete, k.Breach, k.Back, k.Help)
+	return append(out, k.Check, k.Delete, k.Back, k.Help)
 }
 
 func (s details) FullHelp() [][]key.Binding {
@@ -526,7 +545,9 @@ func (s details) FullHelp() [][]key.Binding {
 		return [][]key.Binding{s.ShortHelp()}
 	}
 	if s.e.Kind == flows.KindMTLS {
-		return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, s.mtlsHelp()[:len(s.mtlsHelp())-5], {k.Rename, k.Delete, k.Breach}, {k.Back, k.Lock, k.Help}}
+		// Its own keys, without the delete, back and help that follow.
+		own := s.mtlsHelp()
+		return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, own[:len(own)-3], {k.Rename, k.Delete, k.Breach}, {k.Back, k.Lock, k.Help}}
 	}
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Reveal, k.Copy}, {k.Rename, k.Delete, k.Breach}, {k.Back, k.Lock, k.Help}}
 }

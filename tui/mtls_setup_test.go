@@ -549,6 +549,7 @@ func TestDetailsOfAnMTLSEntry(t *testing.T) {
 	na := wzNow.Add(20 * 24 * time.Hour)
 	e.CertChain, e.NotAfter = "-----BEGIN CERTIFICATE-----\n", &na
 	s = newDetails(c, e)
+	wzGolden(t, c, s)
 	if f := open("n"); f.mode != mtlsRenewal || f.step != msRenew {
 		t.Errorf("n opened mode %d step %d", f.mode, f.step)
 	}
