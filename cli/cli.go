@@ -242,7 +242,7 @@ var usageLines = map[string]string{
 	"init":             "init [--kdf-time N --kdf-memory KiB --kdf-threads N]",
 	"add personal":     "add personal NAME --env sandbox|production|local [--api-url URL] [--no-check]",
 	"add client":       "add client NAME --env sandbox|production|local --client-id ID [--redirect-url URL] [--api-url URL] [--no-check]",
-	"login":            "login CLIENT --as NAME [--paste] [--pkce] [--timeout 5m] | login CLIENT --as NAME --registration-code --email EMAIL",
+	"login":            "login CLIENT --as NAME [--paste] [--no-pkce] [--timeout 5m] | login CLIENT --as NAME --registration-code --email EMAIL",
 	"list":             "list [--json]",
 	"show":             "show NAME [--reveal] [--json]",
 	"whoami":           "whoami NAME [--json]",

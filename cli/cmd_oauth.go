@@ -91,7 +91,10 @@ func (inv *invocation) loginCommand() *cobra.Command {
 	}
 	c.Flags().StringVar(&o.as, "as", "", "name of the user entry to create or replace")
 	c.Flags().BoolVar(&o.paste, "paste", false, "paste the redirected URL or the code instead of a local listener")
-	c.Flags().BoolVar(&o.pkce, "pkce", false, "send a PKCE S256 challenge (Wise does not document PKCE)")
+	c.Flags().BoolVar(&o.noPKCE, "no-pkce", false, "send no PKCE S256 challenge (sent by default; for a server that refuses it)")
+	// --pkce was the opt-in before PKCE became the default; scripts that
+	// pass it keep working, and it cannot undo --no-pkce by accident.
+	c.Flags().Bool("pkce", false, "accepted for old scripts: PKCE is the default now (see --no-pkce)")
 	c.Flags().DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long to wait for the browser")
 	c.Flags().BoolVar(&o.regCode, "registration-code", false, "partner-created user: registration_code grant")
 	c.Flags().StringVar(&o.email, "email", "", "the user's email (with --registration-code)")
@@ -100,9 +103,9 @@ func (inv *invocation) loginCommand() *cobra.Command {
 }
 
 type loginOptions struct {
-	as, email                       string
-	paste, pkce, regCode, noBrowser bool
-	timeout                         time.Duration
+	as, email                         string
+	paste, noPKCE, regCode, noBrowser bool
+	timeout                           time.Duration
 }
 
 func cmdLogin(ctx context.Context, sio *cliIO, usage, client string, o loginOptions) error {
@@ -127,7 +130,7 @@ func cmdLogin(ctx context.Context, sio *cliIO, usage, client string, o loginOpti
 		e, err = svc.LoginRegistrationCode(ctx, flows.RegistrationRequest{Client: client, As: o.as, Email: o.email})
 	} else {
 		req := flows.LoginRequest{
-			Client: client, As: o.as, Paste: o.paste, PKCE: o.pkce, Timeout: o.timeout,
+			Client: client, As: o.as, Paste: o.paste, NoPKCE: o.noPKCE, Timeout: o.timeout,
 			ShowURL: func(u string) {
 				fmt.Fprintf(sio.stderr, "Log in to Wise and approve access here:\n\n  %s\n\n", u)
 			},

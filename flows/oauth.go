@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/mail"
@@ -15,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
@@ -78,9 +81,13 @@ type LoginRequest struct {
 	// a loopback listener catching it (SSH sessions, non-loopback redirect
 	// URLs).
 	Paste bool
-	// PKCE sends an S256 challenge. Wise does not document PKCE, so it is
-	// opt-in (reference/wise-auth.md, decisions).
-	PKCE    bool
+	// NoPKCE leaves out the PKCE S256 challenge, which is sent by default.
+	// Wise does not document PKCE, but the state travels in the browser's
+	// command line (readable by other local users in /proc), and so does
+	// the code when the redirect lands; with PKCE a code caught by someone
+	// else is useless without the verifier, which never leaves this
+	// process. NoPKCE is for a server that refuses the challenge.
+	NoPKCE  bool
 	Timeout time.Duration // for the loopback callback; default 5 minutes
 	// ShowURL tells the user where to log in; always called.
 	ShowURL func(authorizeURL string)
@@ -129,7 +136,7 @@ func (s *Service) login(ctx context.Context, req LoginRequest) (wallet.Entry, er
 	state := base64.RawURLEncoding.EncodeToString(crypto.RandomBytes(32))
 	var verifier string
 	q := url.Values{"client_id": {client.ClientID}, "redirect_uri": {client.RedirectURL}, "state": {state}}
-	if req.PKCE {
+	if !req.NoPKCE {
 		verifier = base64.RawURLEncoding.EncodeToString(crypto.RandomBytes(32))
 		sum := sha256.Sum256([]byte(verifier))
 		q.Set("code_challenge", base64.RawURLEncoding.EncodeToString(sum[:]))
@@ -296,20 +303,25 @@ func isLoopbackRedirect(raw string) bool {
 	return isLoopbackHost(u.Hostname())
 }
 
+// Timeouts of the one-callback listener. A browser sends its one request
+// at once; a connection that dawdles (another local user holding sockets
+// open, or a keep-alive after the answer) must not hold the listener.
+const (
+	callbackReadHeaderTimeout = 5 * time.Second
+	callbackReadTimeout       = 10 * time.Second
+	callbackWriteTimeout      = 10 * time.Second
+	callbackIdleTimeout       = 2 * time.Second
+	callbackMaxHeaderBytes    = 16 << 10
+)
+
 // awaitCallback listens on the redirect URL's loopback address for one
 // authorization response, as RFC 8252 §7.3 describes: loopback only, one
-// accepted callback, a matching state, a deadline, then close.
+// accepted callback, a matching state and Host, a deadline, then close.
 func awaitCallback(ctx context.Context, redirect, state string, timeout time.Duration, ready func(addr string)) (callback, error) {
 	u, _ := url.Parse(redirect)
-	host := u.Hostname()
-	if host == "localhost" {
-		// Resolve nothing: "localhost" could be remapped; bind the IPv4
-		// loopback, which is what browsers try first.
-		host = "127.0.0.1"
-	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, u.Port()))
+	lns, err := listenLoopback(u)
 	if err != nil {
-		return callback{}, fmt.Errorf("cannot listen on %s for the login redirect (%v); free the port, or paste the redirected URL instead", u.Host, err)
+		return callback{}, err
 	}
 	path := u.Path
 	if path == "" {
@@ -322,11 +334,23 @@ func awaitCallback(ctx context.Context, redirect, state string, timeout time.Dur
 	done := make(chan result, 1)
 	var once sync.Once
 	var mu sync.Mutex
-	forged := 0
+	forged, misdirected := 0, 0
 	finish := func(r result) { once.Do(func() { done <- r }) }
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if !sameHostPort(r.Host, u) {
+			// A browser sends the redirect URL's own host:port. Any other
+			// Host is a page that had some name resolve to 127.0.0.1 (DNS
+			// rebinding) or a hand-made request: refuse it, say nothing
+			// about this login, and keep waiting for the real one.
+			mu.Lock()
+			misdirected++
+			mu.Unlock()
+			w.WriteHeader(http.StatusMisdirectedRequest)
+			fmt.Fprint(w, page("Login not accepted", "This request was not sent to the redirect URL wisewallet is waiting on. Nothing was stored."))
+			return
+		}
 		if r.URL.Path != path {
 			http.NotFound(w, r)
 			return
@@ -361,10 +385,14 @@ func awaitCallback(ctx context.Context, redirect, state string, timeout time.Dur
 		fmt.Fprint(w, page("Login received", "wisewallet has the authorization. You can close this tab and return to the terminal."))
 		finish(result{cb: callback{code: code, profileID: pid}})
 	})
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: callbackReadHeaderTimeout, ReadTimeout: callbackReadTimeout,
+		WriteTimeout: callbackWriteTimeout, IdleTimeout: callbackIdleTimeout, MaxHeaderBytes: callbackMaxHeaderBytes,
+		ErrorLog: log.New(io.Discard, "", 0)}
+	for _, ln := range lns {
+		go func() { _ = srv.Serve(ln) }()
+	}
 	defer srv.Close()
-	ready(ln.Addr().String())
+	ready(lns[0].Addr().String())
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
@@ -377,13 +405,62 @@ func awaitCallback(ctx context.Context, redirect, state string, timeout time.Dur
 	case <-timer.C:
 		mu.Lock()
 		defer mu.Unlock()
-		if forged > 0 {
-			return callback{}, fmt.Errorf("%w after %s; %d redirect(s) with a wrong state were refused", ErrLoginTimeout, timeout, forged)
+		if forged > 0 || misdirected > 0 {
+			return callback{}, fmt.Errorf("%w after %s; %d redirect(s) with a wrong state and %d request(s) for another host were refused", ErrLoginTimeout, timeout, forged, misdirected)
 		}
 		return callback{}, fmt.Errorf("%w after %s: finish the login in the browser sooner, or paste the redirected URL instead", ErrLoginTimeout, timeout)
 	case <-ctx.Done():
 		return callback{}, ctx.Err()
 	}
+}
+
+// listenLoopback binds the loopback address of the redirect URL u. An IP
+// literal is bound as it is. "localhost" is bound on both loopback stacks,
+// 127.0.0.1 and [::1], on the URL's port: browsers resolve localhost to
+// either (Chromium and Firefox try ::1 too), and a stack left free could
+// be taken by another local user, whose listener would then get the code.
+// Refusing localhost instead would break every client registered at Wise
+// with a localhost redirect URL, which cannot be changed from here. So
+// the port taken on either stack fails the login, saying which; only a
+// machine without IPv6 loopback (where nobody can bind [::1]) is served
+// on 127.0.0.1 alone. Nothing is resolved: "localhost" could be remapped.
+func listenLoopback(u *url.URL) ([]net.Listener, error) {
+	host, port := u.Hostname(), u.Port()
+	if host != "localhost" {
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
+		if err != nil {
+			return nil, fmt.Errorf("cannot listen on %s for the login redirect (%v); free the port, or paste the redirected URL instead", u.Host, err)
+		}
+		return []net.Listener{ln}, nil
+	}
+	ln4, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", port))
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on 127.0.0.1:%s for the login redirect to %s (%v); free the port, or paste the redirected URL instead", port, u.Host, err)
+	}
+	ln6, err := net.Listen("tcp6", net.JoinHostPort("::1", port))
+	switch {
+	case err == nil:
+		return []net.Listener{ln4, ln6}, nil
+	case errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.EAFNOSUPPORT):
+		// No IPv6 loopback here: no one can listen on it, and a browser
+		// cannot connect to it.
+		return []net.Listener{ln4}, nil
+	}
+	ln4.Close()
+	return nil, fmt.Errorf("cannot listen on [::1]:%s, the IPv6 side of the redirect URL %s (%v): another program, possibly another user's, holds that port, and a browser that resolves localhost to ::1 would hand it the login; free the port, or register a redirect URL on 127.0.0.1 instead",
+		port, u.Host, err)
+}
+
+// sameHostPort reports whether a request's Host header names the redirect
+// URL's host and port (a browser leaves out the default port 80).
+func sameHostPort(reqHost string, u *url.URL) bool {
+	want := u.Host
+	if u.Port() == "80" {
+		if strings.EqualFold(reqHost, strings.TrimSuffix(want, ":80")) {
+			return true
+		}
+	}
+	return strings.EqualFold(reqHost, want)
 }
 
 // parsePasted accepts the whole redirected URL (with our state) or a bare

@@ -86,7 +86,8 @@ func TestAuthorizationCodeLoginOverLoopback(t *testing.T) {
 	}
 
 	// The authorize URL: client id, exact redirect URL, a fresh state, no
-	// secret, no PKCE unless asked, and a redirect rather than showCode.
+	// secret, a PKCE challenge (the default; NoPKCE is tested in
+	// login_hardening_test.go), and a redirect rather than showCode.
 	u, err := url.Parse(authURL)
 	if err != nil {
 		t.Fatal(err)
@@ -95,10 +96,13 @@ func TestAuthorizationCodeLoginOverLoopback(t *testing.T) {
 	if q.Get("client_id") != "loopback-app" || q.Get("redirect_uri") != redirect || len(q.Get("state")) < 43 {
 		t.Errorf("authorize query: client_id %q redirect_uri %q state length %d", q.Get("client_id"), q.Get("redirect_uri"), len(q.Get("state")))
 	}
-	for _, k := range []string{"client_secret", "code_challenge", "forwardingMode"} {
+	for _, k := range []string{"client_secret", "forwardingMode"} {
 		if q.Has(k) {
 			t.Errorf("authorize URL carries %s", k)
 		}
+	}
+	if len(q.Get("code_challenge")) != 43 || q.Get("code_challenge_method") != "S256" {
+		t.Errorf("authorize URL without a PKCE S256 challenge by default")
 	}
 	if strings.Contains(authURL, "loopback-secret") {
 		t.Error("authorize URL carries the client secret")
@@ -318,7 +322,8 @@ func TestLoginWithPKCE(t *testing.T) {
 	f := newFixture(t, localwise.Config{})
 	redirect := f.loopbackClient()
 	var authURL string
-	_, err := f.login(LoginRequest{As: "bob", PKCE: true}, func(u string) {
+	// PKCE is the default.
+	_, err := f.login(LoginRequest{As: "bob"}, func(u string) {
 		authURL = u
 		followRedirect(t, authorizeByHTTP(t, u, localwise.DemoPersonalProfileID, "approve"), redirect)
 	})
