@@ -269,10 +269,17 @@ func newMTLSEntryFlow(c *Common, e flows.EntryView, mode mtlsMode) *mtlsFlow {
 	s := newMTLSFlow(c, -1)
 	s.mode, s.entry = mode, e
 	s.checkedName = e.Name
-	switch mode {
-	case mtlsImport:
+	switch {
+	case mode == mtlsImport && (e.CertChain == "" || e.PendingCSR != ""):
+		// A certificate still to be had signed: its CSR and the
+		// Developer Hub page come first, as after the keygen.
+		s.step, s.csr = msCSR, e.CSR
+		if e.PendingCSR != "" {
+			s.csr = e.PendingCSR
+		}
+	case mode == mtlsImport:
 		s.step = msCert
-	case mtlsRenewal:
+	case mode == mtlsRenewal:
 		s.step = msRenew
 	default:
 		s.step = msCheck
@@ -589,6 +596,10 @@ func (s *mtlsFlow) backTo(to mtlsStep, complaint string) {
 // keepAndLeave is esc after the key was made: the entry stays, with what
 // to do to finish.
 func (s *mtlsFlow) keepAndLeave() tea.Cmd {
+	if s.mode == mtlsImport {
+		// Opened on the CSR from the details: nothing was made here.
+		return Pop()
+	}
 	what := "its key and CSR are"
 	if s.mode == mtlsRenewal {
 		what = "the renewal's key and CSR are"
@@ -616,11 +627,11 @@ func (s *mtlsFlow) csrKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 }
 
 func (s *mtlsFlow) csrHelp() []key.Binding {
-	return []key.Binding{
-		key.NewBinding(key.WithKeys(s.c.Keys.Copy.Keys()...), key.WithHelp("c", "copy the CSR")),
-		s.keys.Next,
-		key.NewBinding(key.WithKeys(s.keys.Back.Keys()...), key.WithHelp("esc", "finish later")),
+	back := key.NewBinding(key.WithKeys(s.keys.Back.Keys()...), key.WithHelp("esc", "finish later"))
+	if s.mode == mtlsImport {
+		back = s.keys.Back
 	}
+	return []key.Binding{key.NewBinding(key.WithKeys(s.c.Keys.Copy.Keys()...), key.WithHelp("c", "copy the CSR")), s.keys.Next, back}
 }
 
 // csrView shows the CSR whole when it fits, else a window of it that

@@ -473,14 +473,19 @@ func TestMTLSFlowOpenedFromAnEntry(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
 			c := wzCommon(size[0], size[1])
 			e := wzMTLSEntry()
+			// No certificate yet: its CSR first, then Developer Hub.
 			imp := newMTLSEntryFlow(c, e, mtlsImport)
-			if imp.step != msCert {
-				t.Errorf("import starts at step %d", imp.step)
+			if imp.step != msCSR || !strings.Contains(wzPlain(imp), "END CERTIFICATE REQUEST") {
+				t.Errorf("import of an entry without a certificate starts at step %d", imp.step)
 			}
 			t.Run("import", func(t *testing.T) { wzGolden(t, c, imp) })
 			_, cmd := imp.Update(keyPress("esc"))
 			if _, ok := cmdMsg(cmd).(popMsg); !ok {
 				t.Errorf("esc on the import's first step: %T, want back to the details", cmdMsg(cmd))
+			}
+			press(imp, "enter", "enter")
+			if imp.step != msCert {
+				t.Errorf("after the CSR and Developer Hub: step %d", imp.step)
 			}
 
 			na := wzNow.Add(20 * 24 * time.Hour)
@@ -500,6 +505,13 @@ func TestMTLSFlowOpenedFromAnEntry(t *testing.T) {
 			}
 			press(r, "enter")
 			if r.step != msCert || !r.caOptional() {
+				t.Errorf("step %d: want the certificate, Wise's CA optional (kept with the entry)", r.step)
+			}
+			// An entry with its certificate: i goes straight to the paste.
+			if imp := newMTLSEntryFlow(c, e, mtlsImport); imp.step != msCert {
+				t.Errorf("import of an entry with a certificate starts at step %d", imp.step)
+			}
+			if r.step != msCert {
 				t.Errorf("step %d: want the certificate, Wise's CA optional (kept with the entry)", r.step)
 			}
 		})
@@ -535,7 +547,7 @@ func TestDetailsOfAnMTLSEntry(t *testing.T) {
 		}
 		return p.s.(*mtlsFlow)
 	}
-	if f := open("i"); f.mode != mtlsImport || f.step != msCert {
+	if f := open("i"); f.mode != mtlsImport || f.step != msCSR {
 		t.Errorf("i opened mode %d step %d", f.mode, f.step)
 	}
 	if f := open("k"); f.mode != mtlsCheckOnly || f.step != msCheck {
