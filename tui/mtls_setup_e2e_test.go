@@ -5,6 +5,7 @@ package tui
 // would have it signed, and the check goes over real mTLS.
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -309,4 +310,39 @@ func TestMTLSRenewAndCheckFromAnEntryAgainstLocalwise(t *testing.T) {
 	secrets := append(append(pemLines(oldKey), pemLines(newKey)...), creds.ClientSecret)
 	wzViewsHoldNo(t, dc, secrets...)
 	wzViewsHoldNo(t, d, secrets...)
+}
+
+// A check whose mTLS host does not answer says so, with the host, and r
+// tries again; nothing of the entry is lost.
+func TestMTLSCheckOfADeadHostAgainstLocalwise(t *testing.T) {
+	demo, c := wzDemo(t)
+	creds := demo.Server.Demo()
+	ctx := context.Background()
+	dead := lwtest.FreeLoopbackURL(t, "")
+	dead = "https://" + strings.TrimPrefix(strings.TrimSuffix(dead, "/"), "http://")
+	if _, err := demo.Service.MTLSKeygen(ctx, flows.MTLSKeyInput{Name: "dead-mtls", Client: "acme-app", Org: "Acme Payments Ltd", CertName: "dead-host", MTLSURL: dead}); err != nil {
+		t.Fatal(err)
+	}
+	csr, err := demo.Service.MTLSCSR("dead-mtls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, ca := lwtest.IssueCertificateAt(t, creds.APIURL, creds.ClientID, creds.ClientSecret, "dead-host", []byte(csr))
+	if _, err := demo.Service.MTLSImportCert(ctx, "dead-mtls", cert, ca); err != nil {
+		t.Fatal(err)
+	}
+	f := newMTLSEntryFlow(c, mustEntry(t, demo, "dead-mtls"), mtlsCheckOnly)
+	d := newLiveDriver(t, f)
+	d.until("the check's result", func() bool { return f.step == msResult })
+	if f.checkErr == nil || !strings.Contains(wzFlat(f), "Is the mTLS host ("+dead+") right and reachable? r runs the check again.") {
+		t.Fatalf("a dead mTLS host: %v\n%s", f.checkErr, wzPlain(f))
+	}
+	d.press("r")
+	d.until("the second check's result", func() bool { return f.step == msResult && !f.op.busy })
+	if f.checkErr == nil {
+		t.Error("the second check against a dead host passed")
+	}
+	if e := mustEntry(t, demo, "dead-mtls"); e.CertChain == "" {
+		t.Error("the failed check lost the certificate")
+	}
 }
