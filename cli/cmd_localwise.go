@@ -23,7 +23,7 @@ func (inv *invocation) localwiseCommand() *cobra.Command {
 		Args: positional(0, 0),
 		RunE: func(c *cobra.Command, _ []string) error { return cmdLocalwise(c.Context(), inv.sio, o) },
 	}
-	c.Flags().StringVar(&o.addr, "addr", "127.0.0.1:8700", "listen address (loopback)")
+	c.Flags().StringVar(&o.addr, "addr", "127.0.0.1:8700", "listen address; loopback, or a loud warning: its credentials are published")
 	c.Flags().DurationVar(&o.ttl, "token-ttl", 12*time.Hour, "access token lifetime (shorten for demonstrations)")
 	c.Flags().DurationVar(&o.certTTL, "cert-ttl", 365*24*time.Hour, "lifetime of the client certificates its Developer Hub issues (shorten to show a countdown)")
 	c.Flags().BoolVar(&o.asJSON, "json", false, "print the base URL and demo credentials as one JSON object")
@@ -45,5 +45,5 @@ func cmdLocalwise(ctx context.Context, sio *cliIO, o localwiseOptions) error {
 	if o.certTTL <= 0 {
 		return usagef("--cert-ttl must be positive")
 	}
-	return localwise.Run(ctx, o.addr, localwise.Config{TokenTTL: o.ttl, CertTTL: o.certTTL}, o.asJSON, sio.stdout)
+	return localwise.Run(ctx, o.addr, localwise.Config{TokenTTL: o.ttl, CertTTL: o.certTTL}, o.asJSON, sio.stdout, sio.stderr)
 }

@@ -2,7 +2,11 @@ package localwise
 
 import (
 	"encoding/json"
+	"mime"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
 )
 
 // adminPrefix is where the stand-in's own control endpoints live. They exist
@@ -79,4 +83,74 @@ func (s *Server) handleAdminClients(w http.ResponseWriter, r *http.Request) {
 		ID           string   `json:"id"`
 		RedirectURLs []string `json:"redirect_urls"`
 	}{c.ID, c.RedirectURLs})
+}
+
+// refuseAdmin answers 403 with a JSON error, and reports true, for an admin
+// request that a web page could have made. The admin endpoints have no
+// authentication, and a page in the user's browser can reach a loopback
+// port: a cross-site form POST (text/plain or form-encoded, which needs
+// no CORS preflight) could revoke every refresh token or register a client
+// with the page's redirect URL, and a page whose own name resolves to
+// 127.0.0.1 (DNS rebinding) would even be same-origin. So:
+//   - Host must be a loopback name (localhost or a loopback IP, which DNS
+//     rebinding cannot produce) or the address localwise listens on;
+//   - Origin, which browsers send on every cross-origin POST, must be
+//     absent (curl, Go, the tests) or this very origin;
+//   - a POST must say Content-Type: application/json, which no form can
+//     send and a cross-site fetch can only send after a preflight that
+//     localwise does not answer.
+//
+// A program on the network (not a browser) can still send any Host: the
+// endpoints are for a trusted machine, and Run warns when localwise
+// listens beyond loopback.
+func (s *Server) refuseAdmin(w http.ResponseWriter, r *http.Request) bool {
+	refuse := func(msg string) bool {
+		writeSpringError(w, r, http.StatusForbidden, msg)
+		return true
+	}
+	if !s.adminHost(r.Host) {
+		return refuse("The localwise admin endpoints answer only requests for a loopback address or the address localwise listens on")
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme != scheme || !strings.EqualFold(u.Host, r.Host) || u.Path != "" || u.User != nil {
+			return refuse("The localwise admin endpoints do not answer requests from other origins")
+		}
+	}
+	if r.Method == http.MethodPost {
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != "application/json" {
+			return refuse("The localwise admin endpoints take POST bodies only as Content-Type: application/json")
+		}
+	}
+	return false
+}
+
+// adminHost reports whether host (a Host header) names a loopback address,
+// or exactly one of the addresses localwise listens on (for a server
+// started on a specific non-loopback address).
+func (s *Server) adminHost(host string) bool {
+	h := host
+	if hh, _, err := net.SplitHostPort(host); err == nil {
+		h = hh
+	}
+	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	if ip := net.ParseIP(h); ip != nil && ip.IsLoopback() {
+		return true
+	}
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	for _, a := range s.listenHosts {
+		if strings.EqualFold(host, a) {
+			return true
+		}
+	}
+	return false
 }

@@ -29,6 +29,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		if strings.HasPrefix(r.URL.Path, adminPrefix) {
+			if s.refuseAdmin(w, r) {
+				return
+			}
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"text/tabwriter"
 	"time"
 )
@@ -16,12 +17,15 @@ const shutdownGrace = 5 * time.Second
 // Run serves localwise on addr until ctx is cancelled, then shuts down
 // gracefully. Once listening it prints the base URL and the demo
 // credentials on stdout: a short human text, or with jsonOut exactly one
-// JSON object (the DemoCredentials keys) on one line, for scripts.
-func Run(ctx context.Context, addr string, cfg Config, jsonOut bool, stdout io.Writer) error {
+// JSON object (the DemoCredentials keys) on one line, for scripts. When
+// addr is not a loopback address it warns on stderr first (see
+// warnExposed).
+func Run(ctx context.Context, addr string, cfg Config, jsonOut bool, stdout, stderr io.Writer) error {
 	s := New(cfg)
 	if _, err := s.Start(addr); err != nil {
 		return err
 	}
+	warnExposed(stderr, s.listening())
 	if err := printDemo(stdout, s.Demo(), jsonOut); err != nil {
 		_ = s.Close()
 		return fmt.Errorf("localwise: write credentials: %w", err)
@@ -60,4 +64,25 @@ func printDemo(w io.Writer, d DemoCredentials, jsonOut bool) error {
 	fmt.Fprintf(tw, "\nFaults and counters: POST %s/__localwise/faults, GET %s/__localwise/stats\n", d.APIURL, d.APIURL)
 	fmt.Fprintf(tw, "Stop with Ctrl-C.\n")
 	return tw.Flush()
+}
+
+// warnExposed warns, loudly and on stderr (stdout may be a script's JSON),
+// when localwise listens where other machines can reach it: a wildcard
+// such as 0.0.0.0 or [::], or any address that is not loopback. Its
+// credentials are published, its tokens are real bearer tokens for every
+// client that trusts it, and its admin endpoints are not authenticated.
+// It is not refused: serving a container or a VM on purpose is a fair use.
+func warnExposed(stderr io.Writer, a net.Addr) {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || stderr == nil || tcp.IP != nil && tcp.IP.IsLoopback() {
+		return
+	}
+	where := a.String()
+	if tcp.IP == nil || tcp.IP.IsUnspecified() {
+		where += ", every network interface of this machine"
+	}
+	fmt.Fprintf(stderr, "WARNING: localwise is listening on %s, not on loopback: other machines can reach it.\n"+
+		"WARNING: it is a demo stand-in; its client secret, personal token and user password are published,\n"+
+		"WARNING: and its /__localwise/ admin endpoints have no authentication. Anyone who reaches it can\n"+
+		"WARNING: get tokens and change its faults. Use --addr 127.0.0.1:PORT unless you mean this.\n", where)
 }

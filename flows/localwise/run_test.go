@@ -47,7 +47,7 @@ func runUntil(t *testing.T, jsonOut bool, wantLines int) (string, func() error) 
 	out := &syncBuffer{line: make(chan struct{}, 64)}
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { errc <- Run(ctx, "127.0.0.1:0", Config{}, jsonOut, out) }()
+	go func() { errc <- Run(ctx, "127.0.0.1:0", Config{}, jsonOut, out, io.Discard) }()
 	for strings.Count(out.String(), "\n") < wantLines {
 		select {
 		case <-out.line:
@@ -114,7 +114,7 @@ func TestRunHuman(t *testing.T) {
 func TestRunListenError(t *testing.T) {
 	_, base := start(t, Config{})
 	addr := strings.TrimPrefix(base, "http://")
-	err := Run(context.Background(), addr, Config{}, true, io.Discard)
+	err := Run(context.Background(), addr, Config{}, true, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "listen") {
 		t.Fatalf("Run on a busy port: %v", err)
 	}

@@ -129,6 +129,12 @@ type Server struct {
 	mtlsSrv    *http.Server
 	mtlsURL    string
 	mtlsServed chan struct{}
+	// listenAddr is what the plain listener is bound to (for Run's
+	// warning); listenHosts are the host:port of both listeners when they
+	// are bound to a specific address (not a wildcard), which the admin
+	// endpoints accept in Host besides loopback names.
+	listenAddr  net.Addr
+	listenHosts []string
 }
 
 // New returns a Server with the demo client, the demo user (with a personal
@@ -260,6 +266,14 @@ func (s *Server) Demo() DemoCredentials {
 	return d
 }
 
+// listening is the address the plain listener is bound to, or nil before
+// Start.
+func (s *Server) listening() net.Addr {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	return s.listenAddr
+}
+
 // URL returns the base URL, such as http://127.0.0.1:8700, or "" before Start.
 func (s *Server) URL() string {
 	s.lmu.Lock()
@@ -303,6 +317,14 @@ func (s *Server) Start(addr string) (string, error) {
 	}
 	s.srv, s.cancelBase, s.served = srv, cancel, make(chan struct{})
 	s.baseURL = "http://" + urlHost(ln.Addr())
+	s.listenAddr = ln.Addr()
+	for _, a := range []string{ln.Addr().String(), strings.TrimPrefix(s.mtlsURL, "https://")} {
+		if h, _, err := net.SplitHostPort(a); err == nil {
+			if ip := net.ParseIP(h); ip != nil && !ip.IsUnspecified() {
+				s.listenHosts = append(s.listenHosts, a)
+			}
+		}
+	}
 	go func(done chan struct{}) {
 		defer close(done)
 		_ = srv.Serve(ln) // returns http.ErrServerClosed after Shutdown/Close
