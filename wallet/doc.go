@@ -57,11 +57,17 @@
 //
 // # Saving
 //
-// Every change goes through Wallet.Update: take the flock on wallet.lock,
-// re-read the file, apply the change, seal it and check that it decrypts
+// Every change goes through Wallet.Update: take the flock on wallet.lock
+// (checking that the file locked is still the one at that name) and on
+// the folder, re-read the file, apply the change, seal it under a fresh
+// data key rewrapped in every slot (rekey.go), and check that it decrypts
 // and decodes with the key, write a 0600 temp file in the same folder,
 // fsync, read it back and check it is exactly what was sealed, rename it
-// over wallet.ww, and fsync the folder. A crash leaves the old or the new
+// over wallet.ww, and fsync the folder. The temp file is flocked until it
+// is renamed, and only temp files nobody holds are cleaned up as left by a
+// crash. A FIFO or other non-regular file at wallet.ww or wallet.lock, and
+// a folder or file of another user, are refused rather than opened. A
+// crash leaves the old or the new
 // wallet; concurrent processes lose nothing; a version that would not open
 // is never written. Storage is an interface (load sealed bytes, lock,
 // replace), so a team store can replace FileStore later.

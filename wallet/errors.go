@@ -11,8 +11,11 @@ import (
 // backup".
 var (
 	// ErrWrongPassphrase: the passphrase did not open the passphrase slot.
-	// The file was intact (its checksum matched).
-	ErrWrongPassphrase = errors.New("wrong passphrase")
+	// The file's checksum matched, but that checksum is a plain SHA-256
+	// anyone can recompute, not a MAC: a file altered on purpose (and its
+	// checksum redone) looks the same as a wrong passphrase, so the words
+	// say both.
+	ErrWrongPassphrase = errors.New("wrong passphrase, or the file was altered")
 	// ErrDamaged: the file is a wallet but cannot be read: truncated,
 	// modified, or with out-of-range parameters.
 	ErrDamaged = errors.New("wallet file is damaged")
@@ -46,6 +49,10 @@ var (
 	// over the other wallet. Errors matching it match ErrDamaged too, so
 	// the command line keeps exiting with the code of an unusable file.
 	ErrReplaced = errors.New("the wallet file now belongs to another wallet")
+	// ErrRekeyed: since this process unlocked the wallet, another one gave
+	// it keys this process does not hold (a new passphrase), or altered its
+	// key slots. Nothing was saved; opening the wallet again reads it.
+	ErrRekeyed = errors.New("the wallet's keys were changed by another process (or its key slots were altered) since it was unlocked here; nothing was saved; open it again")
 )
 
 // replacedError is ErrReplaced for one location.

@@ -16,9 +16,14 @@ const (
 	trailerSize    = sha256.Size
 	wrappedKeySize = crypto.KeySize + crypto.Overhead
 	maxSlots       = 4
-	// maxBodySize bounds the sealed body length field so that a crafted
-	// header cannot make the decoder allocate more than the file holds.
-	maxBodySize = 256 << 20
+	// maxBodySize bounds the sealed body, and with it (maxFileSize) what
+	// Load reads: a crafted file is refused on its size before it is read,
+	// decrypted or hashed. A 10,000-entry wallet is about 3 MB, so 64 MiB
+	// leaves room for twenty times that while capping what a planted file
+	// costs an open at 64 MB and well under a second (the old 256 MiB cap
+	// let one cost 538 MB and 5 s). A save that would exceed it is refused
+	// before anything is written (verifySealed decodes the new file).
+	maxBodySize = 64 << 20
 
 	slotPassphrase byte = 1
 	slotKeyring    byte = 2
@@ -28,6 +33,8 @@ const (
 	passphraseSlotLen = 1 + 4 + 4 + 1 + crypto.SaltSize + crypto.NonceSize + wrappedKeySize
 	keyringSlotLen    = 1 + crypto.NonceSize + wrappedKeySize
 	minFileSize       = fixedHeaderSize + keyringSlotLen + crypto.NonceSize + 4 + crypto.Overhead + trailerSize
+	maxHeaderSize     = fixedHeaderSize + maxSlots*passphraseSlotLen + crypto.NonceSize + 4
+	maxFileSize       = maxHeaderSize + maxBodySize + trailerSize
 )
 
 // slot wraps the data key once. A passphrase slot derives its key with

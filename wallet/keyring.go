@@ -66,43 +66,48 @@ func callKeyring[T any](ctx context.Context, f func() (T, error)) (T, error) {
 	}
 }
 
-func unwrapWithKeyring(ctx context.Context, kr Keyring, f *sealedFile) ([]byte, error) {
+// unwrapWithKeyring opens the keyring slot of f with the item kr holds. It
+// returns the data key and the slot's key-encryption key (the item's key),
+// which the Wallet keeps to wrap the fresh data key of each save.
+func unwrapWithKeyring(ctx context.Context, kr Keyring, f *sealedFile) (dek, kek []byte, err error) {
 	if a, ok := kr.(*anyKeyring); ok {
 		return a.unwrap(ctx, f)
 	}
-	dek, err := unwrapFrom(ctx, kr, f)
+	dek, kek, err = unwrapFrom(ctx, kr, f)
 	if errors.Is(err, ErrKeyringItemNotFound) {
 		// The keyring was reset or the item deleted: only re-enrolling
 		// brings the passphrase-free open back.
-		return nil, keyringItemUnusable(err.Error(), err)
+		return nil, nil, keyringItemUnusable(err.Error(), err)
 	}
-	return dek, err
+	return dek, kek, err
 }
 
 // unwrapFrom opens the keyring slot of f with the item kr holds.
-func unwrapFrom(ctx context.Context, kr Keyring, f *sealedFile) ([]byte, error) {
+func unwrapFrom(ctx context.Context, kr Keyring, f *sealedFile) (dek, kek []byte, err error) {
 	s, _ := f.slot(slotKeyring)
 	raw, err := callKeyring(ctx, func() ([]byte, error) { return kr.Get(keyringKey(f.id)) })
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer crypto.Wipe(raw)
 	var item keyringItem
 	if err := json.Unmarshal(raw, &item); err != nil || item.V != 1 {
-		return nil, keyringItemUnusable("the keyring item is not readable", nil)
+		return nil, nil, keyringItemUnusable("the keyring item is not readable", nil)
 	}
-	defer crypto.Wipe(item.KEK)
 	if item.WalletID != fmt.Sprintf("%x", f.id) {
-		return nil, keyringItemUnusable("the keyring item belongs to another wallet", nil)
+		crypto.Wipe(item.KEK)
+		return nil, nil, keyringItemUnusable("the keyring item belongs to another wallet", nil)
 	}
 	if len(item.KEK) != crypto.KeySize {
-		return nil, keyringItemUnusable("the keyring item has a key of the wrong size", nil)
+		crypto.Wipe(item.KEK)
+		return nil, nil, keyringItemUnusable("the keyring item has a key of the wrong size", nil)
 	}
-	dek, err := crypto.Open(item.KEK, s.nonce, s.wrapped, slotAAD(f.id, s))
+	dek, err = crypto.Open(item.KEK, s.nonce, s.wrapped, slotAAD(f.id, s))
 	if err != nil {
-		return nil, keyringItemUnusable("the keyring item does not open this wallet", nil)
+		crypto.Wipe(item.KEK)
+		return nil, nil, keyringItemUnusable("the keyring item does not open this wallet", nil)
 	}
-	return dek, nil
+	return dek, item.KEK, nil
 }
 
 // EnableKeyring adds (or replaces) the keyring slot: a new random key is
@@ -136,12 +141,21 @@ func (w *Wallet) EnableKeyring(ctx context.Context, kr Keyring) error {
 		return fmt.Errorf("%w: %s stored the key but did not give it back", ErrKeyringUnavailable, kr.Name())
 	}
 	crypto.Wipe(back)
-	s := slot{kind: slotKeyring, nonce: crypto.RandomBytes(crypto.NonceSize)}
-	s.wrapped, err = crypto.SealWithNonce(kek, s.nonce, w.dek, slotAAD(w.id, s))
-	if err != nil {
-		return err
-	}
-	err = w.updateHeader(ctx, func(h *header) error { h.withSlot(s); return nil }, func(*Contents) error { return nil })
+	// The Wallet keeps its own copy of the key, to wrap each save's new
+	// data key (kek is wiped when this returns).
+	k := slotKey{kind: slotKeyring, kek: bytes.Clone(kek)}
+	err = w.updateHeader(ctx, func(h *header, keys *keySet) (bool, error) {
+		// Wraps the current data key (w.dek is current under the lock):
+		// when this process lacks the passphrase slot's key, the save
+		// keeps that data key rather than rekey.
+		s, err := wrapSlot(w.id, k.slotFor(), k.kek, w.dek)
+		if err != nil {
+			return false, err
+		}
+		h.withSlot(s)
+		*keys = keys.with(k)
+		return false, nil
+	}, func(*Contents) error { return nil })
 	if err != nil {
 		_, _ = callKeyring(ctx, func() (struct{}, error) { return struct{}{}, kr.Remove(key) })
 		return err
@@ -152,8 +166,20 @@ func (w *Wallet) EnableKeyring(ctx context.Context, kr Keyring) error {
 // DisableKeyring removes the keyring slot from the wallet first (so the
 // wallet never depends on an item that is gone), then the item itself.
 // The second step failing is reported but leaves a harmless orphan item.
+//
+// The save gives the wallet a new data key, so the keyring item (or a
+// copy of it) and any old copy of the file open nothing saved from now
+// on. That needs the passphrase slot's key: a Wallet opened with the
+// passphrase has it. One opened by the keyring does not, and then the
+// slot is still removed but the data key stays (CanRekey, asked before,
+// tells which will happen); opening with the passphrase and saving once
+// rekeys.
 func (w *Wallet) DisableKeyring(ctx context.Context, kr Keyring) error {
-	err := w.updateHeader(ctx, func(h *header) error { h.withoutSlot(slotKeyring); return nil }, func(*Contents) error { return nil })
+	err := w.updateHeader(ctx, func(h *header, keys *keySet) (bool, error) {
+		h.withoutSlot(slotKeyring)
+		*keys = keys.without(slotKeyring)
+		return false, nil
+	}, func(*Contents) error { return nil })
 	if err != nil {
 		return err
 	}
@@ -182,10 +208,37 @@ func KeyringItemOpens(ctx context.Context, store Storage, kr Keyring) error {
 	if _, ok := f.slot(slotKeyring); !ok {
 		return errors.New("the wallet has no keyring slot")
 	}
-	dek, err := unwrapWithKeyring(ctx, kr, f)
+	dek, kek, err := unwrapWithKeyring(ctx, kr, f)
 	if err != nil {
 		return err
 	}
 	crypto.Wipe(dek)
+	crypto.Wipe(kek)
+	return nil
+}
+
+// AttachKeyring reads the keyring slot's key from kr, for a Wallet opened
+// with the passphrase: with it, saves (and ChangePassphrase) can rewrap
+// the keyring slot with each new data key instead of keeping the data key
+// (or, for ChangePassphrase, dropping the slot). It checks that the item
+// opens the slot of the version last read; the file is not changed.
+func (w *Wallet) AttachKeyring(ctx context.Context, kr Keyring) error {
+	w.updateMu.Lock()
+	defer w.updateMu.Unlock()
+	h := w.header()
+	if _, ok := h.slot(slotKeyring); !ok {
+		return errors.New("the wallet has no keyring slot")
+	}
+	f := &sealedFile{header: h}
+	dek, kek, err := unwrapWithKeyring(ctx, kr, f)
+	if err != nil {
+		return err
+	}
+	defer crypto.Wipe(dek)
+	if !bytes.Equal(dek, w.dek) {
+		crypto.Wipe(kek)
+		return keyringItemUnusable("the keyring item does not open this version of the wallet", nil)
+	}
+	w.keys = w.keys.with(slotKey{kind: slotKeyring, kek: kek})
 	return nil
 }

@@ -261,8 +261,7 @@ func (a *anyKeyring) Remove(key string) error {
 // unwrap tries each backend's item in order until one opens the keyring
 // slot of f; an item that does not (left by an earlier enable in another
 // backend) is passed over. All of it shares one KeyringTimeout.
-func (a *anyKeyring) unwrap(ctx context.Context, f *sealedFile) ([]byte, error) {
-	var dek []byte
+func (a *anyKeyring) unwrap(ctx context.Context, f *sealedFile) (dek, kek []byte, err error) {
 	// searched: opened, and no item there. problems: what the user should
 	// hear about (a bad item, an error, a backend that did not answer).
 	// unopened: backends not available here, worth saying only when no
@@ -273,7 +272,7 @@ func (a *anyKeyring) unwrap(ctx context.Context, f *sealedFile) ([]byte, error) 
 	var problems joinedErrors
 	a.each(ctx, func(ctx context.Context, k Keyring) bool {
 		var err error
-		dek, err = unwrapFrom(ctx, k, f)
+		dek, kek, err = unwrapFrom(ctx, k, f)
 		switch {
 		case err == nil:
 			a.mu.Lock()
@@ -295,19 +294,19 @@ func (a *anyKeyring) unwrap(ctx context.Context, f *sealedFile) ([]byte, error) 
 	})
 	switch {
 	case dek != nil:
-		return dek, nil
+		return dek, kek, nil
 	case len(problems) == 0 && len(searched) > 0:
 		// Every backend that opened was searched and none has the item.
-		return nil, keyringItemUnusable(fmt.Sprintf("%v in %s", ErrKeyringItemNotFound, strings.Join(searched, " or ")), ErrKeyringItemNotFound)
+		return nil, nil, keyringItemUnusable(fmt.Sprintf("%v in %s", ErrKeyringItemNotFound, strings.Join(searched, " or ")), ErrKeyringItemNotFound)
 	case len(problems) == 0:
-		return nil, errors.New(strings.Join(unopened, "; "))
+		return nil, nil, errors.New(strings.Join(unopened, "; "))
 	}
 	for _, name := range searched {
 		// Text only: with problems elsewhere, the item is not known to be
 		// missing, so the result must not match ErrKeyringItemNotFound.
 		problems = append(problems, errors.New(name+": "+ErrKeyringItemNotFound.Error()))
 	}
-	return nil, problems
+	return nil, nil, problems
 }
 
 func openBackend(name string) (Keyring, error) {

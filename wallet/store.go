@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
-
-	"github.com/gofrs/flock"
 )
 
 // Storage keeps the sealed wallet bytes. It knows nothing of keys or
@@ -101,14 +99,19 @@ func (s *FileStore) Exists() bool {
 	return err == nil
 }
 
-// Load implements Storage. It refuses symlinks and files other users could
-// read, and says how to fix them (FixError, or in the text where the fix
-// is the same for every front end: chmod).
+// Load implements Storage. It refuses symlinks, FIFOs and other
+// non-regular files, files and folders owned by someone else, and files
+// other users could read, and says how to fix them (FixError, or in the
+// text where the fix is the same for every front end: chmod).
 func (s *FileStore) Load() ([]byte, error) {
 	if err := s.checkDir(); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(s.Path(), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	// O_NONBLOCK: opening a FIFO for reading blocks until someone opens it
+	// for writing, which would hang every command on a planted FIFO before
+	// the type check below could refuse it. It changes nothing for a
+	// regular file.
+	f, err := os.OpenFile(s.Path(), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -126,8 +129,9 @@ func (s *FileStore) Load() ([]byte, error) {
 	if err := checkFileInfo(s.Path(), info, os.Getuid()); err != nil {
 		return nil, err
 	}
-	if info.Size() > maxBodySize+4096 {
-		return nil, damaged("file of %d bytes is larger than any wallet", info.Size())
+	// Refused on the size alone, before anything is read.
+	if info.Size() > maxFileSize {
+		return nil, damaged("file of %d bytes is larger than any wallet (at most %d)", info.Size(), maxFileSize)
 	}
 	b := make([]byte, info.Size())
 	if _, err := readFull(f, b); err != nil {
@@ -176,10 +180,13 @@ func (s *FileStore) checkDir() error {
 	if err != nil {
 		return fmt.Errorf("wallet: %w", err)
 	}
-	return checkDirInfo(s.dir, info)
+	return checkDirInfo(s.dir, info, os.Getuid())
 }
 
-func checkDirInfo(dir string, info fs.FileInfo) error {
+// checkDirInfo enforces the folder rules. uid is the user the folder must
+// belong to (negative: not checked), a parameter so that tests can check
+// the rule without being root.
+func checkDirInfo(dir string, info fs.FileInfo, uid int) error {
 	if info.Mode()&fs.ModeSymlink != 0 {
 		// Lstat does not follow it; whoever can change the link can move
 		// the wallet (and its lock) somewhere else.
@@ -192,6 +199,12 @@ func checkDirInfo(dir string, info fs.FileInfo) error {
 	// file of theirs over the wallet.
 	if perm := info.Mode().Perm(); perm&0o022 != 0 {
 		return fmt.Errorf("%w: folder %s has mode %#o, writable by others; run 'chmod 700 %s'", ErrUnsafe, dir, perm, dir)
+	}
+	// As OpenSSH's StrictModes: the owner of the folder can rename any
+	// file in it, so a folder of someone else's lets them swap the wallet
+	// (and the lock) whatever its mode says.
+	if st, ok := info.Sys().(*syscall.Stat_t); ok && uid >= 0 && int(st.Uid) != uid {
+		return fmt.Errorf("%w: folder %s is owned by uid %d, not by you (uid %d); use a folder of your own", ErrUnsafe, dir, st.Uid, uid)
 	}
 	return nil
 }
@@ -206,32 +219,129 @@ func (s *FileStore) ensureDir() error {
 // Lock implements Storage with flock(2) on a sidecar file that is never
 // renamed, so every process locks the same inode. The kernel drops the
 // lock when its holder dies, so a killed process cannot wedge the wallet.
+//
+// Two things make it hold when wallet.lock is deleted or replaced (by a
+// user tidying up, or a cleaner): after taking the flock, the inode locked
+// must still be the one at the path, else the lock is taken again on the
+// new file (a process that locked a deleted file would exclude nobody);
+// and the folder itself is flocked as well, since a lock file deleted
+// while its holder is saving lets the next process lock a new file while
+// the first is still writing. The folder cannot be swapped under the
+// wallet it holds, so the two together exclude every other saver.
 func (s *FileStore) Lock(ctx context.Context) (func(), error) {
 	if err := s.ensureDir(); err != nil {
 		return nil, err
 	}
 	lockPath := filepath.Join(s.dir, lockName)
-	// Create the lock file 0600 ourselves: flock would use 0644.
-	if f, err := os.OpenFile(lockPath, os.O_RDONLY|os.O_CREATE|syscall.O_NOFOLLOW, fileMode); err == nil {
-		f.Close()
-	} else {
+	for {
+		lf, err := openLockFile(lockPath)
+		if err != nil {
+			return nil, err
+		}
+		if err := flockWait(ctx, lf); err != nil {
+			lf.Close()
+			return nil, err
+		}
+		if sameFile(lf, lockPath) {
+			df, err := os.OpenFile(s.dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
+			if err != nil {
+				lf.Close()
+				return nil, fmt.Errorf("wallet: lock folder: %w", err)
+			}
+			if err := flockWait(ctx, df); err != nil {
+				df.Close()
+				lf.Close()
+				return nil, err
+			}
+			return func() {
+				// Closing drops the flocks; the folder's goes first, so
+				// the order of taking (file, then folder) is never waited
+				// on the other way round.
+				df.Close()
+				lf.Close()
+			}, nil
+		}
+		// Deleted or replaced while we waited: lock what is there now.
+		lf.Close()
+	}
+}
+
+// openLockFile opens (creating it 0600: flock would use 0644) the lock file
+// without blocking and without following a symlink, and refuses anything
+// but a regular file of ours: opening a FIFO planted there would block
+// forever.
+func openLockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, fileMode)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, fmt.Errorf("%w: %s is a symbolic link; remove it", ErrUnsafe, path)
+		}
 		return nil, fmt.Errorf("wallet: lock file: %w", err)
 	}
-	fl := flock.New(lockPath)
-	ok, err := fl.TryLockContext(ctx, lockRetry)
-	if err != nil || !ok {
-		switch {
-		case errors.Is(ctx.Err(), context.DeadlineExceeded):
-			// Waited as long as the caller allows: someone else has it.
-			return nil, fmt.Errorf("%w: %s", ErrLocked, lockWaitHint)
-		case ctx.Err() != nil:
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("wallet: lock file: %w", err)
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s is not a regular file (%s); remove it, wisewallet makes a new one", ErrUnsafe, path, fileType(info))
+	}
+	if st, ok := info.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Getuid() {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s is owned by uid %d, not by you (uid %d)", ErrUnsafe, path, st.Uid, os.Getuid())
+	}
+	return f, nil
+}
+
+// fileType names a non-regular file's type for messages.
+func fileType(info fs.FileInfo) string {
+	switch m := info.Mode(); {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m.IsDir():
+		return "a folder"
+	}
+	return "not a plain file"
+}
+
+// flockWait takes an exclusive flock on f, polling until ctx is done.
+func flockWait(ctx context.Context, f *os.File) error {
+	fd := int(f.Fd())
+	for {
+		err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			return fmt.Errorf("wallet: lock: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				// Waited as long as the caller allows: someone else has it.
+				return fmt.Errorf("%w: %s", ErrLocked, lockWaitHint)
+			}
 			// Cancelled (Ctrl-C): say so, so that the command exits as
 			// interrupted rather than blaming another process.
-			return nil, fmt.Errorf("wallet: waiting for the lock: %w", ctx.Err())
+			return fmt.Errorf("wallet: waiting for the lock: %w", ctx.Err())
+		case <-time.After(lockRetry):
 		}
-		return nil, fmt.Errorf("wallet: lock: %w", err)
 	}
-	return func() { _ = fl.Unlock() }, nil
+}
+
+// sameFile reports whether the open file f is still the file at path.
+func sameFile(f *os.File, path string) bool {
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	pi, err := os.Lstat(path)
+	return err == nil && os.SameFile(fi, pi)
 }
 
 // Create implements Storage.
@@ -276,12 +386,28 @@ func (s *FileStore) Replace(sealed []byte) (err error) {
 		return fmt.Errorf("wallet: save: %w", err)
 	}
 	tmpName := tmp.Name()
+	// The temp file is flocked from now until after the rename, through a
+	// second descriptor that outlives the close below: removeStaleTemps
+	// deletes only temp files nobody holds such a lock on, so it never
+	// takes a live writer's file, even if the wallet lock failed to
+	// exclude that writer. The kernel drops the flock when a writer dies,
+	// which is what makes its leftover provably stale.
+	held, lockErr := holdTemp(tmp)
 	defer func() {
 		if err != nil {
 			tmp.Close()
-			_ = os.Remove(tmpName)
+			if lockErr == nil {
+				_ = os.Remove(tmpName)
+			}
+		}
+		if held != nil {
+			held.Close()
 		}
 	}()
+	if lockErr != nil {
+		// Someone else locked our brand-new file: do not touch it.
+		return fmt.Errorf("wallet: save: temp file %s: %w", tmpName, lockErr)
+	}
 	// CreateTemp already uses 0600; Chmod makes that independent of it.
 	if err = replaceStep("create"); err != nil {
 		return err
@@ -332,12 +458,39 @@ func (s *FileStore) Replace(sealed []byte) (err error) {
 	return replaceStep("syncdir")
 }
 
-// removeStaleTemps deletes temp files left by a process killed mid-save.
-// Called with the lock held, so no live writer owns them.
+// holdTemp flocks the temp file f through a duplicate descriptor (a flock
+// belongs to the open file description, which the duplicate shares, so
+// closing f keeps it held).
+func holdTemp(f *os.File) (*os.File, error) {
+	fd, err := syscall.Dup(int(f.Fd()))
+	if err != nil {
+		return nil, err
+	}
+	held := os.NewFile(uintptr(fd), f.Name())
+	if err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		held.Close()
+		return nil, err
+	}
+	return held, nil
+}
+
+// removeStaleTemps deletes temp files left by a process killed mid-save:
+// those that are regular files and that nobody holds a flock on (a live
+// writer holds one on its temp file until it is renamed into place; see
+// Replace). Each is removed while this process holds that flock itself,
+// so no writer can take it in between.
 func (s *FileStore) removeStaleTemps() {
 	matches, _ := filepath.Glob(filepath.Join(s.dir, tempPrefix+"*"))
 	for _, m := range matches {
-		_ = os.Remove(m)
+		f, err := os.OpenFile(m, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+		if err != nil {
+			continue
+		}
+		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() &&
+			syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil && sameFile(f, m) {
+			_ = os.Remove(m)
+		}
+		f.Close()
 	}
 }
 

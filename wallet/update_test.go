@@ -338,7 +338,7 @@ func TestSaveThatWouldNotOpenIsRefused(t *testing.T) {
 	store, w := newTestWallet(t)
 	addEntries(t, w, personal("a", "token-a"))
 	before := mustRead(t, store.Path())
-	err := w.updateHeader(context.Background(), func(h *header) error { h.id[0] ^= 1; return nil }, func(*Contents) error { return nil })
+	err := w.updateHeader(context.Background(), func(h *header, _ *keySet) (bool, error) { h.id[0] ^= 1; return false, nil }, func(*Contents) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "would not open") || !strings.Contains(err.Error(), "nothing was written") {
 		t.Fatalf("save of a file that would not open: %v, want a refusal", err)
 	}
@@ -367,11 +367,11 @@ func TestVerifySealedDecodesTheBody(t *testing.T) {
 		}
 		return encodeFile(aad, ct)
 	}
-	good, err := w.seal(w.header(), w.Contents())
+	good, err := w.seal(w.header(), w.Contents(), w.dek)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.verifySealed(good); err != nil {
+	if err := w.verifySealed(good, w.dek); err != nil {
 		t.Fatalf("a good save: %v", err)
 	}
 	for name, pt := range map[string][]byte{
@@ -383,12 +383,12 @@ func TestVerifySealedDecodesTheBody(t *testing.T) {
 		if _, err := decodeFile(bad); err != nil {
 			t.Fatalf("%s: the envelope should be fine: %v", name, err)
 		}
-		if err := w.verifySealed(bad); !errors.Is(err, ErrDamaged) {
+		if err := w.verifySealed(bad, w.dek); !errors.Is(err, ErrDamaged) {
 			t.Errorf("%s: verifySealed = %v, want ErrDamaged", name, err)
 		}
 	}
 	otherKey := &Wallet{store: w.store, id: w.id, dek: crypto.NewKey()}
-	if err := otherKey.verifySealed(good); err == nil {
+	if err := otherKey.verifySealed(good, otherKey.dek); err == nil {
 		t.Error("a body that does not decrypt with the key passed")
 	}
 }

@@ -1,6 +1,7 @@
 package wallet
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,8 +25,13 @@ const lockTimeout = 10 * time.Second
 // Update's network call; they see the last published contents.
 type Wallet struct {
 	store Storage
-	dek   []byte // immutable once unlocked
-	id    [walletIDSize]byte
+	// dek is the data key of the version last read or saved, and keys the
+	// slots' key-encryption keys this process knows (see rekey.go). Each
+	// save replaces dek; both are read and written only under updateMu
+	// (or in Open, before the Wallet is shared).
+	dek  []byte
+	keys keySet
+	id   [walletIDSize]byte
 
 	// updateMu serialises Update and Reload within the process (the file
 	// lock does the same between processes).
@@ -62,7 +68,7 @@ func Create(ctx context.Context, store Storage, passphrase crypto.Secret, opts O
 	if kdf == (crypto.KDFParams{}) {
 		kdf = crypto.DefaultKDFParams
 	}
-	if err := kdf.Check(); err != nil {
+	if err := kdf.CheckBounded(); err != nil {
 		return nil, err
 	}
 	unlock, err := store.Lock(ctx)
@@ -79,16 +85,21 @@ func Create(ctx context.Context, store Storage, passphrase crypto.Secret, opts O
 	w.hdr.version = formatVersion
 	copy(w.id[:], crypto.RandomBytes(walletIDSize))
 	w.hdr.id = w.id
-	s, err := passphraseSlot(w.id, w.dek, passphrase, kdf)
+	k, err := derivePassphraseKey(passphrase, kdf)
 	if err != nil {
 		return nil, err
 	}
+	s, err := wrapSlot(w.id, k.slotFor(), k.kek, w.dek)
+	if err != nil {
+		return nil, err
+	}
+	w.keys = keySet{k}
 	w.hdr.slots = []slot{s}
-	sealed, err := w.seal(w.hdr, w.contents)
+	sealed, err := w.seal(w.hdr, w.contents, w.dek)
 	if err != nil {
 		return nil, err
 	}
-	if err := w.verifySealed(sealed); err != nil {
+	if err := w.verifySealed(sealed, w.dek); err != nil {
 		return nil, fmt.Errorf("wallet: create: the new wallet would not open (%v); nothing was written", err)
 	}
 	if err := store.Create(sealed); err != nil {
@@ -96,19 +107,6 @@ func Create(ctx context.Context, store Storage, passphrase crypto.Secret, opts O
 	}
 	w.publishSaved(w.hdr, sealed, w.contents)
 	return w, nil
-}
-
-func passphraseSlot(id [walletIDSize]byte, dek []byte, passphrase crypto.Secret, kdf crypto.KDFParams) (slot, error) {
-	s := slot{kind: slotPassphrase, kdf: kdf, salt: crypto.RandomBytes(crypto.SaltSize), nonce: crypto.RandomBytes(crypto.NonceSize)}
-	pw := passphrase.Reveal()
-	defer crypto.Wipe(pw)
-	kek, err := crypto.DeriveKey(pw, s.salt, kdf)
-	if err != nil {
-		return slot{}, err
-	}
-	defer crypto.Wipe(kek)
-	s.wrapped, err = crypto.SealWithNonce(kek, s.nonce, dek, slotAAD(id, s))
-	return s, err
 }
 
 // Unlocker says how to get at the data key. The keyring is tried first
@@ -136,9 +134,10 @@ func Open(ctx context.Context, store Storage, u Unlocker) (*Wallet, error) {
 	// would hide why a keyring user is asked for one.
 	var krErr error
 	if _, ok := f.slot(slotKeyring); ok && u.Keyring != nil {
-		dek, err := unwrapWithKeyring(ctx, u.Keyring, f)
+		dek, kek, err := unwrapWithKeyring(ctx, u.Keyring, f)
 		if err == nil {
 			w.dek, w.unlockedBy = dek, "keyring ("+u.Keyring.Name()+")"
+			w.keys = keySet{{kind: slotKeyring, kek: kek}}
 		} else {
 			krErr = fmt.Errorf("the OS keyring did not open the wallet (%w)", err)
 			w.warnings = append(w.warnings, fmt.Errorf("%w; using the passphrase", krErr))
@@ -149,7 +148,7 @@ func Open(ctx context.Context, store Storage, u Unlocker) (*Wallet, error) {
 		// Range-check before the KDF: a crafted header must not be able to
 		// make us allocate gigabytes or spin for minutes. Checked before
 		// asking, too: no passphrase can open a file that fails this.
-		if err := s.kdf.Check(); err != nil {
+		if err := s.kdf.CheckBounded(); err != nil {
 			return nil, fmt.Errorf("%s: %w: %w", store.Location(), ErrDamaged, err)
 		}
 		if u.Passphrase == nil {
@@ -178,11 +177,16 @@ func Open(ctx context.Context, store Storage, u Unlocker) (*Wallet, error) {
 			return nil, fmt.Errorf("%s: %w: %w", store.Location(), ErrDamaged, err)
 		}
 		dek, err := crypto.Open(kek, s.nonce, s.wrapped, slotAAD(f.id, s))
-		crypto.Wipe(kek)
 		if err != nil {
-			return nil, fmt.Errorf("%w for %s", ErrWrongPassphrase, store.Location())
+			crypto.Wipe(kek)
+			// The trailer is a plain SHA-256 that anyone rewriting the
+			// file can recompute, not a MAC: a slot that does not open
+			// may be a wrong passphrase or a file altered on purpose, and
+			// nothing tells the two apart without the right passphrase.
+			return nil, fmt.Errorf("%w: %s", ErrWrongPassphrase, store.Location())
 		}
 		w.dek, w.unlockedBy = dek, "passphrase"
+		w.keys = keySet{{kind: slotPassphrase, kek: kek, salt: s.salt, kdf: s.kdf}}
 	}
 	if err := w.load(f); err != nil {
 		return nil, err
@@ -195,12 +199,35 @@ func (w *Wallet) load(f *sealedFile) error {
 	if w.id != ([walletIDSize]byte{}) && f.id != w.id {
 		return &replacedError{location: w.store.Location()}
 	}
-	pt, err := crypto.Open(w.dek, f.bodyNonce, f.body, f.aad)
+	// Each save has its own data key: another process's save is read with
+	// the key one of our slot keys unwraps from it. When none does (that
+	// process changed the passphrase, say) the data key we have is tried:
+	// a process that could not rewrap every slot kept it.
+	dek, fresh := unwrapAny(f, w.keys)
+	if !fresh {
+		dek = w.dek
+	}
+	pt, err := crypto.Open(dek, f.bodyNonce, f.body, f.aad)
 	if err != nil {
+		if fresh {
+			crypto.Wipe(dek)
+		}
+		if !fresh {
+			// No slot key of ours opens it, and the data key we had does
+			// not either.
+			return fmt.Errorf("%s: %w", w.store.Location(), ErrRekeyed)
+		}
 		// The checksum matched and a slot opened, so someone rewrote the
 		// file with a valid checksum but a modified body or header.
 		return fmt.Errorf("%s: %w: contents fail authentication (modified)", w.store.Location(), ErrDamaged)
 	}
+	if fresh && !bytes.Equal(dek, w.dek) {
+		crypto.Wipe(w.dek)
+		w.dek = dek
+	} else if fresh {
+		crypto.Wipe(dek)
+	}
+	w.keys = w.keys.only(f.header)
 	defer crypto.Wipe(pt)
 	c, err := unmarshalContents(pt)
 	if err != nil {
@@ -250,8 +277,8 @@ func (w *Wallet) reload() error {
 	return w.load(f)
 }
 
-// seal encodes c under header h with the next generation.
-func (w *Wallet) seal(h header, c *Contents) ([]byte, error) {
+// seal encodes c under header h with the next generation, with data key dek.
+func (w *Wallet) seal(h header, c *Contents, dek []byte) ([]byte, error) {
 	pt, err := c.marshal()
 	if err != nil {
 		return nil, err
@@ -260,7 +287,7 @@ func (w *Wallet) seal(h header, c *Contents) ([]byte, error) {
 	h.generation++
 	nonce := crypto.RandomBytes(crypto.NonceSize)
 	aad := encodeHeader(h, nonce, len(pt)+crypto.Overhead)
-	ct, err := crypto.SealWithNonce(w.dek, nonce, pt, aad)
+	ct, err := crypto.SealWithNonce(dek, nonce, pt, aad)
 	if err != nil {
 		return nil, err
 	}
@@ -341,10 +368,16 @@ func (w *Wallet) Reload(ctx context.Context) error {
 // error nothing is saved. fn may block (a token refresh over the network
 // runs here, so that only one process refreshes a token at a time).
 func (w *Wallet) Update(ctx context.Context, fn func(*Contents) error) error {
-	return w.updateHeader(ctx, func(*header) error { return nil }, fn)
+	return w.updateHeader(ctx, nil, fn)
 }
 
-func (w *Wallet) updateHeader(ctx context.Context, hfn func(*header) error, fn func(*Contents) error) error {
+// headerChange changes the header and the slot keys of a save; it runs
+// under the lock with the file re-read, so w.dek is the current data key
+// (a slot it adds must wrap it: a save that cannot rekey keeps it).
+// mustRekey makes the save fail rather than keep the data key.
+type headerChange func(h *header, keys *keySet) (mustRekey bool, err error)
+
+func (w *Wallet) updateHeader(ctx context.Context, hfn headerChange, fn func(*Contents) error) error {
 	w.updateMu.Lock()
 	defer w.updateMu.Unlock()
 	lctx, cancel := context.WithTimeout(ctx, lockTimeout)
@@ -364,20 +397,48 @@ func (w *Wallet) updateHeader(ctx context.Context, hfn func(*header) error, fn f
 		return err
 	}
 	h := w.header()
-	if err := hfn(&h); err != nil {
-		return err
+	keys := append(keySet(nil), w.keys...)
+	mustRekey := false
+	if hfn != nil {
+		if mustRekey, err = hfn(&h, &keys); err != nil {
+			return err
+		}
 	}
-	sealed, err := w.seal(h, work)
+	dek, rekeyed, err := rekey(w.id, &h, keys)
 	if err != nil {
 		return err
 	}
-	if err := w.verifySealed(sealed); err != nil {
-		return fmt.Errorf("wallet: save: the new copy would not open (%v); nothing was written", err)
+	if !rekeyed {
+		if mustRekey {
+			return errors.New("wallet: save: a key slot cannot be rewrapped with a new data key; nothing was written")
+		}
+		dek = w.dek
+	}
+	fail := func(err error) error {
+		if rekeyed {
+			crypto.Wipe(dek)
+		}
+		return err
+	}
+	sealed, err := w.seal(h, work, dek)
+	if err != nil {
+		return fail(err)
+	}
+	if err := w.verifySealed(sealed, dek); err != nil {
+		return fail(fmt.Errorf("wallet: save: the new copy would not open (%v); nothing was written", err))
 	}
 	// The store reads its copy back and checks it is exactly sealed.
 	if err := w.store.Replace(sealed); err != nil {
-		return err
+		// The new key may or may not be on disk now (a failed directory
+		// fsync comes after the rename): keep it wrapped for the next
+		// reload to find, which tries our slot keys before w.dek.
+		return fail(err)
 	}
+	if rekeyed {
+		crypto.Wipe(w.dek)
+		w.dek = dek
+	}
+	w.keys = keys
 	w.publishSaved(h, sealed, work)
 	return nil
 }
@@ -388,7 +449,7 @@ func (w *Wallet) updateHeader(ctx context.Context, hfn func(*header) error, fn f
 // cannot decode (an encoder bug), and then every later Open would fail.
 // With the store's read-back check (the bytes on disk are exactly these),
 // it proves the saved file opens.
-func (w *Wallet) verifySealed(b []byte) error {
+func (w *Wallet) verifySealed(b, dek []byte) error {
 	f, err := decodeFile(b)
 	if err != nil {
 		return err
@@ -396,7 +457,7 @@ func (w *Wallet) verifySealed(b []byte) error {
 	if f.id != w.id {
 		return errors.New("it has another wallet id")
 	}
-	pt, err := crypto.Open(w.dek, f.bodyNonce, f.body, f.aad)
+	pt, err := crypto.Open(dek, f.bodyNonce, f.body, f.aad)
 	if err != nil {
 		return errors.New("its contents do not decrypt")
 	}
@@ -405,10 +466,14 @@ func (w *Wallet) verifySealed(b []byte) error {
 	return err
 }
 
-// ChangePassphrase rewraps the data key under a new passphrase. Only the
-// passphrase slot changes; entries and the keyring slot stay as they are.
-// The swap is one atomic save, so a crash leaves the old or the new
-// passphrase working, never neither.
+// ChangePassphrase gives the wallet a new passphrase slot (new salt, and
+// kdf's parameters: zero keeps the current ones) and a new data key, so an
+// old copy of the file and the old passphrase open nothing saved from now
+// on. The keyring slot is kept, rewrapped, when this process holds its key
+// (it opened the wallet, or AttachKeyring gave it); otherwise it is
+// removed, since it could only go on wrapping the old data key. The swap
+// is one atomic save, so a crash leaves the old or the new passphrase
+// working, never neither.
 func (w *Wallet) ChangePassphrase(ctx context.Context, newPassphrase crypto.Secret, kdf crypto.KDFParams) error {
 	if newPassphrase.IsZero() {
 		return fmt.Errorf("%w: the new passphrase is empty", ErrNoPassphrase)
@@ -416,14 +481,30 @@ func (w *Wallet) ChangePassphrase(ctx context.Context, newPassphrase crypto.Secr
 	if kdf == (crypto.KDFParams{}) {
 		kdf = w.KDF()
 	}
-	if err := kdf.Check(); err != nil {
+	if err := kdf.CheckBounded(); err != nil {
 		return err
 	}
-	s, err := passphraseSlot(w.id, w.dek, newPassphrase, kdf)
+	// Derived before the lock: it is the slow part.
+	k, err := derivePassphraseKey(newPassphrase, kdf)
 	if err != nil {
 		return err
 	}
-	return w.updateHeader(ctx, func(h *header) error { h.withSlot(s); return nil }, func(*Contents) error { return nil })
+	err = w.updateHeader(ctx, func(h *header, keys *keySet) (bool, error) {
+		*keys = keys.with(k)
+		if s, ok := h.slot(slotKeyring); ok {
+			if _, known := keys.find(s); !known {
+				h.withoutSlot(slotKeyring)
+			}
+		}
+		// A placeholder: the rekey that must follow wraps the new key in
+		// it with k.
+		h.withSlot(k.slotFor())
+		return true, nil
+	}, func(*Contents) error { return nil })
+	if err != nil {
+		crypto.Wipe(k.kek)
+	}
+	return err
 }
 
 // Info is what the wallet header says, readable without any key.
