@@ -193,19 +193,43 @@ func decodeFile(data []byte) (*sealedFile, error) {
 	r := &reader{b: content, off: len(magic)}
 	var f sealedFile
 	copy(f.sum[:], trailer)
-	f.version = r.u16()
-	if f.version != formatVersion {
-		return nil, newerVersion("format version %d (this build reads version %d)", f.version, formatVersion)
+	if err := r.header(&f.header); err != nil {
+		return nil, err
 	}
-	f.flags = r.u16()
-	if f.flags != 0 {
-		return nil, damaged("unknown flags %#04x", f.flags)
+	f.bodyNonce = r.bytes(crypto.NonceSize)
+	bodyLen := r.u32()
+	if r.failed {
+		return nil, damaged("header is truncated")
 	}
-	copy(f.id[:], r.next(walletIDSize))
-	f.generation = r.u64()
+	if bodyLen > maxBodySize || int(bodyLen) != len(content)-r.off {
+		return nil, damaged("body length %d does not match the file", bodyLen)
+	}
+	f.aad = content[:r.off]
+	f.body = content[r.off:]
+	return &f, nil
+}
+
+// header reads the header's fields and slots, checking each as it goes.
+func (r *reader) header(h *header) error {
+	h.version = r.u16()
+	if r.failed {
+		return damaged("header is truncated")
+	}
+	if h.version != formatVersion {
+		return newerVersion("format version %d (this build reads version %d)", h.version, formatVersion)
+	}
+	h.flags = r.u16()
+	if h.flags != 0 {
+		return damaged("unknown flags %#04x", h.flags)
+	}
+	copy(h.id[:], r.next(walletIDSize))
+	h.generation = r.u64()
 	n := int(r.u8())
+	if r.failed {
+		return damaged("header is truncated")
+	}
 	if n < 1 || n > maxSlots {
-		return nil, damaged("%d key slots (want 1 to %d)", n, maxSlots)
+		return damaged("%d key slots (want 1 to %d)", n, maxSlots)
 	}
 	seen := map[byte]bool{}
 	for i := 0; i < n; i++ {
@@ -219,28 +243,33 @@ func decodeFile(data []byte) (*sealedFile, error) {
 			s.salt = r.bytes(crypto.SaltSize)
 		case slotKeyring:
 		default:
-			return nil, damaged("unknown key slot type %d", s.kind)
+			return damaged("unknown key slot type %d", s.kind)
 		}
 		if seen[s.kind] {
-			return nil, damaged("duplicate key slot type %d", s.kind)
+			return damaged("duplicate key slot type %d", s.kind)
 		}
 		seen[s.kind] = true
 		s.nonce = r.bytes(crypto.NonceSize)
 		s.wrapped = r.bytes(wrappedKeySize)
-		f.slots = append(f.slots, s)
+		h.slots = append(h.slots, s)
+	}
+	if r.failed {
+		return damaged("header is truncated")
 	}
 	if !seen[slotPassphrase] {
-		return nil, damaged("no passphrase slot")
+		return damaged("no passphrase slot")
 	}
-	f.bodyNonce = r.bytes(crypto.NonceSize)
-	bodyLen := r.u32()
-	if r.failed {
-		return nil, damaged("header is truncated")
+	return nil
+}
+
+// decodeHeaderPrefix parses the header at the start of data, which may be
+// only a prefix of the file; nothing is authenticated or checksummed.
+func decodeHeaderPrefix(data []byte) (header, error) {
+	if len(data) < len(magic) || string(data[:len(magic)]) != magic {
+		return header{}, ErrNotWallet
 	}
-	if bodyLen > maxBodySize || int(bodyLen) != len(content)-r.off {
-		return nil, damaged("body length %d does not match the file", bodyLen)
-	}
-	f.aad = content[:r.off]
-	f.body = content[r.off:]
-	return &f, nil
+	var h header
+	r := &reader{b: data, off: len(magic)}
+	err := r.header(&h)
+	return h, err
 }

@@ -458,3 +458,37 @@ func TestFolderOwnedByAnotherUserIsRefused(t *testing.T) {
 		t.Fatalf("Load of a file owned by uid 65534: %v", err)
 	}
 }
+
+// InspectHeader (what the command line asks before Open) reads the header
+// only: a wallet whose body is damaged still shows its header, and the
+// whole file is read once, by Open.
+func TestInspectHeaderReadsOnlyTheHeader(t *testing.T) {
+	ctx := context.Background()
+	store, w := newTestWallet(t)
+	if err := w.EnableKeyring(ctx, newMemKeyring()); err != nil {
+		t.Fatal(err)
+	}
+	want, err := Inspect(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := InspectHeader(store)
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("InspectHeader = %+v, %v; want %+v", got, err, want)
+	}
+	// Past the header, the file is another story: InspectHeader does not
+	// look (Inspect, which checks the trailer, does).
+	data := mustRead(t, store.Path())
+	data[len(data)-1] ^= 1
+	writeWallet(t, store, data)
+	if _, err := Inspect(store); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("Inspect of a damaged trailer: %v", err)
+	}
+	if got, err := InspectHeader(store); err != nil || !got.KeyringSlot {
+		t.Fatalf("InspectHeader with a damaged trailer: %+v, %v", got, err)
+	}
+	writeWallet(t, store, []byte("not a wallet at all"))
+	if _, err := InspectHeader(store); !errors.Is(err, ErrNotWallet) {
+		t.Fatalf("InspectHeader of another file: %v", err)
+	}
+}

@@ -104,8 +104,23 @@ func (s *FileStore) Exists() bool {
 // other users could read, and says how to fix them (FixError, or in the
 // text where the fix is the same for every front end: chmod).
 func (s *FileStore) Load() ([]byte, error) {
-	if err := s.checkDir(); err != nil {
+	f, info, err := s.openChecked()
+	if err != nil {
 		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, info.Size())
+	if _, err := readFull(f, b); err != nil {
+		return nil, fmt.Errorf("wallet: read: %w", err)
+	}
+	return b, nil
+}
+
+// openChecked opens the wallet file for reading after every check that
+// needs no read: the folder, the type, the owner, the mode, the size.
+func (s *FileStore) openChecked() (*os.File, fs.FileInfo, error) {
+	if err := s.checkDir(); err != nil {
+		return nil, nil, err
 	}
 	// O_NONBLOCK: opening a FIFO for reading blocks until someone opens it
 	// for writing, which would hang every command on a planted FIFO before
@@ -115,25 +130,39 @@ func (s *FileStore) Load() ([]byte, error) {
 	if err != nil {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return nil, noWallet(s.Path())
+			return nil, nil, noWallet(s.Path())
 		case errors.Is(err, syscall.ELOOP):
-			return nil, fmt.Errorf("%w: %s is a symbolic link; wisewallet only opens a regular file it owns", ErrUnsafe, s.Path())
+			return nil, nil, fmt.Errorf("%w: %s is a symbolic link; wisewallet only opens a regular file it owns", ErrUnsafe, s.Path())
 		}
-		return nil, fmt.Errorf("wallet: open: %w", err)
+		return nil, nil, fmt.Errorf("wallet: open: %w", err)
 	}
-	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("wallet: stat: %w", err)
+		f.Close()
+		return nil, nil, fmt.Errorf("wallet: stat: %w", err)
 	}
 	if err := checkFileInfo(s.Path(), info, os.Getuid()); err != nil {
-		return nil, err
+		f.Close()
+		return nil, nil, err
 	}
 	// Refused on the size alone, before anything is read.
 	if info.Size() > maxFileSize {
-		return nil, damaged("file of %d bytes is larger than any wallet (at most %d)", info.Size(), maxFileSize)
+		f.Close()
+		return nil, nil, damaged("file of %d bytes is larger than any wallet (at most %d)", info.Size(), maxFileSize)
 	}
-	b := make([]byte, info.Size())
+	return f, info, nil
+}
+
+// loadHeader reads only the start of the file, enough for the header, for
+// a look at it (InspectHeader) that must not read and hash a whole file
+// which the Open that follows reads again.
+func (s *FileStore) loadHeader() ([]byte, error) {
+	f, info, err := s.openChecked()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, min(info.Size(), maxHeaderSize))
 	if _, err := readFull(f, b); err != nil {
 		return nil, fmt.Errorf("wallet: read: %w", err)
 	}

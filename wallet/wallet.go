@@ -532,3 +532,27 @@ func Inspect(store Storage) (Info, error) {
 	return Info{Location: store.Location(), ID: fmt.Sprintf("%x", f.id), Version: int(f.version),
 		Generation: f.generation, KDF: s.kdf, KeyringSlot: kr}, nil
 }
+
+// InspectHeader is Inspect from the header alone: for a FileStore it reads
+// only the first few hundred bytes and checks neither the trailer nor the
+// body, which the Open that follows does. It answers the question the
+// command line asks before it opens a wallet (is there a keyring slot?)
+// without reading and hashing the whole file twice.
+func InspectHeader(store Storage) (Info, error) {
+	fs, ok := store.(*FileStore)
+	if !ok {
+		return Inspect(store)
+	}
+	data, err := fs.loadHeader()
+	if err != nil {
+		return Info{}, err
+	}
+	h, err := decodeHeaderPrefix(data)
+	if err != nil {
+		return Info{}, fmt.Errorf("%s: %w", store.Location(), err)
+	}
+	s, _ := h.slot(slotPassphrase)
+	_, kr := h.slot(slotKeyring)
+	return Info{Location: store.Location(), ID: fmt.Sprintf("%x", h.id), Version: int(h.version),
+		Generation: h.generation, KDF: s.kdf, KeyringSlot: kr}, nil
+}
