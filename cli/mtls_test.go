@@ -462,3 +462,27 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// The fingerprint import-cert reports is openssl's of the same file, the
+// one a user compares against Developer Hub's page.
+func TestMTLSImportFingerprintIsOpenSSLs(t *testing.T) {
+	t.Parallel()
+	needTool(t, "openssl")
+	m := newMTLSRig(t, localwise.Config{})
+	e := m.e
+	e.expect(m.keygen("m1", "--type", "rsa2048"), 0)
+	cert, ca := m.issue("m1", "m1")
+	r := e.cmd("mtls", "import-cert", "m1", cert, "--ca", ca, "--json")
+	e.expect(r, 0)
+	var got struct {
+		Fingerprint string `json:"sha256_fingerprint"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	out := strings.TrimSpace(runTool(t, e.root, "openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", cert))
+	// "sha256 Fingerprint=AB:CD:..." (OpenSSL 3) or "SHA256 Fingerprint=..." (1.1).
+	if _, theirs, ok := strings.Cut(out, "="); !ok || theirs != got.Fingerprint {
+		t.Errorf("openssl says %q, import-cert says %q", out, got.Fingerprint)
+	}
+}

@@ -118,7 +118,7 @@ func CheckCertificate(chain []*x509.Certificate, pub stdcrypto.PublicKey, cas []
 	// Validity is checked apart from the chain so that the error says
 	// which it is; Verify below runs at a time inside the validity period.
 	switch {
-	case now.After(leaf.NotAfter):
+	case !now.Before(leaf.NotAfter): // ended at not-after, as flows and localwise count it
 		return fmt.Errorf("%w: it ended %s", ErrCertExpired, leaf.NotAfter.UTC().Format(time.RFC3339))
 	case now.Before(leaf.NotBefore):
 		return fmt.Errorf("%w: it begins %s (is this machine's clock right?)", ErrCertNotYetValid, leaf.NotBefore.UTC().Format(time.RFC3339))
@@ -152,8 +152,12 @@ func Fingerprint(c *x509.Certificate) string {
 
 // ClientCertificate is the TLS client certificate of a key and its chain,
 // for an mTLS connection.
+// An empty chain gives a certificate without one, which a server refuses.
 func ClientCertificate(key stdcrypto.Signer, chain []*x509.Certificate) tls.Certificate {
-	c := tls.Certificate{PrivateKey: key, Leaf: chain[0]}
+	c := tls.Certificate{PrivateKey: key}
+	if len(chain) > 0 {
+		c.Leaf = chain[0]
+	}
 	for _, x := range chain {
 		c.Certificate = append(c.Certificate, x.Raw)
 	}
