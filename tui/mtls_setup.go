@@ -120,13 +120,6 @@ var mtlsKeyChoices = []choice{
 	{string(crypto.RSA4096), "RSA, 4096 bits: making the key takes seconds"},
 }
 
-// developerHubs are Wise's Developer Hub pages (wise.Hosts.DeveloperHub;
-// tui does not import wise/).
-var developerHubs = map[flows.EnvName]string{
-	flows.EnvSandbox:    "https://wise-sandbox.com/developer-hub",
-	flows.EnvProduction: "https://wise.com/developer-hub",
-}
-
 // mtlsSteps is the flow: client, (local mTLS URL), entry name, key type,
 // organisation, country, certificate name, the key and CSR, Developer Hub,
 // the certificate, Wise's CA, the import and the check.
@@ -666,7 +659,7 @@ func (s *mtlsFlow) hubCertName() string {
 // hubView is what to do in Developer Hub, for the entry's environment.
 func (s *mtlsFlow) hubView(v *stepView) {
 	env := s.entry.Env
-	hub, where := developerHubs[env.Name], fmt.Sprintf("the %s Developer Hub", env.Name)
+	hub, where := flows.DeveloperHubOf(env), fmt.Sprintf("the %s Developer Hub", env.Name)
 	sign := "and sign in"
 	if hub == "" {
 		// localwise's stand-in signs in with the client's own id and
