@@ -205,8 +205,10 @@ func TestOpenClassifiesDamageAndWrongPassphrase(t *testing.T) {
 	}{
 		{"body byte flipped, checksum recomputed", withTrailer(flipped), testPassphrase, ErrDamaged, ErrWrongPassphrase, "modified"},
 		{"body byte flipped, checksum stale", flipped, testPassphrase, ErrDamaged, ErrWrongPassphrase, "checksum"},
-		{"intact file, wrong passphrase", orig, "not the passphrase", ErrWrongPassphrase, ErrDamaged, "wrong passphrase"},
-		{"body byte flipped, checksum recomputed, wrong passphrase", withTrailer(flipped), "not the passphrase", ErrWrongPassphrase, ErrDamaged, "wrong passphrase"},
+		// The trailer is not a MAC: with a wrong passphrase, a file
+		// altered (checksum redone) looks intact, so exit 3 says both.
+		{"intact file, wrong passphrase", orig, "not the passphrase", ErrWrongPassphrase, ErrDamaged, "wrong passphrase, or the file was altered"},
+		{"body byte flipped, checksum recomputed, wrong passphrase", withTrailer(flipped), "not the passphrase", ErrWrongPassphrase, ErrDamaged, "wrong passphrase, or the file was altered"},
 		{"not a wallet", []byte("hello, this is some other file\n"), testPassphrase, ErrNotWallet, ErrDamaged, "not a wisewallet file"},
 	} {
 		writeWallet(t, store, tc.data)
