@@ -240,6 +240,7 @@ func version() string {
 // needs the shape of a right one in the error itself.
 var usageLines = map[string]string{
 	"init":             "init [--kdf-time N --kdf-memory KiB --kdf-threads N]",
+	"passwd":           "passwd [--kdf-time N --kdf-memory KiB --kdf-threads N] [--allow-short]",
 	"add personal":     "add personal NAME --env sandbox|production|local [--api-url URL] [--no-check]",
 	"add client":       "add client NAME --env sandbox|production|local --client-id ID [--redirect-url URL] [--api-url URL] [--no-check]",
 	"login":            "login CLIENT --as NAME [--paste] [--no-pkce] [--timeout 5m] | login CLIENT --as NAME --registration-code --email EMAIL",
@@ -249,7 +250,7 @@ var usageLines = map[string]string{
 	"status":           "status [--json]",
 	"keyring status":   "keyring status [--json]",
 	"localwise":        "localwise [--addr 127.0.0.1:8700] [--token-ttl DURATION] [--cert-ttl DURATION] [--json]",
-	"demo":             "demo [--token-ttl 3m] [--once | --plain [--every 5s]] [--auto-lock 5m]",
+	"demo":             "demo [--token-ttl 3m] [--cert-ttl 600h] [--once | --plain [--every 5s]] [--auto-lock 5m]",
 	"completion":       "completion bash|zsh|fish|powershell [--no-descriptions]",
 	"keyring":          "keyring status|enable|disable [--json]",
 	"mtls":             "mtls keygen|csr|import-cert|check|renew|link|cert NAME ...",

@@ -1115,7 +1115,7 @@ func TestPasswdRemovesBothPassphraseVariables(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	sio := &cliIO{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: f.get, unsetenv: f.del,
 		openTTY: func() (tty, error) { return nil, errors.New("no terminal") }, stdinIsTerminal: func() bool { return false }}
-	if code := run(context.Background(), []string{"passwd"}, sio); code != 0 {
+	if code := run(context.Background(), []string{"passwd", "--allow-short"}, sio); code != 0 {
 		t.Fatalf("passwd exit %d: %s", code, stderr.String())
 	}
 	for _, v := range []string{"WISEWALLET_PASSPHRASE", "WISEWALLET_NEW_PASSPHRASE"} {

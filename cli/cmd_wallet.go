@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -35,19 +37,29 @@ func (inv *invocation) initCommand() *cobra.Command {
 		Args: positional(0, 0),
 		RunE: func(c *cobra.Command, _ []string) error { return cmdInit(c.Context(), inv.sio, o) },
 	}
-	c.Flags().Uint64Var(&o.kdfTime, "kdf-time", uint64(crypto.DefaultKDFParams.Time), "Argon2id passes")
-	c.Flags().Uint64Var(&o.kdfMem, "kdf-memory", uint64(crypto.DefaultKDFParams.MemoryKiB), "Argon2id memory in KiB")
-	c.Flags().Uint64Var(&o.kdfThreads, "kdf-threads", uint64(crypto.DefaultKDFParams.Threads), "Argon2id lanes")
-	c.Flags().BoolVar(&o.insecure, "insecure-kdf", false, "allow KDF parameters below the default strength (tests only)")
+	o.kdfOptions.flags(c)
 	return c
 }
 
-type initOptions struct {
+type initOptions struct{ kdfOptions }
+
+// kdfOptions are the Argon2id flags of init and passwd.
+type kdfOptions struct {
 	kdfTime, kdfMem, kdfThreads uint64
 	insecure                    bool
 }
 
-func cmdInit(ctx context.Context, sio *cliIO, o initOptions) error {
+func (o *kdfOptions) flags(c *cobra.Command) {
+	c.Flags().Uint64Var(&o.kdfTime, "kdf-time", uint64(crypto.DefaultKDFParams.Time), fmt.Sprintf("Argon2id passes (at most %d)", crypto.MaxFileTime))
+	c.Flags().Uint64Var(&o.kdfMem, "kdf-memory", uint64(crypto.DefaultKDFParams.MemoryKiB), fmt.Sprintf("Argon2id memory in KiB (at most %d; memory × passes at most %d)", crypto.MaxFileMemoryKiB, crypto.MaxFileWorkKiB))
+	c.Flags().Uint64Var(&o.kdfThreads, "kdf-threads", uint64(crypto.DefaultKDFParams.Threads), fmt.Sprintf("Argon2id lanes (at most %d)", crypto.MaxFileThreads))
+	c.Flags().BoolVar(&o.insecure, "insecure-kdf", false, "allow KDF parameters below the default strength (tests only)")
+}
+
+// params checks the flags and returns the parameters they name. The bounds
+// are the ones Open enforces on a file (crypto.CheckBounded), so that no
+// wallet this program writes is one it refuses to open.
+func (o kdfOptions) params() (crypto.KDFParams, error) {
 	// Checked before the conversion: a value that does not fit would wrap
 	// around (2^32+1 passes would become 1) and pass kdf.Check.
 	for _, f := range []struct {
@@ -56,17 +68,25 @@ func cmdInit(ctx context.Context, sio *cliIO, o initOptions) error {
 		max  uint64
 	}{{"--kdf-time", o.kdfTime, math.MaxUint32}, {"--kdf-memory", o.kdfMem, math.MaxUint32}, {"--kdf-threads", o.kdfThreads, math.MaxUint8}} {
 		if f.v > f.max {
-			return usagef("%s %d is out of range (at most %d)", f.name, f.v, f.max)
+			return crypto.KDFParams{}, usagef("%s %d is out of range (at most %d)", f.name, f.v, f.max)
 		}
 	}
 	kdf := crypto.KDFParams{Time: uint32(o.kdfTime), MemoryKiB: uint32(o.kdfMem), Threads: uint8(o.kdfThreads)}
-	if err := kdf.Check(); err != nil {
-		return usagef("%v", err)
+	if err := kdf.CheckBounded(); err != nil {
+		return kdf, usagef("%v", err)
 	}
 	weaker := kdf.Time < crypto.DefaultKDFParams.Time || kdf.MemoryKiB < crypto.DefaultKDFParams.MemoryKiB
 	if weaker && !o.insecure {
-		return usagef("KDF parameters below t=%d m=%d KiB make the passphrase easier to guess; add --insecure-kdf if you really mean it",
+		return kdf, usagef("KDF parameters below t=%d m=%d KiB make the passphrase easier to guess; add --insecure-kdf if you really mean it",
 			crypto.DefaultKDFParams.Time, crypto.DefaultKDFParams.MemoryKiB)
+	}
+	return kdf, nil
+}
+
+func cmdInit(ctx context.Context, sio *cliIO, o initOptions) error {
+	kdf, err := o.params()
+	if err != nil {
+		return err
 	}
 	st, err := sio.store()
 	if err != nil {
@@ -417,18 +437,62 @@ func cmdRename(ctx context.Context, sio *cliIO, from, to string) error {
 }
 
 func (inv *invocation) passwdCommand() *cobra.Command {
-	return &cobra.Command{
+	var o passwdOptions
+	c := &cobra.Command{
 		Use:   "passwd",
 		Short: "Change the wallet passphrase",
 		Long: "Change the wallet passphrase: the current one (not the OS keyring) opens the wallet, then the\n" +
-			"new one is asked twice, or taken from WISEWALLET_NEW_PASSPHRASE. The keyring slot is unchanged.",
-		Example: `  wisewallet passwd`,
-		Args:    positional(0, 0),
-		RunE:    func(c *cobra.Command, _ []string) error { return cmdPasswd(c.Context(), inv.sio) },
+			"new one is asked twice, or taken from WISEWALLET_NEW_PASSPHRASE. The wallet gets a new data key,\n" +
+			"so an old copy of the file and the old passphrase open nothing saved from now on. Argon2id is\n" +
+			"raised to the defaults (or set with --kdf-*); a passphrase under 8 characters needs confirming\n" +
+			"on the terminal, or --allow-short. The OS keyring slot is kept when its item can be read.",
+		Example: `  wisewallet passwd
+  # Stronger Argon2id (256 MiB)
+  wisewallet passwd --kdf-memory 262144`,
+		Args: positional(0, 0),
+		RunE: func(c *cobra.Command, _ []string) error {
+			o.kdfChosen = c.Flags().Changed("kdf-time") || c.Flags().Changed("kdf-memory") || c.Flags().Changed("kdf-threads")
+			return cmdPasswd(c.Context(), inv.sio, o)
+		},
 	}
+	o.kdfOptions.flags(c)
+	c.Flags().BoolVar(&o.allowShort, "allow-short", false, fmt.Sprintf("accept a new passphrase under %d characters without asking", minPassphraseLen))
+	return c
 }
 
-func cmdPasswd(ctx context.Context, sio *cliIO) error {
+// minPassphraseLen is the length under which a new passphrase is easy
+// enough to guess that the user must confirm it: Argon2id slows each
+// guess, but a few characters leave few guesses to make.
+const minPassphraseLen = 8
+
+type passwdOptions struct {
+	kdfOptions
+	kdfChosen  bool // a --kdf-* flag was given
+	allowShort bool
+}
+
+// passwdKDF is what passwd gives the new slot: the flags' parameters when
+// given; else the current ones when at least the defaults (a deliberate
+// stronger setting is kept), else the defaults, so that a wallet made
+// with weak parameters does not keep them forever.
+func passwdKDF(o passwdOptions, cur crypto.KDFParams) (crypto.KDFParams, error) {
+	if o.kdfChosen {
+		return o.params()
+	}
+	def := crypto.DefaultKDFParams
+	if cur.Time >= def.Time && cur.MemoryKiB >= def.MemoryKiB && cur.CheckBounded() == nil {
+		return cur, nil
+	}
+	return def, nil
+}
+
+func cmdPasswd(ctx context.Context, sio *cliIO, o passwdOptions) error {
+	// Flags first: a usage error costs no KDF.
+	if o.kdfChosen {
+		if _, err := o.params(); err != nil {
+			return err
+		}
+	}
 	// For automation the new passphrase comes from WISEWALLET_NEW_PASSPHRASE,
 	// by the same explicit opt-in as WISEWALLET_PASSPHRASE. Without it and
 	// without a terminal, say so before paying for the KDF, and name the
@@ -445,6 +509,10 @@ func cmdPasswd(ctx context.Context, sio *cliIO) error {
 	if err != nil {
 		return err
 	}
+	kdf, err := passwdKDF(o, w.KDF())
+	if err != nil {
+		return err
+	}
 	pw := newFromEnv
 	if !fromEnv {
 		pw, err = sio.askPassphrase(ctx, "New passphrase: ", true)
@@ -452,10 +520,64 @@ func cmdPasswd(ctx context.Context, sio *cliIO) error {
 			return err
 		}
 	}
-	if err := w.ChangePassphrase(ctx, pw, crypto.KDFParams{}); err != nil {
+	raw := pw.Reveal()
+	n := utf8.RuneCount(raw)
+	crypto.Wipe(raw)
+	if n < minPassphraseLen && !o.allowShort {
+		if fromEnv {
+			return usagef("the new passphrase has %d characters; one under %d is easy to guess; add --allow-short if you really mean it", n, minPassphraseLen)
+		}
+		if err := sio.confirmShort(ctx, n); err != nil {
+			return err
+		}
+	}
+	hadSlot := w.HasKeyringSlot()
+	var krErr error
+	if hadSlot {
+		// The new data key must be wrapped in the keyring slot too, which
+		// needs the keyring item's key: read it now (the slot did not open
+		// the wallet, the passphrase did). Without it, the slot goes.
+		kr, err := sio.osKeyring(ctx, false)
+		if err == nil {
+			err = w.AttachKeyring(ctx, kr)
+		}
+		krErr = err
+	}
+	if err := w.ChangePassphrase(ctx, pw, kdf); err != nil {
 		return err
 	}
-	fmt.Fprintln(sio.stderr, "Passphrase changed. The OS keyring slot, if any, is unchanged.")
+	fmt.Fprintf(sio.stderr, "Passphrase changed (Argon2id t=%d m=%d KiB p=%d), with a new data key: old copies of the wallet and the old passphrase open nothing saved from now on.\n",
+		kdf.Time, kdf.MemoryKiB, kdf.Threads)
+	switch {
+	case hadSlot && w.HasKeyringSlot():
+		fmt.Fprintln(sio.stderr, "The OS keyring slot still opens the wallet.")
+	case hadSlot:
+		fmt.Fprintf(sio.stderr, "The OS keyring slot was removed: its item could not be read (%s), and the slot could only have gone on opening the old key. Run 'wisewallet keyring enable' to add it again.\n",
+			walletMessage(krErr))
+	}
+	return nil
+}
+
+// confirmShort warns about a short new passphrase typed on the terminal
+// and asks to go on; anything but yes changes nothing.
+func (sio *cliIO) confirmShort(ctx context.Context, n int) error {
+	t, err := sio.openTTY()
+	if err != nil {
+		return usagef("the new passphrase has %d characters; add --allow-short to accept one under %d", n, minPassphraseLen)
+	}
+	defer t.Close()
+	fmt.Fprintf(t, "The new passphrase has %d characters: one under %d is easy to guess, however slow the KDF.\nUse it anyway? [y/N] ", n, minPassphraseLen)
+	read := t.ReadPassword
+	if lr, ok := t.(lineReader); ok {
+		read = lr.ReadLine
+	}
+	answer, err := readCancellable(ctx, read, func() { fmt.Fprintln(t); t.Close() })
+	if err != nil {
+		return fmt.Errorf("reading the answer: %w", err)
+	}
+	if a := strings.ToLower(strings.TrimSpace(string(answer))); a != "y" && a != "yes" {
+		return errors.New("the short passphrase was not confirmed; nothing was changed")
+	}
 	return nil
 }
 

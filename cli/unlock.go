@@ -103,8 +103,10 @@ func (sio *cliIO) unlocker(ctx context.Context, st *wallet.FileStore, mode unloc
 	var u wallet.Unlocker
 	if mode.keyring {
 		// The header says whether there is a keyring slot; without one the
-		// keyring (D-Bus, or a child process for pass) is not touched.
-		info, err := wallet.Inspect(st)
+		// keyring (D-Bus, or a child process for pass) is not touched. The
+		// header alone: Open reads and checks the whole file next, and a
+		// large (or crafted) file should be read and hashed once.
+		info, err := wallet.InspectHeader(st)
 		switch {
 		case err != nil && !mode.prompt:
 			return u, err
