@@ -22,7 +22,7 @@ func (inv *invocation) demoCommand() *cobra.Command {
 		Use:   "demo",
 		Short: "Demonstrate every flow offline, against an in-process localwise",
 		Long: "Start localwise in this process and fill a throwaway wallet through the real flows (a personal\n" +
-			"token, an OAuth client, a logged-in user). On a terminal the app opens on it, already unlocked;\n" +
+			"token, an OAuth client with an mTLS certificate, a logged-in user). On a terminal the app opens on it, already unlocked;\n" +
 			"otherwise, or with --once or --plain, a status is printed that renews tokens on time. It needs\n" +
 			"no network, account or configuration; the wallet is deleted when the demo ends.",
 		Example: `  wisewallet demo
@@ -39,6 +39,7 @@ func (inv *invocation) demoCommand() *cobra.Command {
 		},
 	}
 	c.Flags().DurationVar(&o.ttl, "token-ttl", 3*time.Minute, "access token lifetime at the demo server")
+	c.Flags().DurationVar(&o.certTTL, "cert-ttl", demo.DefaultCertTTL, "life of the demo's mTLS certificates (the default is inside the 30-day renewal reminder)")
 	c.Flags().BoolVar(&o.once, "once", false, "set up, print the status once and exit")
 	c.Flags().BoolVar(&o.plain, "plain", false, "print the status every few seconds instead of opening the app")
 	c.Flags().DurationVar(&o.every, "every", 5*time.Second, "how often the status is printed")
@@ -48,6 +49,7 @@ func (inv *invocation) demoCommand() *cobra.Command {
 
 type demoOptions struct {
 	ttl, every  time.Duration
+	certTTL     time.Duration
 	once, plain bool
 }
 
@@ -58,8 +60,8 @@ type demoOptions struct {
 // no network, account or configuration. The wallet's folder is removed
 // when the demo ends.
 func cmdDemo(ctx context.Context, sio *cliIO, o demoOptions, autoLock time.Duration) error {
-	if o.every <= 0 || o.ttl <= 0 {
-		return usagef("--every and --token-ttl must be positive durations such as 5s or 3m")
+	if o.every <= 0 || o.ttl <= 0 || o.certTTL <= 0 {
+		return usagef("--every, --token-ttl and --cert-ttl must be positive durations such as 5s or 3m")
 	}
 	dir, err := os.MkdirTemp("", "wisewallet-demo-")
 	if err != nil {
@@ -67,7 +69,7 @@ func cmdDemo(ctx context.Context, sio *cliIO, o demoOptions, autoLock time.Durat
 	}
 	defer os.RemoveAll(dir)
 	fmt.Fprintln(sio.stderr, "Starting localwise and filling a throwaway wallet through the real flows...")
-	dm, err := demo.Start(ctx, demo.Options{Dir: dir, TokenTTL: o.ttl})
+	dm, err := demo.Start(ctx, demo.Options{Dir: dir, TokenTTL: o.ttl, CertTTL: o.certTTL})
 	if err != nil {
 		return err
 	}
