@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/wallet"
@@ -170,4 +172,39 @@ func TestWrongPassphraseWordsSayTheFileMayBeAltered(t *testing.T) {
 	e.init()
 	r := e.run(call{args: []string{"list"}, env: map[string]string{"WISEWALLET_PASSPHRASE": "not-" + e.pass}})
 	e.expect(r, exitWrongPass, "wrong passphrase, or the file was altered", e.walletFile())
+}
+
+// A FIFO planted at wallet.ww or wallet.lock is refused at once, never
+// waited on (an open for reading blocks until a writer comes).
+func TestFIFOAtTheWalletIsRefusedNotWaitedOn(t *testing.T) {
+	t.Parallel()
+	e := newCLIEnv(t)
+	e.init()
+	lock := e.dir + "/wallet.lock"
+	_ = os.Remove(lock)
+	if err := syscall.Mkfifo(lock, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	tok := "tok\n"
+	r := e.run(call{args: []string{"add", "personal", "p1", "--env", "sandbox"}, stdin: &tok})
+	if r.code == 0 || !strings.Contains(r.stderr, "FIFO") {
+		t.Errorf("add with a FIFO at wallet.lock: exit %d: %s", r.code, r.stderr)
+	}
+	_ = os.Remove(lock)
+	if err := os.Remove(e.walletFile()); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(e.walletFile(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"list"}, {"keyring", "status"}} {
+		r := e.cmd(args...)
+		if r.code == 0 || !strings.Contains(r.stderr, "not a regular file") {
+			t.Errorf("%v with a FIFO at wallet.ww: exit %d: %s", args, r.code, r.stderr)
+		}
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("the refusals took %v", d)
+	}
 }
