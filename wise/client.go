@@ -9,6 +9,7 @@ package wise
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -318,20 +320,191 @@ func (c *Client) once(ctx context.Context, r request, out any) error {
 	return nil
 }
 
-// scrub makes text from the server (an error body, a header, Go's text
-// of a malformed answer) safe to print. Controls go out first (an escape
-// sequence could rewrite the screen or the clipboard, and one inside an
-// echoed secret would hide it from the scrub), then every secret r sent
-// (Wise has been seen echoing the bad token in error_description), then
-// the length.
+// scrub makes text from the server (an error body, a header such as
+// x-trace-id, Go's text of a malformed answer) safe to print. Controls go
+// out first (an escape sequence could rewrite the screen or the
+// clipboard, and one inside an echoed secret would hide it from the
+// scrub), then every secret r sent in every form a server has been seen
+// or could plausibly echo it (see redactSecrets), then the length.
 func (r request) scrub(s string, max int) string {
 	s = CleanText(s, maxResponse)
-	for _, secret := range append([]string{r.bearer.RevealString(), r.basicPW.RevealString()}, r.secrets...) {
-		if len(secret) >= 4 {
-			s = strings.ReplaceAll(s, secret, "[redacted]")
+	s = redactSecrets(s, r.scrubNeedles())
+	return CleanText(s, max)
+}
+
+// minSecretLen: shorter values are not scrubbed (they would blank out
+// ordinary words); no secret of Wise's is anywhere near this short.
+const minSecretLen = 4
+
+// minLooseLen is the fewest letters and digits a needle must have to be
+// matched loosely (through inserted characters, see redactSecrets): below
+// it a match could be chance rather than an echo.
+const minLooseLen = 8
+
+// needle is one form of a secret to look for.
+type needle struct {
+	text string
+	// b64: text is the part of a base64 encoding that depends on the
+	// secret alone; the characters around a match, which mix in the bytes
+	// next to the secret, go too.
+	b64 bool
+}
+
+// scrubNeedles lists what scrub looks for: each secret r sent as it is,
+// percent-encoded (a form body echoed back), and in base64 at each of the
+// three alignments it can have inside a longer encoded text, which covers
+// the Basic header (base64 of "id:secret") and a token encoded on its own
+// or inside anything else. One alphabet is enough: std and url base64
+// differ only in "+/" and "-_", which the loose match skips, as it skips
+// padding.
+func (r request) scrubNeedles() []needle {
+	secrets := append([]string{r.bearer.RevealString(), r.basicPW.RevealString()}, r.secrets...)
+	var ns []needle
+	for _, sec := range secrets {
+		if len(sec) < minSecretLen {
+			continue
+		}
+		ns = append(ns, needle{text: sec})
+		for _, q := range []string{url.QueryEscape(sec), url.PathEscape(sec)} {
+			if q != sec {
+				ns = append(ns, needle{text: q})
+			}
+		}
+		ns = append(ns, base64Needles(sec)...)
+	}
+	if pw := r.basicPW.RevealString(); r.basicID != "" && len(pw) >= minSecretLen {
+		// The whole header value, so that even a secret too short for
+		// the alignments above is found in it.
+		ns = append(ns, needle{text: base64.StdEncoding.EncodeToString([]byte(r.basicID + ":" + pw)), b64: true})
+	}
+	return ns
+}
+
+// base64Needles returns, for the secret at byte offset 0, 1 and 2 (mod 3)
+// of some encoded text, the base64 characters that depend on its bytes
+// only: the whole 3-byte groups that it fills.
+func base64Needles(sec string) []needle {
+	var ns []needle
+	for k := 0; k < 3; k++ {
+		enc := base64.StdEncoding.EncodeToString(append(make([]byte, k), sec...))
+		from, to := 0, (k+len(sec))/3*4
+		if k > 0 {
+			from = 4 // the first group mixes in the bytes before the secret
+		}
+		if to-from >= minLooseLen {
+			ns = append(ns, needle{text: enc[from:to], b64: true})
 		}
 	}
-	return CleanText(s, max)
+	return ns
+}
+
+// redactSecrets replaces with "[redacted]" every place in s where a
+// needle appears, matched two ways:
+//   - exactly but for ASCII case (a server that upper-cases what it
+//     echoes), and
+//   - loosely: the needle's ASCII letters and digits in order, whatever
+//     else stands between them (spaces and line breaks, already spaces
+//     here, dashes, dots, letters outside ASCII), again ignoring case,
+//     when it has at least minLooseLen of them.
+//
+// A secret broken up by inserted ASCII letters or digits, or encoded some
+// other way (hex, rot13, reversed), is not found: no scrub can undo every
+// encoding a hostile server could choose. This one covers the echoes
+// seen and the simple ones that would defeat an exact match.
+func redactSecrets(s string, needles []needle) string {
+	if len(needles) == 0 || s == "" {
+		return s
+	}
+	lower := asciiLower(s)
+	// skel holds s's ASCII letters and digits, lowered; at[i] is the
+	// offset in s of skel[i].
+	skel := make([]byte, 0, len(s))
+	at := make([]int, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if c := lower[i]; c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			skel = append(skel, c)
+			at = append(at, i)
+		}
+	}
+	var spans [][2]int
+	add := func(from, to int, b64 bool) {
+		if b64 {
+			for from > 0 && isBase64Char(s[from-1]) {
+				from--
+			}
+			for to < len(s) && (isBase64Char(s[to]) || s[to] == '=') {
+				to++
+			}
+		}
+		spans = append(spans, [2]int{from, to})
+	}
+	skelText := string(skel)
+	for _, n := range needles {
+		exact := asciiLower(n.text)
+		for i := 0; ; {
+			j := strings.Index(lower[i:], exact)
+			if j < 0 {
+				break
+			}
+			add(i+j, i+j+len(exact), n.b64)
+			i += j + 1
+		}
+		loose := skeleton(exact)
+		if len(loose) < minLooseLen {
+			continue
+		}
+		for i := 0; ; {
+			j := strings.Index(skelText[i:], loose)
+			if j < 0 {
+				break
+			}
+			add(at[i+j], at[i+j+len(loose)-1]+1, n.b64)
+			i += j + 1
+		}
+	}
+	if len(spans) == 0 {
+		return s
+	}
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+	var b strings.Builder
+	last := 0
+	for k := 0; k < len(spans); {
+		from, to := spans[k][0], spans[k][1]
+		for k++; k < len(spans) && spans[k][0] <= to; k++ {
+			to = max(to, spans[k][1])
+		}
+		b.WriteString(s[last:from])
+		b.WriteString("[redacted]")
+		last = to
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// asciiLower lowers ASCII letters only, so offsets stay those of s.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// skeleton keeps the ASCII letters and digits of a lowered string.
+func skeleton(lower string) string {
+	var b strings.Builder
+	for i := 0; i < len(lower); i++ {
+		if c := lower[i]; c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func isBase64Char(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_'
 }
 
 // scrubURLError keeps the operation and cause of a transport error but
