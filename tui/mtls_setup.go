@@ -326,7 +326,7 @@ func (s *mtlsFlow) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		return s, nil
 	case csrCopiedMsg:
 		if msg.err != nil {
-			text := fmt.Sprintf(noClipboardText, s.entry.Name)
+			text := noClipboardText
 			if s.step == msCSR {
 				s.errMsg = text
 				return s, nil
@@ -600,9 +600,10 @@ func (s *mtlsFlow) keepAndLeave() tea.Cmd {
 	return finishSaved(fmt.Sprintf("Kept %q: %s in the wallet. Import the certificate later: enter on it, then i.", s.entry.Name, what))
 }
 
-// noClipboardText is said when c finds no clipboard (%s: the entry).
+// noClipboardText is said when c finds no clipboard. The CSR is on the
+// entry's details too, so nothing is lost by leaving.
 const noClipboardText = "There is no clipboard here (no display, or none of wl-copy, xclip, xsel). " +
-	"The CSR stays on screen: select it with the mouse, or print it with `wisewallet mtls csr %s`."
+	"The CSR stays on screen: select it with the mouse; the entry keeps it until its certificate is imported."
 
 func (s *mtlsFlow) csrKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	switch {
@@ -943,7 +944,7 @@ func (s *mtlsFlow) checkTodo(err error) string {
 	case errors.As(err, new(*flows.NoCertificateError)):
 		return "Nothing was sent. Import its certificate first: on its details, i."
 	case errors.As(err, new(*flows.NotLinkedError)):
-		return "Nothing was sent. Link it to its client: wisewallet mtls link " + s.entry.Name + " CLIENT."
+		return "Nothing was sent. The entry serves no OAuth client yet; the app sets one up from the client (a, then mTLS certificate)."
 	case errors.Is(err, flows.ErrInvalidClient):
 		return kept + "Wise refused the client's id and secret on the mTLS host: check them in Developer Hub, then r."
 	case errors.Is(err, context.Canceled):
