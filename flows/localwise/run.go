@@ -84,5 +84,5 @@ func warnExposed(stderr io.Writer, a net.Addr) {
 	fmt.Fprintf(stderr, "WARNING: localwise is listening on %s, not on loopback: other machines can reach it.\n"+
 		"WARNING: it is a demo stand-in; its client secret, personal token and user password are published,\n"+
 		"WARNING: and its /__localwise/ admin endpoints have no authentication. Anyone who reaches it can\n"+
-		"WARNING: get tokens and change its faults. Use --addr 127.0.0.1:PORT unless you mean this.\n", where)
+		"WARNING: get tokens and change its faults. Listen on 127.0.0.1 unless you mean this.\n", where)
 }
