@@ -192,7 +192,7 @@ Environment:
   WISEWALLET_AUTO_LOCK    the app locks after this idle time (default 5m, 0 never)
 
 Exit codes:
-  0 ok, 1 error, 2 usage error, 3 wrong passphrase, 4 wallet damaged or not a wallet,
+  0 ok, 1 error, 2 usage error, 3 wrong passphrase (or an altered file), 4 wallet damaged or not a wallet,
   5 login needed again, 130 interrupted`
 }
 

@@ -169,6 +169,27 @@ func keyringDisable(ctx context.Context, sio *cliIO, want string) error {
 		fmt.Fprintln(sio.stderr, "The wallet has no OS keyring slot; nothing was changed.")
 		return nil
 	}
+	// Opened by the keyring alone, the wallet cannot wrap a new data key
+	// for its passphrase slot, and a copy of the keyring item would keep
+	// opening later versions. The passphrase, when it can be had (the
+	// variable or the terminal), lets the disable change the data key;
+	// without it the key changes at the next save by a process that knows
+	// the passphrase, and the user is told.
+	rotated := w.CanRekey()
+	if !rotated {
+		wp, err := sio.unlock(ctx, st, unlockKnowingPassphrase)
+		switch {
+		case err == nil:
+			w, rotated = wp, true
+		case !errors.Is(err, wallet.ErrNoPassphrase):
+			return err // a wrong passphrase: nothing was changed
+		}
+	}
+	defer func() {
+		if !rotated && !w.HasKeyringSlot() {
+			fmt.Fprintln(sio.stderr, "The data key was not changed (no passphrase was given): it changes at the next save by a command that opens the wallet with the passphrase, such as 'wisewallet passwd'.")
+		}
+	}()
 	kr, krErr := sio.osKeyring(ctx, false)
 	itemMissing := false
 	if kr != nil {

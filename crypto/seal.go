@@ -76,9 +76,10 @@ func (p KDFParams) Check() error {
 }
 
 // DeriveKey runs Argon2id over passphrase and salt. It refuses parameters
-// that fail [KDFParams.Check] without doing any work.
+// that fail [KDFParams.CheckBounded] without doing any work: the bound on
+// cost holds for every caller, not only for the wallet's.
 func DeriveKey(passphrase, salt []byte, p KDFParams) ([]byte, error) {
-	if err := p.Check(); err != nil {
+	if err := p.CheckBounded(); err != nil {
 		return nil, err
 	}
 	if len(salt) < 16 {

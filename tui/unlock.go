@@ -123,7 +123,7 @@ func unlockProblem(err error, path string) (msg string, fatal bool) {
 	}
 	switch {
 	case errors.Is(err, flows.ErrWrongPassphrase):
-		return "Wrong passphrase. Try again.", false
+		return "Wrong passphrase or altered file. Try again.", false
 	case errors.Is(err, flows.ErrDamaged), errors.Is(err, flows.ErrNotWallet), errors.Is(err, flows.ErrUnsupportedVersion):
 		return fmt.Sprintf("%s cannot be read: %v.\nThe file was not changed. Restore it from a backup, or move it aside and create a new wallet.", where, err), true
 	case errors.Is(err, flows.ErrNoWallet):

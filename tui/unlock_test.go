@@ -60,7 +60,7 @@ func TestUnlockGoldenWrongPassphrase(t *testing.T) {
 		t.Error("after a wrong passphrase the input is not cleared and ready for another try")
 	}
 	v := d.view()
-	if !strings.Contains(v, "Wrong passphrase. Try again. (2 failed attempts)") {
+	if !strings.Contains(v, "Wrong passphrase or altered file. Try again. (2 failed attempts)") {
 		t.Errorf("the wrong passphrase is not explained:\n%s", v)
 	}
 	noSecret(t, "the unlock view", v, "first-guess", "second-guess")

@@ -172,7 +172,9 @@ type wrappingTransport struct {
 	got  *tls.Config
 }
 
-func (w *wrappingTransport) RoundTrip(r *http.Request) (*http.Response, error) { return w.next.RoundTrip(r) }
+func (w *wrappingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return w.next.RoundTrip(r)
+}
 
 func (w *wrappingTransport) WithTLSClientConfig(cfg *tls.Config) http.RoundTripper {
 	w.got = cfg
