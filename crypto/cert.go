@@ -87,6 +87,12 @@ func SamePublicKey(c *x509.Certificate, pub stdcrypto.PublicKey) bool {
 	return ok && k.Equal(pub)
 }
 
+// CertificateClockSkew is how far a certificate's not-before may lie ahead
+// of this machine's clock and still be taken: a certificate issued seconds
+// ago by a server whose clock runs a little ahead is not "not valid yet"
+// to anyone but a pedant, and the server checking it uses its own clock.
+const CertificateClockSkew = 5 * time.Minute
+
 // CheckCertificate checks a client certificate chain (leaf first) against
 // the public key it must be for and the CA certificates it must chain to,
 // at now. The chain's own extra certificates may serve as intermediates,
@@ -120,8 +126,11 @@ func CheckCertificate(chain []*x509.Certificate, pub stdcrypto.PublicKey, cas []
 	switch {
 	case !now.Before(leaf.NotAfter): // ended at not-after, as flows and localwise count it
 		return fmt.Errorf("%w: it ended %s", ErrCertExpired, leaf.NotAfter.UTC().Format(time.RFC3339))
-	case now.Before(leaf.NotBefore):
+	case now.Add(CertificateClockSkew).Before(leaf.NotBefore):
 		return fmt.Errorf("%w: it begins %s (is this machine's clock right?)", ErrCertNotYetValid, leaf.NotBefore.UTC().Format(time.RFC3339))
+	case now.Before(leaf.NotBefore):
+		// Issued within the skew allowed: checked at its own start.
+		now = leaf.NotBefore
 	}
 	// Any extended key usage: Wise's client certificates are only ever
 	// presented as TLS client certificates, and a stricter check here

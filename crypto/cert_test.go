@@ -416,3 +416,20 @@ func TestClientCertificateOrdersTheChain(t *testing.T) {
 		t.Errorf("no chain: %+v; want an empty certificate, no panic", cc)
 	}
 }
+
+// A certificate issued a moment ago by a CA whose clock runs ahead (the
+// demo's localwise, Developer Hub) is taken; one further ahead is not.
+func TestCheckCertificateAllowsASmallClockSkew(t *testing.T) {
+	t.Parallel()
+	key := keyOf(t, ECP256)
+	ca := newTestCA(t, "root", nil)
+	now := time.Now().Truncate(time.Second)
+	ahead := ca.issue(t, key.Public(), now.Add(2*time.Second), now.Add(365*24*time.Hour))
+	if err := CheckCertificate([]*x509.Certificate{ahead}, key.Public(), []*x509.Certificate{ca.cert}, now); err != nil {
+		t.Errorf("a certificate beginning 2s ahead: %v, want it taken", err)
+	}
+	far := ca.issue(t, key.Public(), now.Add(CertificateClockSkew+time.Second), now.Add(365*24*time.Hour))
+	if err := CheckCertificate([]*x509.Certificate{far}, key.Public(), []*x509.Certificate{ca.cert}, now); !errors.Is(err, ErrCertNotYetValid) {
+		t.Errorf("a certificate beginning past the skew allowed: %v, want ErrCertNotYetValid", err)
+	}
+}
