@@ -29,9 +29,15 @@ const (
 	RSA4096 KeyType = "rsa4096"
 	ECP256  KeyType = "p256"
 	ECP384  KeyType = "p384"
+	// ECP521 is for JOSE ES512 keys only. It is deliberately not in
+	// KeyTypes, GenerateKey or TypeOf: Wise refuses P-521 for mTLS, so the
+	// mTLS flag check (flows.ParseKeyType), CSR creation and CSR checks,
+	// which all go through those, keep refusing it.
+	ECP521 KeyType = "p521"
 )
 
-// KeyTypes lists every accepted key type, for flag help and validation.
+// KeyTypes lists every key type accepted for mTLS, for flag help and
+// validation. ECP521 is not in it (see ECP521).
 var KeyTypes = []KeyType{RSA2048, RSA3072, RSA4096, ECP256, ECP384}
 
 // ErrKey means a key is malformed, of an unsupported type, or too weak.
@@ -58,8 +64,20 @@ func GenerateKey(t KeyType) (stdcrypto.Signer, error) {
 }
 
 // TypeOf reports the KeyType of a private or public key, or an error when
-// the key is not one wisewallet accepts (RSA under 2048 bits, other curves).
+// the key is not one wisewallet accepts for mTLS (RSA under 2048 bits, other
+// curves, P-521 included: see JOSEKeyType for the JOSE set).
 func TypeOf(key any) (KeyType, error) {
+	return typeOf(key, false)
+}
+
+// JOSEKeyType is TypeOf widened by P-521 (ECP521), the curve of ES512, for
+// JOSE keys.
+func JOSEKeyType(key any) (KeyType, error) {
+	return typeOf(key, true)
+}
+
+// typeOf classifies key; p521 admits the JOSE-only curve.
+func typeOf(key any, p521 bool) (KeyType, error) {
 	if s, ok := key.(stdcrypto.Signer); ok {
 		key = s.Public()
 	}
@@ -80,6 +98,13 @@ func TypeOf(key any) (KeyType, error) {
 			return ECP256, nil
 		case elliptic.P384():
 			return ECP384, nil
+		case elliptic.P521():
+			if p521 {
+				return ECP521, nil
+			}
+		}
+		if p521 {
+			return "", fmt.Errorf("%w: EC curve %s (want P-256, P-384 or P-521)", ErrKey, k.Curve.Params().Name)
 		}
 		return "", fmt.Errorf("%w: EC curve %s (want P-256 or P-384)", ErrKey, k.Curve.Params().Name)
 	}
@@ -100,7 +125,9 @@ func MarshalPrivateKeyPEM(key stdcrypto.Signer) (Secret, error) {
 }
 
 // ParsePrivateKeyPEM decodes a PKCS#8 (or legacy PKCS#1 / SEC 1) private
-// key PEM and checks that it is a type wisewallet accepts.
+// key PEM and checks that it is a type wisewallet accepts (JOSEKeyType: the
+// mTLS types and P-521). It decodes stored keys of every kind; the mTLS
+// policy is enforced where keys are made and CSRs checked (TypeOf).
 func ParsePrivateKeyPEM(pemKey Secret) (stdcrypto.Signer, error) {
 	raw := pemKey.Reveal()
 	defer Wipe(raw)
@@ -132,7 +159,7 @@ func ParsePrivateKeyPEM(pemKey Secret) (stdcrypto.Signer, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %T", ErrKey, key)
 	}
-	if _, err := TypeOf(signer); err != nil {
+	if _, err := JOSEKeyType(signer); err != nil {
 		return nil, err
 	}
 	if k, ok := signer.(*rsa.PrivateKey); ok {
@@ -153,7 +180,8 @@ func MarshalPublicKeyPEM(pub any) ([]byte, error) {
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }
 
-// ParsePublicKeyPEM decodes a "PUBLIC KEY" PEM and checks its type.
+// ParsePublicKeyPEM decodes a "PUBLIC KEY" PEM and checks its type
+// (JOSEKeyType).
 func ParsePublicKeyPEM(b []byte) (any, error) {
 	if len(b) > maxPEMInput {
 		return nil, fmt.Errorf("%w: input larger than %d bytes", ErrKey, maxPEMInput)
@@ -166,7 +194,7 @@ func ParsePublicKeyPEM(b []byte) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrKey, err)
 	}
-	if _, err := TypeOf(pub); err != nil {
+	if _, err := JOSEKeyType(pub); err != nil {
 		return nil, err
 	}
 	return pub, nil
@@ -190,7 +218,7 @@ func PublicJWK(key any, kid, alg, use string) ([]byte, error) {
 	if s, ok := key.(stdcrypto.Signer); ok {
 		key = s.Public()
 	}
-	if _, err := TypeOf(key); err != nil {
+	if _, err := JOSEKeyType(key); err != nil {
 		return nil, err
 	}
 	jwk := jose.JSONWebKey{Key: key, KeyID: kid, Algorithm: alg, Use: use}
@@ -217,7 +245,7 @@ func ParsePublicJWK(b []byte) (jose.JSONWebKey, error) {
 	if !jwk.IsPublic() {
 		return jose.JSONWebKey{}, fmt.Errorf("%w: JWK holds a private key; give the public key only", ErrKey)
 	}
-	if _, err := TypeOf(jwk.Key); err != nil {
+	if _, err := JOSEKeyType(jwk.Key); err != nil {
 		return jose.JSONWebKey{}, err
 	}
 	return jwk, nil
