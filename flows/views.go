@@ -92,6 +92,7 @@ func viewOf(e wallet.Entry) EntryView {
 	v.Profiles = slices.Clone(e.Profiles)
 	v.AccessIssuedAt, v.AccessExpiresAt, v.RefreshExpiresAt = cloneTime(e.AccessIssuedAt), cloneTime(e.AccessExpiresAt), cloneTime(e.RefreshExpiresAt)
 	v.ValidFrom, v.ValidTill = cloneTime(e.ValidFrom), cloneTime(e.ValidTill)
+	v.PrevValidTill, v.PrevRetiresAt = cloneTime(e.PrevValidTill), cloneTime(e.PrevRetiresAt)
 	v.NotAfter = cloneTime(e.NotAfter)
 	for _, f := range e.SecretFields() {
 		v.Secrets = append(v.Secrets, SecretInfo{Name: f, Len: e.Secret(f).Len()})

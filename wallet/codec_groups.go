@@ -61,6 +61,12 @@ var sections = []*group{
 		optionalInstant(4, "valid_from", func(e *Entry) **time.Time { return &e.Key.ValidFrom }),
 		optionalInstant(5, "valid_till", func(e *Entry) **time.Time { return &e.Key.ValidTill }),
 		boolean(6, "uploaded", func(e *Entry) *bool { return &e.Key.Uploaded }),
+		sharedText(7, "use", func(e *Entry) *string { return &e.Key.Use }),
+		text(8, "prev_key_id", func(e *Entry) *string { return &e.Key.PrevKeyID }),
+		text(9, "prev_public_key", func(e *Entry) *string { return &e.Key.PrevPublicKey }),
+		optionalInstant(10, "prev_valid_till", func(e *Entry) **time.Time { return &e.Key.PrevValidTill }),
+		optionalInstant(11, "prev_retires_at", func(e *Entry) **time.Time { return &e.Key.PrevRetiresAt }),
+		boolean(12, "prev_uploaded", func(e *Entry) *bool { return &e.Key.PrevUploaded }),
 	}},
 	{id: 5, name: "certificate", of: "Certificate", fields: []field{
 		text(0, "csr", func(e *Entry) *string { return &e.Certificate.CSR }),
@@ -73,6 +79,17 @@ var sections = []*group{
 		text(7, "pending_csr", func(e *Entry) *string { return &e.Certificate.PendingCSR }),
 		sharedText(8, "pending_key_type", func(e *Entry) *string { return &e.Certificate.PendingKeyType }),
 		text(9, "pending_cert_name", func(e *Entry) *string { return &e.Certificate.PendingCertName }),
+	}},
+	// Wise's keys repeat across the client entries of one environment,
+	// hence shared text.
+	{id: 6, name: "wise_keys", of: "WiseKeys", fields: []field{
+		sharedText(0, "wise_signing_key", func(e *Entry) *string { return &e.WiseKeys.WiseSigningKey }),
+		sharedText(1, "wise_signing_alg", func(e *Entry) *string { return &e.WiseKeys.WiseSigningAlg }),
+		number(2, "wise_signing_version", func(e *Entry) *int { return &e.WiseKeys.WiseSigningVersion }),
+		sharedText(3, "wise_encryption_key", func(e *Entry) *string { return &e.WiseKeys.WiseEncryptionKey }),
+		sharedText(4, "wise_encryption_alg", func(e *Entry) *string { return &e.WiseKeys.WiseEncryptionAlg }),
+		number(5, "wise_encryption_version", func(e *Entry) *int { return &e.WiseKeys.WiseEncryptionVersion }),
+		optionalInstant(6, "wise_keys_fetched_at", func(e *Entry) **time.Time { return &e.WiseKeys.WiseKeysFetchedAt }),
 	}},
 }
 

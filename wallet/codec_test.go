@@ -35,6 +35,17 @@ func fullEntry() Entry {
 	e.CertName, e.Organization, e.Country = "payouts-2026", "Acme Ltd", "GB"
 	e.PendingCSR, e.PendingKeyType, e.PendingCertName = e.CSR+"renewal", "p384", "payouts-2027"
 	e.SetSecret(SecretPendingKey, crypto.SecretString("pending key"))
+	// JOSE (issue 9): a key's use, a rotation's previous key, Wise's keys.
+	t0 := e.CreatedAt
+	prevTill, retires, fetched := t0.Add(100*24*time.Hour), t0.Add(-36*time.Hour).In(time.FixedZone("", -7*3600)), t0.Add(time.Nanosecond)
+	e.Use = "enc"
+	e.PrevKeyID, e.PrevPublicKey, e.PrevValidTill, e.PrevRetiresAt, e.PrevUploaded = "9b2e6f1c-0d4a-4e8b-9c7d-2f1a3b4c5d6e", e.PublicKey+"prev", &prevTill, &retires, true
+	e.SetSecret(SecretPreviousKey, crypto.SecretString("previous key"))
+	e.WiseKeys = WiseKeys{
+		WiseSigningKey: "MIGbMBAGByqGSM49AgEGBSuBBAAjA4GGAAQA" + strings.Repeat("a+/", 40), WiseSigningAlg: "ES512", WiseSigningVersion: 1<<31 - 1,
+		WiseEncryptionKey: "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA" + strings.Repeat("Zz9", 100), WiseEncryptionAlg: "RSA_OAEP_256", WiseEncryptionVersion: -3,
+		WiseKeysFetchedAt: &fetched,
+	}
 	return e
 }
 
@@ -509,7 +520,7 @@ func TestBodyRejectsMalformed(t *testing.T) {
 		{"unknown header field", rawBody(h("8120 0161")), ErrUnsupportedVersion, "field 12 of the entry header"},
 		{"unknown header field 63", rawBody(h("81 8080808080808080 01 0161")), ErrUnsupportedVersion, "field 63 of the entry header"},
 		{"unknown field of a section", rawBody(h(a + "01 01 20")), ErrUnsupportedVersion, "field 5 of the entry identity"},
-		{"unknown section", rawBody(h(a + "06 01 01")), ErrUnsupportedVersion, "entry section 6"},
+		{"unknown section", rawBody(h(a + "07 01 01")), ErrUnsupportedVersion, "entry section 7"},
 		{"unknown section after known ones", rawBody(h(a + "01 02 01 02  05 03 08 0200  3f 01 01")), ErrUnsupportedVersion, "entry section 63"},
 		{"section out of order", rawBody(h(a + "03 03 02 0200  01 02 01 02")), ErrDamaged, "section 1 after section 3"},
 		{"section twice", rawBody(h(a + "01 02 01 02  01 02 01 04")), ErrDamaged, "section 1 after section 1"},

@@ -28,6 +28,7 @@ type field struct {
 	kind valueKind
 	str  func(*Entry) *string
 	i64  func(*Entry) *int64
+	num  func(*Entry) *int
 	tm   func(*Entry) *time.Time
 	opt  func(*Entry) **time.Time
 	flag func(*Entry) *bool
@@ -46,6 +47,7 @@ const (
 	kindText            valueKind = iota // string, absent when empty
 	kindSharedText                       // string that repeats across entries (interned on decode)
 	kindInteger                          // int64, zigzag varint, absent when 0
+	kindNumber                           // int, encoded as kindInteger, absent when 0
 	kindInstant                          // time.Time, absent when zero
 	kindOptionalInstant                  // *time.Time, absent when nil
 	kindBool                             // bool: the bit is the value, no bytes
@@ -67,6 +69,11 @@ func sharedText(bit uint, name string, at func(*Entry) *string) field {
 
 func integer(bit uint, name string, at func(*Entry) *int64) field {
 	return field{bit: bit, name: name, kind: kindInteger, i64: at}
+}
+
+// number is integer for an int field; the bytes are the same.
+func number(bit uint, name string, at func(*Entry) *int) field {
+	return field{bit: bit, name: name, kind: kindNumber, num: at}
 }
 
 func instant(bit uint, name string, at func(*Entry) *time.Time) field {
@@ -103,6 +110,8 @@ func (f *field) present(e *Entry) bool {
 		return *f.str(e) != ""
 	case kindInteger:
 		return *f.i64(e) != 0
+	case kindNumber:
+		return *f.num(e) != 0
 	case kindInstant:
 		return !f.tm(e).IsZero()
 	case kindOptionalInstant:
@@ -124,6 +133,8 @@ func (f *field) size(e *Entry) int {
 		return stringSize(*f.str(e))
 	case kindInteger:
 		return varintSize(*f.i64(e))
+	case kindNumber:
+		return varintSize(int64(*f.num(e)))
 	case kindInstant:
 		return timeSize(*f.tm(e))
 	case kindOptionalInstant:
@@ -153,6 +164,8 @@ func (f *field) appendValue(b []byte, e *Entry) []byte {
 		return appendString(b, *f.str(e))
 	case kindInteger:
 		return binary.AppendVarint(b, *f.i64(e))
+	case kindNumber:
+		return binary.AppendVarint(b, int64(*f.num(e)))
 	case kindInstant:
 		return appendTime(b, *f.tm(e))
 	case kindOptionalInstant:
@@ -195,6 +208,15 @@ func (f *field) decodeValue(d *entryDecoder, e *Entry) {
 		*f.str(e) = d.shared()
 	case kindInteger:
 		*f.i64(e) = d.varint()
+	case kindNumber:
+		v := d.varint()
+		// Where int has 32 bits a larger value cannot be kept; refusing it
+		// beats truncating it silently.
+		if int64(int(v)) != v {
+			d.fail("%s: %d does not fit an int", f.name, v)
+			return
+		}
+		*f.num(e) = int(v)
 	case kindInstant:
 		*f.tm(e) = d.time()
 	case kindOptionalInstant:

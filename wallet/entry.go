@@ -68,6 +68,10 @@ const (
 	SecretRegistrationCode = "registration_code"   // registration-code grant secret
 	SecretPrivateKey       = "private_key"         // PKCS#8 PEM
 	SecretPendingKey       = "pending_private_key" // an mTLS renewal's new key, PKCS#8 PEM
+	// SecretPreviousKey is a rotated JOSE key's old private key, PKCS#8
+	// PEM, kept only until Key.PrevRetiresAt so that answers Wise encrypted
+	// to it during the overlap still decrypt; it is wiped after that.
+	SecretPreviousKey = "previous_private_key"
 )
 
 // Profile is a Wise profile a credential can act for.
@@ -108,6 +112,7 @@ type Entry struct {
 	Tokens
 	Key
 	Certificate
+	WiseKeys
 
 	Secrets map[string]crypto.Secret `json:"-"`
 }
@@ -146,6 +151,18 @@ type Key struct {
 	ValidTill *time.Time `json:"valid_till,omitempty"`
 	// Uploaded: the public key is registered with Wise.
 	Uploaded bool `json:"uploaded,omitempty"`
+	// Use is a JOSE key's use: "sig" (signing) or "enc" (encryption).
+	Use string `json:"use,omitempty"`
+
+	// A JOSE rotation keeps the key it replaced, as the previous key, until
+	// PrevRetiresAt (the new key's ValidFrom plus the overlap): Wise may
+	// still verify or encrypt with it until then. Its private key is the
+	// secret SecretPreviousKey.
+	PrevKeyID     string     `json:"prev_key_id,omitempty"`
+	PrevPublicKey string     `json:"prev_public_key,omitempty"` // PEM
+	PrevValidTill *time.Time `json:"prev_valid_till,omitempty"`
+	PrevRetiresAt *time.Time `json:"prev_retires_at,omitempty"`
+	PrevUploaded  bool       `json:"prev_uploaded,omitempty"`
 }
 
 // Certificate holds an mTLS key's certificate request and what was
@@ -165,6 +182,22 @@ type Certificate struct {
 	PendingCSR      string `json:"pending_csr,omitempty"` // PEM
 	PendingKeyType  string `json:"pending_key_type,omitempty"`
 	PendingCertName string `json:"pending_cert_name,omitempty"`
+}
+
+// WiseKeys caches, on a client entry, Wise's JOSE public keys for that
+// client's environment: the key Wise signs responses with and the key
+// requests are encrypted to, each as Wise gave it (base64 of the SPKI DER),
+// with its algorithm in Wise's spelling and its version. They are public;
+// caching them saves a client-credentials token and a fetch per call, and
+// they are fetched again when a verification or decryption fails.
+type WiseKeys struct {
+	WiseSigningKey        string     `json:"wise_signing_key,omitempty"`
+	WiseSigningAlg        string     `json:"wise_signing_alg,omitempty"`
+	WiseSigningVersion    int        `json:"wise_signing_version,omitempty"`
+	WiseEncryptionKey     string     `json:"wise_encryption_key,omitempty"`
+	WiseEncryptionAlg     string     `json:"wise_encryption_alg,omitempty"`
+	WiseEncryptionVersion int        `json:"wise_encryption_version,omitempty"`
+	WiseKeysFetchedAt     *time.Time `json:"wise_keys_fetched_at,omitempty"`
 }
 
 // Secret returns the named secret (zero when absent).
