@@ -63,6 +63,10 @@ type Config struct {
 	// stand-in issues (default one year, 365 days, as at Wise; at most ten
 	// years). Shorten it to show a certificate's countdown.
 	CertTTL time.Duration
+	// JOSEOverlap is how long a client's earlier JOSE key of a scope keeps
+	// working after the key it uploads next for that scope becomes valid
+	// (default DefaultJOSEOverlap, 24h; negative for none).
+	JOSEOverlap time.Duration
 	// Now is the clock used for every expiry (default time.Now). Tests inject
 	// a fake clock to expire codes and tokens without sleeping.
 	Now func() time.Time
@@ -118,6 +122,7 @@ type Server struct {
 	users  *userState
 	faults *faultState
 	mtls   *mtlsState
+	jose   *joseState
 
 	mtlsHandler http.Handler // the mTLS listener's: client certificate checked first
 
@@ -152,6 +157,7 @@ func New(cfg Config) *Server {
 		tokens: newTokenState(lifetimes{token: cfg.TokenTTL, refresh: cfg.RefreshTTL, code: cfg.CodeTTL}),
 		users:  newUserState(demoUser()),
 		faults: &faultState{},
+		jose:   newJOSEState(clampOverlap(cfg.JOSEOverlap)),
 	}
 	ms, err := newMTLSState(s.now())
 	if err != nil {
@@ -195,9 +201,16 @@ func (s *Server) routes() http.Handler {
 		{"/v1/user/signup/registration_code", s.handleSignup},
 		{"/v1/users/exists", s.handleUserExists},
 		{playgroundPath, s.handlePlayground},
+		{joseResponseKeysPath, s.handleJOSEResponseKeys},
+		{joseRequestKeysPath, s.handleJOSEUpload},
 	} {
 		mux.HandleFunc(rt.pattern, rt.handler)
 		mux.HandleFunc("/{"+versionWildcard+"}"+rt.pattern, versioned(rt.handler))
+	}
+	for _, p := range playgrounds {
+		h := s.handleJOSEPlayground(p.mode, p.header)
+		mux.HandleFunc(p.path, h)
+		mux.HandleFunc("/{"+versionWildcard+"}"+p.path, versioned(h))
 	}
 	// The stand-in's own endpoints: no Wise counterpart, so no version.
 	mux.HandleFunc(adminPrefix+"faults", s.handleAdminFaults)
