@@ -58,6 +58,14 @@ var accessKinds = []accessKind{
 			"before it expires, so the dashboard counts it down. Needs an OAuth client entry.",
 		start: func(c *Common, from int) Screen { return newMTLSFlow(c, from) },
 	},
+	{
+		choice: choice{"JOSE keys", "signed and encrypted request bodies"},
+		Why: "Some of Wise's APIs want the bodies of calls signed (JWS), encrypted (JWE), or both. " +
+			"wisewallet makes the signing and encryption key pairs for an OAuth client, uploads their public halves to Wise, " +
+			"fetches Wise's public keys, and tries them on Wise's playground, showing each step. " +
+			"The private keys never leave the wallet; the dashboard counts each key down. Needs an OAuth client entry.",
+		start: func(c *Common, from int) Screen { return newJOSEFlow(c, from) },
+	},
 }
 
 type addChooser struct {

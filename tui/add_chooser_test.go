@@ -30,6 +30,7 @@ func TestAddChooserSaysWhatWiseSays(t *testing.T) {
 		{"authorization code", "redirect URL", "refresh token"},
 		{"registration code", "never shown", "claim"},
 		{"requires mTLS of every OAuth partner", "never leaves the wallet", "Developer Hub signs the CSR", "a year", "at most 10 active", "technical contact", "counts it down"},
+		{"signed (JWS)", "encrypted (JWE)", "uploads their public halves", "Wise's public keys", "playground", "never leave the wallet", "counts each key down"},
 	}
 	for i, k := range accessKinds {
 		full := k.Why + " " + k.Label + " " + k.Detail

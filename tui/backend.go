@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows"
@@ -39,6 +40,17 @@ type Backend interface {
 	MTLSCheck(ctx context.Context, name string) (flows.MTLSCheckResult, error)
 	MTLSRenew(ctx context.Context, in flows.MTLSRenewInput) (flows.EntryView, error)
 	MTLSCertificates(client string) flows.ClientCertificates
+
+	// JOSE: a client's signing and encryption key pairs, their upload
+	// and rotation, Wise's public keys and its playground. JOSEKeys and
+	// JOSEPublicKey read memory only.
+	JOSEKeygen(ctx context.Context, in flows.JOSEKeyInput) (flows.EntryView, error)
+	JOSEPublicKey(name, format string) ([]byte, error)
+	JOSEUpload(ctx context.Context, name string) (flows.JOSEUploaded, error)
+	JOSERotate(ctx context.Context, name string, overlap time.Duration) (flows.JOSERotated, error)
+	JOSEWiseKeys(ctx context.Context, client string) (flows.WiseKeysView, error)
+	JOSEPlayground(ctx context.Context, client, mode, message string) (flows.JOSEPlaygroundResult, error)
+	JOSEKeys(client string) []flows.EntryView
 }
 
 // The wallet service is the Backend the App runs on.

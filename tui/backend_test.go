@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows"
@@ -102,4 +103,34 @@ func (f *fakeBackend) MTLSRenew(context.Context, flows.MTLSRenewInput) (flows.En
 }
 func (f *fakeBackend) MTLSCertificates(client string) flows.ClientCertificates {
 	return flows.ClientCertificates{Client: client, Limit: flows.MTLSCertificateLimit, Names: []string{}}
+}
+func (f *fakeBackend) JOSEKeygen(context.Context, flows.JOSEKeyInput) (flows.EntryView, error) {
+	return flows.EntryView{}, errFakeReadOnly
+}
+func (f *fakeBackend) JOSEPublicKey(name, format string) ([]byte, error) {
+	if _, err := f.Entry(name); err != nil {
+		return nil, err
+	}
+	return []byte("fake " + format + " public key of " + name), nil
+}
+func (f *fakeBackend) JOSEUpload(context.Context, string) (flows.JOSEUploaded, error) {
+	return flows.JOSEUploaded{}, errFakeReadOnly
+}
+func (f *fakeBackend) JOSERotate(context.Context, string, time.Duration) (flows.JOSERotated, error) {
+	return flows.JOSERotated{}, errFakeReadOnly
+}
+func (f *fakeBackend) JOSEWiseKeys(context.Context, string) (flows.WiseKeysView, error) {
+	return flows.WiseKeysView{}, errFakeReadOnly
+}
+func (f *fakeBackend) JOSEPlayground(context.Context, string, string, string) (flows.JOSEPlaygroundResult, error) {
+	return flows.JOSEPlaygroundResult{}, errFakeReadOnly
+}
+func (f *fakeBackend) JOSEKeys(client string) []flows.EntryView {
+	var out []flows.EntryView
+	for _, v := range f.entries {
+		if v.Kind == flows.KindJOSE && v.LinkedTo == client {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -193,6 +193,11 @@ func (s details) key(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
 			return s, cmd
 		}
 	}
+	if s.e.Kind == flows.KindJOSE {
+		if cmd, ok := s.joseKey(msg); ok {
+			return s, cmd
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Back):
 		return s, Pop()
@@ -211,9 +216,9 @@ func (s details) key(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
 	case key.Matches(msg, k.PageDown):
 		s.scroll += max(s.c.BodyHeight()/2, 1)
 	case key.Matches(msg, k.Reveal) && len(s.fields) > 0 && keptInWallet(s.e, s.fields[s.sel]):
-		return s, Toast(keptText, true)
+		return s, Toast(keptTextOf(s.e), true)
 	case key.Matches(msg, k.Copy) && len(s.fields) > 0 && keptInWallet(s.e, s.fields[s.sel]):
-		return s, Toast(keptText, true)
+		return s, Toast(keptTextOf(s.e), true)
 	case key.Matches(msg, k.Reveal):
 		switch {
 		case len(s.fields) == 0:
@@ -498,6 +503,9 @@ func (s details) ShortHelp() []key.Binding {
 	if s.e.Kind == flows.KindMTLS {
 		return s.mtlsHelp()
 	}
+	if s.e.Kind == flows.KindJOSE {
+		return s.joseHelp()
+	}
 	if len(s.fields) == 0 {
 		return []key.Binding{k.Rename, k.Delete, k.Back, k.Help}
 	}
@@ -508,9 +516,24 @@ func (s details) ShortHelp() []key.Binding {
 const keptText = "An mTLS private key never leaves the wallet: it is not shown or copied. wisewallet presents it to Wise itself."
 
 // keptInWallet: the private keys of an mTLS entry (its own, a renewal's)
-// are used by the wallet only; the flows' calls present them.
+// and of a JOSE entry (its own, a rotation's previous one) are used by
+// the wallet only; the flows' calls present them, sign and decrypt.
 func keptInWallet(e flows.EntryView, field string) bool {
-	return e.Kind == flows.KindMTLS && (field == "private_key" || field == "pending_private_key")
+	switch e.Kind {
+	case flows.KindMTLS:
+		return field == "private_key" || field == "pending_private_key"
+	case flows.KindJOSE:
+		return field == "private_key" || field == "previous_private_key"
+	}
+	return false
+}
+
+// keptTextOf is keptText for the entry's kind.
+func keptTextOf(e flows.EntryView) string {
+	if e.Kind == flows.KindJOSE {
+		return joseKeptText
+	}
+	return keptText
 }
 
 // mtlsKey is i, n or k on an mTLS entry: the flow opened part-way.
@@ -547,6 +570,10 @@ func (s details) FullHelp() [][]key.Binding {
 	if s.e.Kind == flows.KindMTLS {
 		// Its own keys, without the delete, back and help that follow.
 		own := s.mtlsHelp()
+		return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, own[:len(own)-3], {k.Rename, k.Delete, k.Breach}, {k.Back, k.Lock, k.Help}}
+	}
+	if s.e.Kind == flows.KindJOSE {
+		own := s.joseHelp()
 		return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, own[:len(own)-3], {k.Rename, k.Delete, k.Breach}, {k.Back, k.Lock, k.Help}}
 	}
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Reveal, k.Copy}, {k.Rename, k.Delete, k.Breach}, {k.Back, k.Lock, k.Help}}

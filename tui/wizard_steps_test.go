@@ -97,6 +97,7 @@ func TestFlowTablesAreComplete(t *testing.T) {
 	checkTable(t, loginSteps)
 	checkTable(t, registrationSteps)
 	checkTable(t, mtlsSteps)
+	checkTable(t, joseSteps)
 }
 
 // The table test itself refuses a hole and a step without its parts.
