@@ -216,6 +216,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc(adminPrefix+"faults", s.handleAdminFaults)
 	mux.HandleFunc(adminPrefix+"stats", s.handleAdminStats)
 	mux.HandleFunc(adminPrefix+"clients", s.handleAdminClients)
+	mux.HandleFunc(adminPrefix+"jose/keys", s.handleAdminJOSEKeys)
+	mux.HandleFunc(adminPrefix+"jose/keys/rotate", s.handleAdminJOSERotate)
+	mux.HandleFunc(adminPrefix+"jose/overlap", s.handleAdminJOSEOverlap)
+	mux.HandleFunc(adminPrefix+"jose/clients/{clientId}/keys", s.handleAdminJOSEClientKeys)
 	// The Developer Hub stand-in: a page at Wise, not an API path.
 	mux.HandleFunc(hubPath, s.handleHubPage)
 	mux.HandleFunc(hubPath+"/sign-in", s.handleHubSignIn)
