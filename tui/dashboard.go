@@ -45,6 +45,7 @@ type dashItem struct {
 	kind       flows.ExpiryKind
 	start, end time.Time
 	age        bool // a secret's age against flows.RotationReminder; start is its creation
+	prev       bool // a rotated JOSE key's previous one, until it retires
 }
 
 // itemWords are the dashboard's short names of what expires.
@@ -346,6 +347,9 @@ func itemsOf(e flows.EntryView) []dashItem {
 		}
 		out = append(out, it)
 	}
+	if it, ok := prevKeyItem(e, out); ok && e.Status != flows.StatusRevoked {
+		out = append(out, it)
+	}
 	return out
 }
 
@@ -422,7 +426,8 @@ func (d dashboard) notes(r dashRow) []note {
 	if t, ok := d.renewed[e.Name]; ok {
 		out = append(out, note{text: "↻ renewed " + d.clock(t) + " by itself", good: true})
 	}
-	return append(out, certificateNotes(e, r.items, d.now)...)
+	out = append(out, certificateNotes(e, r.items, d.now)...)
+	return append(out, joseNotes(e, r.items, d.now)...)
 }
 
 type note struct {
@@ -578,7 +583,7 @@ func (d dashboard) renderItem(it dashItem) string {
 			frac = float64(rem) / float64(total)
 		}
 		lv = remainingLevel(frac)
-		if it.kind == flows.Certificate {
+		if it.kind == flows.Certificate || (it.kind == flows.KeyValidity && !it.prev) {
 			lv = certificateLevel(rem)
 		}
 	}

@@ -33,6 +33,10 @@ func (s details) joseKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return Toast(e.Name+" is uploaded to Wise already: k tries it on Wise's playground, n rotates it.", false), true
 	case key.Matches(msg, k.Upload):
 		return Push(newJOSEEntryFlow(s.c, e, joseUploadOne)), true
+	case key.Matches(msg, k.Renew) && e.PrevKeyID != "" && e.PrevRetiresAt != nil && s.now.Before(*e.PrevRetiresAt):
+		// One overlap at a time: a second rotation would wipe the old key
+		// while Wise may still use it.
+		return Toast(fmt.Sprintf("%s is rotating already: its old key works until %s. Rotate it again after that.", e.Name, s.when(*e.PrevRetiresAt)), true), true
 	case key.Matches(msg, k.Renew):
 		return Push(newJOSEEntryFlow(s.c, e, joseRotation)), true
 	case key.Matches(msg, k.Check) && e.LinkedTo == "":

@@ -406,8 +406,12 @@ func keysSummary(keys []flows.EntryView) string {
 	return strings.Join(parts, ", ")
 }
 
-// joseUse is a jose entry's use: only encryption keys are RSA-OAEP-256.
+// joseUse is a jose entry's use; an entry without one (never made so)
+// is told by its algorithm: only encryption keys are RSA-OAEP-256.
 func joseUse(e flows.EntryView) string {
+	if e.Use != "" {
+		return e.Use
+	}
 	if e.Algorithm == joseEncAlg || e.Algorithm == "RSA_OAEP_256" {
 		return flows.JOSEUseEnc
 	}

@@ -558,6 +558,13 @@ func TestDetailsOfAJOSEEntry(t *testing.T) {
 	if m, ok := cmdMsg(cmd).(ToastMsg); !ok || !strings.Contains(m.Text, "serves no OAuth client") || !strings.Contains(m.Text, "a, then JOSE keys") {
 		t.Errorf("u on a key of no client: %v", cmdMsg(cmd))
 	}
+	// A rotation's overlap runs: no second one before the old key retires.
+	rot := wzSigKey(true)
+	rot.PrevKeyID, rot.PrevRetiresAt = wzEncKID, ptime(wzNow.Add(5*time.Hour))
+	_, cmd = newDetails(c, rot).Update(keyPress("n"))
+	if m, ok := cmdMsg(cmd).(ToastMsg); !ok || !strings.Contains(m.Text, "rotating already") || !strings.Contains(m.Text, "2026-11-22 14:00:00") {
+		t.Errorf("n during a rotation: %v", cmdMsg(cmd))
+	}
 	wzGolden(t, c, newDetails(c, wzEncKey(true)))
 }
 

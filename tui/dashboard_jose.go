@@ -1,0 +1,76 @@
+package tui
+
+// The JOSE keys' part of the live view. A key counts down to its
+// valid-till, and while a rotation's overlap lasts its previous key counts
+// down to its retirement, when Wise stops taking it and its private half
+// is wiped. From 30 days before valid-till the row says to rotate it, and
+// a key Wise does not have yet says how to upload it, in the app's keys.
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/wisewallet/wisewallet/flows"
+)
+
+// joseReminder is how long before a key's valid-till the dashboard asks
+// for a rotation: as for a certificate.
+const joseReminder = flows.CertificateRenewalReminder
+
+// prevKeyItem is the previous key's countdown while a rotation's overlap
+// lasts, unless flows counts it down already.
+func prevKeyItem(e flows.EntryView, have []dashItem) (dashItem, bool) {
+	if e.Kind != flows.KindJOSE || e.PrevKeyID == "" || e.PrevRetiresAt == nil {
+		return dashItem{}, false
+	}
+	for _, it := range have {
+		if it.end.Equal(*e.PrevRetiresAt) {
+			return dashItem{}, false
+		}
+	}
+	start := e.CreatedAt
+	if e.ValidFrom != nil {
+		start = *e.ValidFrom // the new key's start: the overlap began then
+	}
+	return dashItem{what: "old key", kind: flows.KeyValidity, start: start, end: *e.PrevRetiresAt, prev: true}, true
+}
+
+// joseNotes are the lines under a JOSE row: an upload to make, the
+// rotation reminder from 30 days before valid-till, what an expired key
+// means, and the previous key's retirement.
+func joseNotes(e flows.EntryView, items []dashItem, now time.Time) []note {
+	if e.Kind != flows.KindJOSE || e.Status != flows.StatusOK {
+		return nil
+	}
+	var out []note
+	switch {
+	case e.LinkedTo == "":
+		out = append(out, note{text: "→ serves no OAuth client: set JOSE up from the client, a, then JOSE keys", warn: true})
+	case !e.Uploaded:
+		out = append(out, note{text: "→ not uploaded to Wise yet: enter, then u", warn: true})
+	}
+	for _, it := range items {
+		if it.kind != flows.KeyValidity {
+			continue
+		}
+		left := it.end.Sub(now)
+		switch {
+		case it.prev && left > 0:
+			out = append(out, note{text: fmt.Sprintf("↻ rotating: the old key %s works until %s, then it is wiped", shortID(e.PrevKeyID), it.end.In(now.Location()).Format("2006-01-02 15:04"))})
+		case it.prev:
+		case left <= 0:
+			out = append(out, note{text: "✗ key expired: Wise refuses what it signs or encrypts. Rotate it: enter, then n", bad: true})
+		case left <= joseReminder && e.PrevKeyID == "":
+			out = append(out, note{text: fmt.Sprintf("⚠ key ends in %s (%s): rotate it now, enter, then n", span(left), it.end.In(now.Location()).Format("2006-01-02")), bad: left <= 7*24*time.Hour})
+		}
+	}
+	return out
+}
+
+// shortID is the start of a key id: enough to tell two apart on a row.
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8] + "…"
+	}
+	return id
+}
