@@ -285,7 +285,8 @@ func SignJWS(key stdcrypto.Signer, alg JOSEAlg, kid, url string, payload []byte)
 // equals the chosen key's Alg; the key is chosen by the header's kid, else
 // by its version, else each key is tried; the signature verifies; the key
 // is valid at now; and, when wantURL is not empty, the url header equals it
-// exactly. The header is returned for display even on some failures.
+// exactly (a header with both a kid no key has and a version falls back to
+// the version). The header is returned for display even on some failures.
 func VerifyJWS(token string, keys []VerifyKey, algs []JOSEAlg, wantURL string, now time.Time) ([]byte, JOSEHeader, error) {
 	token, err := checkSize(token)
 	if err != nil {
@@ -378,37 +379,43 @@ func publicOf(key any) any {
 	return key
 }
 
-// pickVerifyKeys narrows keys by the header's kid, else its version, else
-// keeps them all. A kid or version that names no key is refused, not
-// answered by trying the others: the sender said which key it used.
+// pickVerifyKeys narrows keys by the header's kid, else its version (also
+// when the kid names none of the keys: Wise's keys may be known by version
+// only), else keeps them all. A kid or version that names no key is
+// refused, not answered by trying the others: the sender said which key it
+// used, and the choice only ever picks which keys to try, never skips the
+// signature check.
 func pickVerifyKeys(h JOSEHeader, keys []VerifyKey) ([]VerifyKey, error) {
+	if h.KeyID == "" && h.Version == 0 {
+		if len(keys) == 0 {
+			return nil, fmt.Errorf("%w: no keys to verify with", ErrJOSEKeyID)
+		}
+		return keys, nil
+	}
 	var out []VerifyKey
-	switch {
-	case h.KeyID != "":
+	if h.KeyID != "" {
 		for _, k := range keys {
 			if k.KeyID == h.KeyID {
 				out = append(out, k)
 			}
 		}
-		if len(out) == 0 {
-			return nil, fmt.Errorf("%w: no key has kid %q", ErrJOSEKeyID, clip(h.KeyID))
-		}
-	case h.Version != 0:
+	}
+	if len(out) == 0 && h.Version != 0 {
 		for _, k := range keys {
 			if k.Version == h.Version {
 				out = append(out, k)
 			}
 		}
-		if len(out) == 0 {
-			return nil, fmt.Errorf("%w: no key has version %d; fetch the sender's current keys", ErrJOSEKeyID, h.Version)
-		}
-	default:
-		out = keys
-		if len(out) == 0 {
-			return nil, fmt.Errorf("%w: no keys to verify with", ErrJOSEKeyID)
-		}
 	}
-	return out, nil
+	switch {
+	case len(out) > 0:
+		return out, nil
+	case h.Version == 0:
+		return nil, fmt.Errorf("%w: no key has kid %q", ErrJOSEKeyID, clip(h.KeyID))
+	case h.KeyID == "":
+		return nil, fmt.Errorf("%w: no key has version %d; fetch the sender's current keys", ErrJOSEKeyID, h.Version)
+	}
+	return nil, fmt.Errorf("%w: no key has kid %q or version %d; fetch the sender's current keys", ErrJOSEKeyID, clip(h.KeyID), h.Version)
 }
 
 // EncryptJWE encrypts plaintext to pub with RSA-OAEP-256 and A256GCM (the

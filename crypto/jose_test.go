@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -300,6 +301,14 @@ func TestVerifyJWSKeySelection(t *testing.T) {
 	// Wise's answers carry {"version":N,"alg":"ES512"} and no kid.
 	check("by version", indepSign(t, ES512, b, []byte(`{"version":2,"alg":"ES512"}`), testBody))
 	check("neither: each key tried", mustSign(t, b, ES512, "", "", testBody))
+	check("kid known by none, version by one", indepSign(t, ES512, b, []byte(`{"alg":"ES512","kid":"wise-key","version":2}`), testBody))
+	if _, _, err := VerifyJWS(indepSign(t, ES512, b, []byte(`{"alg":"ES512","kid":"wise-key","version":3}`), testBody), keys, SigningAlgs, "", testNow); !errors.Is(err, ErrJOSEKeyID) {
+		t.Errorf("kid and version both unknown: %v", err)
+	}
+	// A version that names a key is not rescued by another key either.
+	if _, _, err := VerifyJWS(indepSign(t, ES512, b, []byte(`{"alg":"ES512","version":1}`), testBody), keys, SigningAlgs, "", testNow); !errors.Is(err, ErrJOSESignature) {
+		t.Errorf("mislabelled version: %v", err)
+	}
 	// A kid names one key: a token signed by b but labelled ka is refused,
 	// not rescued by trying b.
 	if _, _, err := VerifyJWS(mustSign(t, b, ES512, "ka", "", testBody), keys, SigningAlgs, "", testNow); !errors.Is(err, ErrJOSESignature) {
@@ -806,6 +815,73 @@ func TestPeekJOSEHeader(t *testing.T) {
 	}
 	if _, err := PeekJOSEHeader(strings.Repeat("a", MaxJOSEInput+100)); !errors.Is(err, ErrJOSETooLarge) {
 		t.Errorf("PeekJOSEHeader(oversized) = %v", err)
+	}
+}
+
+// No error of a refused token or key says anything secret: not the
+// plaintext, not the CEK in any encoding, not the private key.
+func TestJOSEErrorsNameNoSecret(t *testing.T) {
+	priv := rsaKey(t, "a")
+	secretBody := []byte(`{"pin":"8731"}`)
+	req, cek, err := EncryptJWEKeepingCEK(&priv.PublicKey, "k", "/v1/pin", secretBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := EncryptDirect(cek, secretBody)
+	raw := cek.Reveal()
+	short := raw[:16]
+	var errs []error
+	_, _, err = DecryptJWE(req, []DecryptKey{{Key: rsaKey(t, "b"), KeyID: "k"}})
+	errs = append(errs, err)
+	_, _, _, err = DecryptJWEKeepingCEK(tamperHeader(t, req, `"kid":"k"`, `"kid":"k","x":1`), priv)
+	errs = append(errs, err)
+	_, err = DecryptDirect(answer, NewSecret(bytes.Repeat([]byte{3}, 32)))
+	errs = append(errs, err)
+	_, err = DecryptDirect(answer, NewSecret(short))
+	errs = append(errs, err)
+	_, err = EncryptDirect(NewSecret(short), secretBody)
+	errs = append(errs, err)
+	_, err = SignJWS(priv, ES256, "", "", secretBody)
+	errs = append(errs, err)
+	_, err = GenerateJOSEKey(ES256, RSA2048)
+	errs = append(errs, err)
+	forbidden := []string{"8731", string(raw), b64u.EncodeToString(raw), base64.StdEncoding.EncodeToString(raw), hexOf(raw), hexOf(short), b64u.EncodeToString(short), priv.D.String()[:20], priv.D.Text(16)[:20]}
+	for i, err := range errs {
+		if err == nil {
+			t.Fatalf("case %d: no error", i)
+		}
+		for _, f := range forbidden {
+			if strings.Contains(err.Error(), f) {
+				t.Errorf("case %d: error %q shows a secret", i, err)
+			}
+		}
+	}
+}
+
+func hexOf(b []byte) string { return fmt.Sprintf("%x", b) }
+
+// The cap is exact: MaxJOSEInput bytes are read (white space around them
+// not counted), one more is refused before any parsing.
+func TestJOSEInputCapBoundary(t *testing.T) {
+	at := rawJWS(`{"alg":"ES256"}`, nil, nil)
+	at += strings.Repeat("A", MaxJOSEInput-len(at))
+	over := at + "A"
+	keys := []VerifyKey{{Key: joseKey(t, ES256, "a").Public(), Alg: ES256}}
+	for name, c := range map[string]struct {
+		token string
+		want  error
+	}{
+		"at the cap":              {at, ErrJOSESignature},
+		"at the cap, white space": {"\n " + at + "\r\n", ErrJOSESignature},
+		"one over":                {over, ErrJOSETooLarge},
+	} {
+		if _, _, err := VerifyJWS(c.token, keys, SigningAlgs, "", testNow); !errors.Is(err, c.want) {
+			t.Errorf("VerifyJWS(%s) = %v; want %v", name, err, c.want)
+		}
+		_, err := PeekJOSEHeader(c.token)
+		if tooLarge := errors.Is(err, ErrJOSETooLarge); tooLarge != (c.want == ErrJOSETooLarge) {
+			t.Errorf("PeekJOSEHeader(%s) = %v", name, err)
+		}
 	}
 }
 

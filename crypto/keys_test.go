@@ -384,6 +384,10 @@ func FuzzParsePublicJWK(f *testing.F) {
 		priv, _ := json.Marshal(jose.JSONWebKey{Key: keyOf(f, kt)})
 		f.Add(priv)
 	}
+	// P-521, the ES512 curve, is accepted for JOSE keys.
+	if b, err := PublicJWK(joseKey(f, ES512, "a"), "k", "ES512", "sig"); err == nil {
+		f.Add(b)
+	}
 	f.Add([]byte(`{"kty":"oct","k":"AAAA"}`))
 	f.Add([]byte(`{}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
