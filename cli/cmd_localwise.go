@@ -26,6 +26,7 @@ func (inv *invocation) localwiseCommand() *cobra.Command {
 	c.Flags().StringVar(&o.addr, "addr", "127.0.0.1:8700", "listen address; loopback, or a loud warning: its credentials are published")
 	c.Flags().DurationVar(&o.ttl, "token-ttl", 12*time.Hour, "access token lifetime (shorten for demonstrations)")
 	c.Flags().DurationVar(&o.certTTL, "cert-ttl", 365*24*time.Hour, "lifetime of the client certificates its Developer Hub issues (shorten to show a countdown)")
+	c.Flags().DurationVar(&o.joseOverlap, "jose-overlap", localwise.DefaultJOSEOverlap, "how long a client's earlier JOSE key keeps working after it uploads the next one (0 for not at all)")
 	c.Flags().BoolVar(&o.asJSON, "json", false, "print the base URL and demo credentials as one JSON object")
 	return c
 }
@@ -35,7 +36,9 @@ type localwiseOptions struct {
 	ttl  time.Duration
 	// certTTL: Wise's certificates last a year.
 	certTTL time.Duration
-	asJSON  bool
+	// joseOverlap: the rotation overlap localwise gives uploaded JOSE keys.
+	joseOverlap time.Duration
+	asJSON      bool
 }
 
 func cmdLocalwise(ctx context.Context, sio *cliIO, o localwiseOptions) error {
@@ -45,5 +48,12 @@ func cmdLocalwise(ctx context.Context, sio *cliIO, o localwiseOptions) error {
 	if o.certTTL <= 0 {
 		return usagef("--cert-ttl must be positive")
 	}
-	return localwise.Run(ctx, o.addr, localwise.Config{TokenTTL: o.ttl, CertTTL: o.certTTL}, o.asJSON, sio.stdout, sio.stderr)
+	if o.joseOverlap < 0 {
+		return usagef("--jose-overlap must not be negative")
+	}
+	overlap := o.joseOverlap
+	if overlap == 0 {
+		overlap = -1 // Config's zero is the default; negative is none
+	}
+	return localwise.Run(ctx, o.addr, localwise.Config{TokenTTL: o.ttl, CertTTL: o.certTTL, JOSEOverlap: overlap}, o.asJSON, sio.stdout, sio.stderr)
 }

@@ -11,7 +11,14 @@
 //   - GET /v1/me, GET /v2/profiles and GET /v2/profiles/{profileId} for user
 //     access tokens and personal tokens;
 //   - POST /v1/user/signup/registration_code and POST /v1/users/exists for
-//     client-credentials tokens.
+//     client-credentials tokens;
+//   - JOSE, for client-credentials tokens: GET
+//     /v1/auth/jose/response/public-keys (localwise's own ES512 signing and
+//     RSA-2048 encryption keys, with versions), POST
+//     /v1/auth/jose/request/public-keys (a client's public keys), and the
+//     playgrounds POST /v1/auth/jose/playground/jws, GET and POST .../jwe,
+//     POST .../jwe-direct-encryption and POST .../jwsjwe (see
+//     jose_playground.go for what is checked and how refusals look).
 //
 // Every one of these paths also answers under Wise's quarterly version
 // prefix (/2026Q3/oauth/token, /2026Q3/v1/me, any /YYYYQn/), the same way;
@@ -33,7 +40,8 @@
 // published strings. They exist only so documentation and demos can show
 // them; they are worthless anywhere but against localwise.
 //
-// The /__localwise/ endpoints (faults, stats, clients) are a test and demo
+// The /__localwise/ endpoints (faults, stats, clients, jose/keys,
+// jose/keys/rotate, jose/overlap, jose/clients/{id}/keys) are a test and demo
 // control surface of the stand-in only. They have no counterpart at Wise and
 // no authentication: bind localwise to a loopback address.
 //
@@ -42,6 +50,7 @@
 //
 // Memory is bounded whatever clients send: request bodies are capped, and
 // every table that callers can grow (tokens, codes, pending authorizations,
-// signed-up users, clients) has a limit, evicting oldest entries first where
-// eviction is harmless and refusing new entries where it is not.
+// signed-up users, clients, uploaded JOSE keys, JOSE key versions) has a
+// limit, evicting oldest entries first where eviction is harmless and
+// refusing new entries where it is not.
 package localwise

@@ -62,6 +62,7 @@ func printDemo(w io.Writer, d DemoCredentials, jsonOut bool) error {
 	fmt.Fprintf(tw, "  User\t%s / %s\n", d.UserEmail, d.UserPassword)
 	fmt.Fprintf(tw, "  Profiles\t%d (personal), %d (business)\n", d.PersonalProfileID, d.BusinessProfileID)
 	fmt.Fprintf(tw, "\nFaults and counters: POST %s/__localwise/faults, GET %s/__localwise/stats\n", d.APIURL, d.APIURL)
+	fmt.Fprintf(tw, "JOSE keys: GET %s/__localwise/jose/keys, POST %s/__localwise/jose/keys/rotate\n", d.APIURL, d.APIURL)
 	fmt.Fprintf(tw, "Stop with Ctrl-C.\n")
 	return tw.Flush()
 }
