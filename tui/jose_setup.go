@@ -929,7 +929,7 @@ var modeWords = map[string][2]string{
 	flows.PlaygroundJWE:       {"encrypted, both ways", "POST /v1/auth/jose/playground/jwe"},
 	flows.PlaygroundJWEGet:    {"no body; the answer encrypted", "GET /v1/auth/jose/playground/jwe"},
 	flows.PlaygroundJWSJWE:    {"signed, then encrypted", "POST /v1/auth/jose/playground/jwsjwe"},
-	flows.PlaygroundJWEDirect: {"the answer reuses the request's key", "POST /v1/auth/jose/playground/jwe-direct-encryption"},
+	flows.PlaygroundJWEDirect: {"answer under the request's key", "POST /v1/auth/jose/playground/jwe-direct-encryption"},
 }
 
 func (s *joseFlow) playing() string {
@@ -1052,6 +1052,30 @@ func (s *joseFlow) resultView(v *stepView) {
 	case s.rotated != nil:
 		v.Note = "Both keys work until the old one retires; then its private half is wiped."
 	}
+	s.fitResult(v)
+}
+
+// fitResult keeps the result within the screen: the closing note goes
+// first, then the last lines of the call shown, with a word of what was
+// cut (a taller terminal shows it, and ↑/↓ the other calls).
+func (s *joseFlow) fitResult(v *stepView) {
+	room := s.c.BodyHeight()
+	height := func() int {
+		probe := *v
+		probe.Err = s.errMsg
+		return lipgloss.Height(renderStep(s.c, probe))
+	}
+	if height() <= room {
+		return
+	}
+	v.Note = ""
+	over := height() - room
+	if over <= 0 {
+		return
+	}
+	lines := strings.Split(v.Body, "\n")
+	keep := max(len(lines)-over-1, 1)
+	v.Body = strings.Join(lines[:keep], "\n") + "\n" + s.c.Styles.Subtle.Render(truncate(fmt.Sprintf("… %d more lines: a taller terminal shows them", len(lines)-keep), s.c.Width))
 }
 
 // runView is one playground call step by step: what was done and what
@@ -1061,15 +1085,15 @@ func (s *joseFlow) runView(r joseRun) string {
 	w := max(s.c.Width, 20)
 	words := modeWords[r.mode]
 	method, path, _ := strings.Cut(words[1], " ")
-	head := fmt.Sprintf("%s: %s %s", words[0], orNone(r.res.Method, method), orNone(r.res.Path, path))
+	head := fmt.Sprintf("%s %s", orNone(r.res.Method, method), orNone(r.res.Path, path))
 	if r.res.Status != 0 {
 		head += fmt.Sprintf(" · HTTP %d", r.res.Status)
 	}
-	lines := []string{truncate(st.Value.Render(head), w)}
+	what := st.Body.Render(words[0])
 	if r.res.TraceID != "" {
-		lines = append(lines, truncate(st.Label.Render("x-trace-id ")+st.Value.Render(r.res.TraceID), w))
+		what += st.Subtle.Render(" · ") + st.Label.Render("x-trace-id ") + st.Value.Render(r.res.TraceID)
 	}
-	wrap := lipgloss.NewStyle().Width(max(w-2, 10))
+	lines := []string{truncate(st.Value.Render(head), w), truncate(what, w)}
 	for i, step := range r.res.Steps {
 		// What was done and its result, wrapped: the last result is
 		// Wise's answer, worth reading whole.
@@ -1083,8 +1107,13 @@ func (s *joseFlow) runView(r joseRun) string {
 			}
 			lines = append(lines, st.Body.Render(l))
 		}
-		for _, l := range strings.Split(wrap.Render(headerJSON(step.Header)), "\n") {
-			lines = append(lines, "  "+st.Value.Render(strings.TrimRight(l, " ")))
+		// A step on the token of the step before (the answer decrypted
+		// from the JWE received) has its header: it is not repeated.
+		if i > 0 && step.Header == r.res.Steps[i-1].Header {
+			continue
+		}
+		for _, l := range wrapFields(headerJSON(step.Header), w-2) {
+			lines = append(lines, "  "+st.Value.Render(l))
 		}
 	}
 	if r.err != nil {
@@ -1110,6 +1139,30 @@ func resultText(r string) string {
 		return "(empty)"
 	}
 	return r
+}
+
+// wrapFields lays out a header's JSON in lines of at most w cells,
+// breaking only between its fields (a key id or a path is never cut in
+// two, so it can be read and selected whole); a field wider than a line
+// is cut.
+func wrapFields(text string, w int) []string {
+	var lines []string
+	line := ""
+	for _, f := range strings.SplitAfter(text, ", ") {
+		switch {
+		case line == "":
+			line = f
+		case lipgloss.Width(line+strings.TrimRight(f, " ")) <= w:
+			line += f
+		default:
+			lines, line = append(lines, strings.TrimRight(line, " ")), f
+		}
+	}
+	lines = append(lines, strings.TrimRight(line, " "))
+	for i, l := range lines {
+		lines[i] = truncate(l, w)
+	}
+	return lines
 }
 
 // headerJSON is a protected header as JSON, fields in JOSE's order, with

@@ -94,23 +94,28 @@ func wzPlayed(mode string) flows.JOSEPlaygroundResult {
 		method = "GET"
 	}
 	answer := fmt.Sprintf(`{"message":"jose-playground-response-%s","method":"%s"}`, joseMessage, method)
-	sign := flows.JOSEStep{Step: "signed the request", Header: flows.JOSEHeaderView{Alg: "ES256", KeyID: wzSigKID, URL: path}, Result: wzJWS}
-	enc := flows.JOSEStep{Step: "encrypted to Wise's key", Header: flows.JOSEHeaderView{Alg: "RSA-OAEP-256", Enc: "A256GCM", URL: path}, Result: wzJWE}
-	dec := flows.JOSEStep{Step: "decrypted the answer", Header: flows.JOSEHeaderView{Alg: "RSA-OAEP-256", Enc: "A256GCM", KeyID: wzEncKID}, Result: answer}
-	ver := flows.JOSEStep{Step: "verified Wise's signature", Header: flows.JOSEHeaderView{Alg: "ES512", Version: 1}, Result: answer}
+	// As wise/ records them: each token made or received with its
+	// protected header, and what its check gave.
+	sign := flows.JOSEStep{Step: "request signed", Header: flows.JOSEHeaderView{Alg: "ES256", KeyID: wzSigKID, URL: path}, Result: wzJWS}
+	enc := flows.JOSEStep{Step: "request encrypted", Header: flows.JOSEHeaderView{Alg: "RSA-OAEP-256", Enc: "A256GCM", URL: path}, Result: wzJWE}
+	recv := flows.JOSEStep{Step: "response received", Header: flows.JOSEHeaderView{Alg: "RSA-OAEP-256", Enc: "A256GCM", KeyID: wzEncKID}, Result: wzJWE}
+	dec := flows.JOSEStep{Step: "response decrypted", Header: recv.Header, Result: answer}
+	signed := flows.JOSEStep{Step: "response received", Header: flows.JOSEHeaderView{Alg: "ES512", Version: 1}, Result: wzJWS}
+	ver := flows.JOSEStep{Step: "response verified", Header: signed.Header, Result: answer}
 	var steps []flows.JOSEStep
 	switch mode {
 	case flows.PlaygroundJWS:
-		steps = []flows.JOSEStep{sign, ver}
+		steps = []flows.JOSEStep{sign, signed, ver}
 	case flows.PlaygroundJWE:
-		steps = []flows.JOSEStep{enc, dec}
+		steps = []flows.JOSEStep{enc, recv, dec}
 	case flows.PlaygroundJWEGet:
-		steps = []flows.JOSEStep{dec}
+		steps = []flows.JOSEStep{recv, dec}
 	case flows.PlaygroundJWSJWE:
 		dec.Result = wzJWS
-		steps = []flows.JOSEStep{sign, enc, dec, ver}
+		steps = []flows.JOSEStep{sign, enc, recv, dec, {Step: "response verified", Header: signed.Header, Result: answer}}
 	case flows.PlaygroundJWEDirect:
-		steps = []flows.JOSEStep{enc, {Step: "decrypted the answer with the request's key", Header: flows.JOSEHeaderView{Alg: "dir", Enc: "A256GCM"}, Result: answer}}
+		direct := flows.JOSEHeaderView{Alg: "dir", Enc: "A256GCM"}
+		steps = []flows.JOSEStep{enc, {Step: "response received", Header: direct, Result: wzJWE}, {Step: "response decrypted", Header: direct, Result: answer}}
 	}
 	return flows.JOSEPlaygroundResult{Client: "acme-app", Mode: mode, Method: method, Path: path, Status: 200,
 		TraceID: "0123456789abcdef0123456789abcdef", Steps: steps, Answer: json.RawMessage(answer)}
@@ -177,15 +182,15 @@ func TestJOSEFlowSteps(t *testing.T) {
 			wzPlayAll(s, "", nil)
 			snap("11-result")
 			flat := wzFlat(s)
-			for _, want := range []string{"✓ Wise's playground answered all 5 calls", `1 signed the request → a compact JWS, 182 characters: eyJhbGciOiJF… {"alg":"ES256", "kid":"` + wzSigKID + `", "url":"/v1/auth/jose/playground/jws"}`,
-				`2 verified Wise's signature → {"message":"jose-playground-response-hello from wisewallet","method":"POST"} {"alg":"ES512", "version":1}`, "x-trace-id 0123456789abcdef0123456789abcdef", "jose-playground-response-hello from wisewallet"} {
+			for _, want := range []string{"✓ Wise's playground answered all 5 calls", `1 request signed → a compact JWS, 182 characters: eyJhbGciOiJF… {"alg":"ES256", "kid":"` + wzSigKID + `", "url":"/v1/auth/jose/playground/jws"}`,
+				`2 response received → a compact JWS, 182 characters: eyJhbGciOiJF… {"alg":"ES512", "version":1} 3 response verified → {"message":"jose-playground-response-hello from wisewallet","method":"POST"}`, "x-trace-id 0123456789abcdef0123456789abcdef", "jose-playground-response-hello from wisewallet"} {
 				if !strings.Contains(flat, want) {
 					t.Errorf("the result does not show %q:\n%s", want, wzPlain(s))
 				}
 			}
 			press(s, "down", "down", "down")
 			snap("12-result-jwsjwe")
-			if !strings.Contains(wzFlat(s), "POST /v1/auth/jose/playground/jwsjwe") || !strings.Contains(wzFlat(s), "4 verified Wise's signature") {
+			if !strings.Contains(wzFlat(s), "POST /v1/auth/jose/playground/jwsjwe · HTTP 200") || !strings.Contains(wzFlat(s), "5 response verified") {
 				t.Errorf("↓ does not show the jwsjwe call step by step:\n%s", wzPlain(s))
 			}
 		})
@@ -627,4 +632,27 @@ func TestJOSEPublicKeyScreenWrapsAndScrolls(t *testing.T) {
 		t.Errorf("the key is not shown whole when scrolled to its end:\n%s", wzPlain(s))
 	}
 	wzFits(t, c, s)
+}
+
+// A call with more steps than the screen has room for keeps within it:
+// the note goes, then the last lines, with a word of the cut.
+func TestJOSEFlowResultFitsASmallScreen(t *testing.T) {
+	c := wzCommon(80, 24)
+	s := newJOSEEntryFlow(c, wzSigKey(true), joseCheckOnly)
+	s.Init()
+	s.Update(joseModesMsg{id: s.op.id, modes: []string{"jwsjwe"}})
+	res := wzPlayed("jwsjwe")
+	for i := range 4 {
+		res.Steps = append(res.Steps, flows.JOSEStep{Step: fmt.Sprintf("step %d", i), Header: flows.JOSEHeaderView{Alg: "ES256", KeyID: wzSigKID, URL: res.Path, Version: i}, Result: wzJWS})
+	}
+	s.Update(josePlayedMsg{id: s.op.id, run: joseRun{mode: "jwsjwe", res: res}})
+	wzFits(t, c, s)
+	if !strings.Contains(wzPlain(s), "more lines: a taller terminal shows them") {
+		t.Errorf("the cut is not said:\n%s", wzPlain(s))
+	}
+	c = wzCommon(100, 40)
+	s.c = c
+	if strings.Contains(wzPlain(s), "more lines") {
+		t.Errorf("a cut on a screen with room:\n%s", wzPlain(s))
+	}
 }
