@@ -108,6 +108,8 @@ func (e *InputError) Error() string {
 		return fmt.Sprintf("client %q has no redirect URL; store it again with the URL registered with Wise", e.Entry)
 	case e.Input == InputEmail:
 		return fmt.Sprintf("%q %v", e.Value, e.Reason)
+	case e.Input == InputMessage:
+		return fmt.Sprintf("the message %v", e.Reason)
 	case e.Reason == ErrMissing:
 		return fmt.Sprintf("the %s is missing", e.Input)
 	}
@@ -122,13 +124,16 @@ type KindError struct {
 	Kind  Kind
 	Want  Kind
 	// For is what needed the entry, when not a login: "mtls" (a
-	// certificate serves an OAuth client).
+	// certificate serves an OAuth client), "jose" (so does a JOSE key).
 	For string
 }
 
 func (e *KindError) Error() string {
 	if e.Want == KindClient && e.For == "mtls" {
 		return fmt.Sprintf("%q is a %s entry; an mTLS certificate serves an OAuth client entry", e.Entry, e.Kind)
+	}
+	if e.Want == KindClient && e.For == "jose" {
+		return fmt.Sprintf("%q is a %s entry; a JOSE key serves an OAuth client entry", e.Entry, e.Kind)
 	}
 	if e.Want == KindClient {
 		return fmt.Sprintf("%q is a %s entry; login needs an OAuth client entry", e.Entry, e.Kind)
@@ -241,11 +246,14 @@ func (e *NeedsLoginError) Unwrap() []error {
 type MissingClientError struct {
 	Entry, Client string
 	// Doing is what cannot be done without it: "" is a refresh;
-	// "checked" an mTLS check.
+	// "checked" an mTLS check; "uploaded" a JOSE key's upload.
 	Doing string
 }
 
 func (e *MissingClientError) Error() string {
+	if e.Doing == "uploaded" {
+		return fmt.Sprintf("%q cannot be uploaded: its OAuth client %q is gone; add the client again under that name or link the key to another", e.Entry, e.Client)
+	}
 	if e.Doing == "checked" {
 		return fmt.Sprintf("%q cannot be checked: its OAuth client %q is gone; add the client again under that name or link the entry to another", e.Entry, e.Client)
 	}

@@ -59,6 +59,7 @@ const (
 	Certificate                                  // an mTLS certificate's not-after
 	KeyValidity                                  // a JOSE key's valid-till
 	SecretAge                                    // a token or client secret against RotationReminder
+	PreviousKeyRetires                           // a rotated JOSE key's previous key, at the end of the overlap
 )
 
 var expiryWords = map[ExpiryKind][2]string{
@@ -68,6 +69,7 @@ var expiryWords = map[ExpiryKind][2]string{
 	Certificate:            {"certificate", "Certificate"},
 	KeyValidity:            {"key validity", "Key valid till"},
 	SecretAge:              {"secret age", "Secret age"},
+	PreviousKeyRetires:     {"previous key", "Previous key retires"},
 }
 
 // String is the name `status` and `show --json` print ("access token").
@@ -121,9 +123,10 @@ const (
 type lifetime int
 
 const (
-	lastsUntilSoonest lifetime = iota // its first expiry
-	lastsUntilRefresh                 // the refresh token (the access token renews itself)
-	lastsForever                      // nothing (a client's cached token is replaced on demand)
+	lastsUntilSoonest   lifetime = iota // its first expiry
+	lastsUntilRefresh                   // the refresh token (the access token renews itself)
+	lastsForever                        // nothing (a client's cached token is replaced on demand)
+	lastsUntilValidTill                 // its key's valid-till (a rotation's previous key ends first, by design)
 )
 
 // kindSpec is one kind's row.
@@ -171,7 +174,7 @@ func kindTable() map[Kind]kindSpec {
 			lifetime: lastsForever,
 			renewal:  renewCached,
 			access:   accessOAuth,
-			fields:   []fieldSpec{fieldEnv, fieldClientID, fieldRedirectURL, fieldCreated, fieldSecretAge, fieldExpiries},
+			fields:   []fieldSpec{fieldEnv, fieldClientID, fieldRedirectURL, fieldWiseKeys, fieldCreated, fieldSecretAge, fieldExpiries},
 			revoke:   revokeClient,
 		},
 		KindUser: {
@@ -214,9 +217,20 @@ func kindTable() map[Kind]kindSpec {
 			},
 		},
 		KindJOSE: {
-			secrets:  []string{wallet.SecretPrivateKey},
-			expiries: []expirySpec{{KeyValidity, func(v EntryView) *time.Time { return v.ValidTill }, func(v EntryView) *time.Time { return v.ValidFrom }}},
-			fields:   []fieldSpec{fieldEnv, fieldKey, fieldCreated, fieldExpiries},
+			secrets: []string{wallet.SecretPrivateKey, wallet.SecretPreviousKey},
+			expiries: []expirySpec{
+				{KeyValidity, func(v EntryView) *time.Time { return v.ValidTill }, func(v EntryView) *time.Time { return v.ValidFrom }},
+				// Counted down only while the previous key is kept: after
+				// that it is a record (fieldRotation), not a countdown.
+				{PreviousKeyRetires, func(v EntryView) *time.Time {
+					if !v.Holds(wallet.SecretPreviousKey) {
+						return nil
+					}
+					return v.PrevRetiresAt
+				}, func(v EntryView) *time.Time { return v.ValidFrom }},
+			},
+			lifetime: lastsUntilValidTill,
+			fields:   []fieldSpec{fieldEnv, fieldLinkedTo, fieldJOSEKey, fieldUploaded, fieldRotation, fieldCreated, fieldExpiries},
 			revoke: func(v EntryView, _, hub string) RevokeAdvice {
 				return RevokeAdvice{Steps: []string{
 					"Remove the uploaded public key (key id " + orDash(v.KeyID) + ") in the Developer Hub (" + hub + "),",
@@ -288,6 +302,12 @@ func (v EntryView) ExpiresAt() *time.Time {
 		if v.RefreshExpiresAt != nil {
 			return v.RefreshExpiresAt
 		}
+	case lastsUntilValidTill:
+		if v.ValidTill != nil {
+			t := *v.ValidTill
+			return &t
+		}
+		return nil
 	}
 	if x := v.Expiries(); len(x) > 0 {
 		t := x[0].At
@@ -405,6 +425,47 @@ var (
 	}
 	fieldKey = func(v EntryView) []Field {
 		return textField("Key", strings.TrimSpace(v.KeyType+" "+v.Algorithm+" "+v.KeyID))
+	}
+	fieldJOSEKey = func(v EntryView) []Field {
+		use := map[string]string{JOSEUseSig: "signing", JOSEUseEnc: "encryption"}[v.Use]
+		return slices.Concat(
+			textField("Key", strings.Join(slices.DeleteFunc([]string{use, v.Algorithm, keyTypeWords(v.KeyType)}, func(s string) bool { return s == "" }), " ")),
+			textField("Key id", v.KeyID))
+	}
+	fieldUploaded = func(v EntryView) []Field {
+		if v.Kind != KindJOSE {
+			return nil
+		}
+		if v.Uploaded {
+			return textField("Uploaded", "yes, registered with Wise as "+scopeOf(v.Use))
+		}
+		return textField("Uploaded", "no: Wise does not know this key yet")
+	}
+	fieldRotation = func(v EntryView) []Field {
+		if v.PrevKeyID == "" {
+			return nil
+		}
+		if !v.Holds(wallet.SecretPreviousKey) {
+			when := ""
+			if v.PrevRetiresAt != nil {
+				when = " " + v.PrevRetiresAt.UTC().Format(time.RFC3339)
+			}
+			return textField("Previous key", v.PrevKeyID+" retired"+when+"; its private key is wiped")
+		}
+		text := v.PrevKeyID + ", kept beside the new key until it retires"
+		if v.PrevUploaded && !v.Uploaded {
+			text = v.PrevKeyID + ", the one Wise knows: upload the new key before it retires"
+		}
+		return textField("Previous key", text)
+	}
+	fieldWiseKeys = func(v EntryView) []Field {
+		if v.WiseKeysFetchedAt == nil {
+			return nil
+		}
+		return []Field{
+			{Label: "Wise's keys", Kind: FieldText, Text: fmt.Sprintf("signing %s version %d, encryption %s version %d", v.WiseSigningAlg, v.WiseSigningVersion, v.WiseEncryptionAlg, v.WiseEncryptionVersion)},
+			{Label: "Fetched", Kind: FieldTime, Time: *v.WiseKeysFetchedAt},
+		}
 	}
 	fieldCertificate = func(v EntryView) []Field {
 		subject := "O=" + v.Organization

@@ -28,6 +28,7 @@ type (
 	EntryTokens      = wallet.Tokens
 	EntryKey         = wallet.Key
 	EntryCertificate = wallet.Certificate
+	EntryWiseKeys    = wallet.WiseKeys
 )
 
 // EntryView is one entry without its secret values: the header, the
@@ -56,6 +57,7 @@ type EntryView struct {
 	EntryTokens
 	EntryKey
 	EntryCertificate
+	EntryWiseKeys
 
 	// Secrets are sorted by name.
 	Secrets []SecretInfo `json:"-"`
@@ -84,6 +86,7 @@ func viewOf(e wallet.Entry) EntryView {
 		Name: e.Name, Kind: e.Kind, Env: e.Env, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, LinkedTo: e.LinkedTo, Status: e.Status,
 		SecretCreatedAt: e.SecretCreatedAt,
 		EntryIdentity:   e.Identity, EntryOAuthClient: e.OAuthClient, EntryTokens: e.Tokens, EntryKey: e.Key, EntryCertificate: e.Certificate,
+		EntryWiseKeys: e.WiseKeys,
 	}
 	// The groups are copied by value, but their dates and profiles would
 	// still point into the wallet's contents: a front end changing a view
@@ -93,6 +96,7 @@ func viewOf(e wallet.Entry) EntryView {
 	v.AccessIssuedAt, v.AccessExpiresAt, v.RefreshExpiresAt = cloneTime(e.AccessIssuedAt), cloneTime(e.AccessExpiresAt), cloneTime(e.RefreshExpiresAt)
 	v.ValidFrom, v.ValidTill = cloneTime(e.ValidFrom), cloneTime(e.ValidTill)
 	v.PrevValidTill, v.PrevRetiresAt = cloneTime(e.PrevValidTill), cloneTime(e.PrevRetiresAt)
+	v.WiseKeysFetchedAt = cloneTime(e.WiseKeysFetchedAt)
 	v.NotAfter = cloneTime(e.NotAfter)
 	for _, f := range e.SecretFields() {
 		v.Secrets = append(v.Secrets, SecretInfo{Name: f, Len: e.Secret(f).Len()})
