@@ -32,6 +32,7 @@ func cliWords(err error) string {
 		reword(kind, kind.Error()+" (wisewallet add client)")
 	}
 	mtlsWords(err, reword)
+	joseWords(err, reword)
 	var taken *flows.NameTakenError
 	if errors.As(err, &taken) {
 		if taken.CodeLogin {
@@ -45,7 +46,9 @@ func cliWords(err error) string {
 		reword(account, fmt.Sprintf("%s already has a Wise account, which only its owner can link: use 'wisewallet login %s --as %s' (authorization code)", account.Email, account.Client, account.As))
 	}
 	var missing *flows.MissingClientError
-	if errors.As(err, &missing) && missing.Doing == "checked" {
+	if errors.As(err, &missing) && missing.Doing == "uploaded" {
+		reword(missing, fmt.Sprintf("%q cannot be uploaded: its OAuth client %q is gone; add the client again ('wisewallet add client %s ...') or make the key again for another ('wisewallet jose keygen NAME --for CLIENT')", missing.Entry, missing.Client, missing.Client))
+	} else if errors.As(err, &missing) && missing.Doing == "checked" {
 		reword(missing, fmt.Sprintf("%q cannot be checked: its OAuth client %q is gone; add the client again ('wisewallet add client %s ...') or link the entry to another ('wisewallet mtls link %s CLIENT')", missing.Entry, missing.Client, missing.Client, missing.Entry))
 	} else if errors.As(err, &missing) {
 		reword(missing, fmt.Sprintf("%q cannot be refreshed: its OAuth client %q is gone; add the client again ('wisewallet add client %s ...') or log in through another ('wisewallet login CLIENT --as %s')", missing.Entry, missing.Client, missing.Client, missing.Entry))
@@ -90,6 +93,26 @@ func inputWords(e *flows.InputError) string {
 		return "a local client needs --mtls-url: the mtls_url that 'wisewallet localwise --json' prints"
 	case e.Input == flows.InputMTLSURL:
 		return fmt.Sprintf("--mtls-url %q %v", e.Value, e.Reason)
+	case e.Input == flows.InputJOSEUse && e.Reason == flows.ErrMissing:
+		return "--use is required: sig (a signing key) or enc (an encryption key)"
+	case e.Input == flows.InputJOSEUse:
+		return fmt.Sprintf("--use %q %v", e.Value, e.Reason)
+	case e.Input == flows.InputJOSEAlg:
+		return fmt.Sprintf("--alg: %v", e.Reason)
+	case e.Input == flows.InputValidity:
+		return fmt.Sprintf("--valid-for %s %v", e.Value, e.Reason)
+	case e.Input == flows.InputOverlap:
+		return fmt.Sprintf("--overlap %s %v", e.Value, e.Reason)
+	case e.Input == flows.InputJOSEURL && e.Reason == flows.ErrMissing:
+		return "--url is required: the path of the request the token is for (e.g. /v1/auth/jose/playground/jws)"
+	case e.Input == flows.InputJOSEURL:
+		return fmt.Sprintf("--url %q %v", e.Value, e.Reason)
+	case e.Input == flows.InputKeyFormat:
+		return fmt.Sprintf("key format %q: use --jwk, --pem or --der", e.Value)
+	case e.Input == flows.InputPlaygroundMode:
+		return fmt.Sprintf("%q %v", e.Value, e.Reason)
+	case e.Input == flows.InputMessage:
+		return fmt.Sprintf("--message %v", e.Reason)
 	}
 	return e.Error()
 }
@@ -134,6 +157,39 @@ func mtlsWords(err error, reword func(typed error, words string)) {
 	}
 	var kind *flows.KindError
 	if errors.As(err, &kind) && kind.Want == flows.KindMTLS {
+		reword(kind, kind.Error()+"; 'wisewallet list' shows the kinds")
+	}
+}
+
+// joseWords words the JOSE use cases' errors with the commands that fix
+// them.
+func joseWords(err error, reword func(typed error, words string)) {
+	var expired *flows.ExpiredKeyError
+	if errors.As(err, &expired) && !expired.NotYet {
+		reword(expired, expired.Error()+fmt.Sprintf(" ('wisewallet jose rotate %s')", expired.Entry))
+	}
+	var notUp *flows.NotUploadedError
+	if errors.As(err, &notUp) {
+		reword(notUp, notUp.Error()+fmt.Sprintf(" ('wisewallet jose upload %s')", notUp.Entry))
+	}
+	var noKey *flows.NoJOSEKeyError
+	if errors.As(err, &noKey) {
+		reword(noKey, noKey.Error()+fmt.Sprintf(" ('wisewallet jose keygen NAME --use %s --for %s', then 'wisewallet jose upload NAME')", noKey.Use, noKey.Client))
+	}
+	var notLinked *flows.KeyNotLinkedError
+	if errors.As(err, &notLinked) {
+		reword(notLinked, fmt.Sprintf("the JOSE key %q is not linked to an OAuth client: make a key for one with 'wisewallet jose keygen NAME --for CLIENT'", notLinked.Entry))
+	}
+	var underway *flows.RotationUnderwayError
+	if errors.As(err, &underway) {
+		reword(underway, underway.Error()+"; 'wisewallet status' counts it down")
+	}
+	var notUploaded *flows.RotatedNotUploadedError
+	if errors.As(err, &notUploaded) {
+		reword(notUploaded, notUploaded.Error()+fmt.Sprintf(" ('wisewallet jose upload %s')", notUploaded.Entry))
+	}
+	var kind *flows.KindError
+	if errors.As(err, &kind) && kind.Want == flows.KindJOSE {
 		reword(kind, kind.Error()+"; 'wisewallet list' shows the kinds")
 	}
 }
