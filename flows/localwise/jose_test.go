@@ -10,8 +10,10 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -724,4 +726,44 @@ func TestJOSEWiseExamplesAreRefused(t *testing.T) {
 	wantJWSError(t, c.play(http.MethodPost, pathJWS, "jws", jwsExample), "signature does not verify")
 	const jweExample = "eyJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAtMjU2In0.W_WPBDXclMryaywqAB-_yC1hUYukKmZxByhE9d1G8hClc2HpewkryILGJW4uVTUeRdo1oVWd68TPIqi7bqMGUsrT-3MI4ggVSjC1rf8Lf1xTZ8-GHjSPso8tFBXnydOKzggi6fnfk98BIW76Rnxkn6sW79LH5NgN1spTOoh8-tI3i_wbHdqJOxTReaUNMYZobm7wxedZcRxhsaSrVqx2qdELeqkfwgvB1DRbHTF_PTe4W0ibMbcJivHjiDf6oAV9vXgVhYb66rhB43pgdFDv4nY1mkQC45R5T6CBdzv80EdAVOj1G4bktHyJWaJzHVsGozpxsNj3bt1AopyvDO8tsw.WLOO5WH4ZpBPi-8B.0g3eUpQPvRIaTbgUi6sH0WejsJ1nLWDGnDKTktZrkquLQlCMmIguj0I5UCyqXEo.URtTniRvfGxrKRLK63trug"
 	wantDecryptError(t, j.c.play(http.MethodPost, pathJWE, "jwe", jweExample), "decryption failed")
+}
+
+// TestJOSEConcurrentFirstUse: many requests meet a server whose keys are
+// not made yet; all get the same keys, and uploads and playgrounds run
+// side by side (run with -race).
+func TestJOSEConcurrentFirstUse(t *testing.T) {
+	_, base := start(t, Config{})
+	c := newJOSEClient(t, base, testClientID, testClientSecret)
+	const n = 8
+	sigs := make([]string, n)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			kid := newUUID()
+			r := c.upload(kid, scopeSigning, "ES256", &ecKey("ES256").PublicKey, time.Now().Add(-time.Minute), time.Now().Add(time.Hour))
+			if r.status != http.StatusCreated {
+				errs <- fmt.Errorf("upload %d: %d %s", i, r.status, r.body)
+				return
+			}
+			_, kr := c.serverKey(scopeSigning, "ES512", 0)
+			sigs[i] = string(kr.body)
+			tok := signCompact(t, jwsHeader("ES256", kid, pathJWS), ecKey("ES256"), message("c"))
+			if r := c.play(http.MethodPost, pathJWS, "jws", tok); r.status != http.StatusOK {
+				errs <- fmt.Errorf("play %d: %d %s", i, r.status, r.body)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for i := range sigs {
+		if sigs[i] != sigs[0] {
+			t.Fatalf("two versions of the first key: %s and %s", sigs[0], sigs[i])
+		}
+	}
 }

@@ -56,7 +56,7 @@ var signingAlgs = []string{"ES256", "ES384", "ES512", "PS256", "PS384", "PS512"}
 var (
 	errJOSEKeyIDTaken = errors.New("a key with this keyId was already uploaded")
 	errJOSEKeyLimit   = errors.New("the client has the maximum number of active keys")
-	errJOSEVersions   = fmt.Errorf("localwise keeps at most %d versions of each of its keys", maxOwnKeyVersions)
+	errJOSEVersions   = fmt.Errorf("at most %d versions of each key are kept", maxOwnKeyVersions)
 )
 
 // ownKey is one version of one of localwise's keys. It is never changed
