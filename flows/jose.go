@@ -542,6 +542,14 @@ func (s *Service) JOSEUpload(ctx context.Context, name string) (JOSEUploaded, er
 	return s.upload(ctx, e, client)
 }
 
+// uploadedByLostAttempt: the upload's retry was refused as a duplicate key
+// id (409) after an earlier attempt that Wise may have carried out.
+func uploadedByLostAttempt(err error) bool {
+	var lost *wise.AfterLostAnswer
+	var ae *wise.APIError
+	return errors.As(err, &lost) && errors.As(lost.Err, &ae) && ae.Status == http.StatusConflict
+}
+
 func isNotYet(err error) bool {
 	var x *ExpiredKeyError
 	return errors.As(err, &x) && x.NotYet
@@ -564,6 +572,12 @@ func (s *Service) upload(ctx context.Context, e, client wallet.Entry) (JOSEUploa
 		return JOSEUploaded{}, err
 	}
 	up, err := api.UploadKey(ctx, tok, wise.KeyUpload{KeyID: e.KeyID, Scope: scopeOf(e.Use), Alg: alg, ValidFrom: *e.ValidFrom, ValidTill: *e.ValidTill, Material: der})
+	if uploadedByLostAttempt(err) {
+		// The key id is a fresh random UUID: a retry refused as a
+		// duplicate after an attempt whose answer was lost means that
+		// attempt registered it.
+		up, err = wise.UploadedKey{KeyID: e.KeyID, ValidFrom: *e.ValidFrom, ValidTill: *e.ValidTill}, nil
+	}
 	if err != nil {
 		return JOSEUploaded{}, err
 	}

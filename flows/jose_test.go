@@ -42,12 +42,14 @@ type joseFixture struct {
 // per path and, when tamper is set, changes one character of the
 // signature of a playground's answer, as a network attacker would.
 type joseTransport struct {
-	base      http.RoundTripper
-	real      http.RoundTripper
-	tamper    atomic.Bool
-	keyGets   atomic.Int32 // GET /v1/auth/jose/response/public-keys
-	jose      atomic.Int32 // playground calls
-	lastReqHd atomic.Pointer[http.Header]
+	base   http.RoundTripper
+	real   http.RoundTripper
+	tamper atomic.Bool
+	// loseUpload lets the next upload reach localwise and answers 502.
+	loseUpload atomic.Bool
+	keyGets    atomic.Int32 // GET /v1/auth/jose/response/public-keys
+	jose       atomic.Int32 // playground calls
+	lastReqHd  atomic.Pointer[http.Header]
 }
 
 func (t *joseTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -60,6 +62,10 @@ func (t *joseTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		t.lastReqHd.Store(&h)
 	}
 	resp, err := t.base.RoundTrip(r)
+	if err == nil && r.URL.Path == wise.UploadKeyPath && t.loseUpload.CompareAndSwap(true, false) {
+		resp.Body.Close()
+		return &http.Response{StatusCode: http.StatusBadGateway, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+	}
 	if err != nil || !t.tamper.Load() || !strings.HasPrefix(r.URL.Path, wise.JOSEPlaygroundPath) || resp.StatusCode != http.StatusOK {
 		return resp, err
 	}
@@ -815,3 +821,22 @@ func TestNoJOSESecretInAnyErrorOrView(t *testing.T) {
 
 // errOf3 keeps the error of a (value, value, error) result.
 func errOf3[A, B any](_ A, _ B, err error) error { return err }
+
+func TestAnUploadWhoseAnswerWasLostIsTakenAsDone(t *testing.T) {
+	t.Parallel()
+	j := newJOSEFixture(t, localwise.Config{})
+	j.keygen("sig", "sig", "")
+	j.tr.loseUpload.Store(true)
+	up := j.upload("sig") // the retry is refused as a duplicate: the first one landed
+	if !j.saved("sig").Uploaded || up.KeyID != j.view("sig").KeyID {
+		t.Fatalf("uploaded %+v", up)
+	}
+	if keys := j.srv.ClientJOSEKeys(localwise.DemoClientID); len(keys) != 1 {
+		t.Errorf("localwise holds %d keys", len(keys))
+	}
+	// A plain second upload is still Wise's refusal.
+	var ae *wise.APIError
+	if _, err := j.svc.JOSEUpload(bg, "sig"); !errors.As(err, &ae) || ae.Status != http.StatusConflict {
+		t.Errorf("a second upload: %v", err)
+	}
+}
