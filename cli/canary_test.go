@@ -286,6 +286,70 @@ func TestCanariesNeverLeak(t *testing.T) {
 		r.check(0, call{args: []string{"mtls", "link", "m3", "c1"}}, nil)
 		r.check(exitUsage, call{args: []string{"mtls"}}, nil)
 	})
+	t.Run("jose", func(t *testing.T) {
+		t.Parallel()
+		// Private keys are canaries taken from keygen and rotate; the
+		// client-credentials token from its first fetch; payloads go in
+		// on stdin and must come out only where they are the answer.
+		r := newCanaryRig(t, &ran)
+		defer r.noFileHoldsACanary()
+		_, base := lwtest.Start(t, localwise.Config{})
+		r.check(0, call{args: cheapInit}, nil)
+		r.check(0, call{args: []string{"add", "client", "c1", "--env", "local", "--api-url", base, "--client-id", localwise.DemoClientID, "--no-check"},
+			stdin: ptr(localwise.DemoClientSecret + "\n")}, nil)
+		r.e.secrets = append(r.e.secrets, localwise.DemoClientSecret)
+		r.check(0, call{args: []string{"jose", "keygen", "s1", "--use", "sig", "--for", "c1", "--json"}}, nil)
+		r.privateKeyCanary("s1", "SIGKEY")
+		r.check(0, call{args: []string{"jose", "keygen", "e1", "--use", "enc", "--for", "c1"}}, nil)
+		encKey := r.privateKeyCanary("e1", "ENCKEY")
+		r.check(0, call{args: []string{"jose", "keygen", "j3", "--use", "sig", "--alg", "PS256", "--env", "local", "--api-url", base}}, nil)
+		r.check(exitUsage, call{args: []string{"jose", "keygen", "j4", "--use", "sig", "--alg", "RS256", "--for", "c1"}}, nil)
+		for _, f := range []string{"--jwk", "--pem", "--der"} {
+			r.check(0, call{args: []string{"jose", "pubkey", "s1", f}}, nil)
+		}
+		r.check(0, call{args: []string{"jose", "pubkey", "e1"}}, nil)
+		r.check(0, call{args: []string{"jose", "upload", "s1"}}, nil)
+		r.check(0, call{args: []string{"jose", "upload", "e1", "--json"}}, nil)
+		r.check(exitUsage, call{args: []string{"jose", "upload", "j3"}}, nil) // not linked to a client
+		r.tokenCanary("c1", "CCTOKEN")
+		r.check(0, call{args: []string{"jose", "wise-keys", "c1"}}, nil)
+		r.check(0, call{args: []string{"jose", "wise-keys", "c1", "--json"}}, nil)
+
+		payload := newCanary(t, "PAYLOAD")
+		r.all = append(r.all, payload)
+		r.e.secrets = append(r.e.secrets, payload.value)
+		jws := r.check(0, call{args: []string{"jose", "sign", "s1", "--url", "/v1/x"}, stdin: ptr(payload.value)}, nil).stdout
+		r.check(0, call{args: []string{"jose", "verify", "s1", "--url", "/v1/x"}, stdin: ptr(jws)}, &payload)
+		// Refused tokens that carry the payload: the error does not show it.
+		parts := strings.Split(strings.TrimSpace(jws), ".")
+		other := b64.EncodeToString([]byte(payload.value + " changed"))
+		r.check(exitError, call{args: []string{"jose", "verify", "s1"}, stdin: ptr(parts[0] + "." + other + "." + parts[2])}, nil)
+		r.check(exitError, call{args: []string{"jose", "verify", "s1", "--url", "/v1/other"}, stdin: ptr(jws)}, nil)
+		r.check(exitError, call{args: []string{"jose", "verify", "s1"}, stdin: ptr(payload.value + "." + payload.value)}, nil)
+		r.check(exitError, call{args: []string{"jose", "verify", "s1"}, stdin: ptr(b64.EncodeToString([]byte(`{"alg":"HS256"}`)) + "." + other + ".AAAA")}, nil)
+		jwe := r.check(0, call{args: []string{"jose", "encrypt", "e1"}, stdin: ptr(payload.value)}, nil).stdout
+		r.check(0, call{args: []string{"jose", "decrypt", "e1"}, stdin: ptr(jwe)}, &payload)
+		jweParts := strings.Split(strings.TrimSpace(jwe), ".")
+		jweParts[3] = other
+		r.check(exitError, call{args: []string{"jose", "decrypt", "e1"}, stdin: ptr(strings.Join(jweParts, "."))}, nil)
+		r.check(exitError, call{args: []string{"jose", "decrypt", "e1"}, stdin: ptr(payload.value)}, nil)
+		r.check(0, call{args: []string{"jose", "encrypt", "c1", "--url", "/v1/x"}, stdin: ptr(payload.value)}, nil)
+		for _, mode := range []string{"jws", "jwe", "jwe-get", "jwsjwe", "jwe-direct"} {
+			r.check(0, call{args: []string{"jose", "playground", "c1", mode}}, nil)
+			r.check(0, call{args: []string{"jose", "playground", "c1", mode, "--json"}}, nil)
+		}
+		r.check(0, call{args: []string{"show", "e1", "--reveal", "--json"}}, &encKey)
+		r.check(0, call{args: []string{"jose", "rotate", "s1", "--json"}}, nil)
+		r.privateKeyCanary("s1", "SIGKEY2")
+		r.check(0, call{args: []string{"jose", "rotate", "e1", "--overlap", "1h"}}, nil)
+		r.privateKeyCanary("e1", "ENCKEY2")
+		r.check(0, call{args: []string{"jose", "playground", "c1", "jwsjwe", "--json"}}, nil)
+		r.check(0, call{args: []string{"show", "s1"}}, nil)
+		r.check(0, call{args: []string{"show", "e1", "--json"}}, nil)
+		r.check(0, call{args: []string{"status", "--json"}}, nil)
+		r.check(0, call{args: []string{"list", "--json"}}, nil)
+		r.check(exitUsage, call{args: []string{"jose"}}, nil)
+	})
 	t.Run("every other command", func(t *testing.T) {
 		t.Parallel()
 		r := newCanaryRig(t, &ran)
@@ -319,6 +383,20 @@ func TestCanariesNeverLeak(t *testing.T) {
 			t.Errorf("names completed from WISEWALLET_PASSPHRASE:\n%s", res.stdout)
 		}
 	})
+}
+
+// tokenCanary makes a canary of client's access token, fetched (and
+// cached) by `token` outside the checks.
+func (r *canaryRig) tokenCanary(client, label string) canary {
+	r.t.Helper()
+	tok := strings.TrimSpace(r.e.must("token", client).stdout)
+	if len(tok) < 16 {
+		r.t.Fatalf("token %s printed %q", client, tok)
+	}
+	c := canary{name: label, value: tok, mark: tok}
+	r.all = append(r.all, c)
+	r.e.secrets = append(r.e.secrets, tok)
+	return c
 }
 
 // privateKeyCanary makes a canary of the newest private key of entry name

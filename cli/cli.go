@@ -123,6 +123,7 @@ func (inv *invocation) rootCommand() *cobra.Command {
 		inv.listCommand(),
 		inv.showCommand(),
 		inv.mtlsCommand(),
+		inv.joseCommand(),
 		inv.removeCommand(),
 		inv.renameCommand(),
 		inv.passwdCommand(),
@@ -165,6 +166,11 @@ func completeFlagValues(c *cobra.Command) {
 			err = c.RegisterFlagCompletionFunc(f.Name, cobra.FixedCompletions([]string{"sandbox", "production", "local"}, cobra.ShellCompDirectiveNoFileComp))
 		case "dir":
 			err = c.MarkFlagDirname(f.Name)
+		case "use":
+			// JOSE keygen's key use and algorithms.
+			err = c.RegisterFlagCompletionFunc(f.Name, cobra.FixedCompletions([]string{"sig", "enc"}, cobra.ShellCompDirectiveNoFileComp))
+		case "alg":
+			err = c.RegisterFlagCompletionFunc(f.Name, cobra.FixedCompletions([]string{"ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RSA-OAEP-256"}, cobra.ShellCompDirectiveNoFileComp))
 		case "ca":
 			// The one flag that takes a file: Wise's CA certificate.
 			err = c.MarkFlagFilename(f.Name, "pem", "crt", "cer")
@@ -261,6 +267,17 @@ var usageLines = map[string]string{
 	"mtls renew":       "mtls renew NAME [--type TYPE] [--cert-name NAME] [--json]",
 	"mtls link":        "mtls link NAME CLIENT",
 	"mtls cert":        "mtls cert NAME [--ca]",
+	"jose":             "jose keygen|pubkey|upload|rotate|wise-keys|sign|verify|encrypt|decrypt|playground ...",
+	"jose keygen":      "jose keygen NAME --use sig|enc [--alg ALG] [--type rsa2048|rsa3072|rsa4096] [--valid-for D] [--for CLIENT | --env ENV [--api-url URL]] [--json]",
+	"jose pubkey":      "jose pubkey NAME [--jwk|--pem|--der]",
+	"jose upload":      "jose upload NAME [--json]",
+	"jose rotate":      "jose rotate NAME [--overlap 24h] [--json]",
+	"jose wise-keys":   "jose wise-keys CLIENT [--json]",
+	"jose sign":        "jose sign NAME --url PATH < PAYLOAD",
+	"jose verify":      "jose verify NAME [--url PATH] < JWS",
+	"jose encrypt":     "jose encrypt NAME [--url PATH] < PAYLOAD",
+	"jose decrypt":     "jose decrypt NAME < JWE",
+	"jose playground":  "jose playground CLIENT jws|jwe|jwe-get|jwsjwe|jwe-direct [--message TEXT] [--json]",
 }
 
 // usageLine is c's one-line usage with its flags.

@@ -125,7 +125,7 @@ func cmdJOSEKeygen(ctx context.Context, sio *cliIO, usage, name string, o joseKe
 		// Checked before the wallet is unlocked: RS256, none or HS256
 		// cost no passphrase.
 		if _, err := crypto.ParseJOSEAlg(o.use, o.alg); err != nil {
-			return usagef("--alg %q: %v", o.alg, err)
+			return &flows.InputError{Input: flows.InputJOSEAlg, Value: o.alg, Reason: err}
 		}
 	}
 	in := flows.JOSEKeyInput{Name: name, Use: o.use, Alg: o.alg, KeyType: o.keyType, ValidFor: o.validFor, For: o.client, Env: o.env, APIURL: o.apiURL}
@@ -141,14 +141,18 @@ func cmdJOSEKeygen(ctx context.Context, sio *cliIO, usage, name string, o joseKe
 	e, err := svc.JOSEKeygen(ctx, in)
 	stop()
 	if err != nil {
-		return joseHint(withListHint(err))
+		return joseHint(withListHint(err), name)
 	}
 	if o.asJSON {
 		return writeJSON(sio.stdout, joseKeyJSON{Entry: e.Name, Client: e.LinkedTo, Env: string(e.Env.Name), Use: o.use, Algorithm: e.Algorithm,
 			KeyType: e.KeyType, KeyID: e.KeyID, ValidFrom: e.ValidFrom, ValidTill: e.ValidTill, Uploaded: e.Uploaded})
 	}
 	w := sio.stderr
-	fmt.Fprintf(w, "Made a %s %s key for %q (%s", e.Algorithm, what, e.Name, envLabel(string(e.Env.Name)))
+	article := "a"
+	if strings.HasPrefix(e.Algorithm, "E") || strings.HasPrefix(e.Algorithm, "R") {
+		article = "an" // an ES256, an RSA-OAEP-256 key
+	}
+	fmt.Fprintf(w, "Made %s %s %s key for %q (%s", article, e.Algorithm, what, e.Name, envLabel(string(e.Env.Name)))
 	if e.LinkedTo != "" {
 		fmt.Fprintf(w, ", client %q", e.LinkedTo)
 	}
@@ -193,7 +197,7 @@ func (inv *invocation) josePubkeyCommand() *cobra.Command {
 			}
 			b, err := svc.JOSEPublicKey(args[0], format)
 			if err != nil {
-				return joseHint(withListHint(err))
+				return joseHint(withListHint(err), args[0])
 			}
 			return writeLine(inv.sio.stdout, b)
 		},
@@ -231,7 +235,7 @@ func (inv *invocation) joseUploadCommand() *cobra.Command {
 			}
 			u, err := svc.JOSEUpload(c.Context(), args[0])
 			if err != nil {
-				return joseHint(withListHint(err))
+				return joseHint(withListHint(err), args[0])
 			}
 			if asJSON {
 				return writeJSON(inv.sio.stdout, u)
@@ -270,7 +274,7 @@ func (inv *invocation) joseRotateCommand() *cobra.Command {
 			r, err := svc.JOSERotate(c.Context(), args[0], overlap)
 			stop()
 			if err != nil {
-				return joseHint(withListHint(err))
+				return joseHint(withListHint(err), args[0])
 			}
 			if asJSON {
 				return writeJSON(inv.sio.stdout, r)
@@ -312,7 +316,7 @@ func (inv *invocation) joseWiseKeysCommand() *cobra.Command {
 			}
 			k, err := svc.JOSEWiseKeys(c.Context(), args[0])
 			if err != nil {
-				return joseHint(withListHint(err))
+				return joseHint(withListHint(err), args[0])
 			}
 			if asJSON {
 				return writeJSON(inv.sio.stdout, k)
@@ -363,7 +367,7 @@ func (inv *invocation) joseSignCommand() *cobra.Command {
 			}
 			tok, err := svc.JOSESign(args[0], url, payload)
 			if err != nil {
-				return joseHint(withListHint(err))
+				return joseHint(withListHint(err), args[0])
 			}
 			return writeLine(inv.sio.stdout, []byte(tok))
 		},
@@ -395,7 +399,7 @@ func (inv *invocation) joseVerifyCommand() *cobra.Command {
 			}
 			payload, h, err := svc.JOSEVerify(c.Context(), args[0], url, tok)
 			if err != nil {
-				return joseHint(withListHint(err))
+				return joseHint(withListHint(err), args[0])
 			}
 			if _, err := inv.sio.stdout.Write(payload); err != nil {
 				return err
@@ -431,7 +435,7 @@ func (inv *invocation) joseEncryptCommand() *cobra.Command {
 			}
 			tok, err := svc.JOSEEncrypt(c.Context(), args[0], url, payload)
 			if err != nil {
-				return joseHint(withListHint(err))
+				return joseHint(withListHint(err), args[0])
 			}
 			return writeLine(inv.sio.stdout, []byte(tok))
 		},
@@ -461,7 +465,7 @@ func (inv *invocation) joseDecryptCommand() *cobra.Command {
 			}
 			payload, h, err := svc.JOSEDecrypt(args[0], tok)
 			if err != nil {
-				return joseHint(withListHint(err))
+				return joseHint(withListHint(err), args[0])
 			}
 			if _, err := inv.sio.stdout.Write(payload); err != nil {
 				return err
@@ -529,7 +533,7 @@ func (inv *invocation) josePlaygroundCommand() *cobra.Command {
 			}
 			r, err := svc.JOSEPlayground(c.Context(), args[0], mode, message)
 			if err != nil {
-				return joseHint(withListHint(err))
+				return joseHint(withListHint(err), args[0])
 			}
 			if asJSON {
 				return writeJSON(inv.sio.stdout, r)

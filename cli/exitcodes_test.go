@@ -129,6 +129,20 @@ var exitCases = map[string][]exitCase{
 	"wisewallet mtls renew": {opensWallet(call{args: []string{"mtls", "renew", "e1"}})},
 	"wisewallet mtls link":  {opensWallet(call{args: []string{"mtls", "link", "e1", "c1"}})},
 	"wisewallet mtls cert":  {opensWallet(call{args: []string{"mtls", "cert", "e1"}})},
+
+	// The payload and the tokens are read before the wallet is unlocked.
+	"wisewallet jose":            {ignoresWallet(exitUsage, call{args: []string{"jose"}})},
+	"wisewallet jose keygen":     {opensWallet(call{args: []string{"jose", "keygen", "j1", "--use", "sig", "--env", "sandbox"}})},
+	"wisewallet jose pubkey":     {opensWallet(call{args: []string{"jose", "pubkey", "e1", "--pem"}})},
+	"wisewallet jose upload":     {opensWallet(call{args: []string{"jose", "upload", "e1"}})},
+	"wisewallet jose rotate":     {opensWallet(call{args: []string{"jose", "rotate", "e1"}})},
+	"wisewallet jose wise-keys":  {opensWallet(call{args: []string{"jose", "wise-keys", "e1"}})},
+	"wisewallet jose sign":       {opensWallet(call{args: []string{"jose", "sign", "e1", "--url", "/v1/x"}, stdin: ptr(`{"a":1}`)})},
+	"wisewallet jose verify":     {opensWallet(call{args: []string{"jose", "verify", "e1"}, stdin: ptr("a.b.c\n")})},
+	"wisewallet jose encrypt":    {opensWallet(call{args: []string{"jose", "encrypt", "e1"}, stdin: ptr(`{"a":1}`)})},
+	"wisewallet jose decrypt":    {opensWallet(call{args: []string{"jose", "decrypt", "e1"}, stdin: ptr("a.b.c.d.e")})},
+	"wisewallet jose playground": {opensWallet(call{args: []string{"jose", "playground", "e1", "jws"}})},
+
 	"wisewallet completion": {ignoresWallet(exitOK, call{args: []string{"completion", "bash"}})},
 	"wisewallet man":        {ignoresWallet(exitOK, call{args: []string{"man"}})},
 	"wisewallet help":       {ignoresWallet(exitOK, call{args: []string{"help"}})},

@@ -148,6 +148,15 @@ func TestEveryCommandExits2ForAnExtraArgument(t *testing.T) {
 		"wisewallet mtls cert":        {"n1", "n2"},
 		"wisewallet mtls link":        {"n1", "c1", "n3"},
 		"wisewallet mtls import-cert": {"n1", "f1", "n3"},
+		"wisewallet jose pubkey":      {"n1", "n2"},
+		"wisewallet jose upload":      {"n1", "n2"},
+		"wisewallet jose rotate":      {"n1", "n2"},
+		"wisewallet jose wise-keys":   {"c1", "c2"},
+		"wisewallet jose sign":        {"n1", "n2", "--url", "/v1/x"},
+		"wisewallet jose verify":      {"n1", "n2"},
+		"wisewallet jose encrypt":     {"n1", "n2"},
+		"wisewallet jose decrypt":     {"n1", "n2"},
+		"wisewallet jose playground":  {"c1", "jws", "n3"},
 	}
 	for _, tc := range treeCommands(t) {
 		args := append(slices.Clone(tc.args), "extra")
