@@ -45,7 +45,6 @@ type dashItem struct {
 	kind       flows.ExpiryKind
 	start, end time.Time
 	age        bool // a secret's age against flows.RotationReminder; start is its creation
-	prev       bool // a rotated JOSE key's previous one, until it retires
 }
 
 // itemWords are the dashboard's short names of what expires.
@@ -55,6 +54,7 @@ var itemWords = map[flows.ExpiryKind]string{
 	flows.RefreshToken:           "refresh",
 	flows.Certificate:            "certificate",
 	flows.KeyValidity:            "key valid",
+	flows.PreviousKeyRetires:     "old key",
 	flows.SecretAge:              "secret age",
 }
 
@@ -347,9 +347,6 @@ func itemsOf(e flows.EntryView) []dashItem {
 		}
 		out = append(out, it)
 	}
-	if it, ok := prevKeyItem(e, out); ok && e.Status != flows.StatusRevoked {
-		out = append(out, it)
-	}
 	return out
 }
 
@@ -583,7 +580,7 @@ func (d dashboard) renderItem(it dashItem) string {
 			frac = float64(rem) / float64(total)
 		}
 		lv = remainingLevel(frac)
-		if it.kind == flows.Certificate || (it.kind == flows.KeyValidity && !it.prev) {
+		if it.kind == flows.Certificate || it.kind == flows.KeyValidity {
 			lv = certificateLevel(rem)
 		}
 	}

@@ -17,24 +17,6 @@ import (
 // for a rotation: as for a certificate.
 const joseReminder = flows.CertificateRenewalReminder
 
-// prevKeyItem is the previous key's countdown while a rotation's overlap
-// lasts, unless flows counts it down already.
-func prevKeyItem(e flows.EntryView, have []dashItem) (dashItem, bool) {
-	if e.Kind != flows.KindJOSE || e.PrevKeyID == "" || e.PrevRetiresAt == nil {
-		return dashItem{}, false
-	}
-	for _, it := range have {
-		if it.end.Equal(*e.PrevRetiresAt) {
-			return dashItem{}, false
-		}
-	}
-	start := e.CreatedAt
-	if e.ValidFrom != nil {
-		start = *e.ValidFrom // the new key's start: the overlap began then
-	}
-	return dashItem{what: "old key", kind: flows.KeyValidity, start: start, end: *e.PrevRetiresAt, prev: true}, true
-}
-
 // joseNotes are the lines under a JOSE row: an upload to make, the
 // rotation reminder from 30 days before valid-till, what an expired key
 // means, and the previous key's retirement.
@@ -50,14 +32,11 @@ func joseNotes(e flows.EntryView, items []dashItem, now time.Time) []note {
 		out = append(out, note{text: "→ not uploaded to Wise yet: enter, then u", warn: true})
 	}
 	for _, it := range items {
-		if it.kind != flows.KeyValidity {
-			continue
-		}
 		left := it.end.Sub(now)
 		switch {
-		case it.prev && left > 0:
+		case it.kind == flows.PreviousKeyRetires && left > 0:
 			out = append(out, note{text: fmt.Sprintf("↻ rotating: the old key %s works until %s, then it is wiped", shortID(e.PrevKeyID), it.end.In(now.Location()).Format("2006-01-02 15:04"))})
-		case it.prev:
+		case it.kind != flows.KeyValidity:
 		case left <= 0:
 			out = append(out, note{text: "✗ key expired: Wise refuses what it signs or encrypts. Rotate it: enter, then n", bad: true})
 		case left <= joseReminder && e.PrevKeyID == "":

@@ -24,6 +24,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows"
 )
 
@@ -83,6 +84,8 @@ type joseFlow struct {
 	uploaded []flows.JOSEUploaded
 	wise     *flows.WiseKeysView
 	rotated  *flows.JOSERotated
+	// rotateErr: the rotation stored the new key but could not upload it.
+	rotateErr error
 
 	// modes are the playground calls the check makes, runs their
 	// answers so far; sel is the call the result shows in full.
@@ -775,7 +778,14 @@ func (s *joseFlow) uploadAnswered(m joseUploadedMsg) tea.Cmd {
 
 // uploadProblem words a failed upload or fetch.
 func (s *joseFlow) uploadProblem(err error) string {
+	var env *flows.JOSEEnvMismatchError
 	switch {
+	case errors.As(err, new(*flows.ExpiredKeyError)):
+		return sentence(err) + " Rotate it: on its entry, n."
+	case errors.As(err, &env):
+		return fmt.Sprintf("%s is a %s key and %s a %s client: a key works only where it is uploaded. Set JOSE up from the client: a, then JOSE keys.", env.Entry, env.EntryEnv, env.Client, env.ClientEnv)
+	case errors.As(err, new(*flows.KeyNotLinkedError)):
+		return "The key serves no OAuth client, so there is no token to upload it with. Set JOSE up from the client: a, then JOSE keys."
 	case errors.Is(err, context.Canceled):
 		return "Cancelled. enter tries again; what was uploaded stays uploaded."
 	case errors.Is(err, flows.ErrInvalidClient):
@@ -1018,9 +1028,13 @@ func (s *joseFlow) resultView(v *stepView) {
 		if r.Uploaded {
 			up = "uploaded to Wise"
 		}
+		if s.rotateErr != nil {
+			v.Title, v.Tone = "✗ Rotated, but the new key was not uploaded", -1
+			up = "not uploaded: Wise still knows only the old key"
+		}
 		parts = append(parts, labelled(s.c, [][2]string{
-			{"new key", r.KeyID + ", " + up},
-			{"old key", r.PrevKeyID + ", works until " + when(s.c, &r.RetiresAt)},
+			{"new key", r.KeyID}, {"", up},
+			{"old key", r.PrevKeyID}, {"", "works until " + when(s.c, &r.RetiresAt)},
 		}))
 	}
 	if len(s.runs) > 0 {
@@ -1042,6 +1056,8 @@ func (s *joseFlow) resultView(v *stepView) {
 	}
 	v.Body = strings.Join(parts, "\n\n")
 	switch {
+	case s.rotateErr != nil:
+		v.Note = "Its upload failed (" + errText(errors.Unwrap(s.rotateErr)) + "). u on the entry uploads it; the old key keeps working until then."
 	case len(s.runs) == 0 && s.rotated != nil && !s.rotated.Uploaded:
 		v.Note = "The old key's private half is wiped once it retires."
 	case len(s.runs) == 0:
@@ -1180,11 +1196,22 @@ func headerJSON(h flows.JOSEHeaderView) string {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// playTodo says what to do after a failed playground call; the keys stay.
+// playTodo says what to do after a failed playground call, in the app's
+// keys; the keys stay.
 func (s *joseFlow) playTodo(err error) string {
+	var refused *flows.TokenRefusedError
+	var none *flows.NoJOSEKeyError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return "Cancelled. r runs the calls again."
+	case errors.As(err, new(*flows.ExpiredKeyError)):
+		return "Nothing was sent. Rotate the key: on its entry, n."
+	case errors.As(err, new(*flows.NotUploadedError)):
+		return "Nothing was sent. Upload the key first: on its entry, u."
+	case errors.As(err, &none):
+		return fmt.Sprintf("Nothing was sent. Make %s a key for it: a, then JOSE keys.", none.Client)
+	case errors.As(err, &refused), errors.Is(err, crypto.ErrJOSE):
+		return "Wise's answer failed its check, so it was not taken (Wise's keys were fetched again once first). r runs the calls again."
 	case errors.Is(err, flows.ErrInvalidClient):
 		return fmt.Sprintf("Wise refused %s's id and secret: check them in Developer Hub, then r.", orNone(s.client, "the client"))
 	case errors.Is(err, flows.ErrUnavailable):
@@ -1217,11 +1244,13 @@ func (s *joseFlow) rotate(ctx context.Context, id int) tea.Cmd {
 	return s.c.WalletCmd(func(svc Backend) tea.Msg {
 		rot, err := svc.JOSERotate(ctx, name, 0)
 		m := joseRotatedMsg{id: id, rot: rot, err: err}
-		if err == nil {
+		if err == nil || errors.As(err, new(*flows.RotatedNotUploadedError)) {
 			if e, err := svc.Entry(name); err == nil {
 				e.Secrets = nil
 				m.entry = e
 			}
+		}
+		if err == nil {
 			if client != "" && m.entry.Name != "" {
 				// The calls of the rotated key's use.
 				m.modes = playModes([]flows.EntryView{m.entry})
@@ -1245,7 +1274,21 @@ func (s *joseFlow) rotateAnswered(m joseRotatedMsg) tea.Cmd {
 		return nil
 	}
 	s.op.stop()
-	if m.err != nil {
+	var notUp *flows.RotatedNotUploadedError
+	switch {
+	case errors.As(m.err, &notUp) && m.entry.Name != "":
+		// The new key is stored; only its upload failed. The result
+		// says so, and u on the entry uploads it.
+		e := m.entry
+		rot := flows.JOSERotated{Entry: e.Name, KeyID: e.KeyID, PrevKeyID: e.PrevKeyID}
+		if e.PrevRetiresAt != nil {
+			rot.RetiresAt = *e.PrevRetiresAt
+		}
+		s.rotated, s.entries, s.modes, s.saved = &rot, []flows.EntryView{e}, nil, e
+		s.rotateErr = notUp
+		s.step = jsResult
+		return WalletChanged()
+	case m.err != nil:
 		s.step, s.errMsg = jsRotate, sentence(m.err)+" Nothing was changed; enter tries again."
 		s.back.pop()
 		return nil

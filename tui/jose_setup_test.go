@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows"
 )
 
@@ -24,9 +25,9 @@ func wzJOSEKey(name, alg, kid string, uploaded bool) flows.EntryView {
 	e := flows.EntryView{Name: name, Kind: flows.KindJOSE, CreatedAt: wzNow, LinkedTo: "acme-app",
 		Env: flows.Environment{Name: flows.EnvLocal, APIURL: "http://127.0.0.1:41999"}}
 	e.KeyID, e.Algorithm, e.ValidFrom, e.ValidTill, e.Uploaded = kid, alg, &from, &till, uploaded
-	e.KeyType = "p256"
+	e.KeyType, e.Use = "p256", flows.JOSEUseSig
 	if alg == joseEncAlg {
-		e.KeyType = "rsa2048"
+		e.KeyType, e.Use = "rsa2048", flows.JOSEUseEnc
 	}
 	e.Secrets = []flows.SecretInfo{{Name: "private_key", Len: 241}}
 	return e
@@ -461,7 +462,7 @@ func TestJOSEFlowOpenedFromAnEntry(t *testing.T) {
 			}
 			wzPlayAll(rot, "", nil)
 			t.Run("rotated", func(t *testing.T) { wzGolden(t, c, rot) })
-			if !strings.Contains(wzFlat(rot), "old key "+wzSigKID+", works until") {
+			if !strings.Contains(wzFlat(rot), "old key "+wzSigKID+" works until") {
 				t.Errorf("the rotation's result:\n%s", wzPlain(rot))
 			}
 
@@ -654,5 +655,47 @@ func TestJOSEFlowResultFitsASmallScreen(t *testing.T) {
 	s.c = c
 	if strings.Contains(wzPlain(s), "more lines") {
 		t.Errorf("a cut on a screen with room:\n%s", wzPlain(s))
+	}
+}
+
+// A rotation that stored the new key but could not upload it says so:
+// Wise still knows the old key only, and u uploads the new one.
+func TestJOSEFlowRotationStoredButNotUploaded(t *testing.T) {
+	c := wzCommon(80, 24)
+	rot := newJOSEEntryFlow(c, wzSigKey(true), joseRotation)
+	press(rot, "enter")
+	e := wzSigKey(false)
+	e.KeyID, e.PrevKeyID, e.PrevRetiresAt = "11111111-2222-4333-8444-555555555555", wzSigKID, ptime(wzNow.Add(24*time.Hour))
+	rot.Update(joseRotatedMsg{id: rot.op.id, entry: e, err: &flows.RotatedNotUploadedError{Entry: "acme-jose-sig", Err: fmt.Errorf("%w: HTTP 503", flows.ErrUnavailable)}})
+	flat := wzFlat(rot)
+	for _, want := range []string{"✗ Rotated, but the new key was not uploaded", "new key 11111111-2222-4333-8444-555555555555 not uploaded: Wise still knows only the old key", "Its upload failed (wise unavailable: HTTP 503). u on the entry uploads it"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the result does not say %q:\n%s", want, wzPlain(rot))
+		}
+	}
+	wzFits(t, c, rot)
+}
+
+// Each failure of a playground call says what to do in the app's keys.
+func TestJOSEFlowPlaygroundFailuresSayWhatToDo(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		says string
+	}{
+		{&flows.ExpiredKeyError{Entry: "acme-jose-sig", ValidTill: wzNow}, "Rotate the key: on its entry, n."},
+		{&flows.NotUploadedError{Entry: "acme-jose-enc", Client: "acme-app"}, "Upload the key first: on its entry, u."},
+		{&flows.NoJOSEKeyError{Client: "acme-app", Use: flows.JOSEUseEnc}, "Make acme-app a key for it: a, then JOSE keys."},
+		{&flows.TokenRefusedError{Entry: "acme-app", Reason: crypto.ErrJOSESignature}, "Wise's answer failed its check, so it was not taken"},
+		{fmt.Errorf("the response failed its JOSE check and was dropped: %w", crypto.ErrJOSEDecrypt), "Wise's answer failed its check, so it was not taken"},
+		{flows.ErrInvalidClient, "Wise refused acme-app's id and secret"},
+	} {
+		c := wzCommon(80, 24)
+		s := wzJOSEToWise(c)
+		press(s, "enter")
+		wzPlayAll(s, "jws", tc.err)
+		if !strings.Contains(wzFlat(s), tc.says) {
+			t.Errorf("%T: the result does not say %q:\n%s", tc.err, tc.says, wzPlain(s))
+		}
+		wzFits(t, c, s)
 	}
 }
