@@ -11,6 +11,10 @@
 #   mtls-setup.png   the mTLS setup: the CSR the wallet made, ready to copy
 #   mtls-check.png   the certificate imported and the check call over mTLS
 #   dashboard-mtls.png  the dashboard with the new certificate's countdown
+#   jose-setup.png   the JOSE setup's playground: a signed-then-encrypted call,
+#                    each step's protected header and result
+#   dashboard-jose.png  the dashboard with the JOSE keys' countdowns, a rotated
+#                    key's old one counting down to its retirement
 #
 # Only localwise demo credentials and made-up values ever reach the screen;
 # typed secrets are masked. Needs go, tmux, aha and chromium (.ci/run
@@ -194,5 +198,63 @@ wait_for mtls "payouts-mtls"
 sleep 1
 shoot mtls dashboard-mtls
 tm send-keys -t mtls q
+
+# 6. The JOSE setup on the demo's client: what signing and encryption
+#    protect, both keys made, uploaded, Wise's keys fetched and the five
+#    playground calls made; the shot shows the signed-then-encrypted call
+#    step by step. Then the new signing key is rotated from its details,
+#    and the dashboard counts the old key down to its retirement.
+start jose "$work/wisewallet" demo
+wait_for jose "partner-user"
+tm send-keys -t jose a
+wait_for jose "Which kind of access do I need?"
+tm send-keys -t jose Down Down Down Down Down Enter
+wait_for jose "What signing and encryption protect"
+tm send-keys -t jose Enter
+wait_for jose "Which OAuth client are the keys for?"
+for _ in $(seq 1 10); do # the demo's client, wherever the list has it
+  tm capture-pane -p -t jose | grep -qF "> acme-app" && break
+  tm send-keys -t jose Down
+  sleep 0.1
+done
+tm send-keys -t jose Enter
+wait_for jose "What should the keys do?"
+tm send-keys -t jose Enter # signing and encryption, suggested
+wait_for jose "Name the keys' entries"
+tm send-keys -t jose C-u
+tm send-keys -t jose -l "payouts-jose"
+tm send-keys -t jose Enter
+wait_for jose "Signing algorithm"
+tm send-keys -t jose Enter # ES256, suggested
+wait_for jose "Encryption key"
+tm send-keys -t jose Enter # RSA 2048, suggested
+wait_for jose "Upload the public keys to Wise"
+tm send-keys -t jose Enter
+wait_for jose "Wise has your keys, and you have Wise's"
+tm send-keys -t jose Enter
+wait_for jose "Wise's playground answered all 5 calls"
+tm send-keys -t jose Down Down Down # the jwsjwe call
+wait_for jose "POST /v1/auth/jose/playground/jwsjwe"
+shoot jose jose-setup
+tm send-keys -t jose Enter
+wait_for jose "payouts-jose-sig"
+for _ in $(seq 1 40); do
+  tm capture-pane -p -t jose | grep -qF "▸ payouts-jose-sig" && break
+  tm send-keys -t jose Down
+  sleep 0.1
+done
+tm send-keys -t jose Enter
+wait_for jose "n rotate"
+tm send-keys -t jose n
+wait_for jose "A new key beside the old one"
+tm send-keys -t jose Enter
+wait_for jose "old key"
+tm send-keys -t jose Enter
+wait_for jose "Previous key"
+tm send-keys -t jose Escape
+wait_for jose "↻ rotating"
+sleep 1
+shoot jose dashboard-jose
+tm send-keys -t jose q
 
 echo "done"
