@@ -37,6 +37,13 @@ const DefaultJOSEValidity = 365 * 24 * time.Hour
 // nobody rotates.
 const MaxJOSEValidity = 5 * 365 * 24 * time.Hour
 
+// JOSEClockSkew is how far before now a new entry's key is valid from: a
+// machine whose clock runs a little ahead of Wise's would otherwise
+// upload a key that Wise takes only a moment later (the same margin
+// crypto gives a certificate's not-before). A rotation's key starts at
+// the rotation: the previous key covers the overlap.
+const JOSEClockSkew = 5 * time.Minute
+
 // DefaultJOSEOverlap is how long a rotated key's predecessor keeps
 // working beside it (localwise's default too).
 const DefaultJOSEOverlap = 24 * time.Hour
@@ -77,6 +84,7 @@ const (
 	InputKeyFormat      Input = "key format"
 	InputPlaygroundMode Input = "playground mode"
 	InputMessage        Input = "message"
+	InputJOSEKey        Input = "JOSE key"
 )
 
 // Why a JOSE input was refused (InputError.Reason).
@@ -376,7 +384,7 @@ func (s *Service) JOSEKeygen(ctx context.Context, in JOSEKeyInput) (EntryView, e
 	}
 	now := s.now()
 	e := wallet.Entry{Name: in.Name, Kind: wallet.KindJOSE, Env: env, CreatedAt: now, UpdatedAt: now, LinkedTo: in.For}
-	if err := setKey(&e, key, alg, use, now, now.Add(validFor)); err != nil {
+	if err := setKey(&e, key, alg, use, now.Add(-JOSEClockSkew), now.Add(validFor)); err != nil {
 		return EntryView{}, err
 	}
 	err = s.w.Update(ctx, func(c *wallet.Contents) error { return c.Add(e) })
@@ -613,9 +621,17 @@ func (s *Service) JOSERotate(ctx context.Context, name string, overlap time.Dura
 		return JOSERotated{}, err
 	}
 	now := s.now()
+	// As long a validity as the current key's: an entry's first key
+	// started JOSEClockSkew early, a rotated one at its rotation.
 	validFor := DefaultJOSEValidity
-	if e.ValidFrom != nil && e.ValidTill != nil && e.ValidTill.After(*e.ValidFrom) {
-		validFor = e.ValidTill.Sub(*e.ValidFrom)
+	if e.ValidFrom != nil && e.ValidTill != nil {
+		d := e.ValidTill.Sub(*e.ValidFrom)
+		if e.PrevKeyID == "" {
+			d -= JOSEClockSkew
+		}
+		if d > 0 {
+			validFor = d
+		}
 	}
 	if overlap < 0 || overlap >= validFor {
 		return JOSERotated{}, &InputError{Input: InputOverlap, Value: overlap.String(), Reason: ErrOverlap}
@@ -657,13 +673,18 @@ func (s *Service) JOSERotate(ctx context.Context, name string, overlap time.Dura
 		}
 		retirePrevious(&cur, now)
 		// The current key becomes the previous one, kept until it retires.
-		retires := now.Add(overlap)
+		// Wise stops taking the earlier keys at the new key's validFrom
+		// plus the overlap (localwise does exactly that). The new key
+		// starts now, not JOSEClockSkew before: that would cut the overlap
+		// short by as much.
+		from := now
+		retires := from.Add(overlap)
 		if cur.ValidTill != nil && cur.ValidTill.Before(retires) {
 			retires = *cur.ValidTill
 		}
 		cur.SetSecret(wallet.SecretPreviousKey, cur.Secret(wallet.SecretPrivateKey))
 		cur.PrevKeyID, cur.PrevPublicKey, cur.PrevValidTill, cur.PrevRetiresAt, cur.PrevUploaded = cur.KeyID, cur.PublicKey, cloneTime(cur.ValidTill), &retires, cur.Uploaded
-		if err := setKey(&cur, key, alg, cur.Use, now, now.Add(validFor)); err != nil {
+		if err := setKey(&cur, key, alg, cur.Use, from, now.Add(validFor)); err != nil {
 			return err
 		}
 		cur.UpdatedAt = now
@@ -1171,14 +1192,21 @@ func (s *Service) JOSEKeys(client string) []EntryView {
 }
 
 // callKey picks the client's jose entry of use for a call: valid now and
-// uploaded, the one valid longest. With none such, the error says what
+// uploaded, only (when it is of that use) or else the newest (a key just
+// made or rotated is the one meant). With none such, the error says what
 // is wrong with the best there is (expired, not uploaded), before
 // anything is sent.
-func (s *Service) callKey(client, use, mode string, now time.Time) (wallet.Entry, error) {
+func (s *Service) callKey(client, use, mode, only string, now time.Time) (wallet.Entry, error) {
+	if o, err := s.w.Get(only); only != "" && (err != nil || o.Use != use) {
+		only = "" // a key of the other use: this one is picked
+	}
 	var best, unusable *wallet.Entry
 	var why error
 	for _, e := range s.w.Entries() {
 		if e.Kind != wallet.KindJOSE || e.LinkedTo != client || e.Use != use || e.Status == wallet.StatusRevoked || e.Secret(wallet.SecretPrivateKey).IsZero() {
+			continue
+		}
+		if only != "" && e.Name != only {
 			continue
 		}
 		err := checkValid(e, now)
@@ -1191,7 +1219,7 @@ func (s *Service) callKey(client, use, mode string, now time.Time) (wallet.Entry
 			}
 			continue
 		}
-		if best == nil || deref(e.ValidTill).After(deref(best.ValidTill)) {
+		if best == nil || newer(e, *best) {
 			best = &e
 		}
 	}
@@ -1202,6 +1230,18 @@ func (s *Service) callKey(client, use, mode string, now time.Time) (wallet.Entry
 		return wallet.Entry{}, why
 	}
 	return wallet.Entry{}, &NoJOSEKeyError{Client: client, Use: use, Mode: mode}
+}
+
+// newer: a's key started after b's (then: ends later; then: by name, so
+// the choice does not depend on the order of the entries).
+func newer(a, b wallet.Entry) bool {
+	if c := deref(a.ValidFrom).Compare(deref(b.ValidFrom)); c != 0 {
+		return c > 0
+	}
+	if c := deref(a.ValidTill).Compare(deref(b.ValidTill)); c != 0 {
+		return c > 0
+	}
+	return a.Name < b.Name
 }
 
 // playgroundCall is how each playground mode is called.
@@ -1223,6 +1263,26 @@ var playgroundCall = map[string]struct {
 // never uploaded refuses before anything is sent. The result holds the
 // steps done so far also when an error is returned.
 func (s *Service) JOSEPlayground(ctx context.Context, client, mode, message string) (JOSEPlaygroundResult, error) {
+	return s.JOSEPlaygroundWith(ctx, JOSEPlaygroundInput{Client: client, Mode: mode, Message: message})
+}
+
+// JOSEPlaygroundInput is a playground call with, optionally, the key to
+// make it with.
+type JOSEPlaygroundInput struct {
+	Client, Mode, Message string
+	// Key is a jose entry of the client to use for its use (a signing key
+	// signs, an encryption key must be the one checked for the answer);
+	// "" takes the client's newest usable key of each use.
+	Key string
+}
+
+// ErrNotClientsKey: the key asked for is not a JOSE key of the client.
+var ErrNotClientsKey = errors.New("is not a JOSE key of this client")
+
+// JOSEPlaygroundWith is JOSEPlayground with the key chosen: to check the
+// key just made or rotated when the client has several.
+func (s *Service) JOSEPlaygroundWith(ctx context.Context, in JOSEPlaygroundInput) (JOSEPlaygroundResult, error) {
+	client, mode, message := in.Client, in.Mode, in.Message
 	pc, ok := playgroundCall[mode]
 	if !ok {
 		return JOSEPlaygroundResult{}, &InputError{Input: InputPlaygroundMode, Value: mode, Reason: ErrPlaygroundMode}
@@ -1239,10 +1299,15 @@ func (s *Service) JOSEPlayground(ctx context.Context, client, mode, message stri
 	if err != nil {
 		return out, err
 	}
+	if in.Key != "" {
+		if k, err := s.w.Get(in.Key); err != nil || k.Kind != wallet.KindJOSE || k.LinkedTo != client {
+			return out, &InputError{Input: InputJOSEKey, Value: in.Key, Reason: ErrNotClientsKey}
+		}
+	}
 	now := s.now()
 	call := wise.JOSECall{Method: pc.method, Path: pc.path, Mode: pc.mode, Body: body, Now: now}
 	if pc.mode == wise.JOSEJWS || pc.mode == wise.JOSEJWSJWE {
-		sig, err := s.callKey(client, JOSEUseSig, mode, now)
+		sig, err := s.callKey(client, JOSEUseSig, mode, in.Key, now)
 		if err != nil {
 			return out, err
 		}
@@ -1252,7 +1317,7 @@ func (s *Service) JOSEPlayground(ctx context.Context, client, mode, message stri
 		call.Keys.SignAlg, call.Keys.SignKeyID = crypto.JOSEAlg(sig.Algorithm), sig.KeyID
 	}
 	if pc.mode == wise.JOSEJWE || pc.mode == wise.JOSEJWSJWE {
-		if _, err := s.callKey(client, JOSEUseEnc, mode, now); err != nil {
+		if _, err := s.callKey(client, JOSEUseEnc, mode, in.Key, now); err != nil {
 			return out, err
 		}
 		// Wise may answer to any of the client's keys it knows: every

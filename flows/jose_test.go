@@ -287,7 +287,7 @@ func TestJOSEKeygenRefusesWhatWiseWould(t *testing.T) {
 	if sig.Algorithm != "ES256" || sig.KeyType != "p256" || sig.Use != "sig" || enc.Algorithm != "RSA-OAEP-256" || enc.KeyType != "rsa2048" || enc.Use != "enc" {
 		t.Errorf("defaults: %+v / %+v", sig.EntryKey, enc.EntryKey)
 	}
-	if sig.ValidTill.Sub(*sig.ValidFrom) != DefaultJOSEValidity || sig.Uploaded || sig.LinkedTo != "app" || len(sig.KeyID) != 36 || sig.KeyID == enc.KeyID {
+	if sig.ValidTill.Sub(sig.CreatedAt) != DefaultJOSEValidity || sig.CreatedAt.Sub(*sig.ValidFrom) != JOSEClockSkew || sig.Uploaded || sig.LinkedTo != "app" || len(sig.KeyID) != 36 || sig.KeyID == enc.KeyID {
 		t.Errorf("a new key: %+v", sig)
 	}
 	if es512 := j.keygen("e5", "sig", "es512"); es512.KeyType != "p521" {
@@ -560,6 +560,9 @@ func TestRotationKeepsBothKeysWorkingDuringTheOverlapOnly(t *testing.T) {
 	if cd := v.Countdowns(); len(cd) != 2 || cd[0].Kind != PreviousKeyRetires || cd[1].Kind != KeyValidity || !v.ExpiresAt().Equal(*v.ValidTill) {
 		t.Errorf("countdowns %+v, expires %v", cd, v.ExpiresAt())
 	}
+	if d := rot.ValidTill.Sub(rot.ValidFrom); d != DefaultJOSEValidity {
+		t.Errorf("the new key is valid for %s, want as long as the first (%s)", d, DefaultJOSEValidity)
+	}
 	if _, err := j.svc.JOSERotate(bg, "sig", time.Hour); !errors.As(err, new(*RotationUnderwayError)) {
 		t.Errorf("a second rotation during the overlap: %v", err)
 	}
@@ -606,9 +609,9 @@ func TestRotationKeepsBothKeysWorkingDuringTheOverlapOnly(t *testing.T) {
 			t.Errorf("%s: countdowns after the overlap %+v", n, cd)
 		}
 	}
-	// A new rotation may start now.
-	if _, err := j.svc.JOSERotate(bg, "sig", 0); err != nil {
-		t.Errorf("a rotation after the overlap: %v", err)
+	// A new rotation may start now, as long again.
+	if rot, err := j.svc.JOSERotate(bg, "sig", 0); err != nil || rot.ValidTill.Sub(rot.ValidFrom) != DefaultJOSEValidity {
+		t.Errorf("a rotation after the overlap: %+v %v", rot, err)
 	}
 }
 
@@ -838,5 +841,26 @@ func TestAnUploadWhoseAnswerWasLostIsTakenAsDone(t *testing.T) {
 	var ae *wise.APIError
 	if _, err := j.svc.JOSEUpload(bg, "sig"); !errors.As(err, &ae) || ae.Status != http.StatusConflict {
 		t.Errorf("a second upload: %v", err)
+	}
+}
+
+func TestThePlaygroundUsesTheKeyAskedForOrTheNewest(t *testing.T) {
+	t.Parallel()
+	j := newJOSEFixture(t, localwise.Config{})
+	j.addClient("other", localwise.DemoClientID, localwise.DemoClientSecret, localwise.DemoRedirectURL, false)
+	j.keygen("a", "sig", "")
+	j.upload("a")
+	j.clock.Set(2 * time.Second)
+	j.keygen("b", "sig", "ES384")
+	j.upload("b")
+	if r := j.playground(PlaygroundJWS, "m"); r.Steps[0].Header.KeyID != j.view("b").KeyID {
+		t.Errorf("signed with %s, want the newest key b", r.Steps[0].Header.KeyID)
+	}
+	r, err := j.svc.JOSEPlaygroundWith(bg, JOSEPlaygroundInput{Client: "app", Mode: PlaygroundJWS, Message: "m", Key: "a"})
+	if err != nil || r.Steps[0].Header.KeyID != j.view("a").KeyID {
+		t.Errorf("with key a: %v, signed with %+v", err, r.Steps)
+	}
+	if _, err := j.svc.JOSEPlaygroundWith(bg, JOSEPlaygroundInput{Client: "other", Mode: PlaygroundJWS, Message: "m", Key: "a"}); !errors.Is(err, ErrNotClientsKey) {
+		t.Errorf("another client's key: %v", err)
 	}
 }
