@@ -468,7 +468,7 @@ func (s *joseFlow) usesView(v *stepView) {
 	var lines []string
 	for _, e := range s.keysOf[s.client] {
 		if s.wants(joseUse(e)) {
-			lines = append(lines, fmt.Sprintf("%s already has %s (%s, %s): Wise stops taking it a day after the new one is uploaded. To keep its entry, rotate it there instead (enter on it, then n).",
+			lines = append(lines, fmt.Sprintf("%s already has %s (%s, %s). A new key of that use takes over from it at Wise; to keep its entry, rotate it there instead (enter on it, then n).",
 				s.client, e.Name, useWord(joseUse(e)), e.Algorithm))
 		}
 	}
@@ -1066,7 +1066,7 @@ func (s *joseFlow) resultView(v *stepView) {
 	case s.mode == joseSetup:
 		v.Note = "The dashboard counts the keys down; n on a key's entry rotates it."
 	case s.rotated != nil:
-		v.Note = "Both keys work until the old one retires; then its private half is wiped."
+		v.Note = "The old key is kept until it retires, for what Wise still does with it; then its private half is wiped."
 	}
 	s.fitResult(v)
 }
@@ -1223,7 +1223,7 @@ func (s *joseFlow) playTodo(err error) string {
 // rotateView says what a rotation does before it is done.
 func (s *joseFlow) rotateView(v *stepView) {
 	e := s.entries[0]
-	v.Hint = "The new key is uploaded beside the current one, and both work for a day; then Wise stops taking the old one and its private half is wiped here. Nothing has to change at the same moment on both sides."
+	v.Hint = "The new key is uploaded beside the current one, and the wallet keeps the old one for a day, so what Wise still signs or encrypts for it is read; then its private half is wiped. Nothing has to change at the same moment on both sides."
 	up := "not uploaded: the new key is not either (u uploads it later)"
 	if e.Uploaded {
 		up = "uploaded: the new key is uploaded at once"
