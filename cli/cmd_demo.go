@@ -22,7 +22,7 @@ func (inv *invocation) demoCommand() *cobra.Command {
 		Use:   "demo",
 		Short: "Demonstrate every flow offline, against an in-process localwise",
 		Long: "Start localwise in this process and fill a throwaway wallet through the real flows (a personal\n" +
-			"token, an OAuth client with an mTLS certificate, a logged-in user). On a terminal the app opens on it, already unlocked;\n" +
+			"token, an OAuth client with an mTLS certificate and JOSE keys, a logged-in user). On a terminal the app opens on it, already unlocked;\n" +
 			"otherwise, or with --once or --plain, a status is printed that renews tokens on time. It needs\n" +
 			"no network, account or configuration; the wallet is deleted when the demo ends.",
 		Example: `  wisewallet demo

@@ -44,7 +44,10 @@ type Options struct {
 	// issues; the default, 25 days, is inside the renewal reminder, so the
 	// dashboard shows it.
 	CertTTL time.Duration
-	KDF     crypto.KDFParams
+	// JOSEValidity is the validity of the demo's JOSE keys; the default
+	// is flows.DefaultJOSEValidity, as for a key a user makes.
+	JOSEValidity time.Duration
+	KDF          crypto.KDFParams
 	// Flows are the service's options (its HTTP client and clock; tests).
 	Flows flows.Options
 }
@@ -54,8 +57,9 @@ const DefaultCertTTL = 25 * 24 * time.Hour
 
 // Start starts localwise on a free loopback port and fills a new
 // wallet in opts.Dir with a personal token, an OAuth client (with a cached
-// client-credentials token) and a user created by registration code, each
-// through the same code paths a real user's commands take.
+// client-credentials token, an mTLS certificate and JOSE signing and
+// encryption keys) and a user created by registration code, each through
+// the same code paths a real user's commands take.
 func Start(ctx context.Context, opts Options) (*Demo, error) {
 	if opts.TokenTTL <= 0 {
 		opts.TokenTTL = 3 * time.Minute
@@ -99,6 +103,11 @@ func fill(ctx context.Context, srv *localwise.Server, base string, opts Options)
 	if err := addCertificate(ctx, svc, creds); err != nil {
 		return nil, fmt.Errorf("demo mTLS certificate: %w", err)
 	}
+	// Its JOSE keys, uploaded, and Wise's fetched: the dashboard counts
+	// both keys down, and the playgrounds work from the first screen.
+	if err := addJOSEKeys(ctx, svc, opts.JOSEValidity); err != nil {
+		return nil, fmt.Errorf("demo JOSE keys: %w", err)
+	}
 	if _, err := svc.LoginRegistrationCode(ctx, flows.RegistrationRequest{Client: "acme-app", As: "partner-user", Email: "partner.user@localwise.test"}); err != nil {
 		return nil, fmt.Errorf("demo registration-code login: %w", err)
 	}
@@ -125,6 +134,28 @@ func addCertificate(ctx context.Context, svc *flows.Service, creds localwise.Dem
 		return err
 	}
 	_, err = svc.MTLSImportCert(ctx, "acme-mtls", cert, ca)
+	return err
+}
+
+// The demo client's JOSE entries.
+const (
+	DemoJOSESigning    = "acme-jose-sig"
+	DemoJOSEEncryption = "acme-jose-enc"
+)
+
+// addJOSEKeys makes the demo client's signing and encryption keys as a
+// partner would: each made in the wallet and its public key uploaded to
+// localwise, then Wise's own keys fetched into the client entry.
+func addJOSEKeys(ctx context.Context, svc *flows.Service, validFor time.Duration) error {
+	for _, k := range []struct{ name, use string }{{DemoJOSESigning, flows.JOSEUseSig}, {DemoJOSEEncryption, flows.JOSEUseEnc}} {
+		if _, err := svc.JOSEKeygen(ctx, flows.JOSEKeyInput{Name: k.name, Use: k.use, ValidFor: validFor, For: "acme-app"}); err != nil {
+			return err
+		}
+		if _, err := svc.JOSEUpload(ctx, k.name); err != nil {
+			return err
+		}
+	}
+	_, err := svc.JOSEWiseKeys(ctx, "acme-app")
 	return err
 }
 

@@ -16,7 +16,8 @@ func TestStartFillsAWalletThroughTheRealFlows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]flows.Kind{"acme-app": flows.KindClient, "acme-personal": flows.KindPersonal, "partner-user": flows.KindUser, "acme-mtls": flows.KindMTLS}
+	want := map[string]flows.Kind{"acme-app": flows.KindClient, "acme-personal": flows.KindPersonal, "partner-user": flows.KindUser, "acme-mtls": flows.KindMTLS,
+		DemoJOSESigning: flows.KindJOSE, DemoJOSEEncryption: flows.KindJOSE}
 	entries := d.Service.Entries()
 	if len(entries) != len(want) {
 		t.Fatalf("%d entries, want %d", len(entries), len(want))
@@ -43,6 +44,30 @@ func TestStartFillsAWalletThroughTheRealFlows(t *testing.T) {
 	}
 	if r, err := d.Service.MTLSCheck(context.Background(), "acme-mtls"); err != nil || r.Status != http.StatusOK {
 		t.Fatalf("the demo certificate's check: %+v %v", r, err)
+	}
+	// The client's JOSE keys are uploaded and counted down, Wise's keys
+	// are in the client entry, and every playground round-trips with them.
+	for _, name := range []string{DemoJOSESigning, DemoJOSEEncryption} {
+		k, err := d.Service.Entry(name)
+		if err != nil || k.LinkedTo != "acme-app" || !k.Uploaded || k.KeyID == "" || k.ValidTill == nil ||
+			k.ValidTill.Sub(time.Now()) < flows.DefaultJOSEValidity-time.Hour || k.ValidTill.Sub(time.Now()) > flows.DefaultJOSEValidity {
+			t.Fatalf("%s: %+v (%v)", name, k, err)
+		}
+		found := false
+		for _, x := range k.Expiries() {
+			found = found || x.Kind == flows.KeyValidity
+		}
+		if !found {
+			t.Errorf("%s: no key validity among its expiries, so the dashboard shows no countdown", name)
+		}
+	}
+	if keys := d.Service.JOSEKeys("acme-app"); len(keys) != 2 {
+		t.Errorf("JOSEKeys(acme-app): %d entries, want 2", len(keys))
+	}
+	for _, mode := range flows.PlaygroundModes {
+		if r, err := d.Service.JOSEPlayground(context.Background(), "acme-app", mode, "demo"); err != nil || r.Status != http.StatusOK {
+			t.Errorf("the demo's %s playground: %+v %v", mode, r, err)
+		}
 	}
 	// The wallet on disk opens with the demo passphrase.
 	if _, err := flows.OpenWallet(context.Background(), dir, crypto.SecretString(Passphrase), flows.Options{}); err != nil {
