@@ -49,7 +49,7 @@ type Backend interface {
 	JOSEUpload(ctx context.Context, name string) (flows.JOSEUploaded, error)
 	JOSERotate(ctx context.Context, name string, overlap time.Duration) (flows.JOSERotated, error)
 	JOSEWiseKeys(ctx context.Context, client string) (flows.WiseKeysView, error)
-	JOSEPlayground(ctx context.Context, client, mode, message string) (flows.JOSEPlaygroundResult, error)
+	JOSEPlaygroundWith(ctx context.Context, in flows.JOSEPlaygroundInput) (flows.JOSEPlaygroundResult, error)
 	JOSEKeys(client string) []flows.EntryView
 }
 

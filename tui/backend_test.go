@@ -122,7 +122,7 @@ func (f *fakeBackend) JOSERotate(context.Context, string, time.Duration) (flows.
 func (f *fakeBackend) JOSEWiseKeys(context.Context, string) (flows.WiseKeysView, error) {
 	return flows.WiseKeysView{}, errFakeReadOnly
 }
-func (f *fakeBackend) JOSEPlayground(context.Context, string, string, string) (flows.JOSEPlaygroundResult, error) {
+func (f *fakeBackend) JOSEPlaygroundWith(context.Context, flows.JOSEPlaygroundInput) (flows.JOSEPlaygroundResult, error) {
 	return flows.JOSEPlaygroundResult{}, errFakeReadOnly
 }
 func (f *fakeBackend) JOSEKeys(client string) []flows.EntryView {

@@ -891,11 +891,30 @@ func (s *joseFlow) playFrom(ctx context.Context, id int) tea.Cmd {
 		s.step = jsResult
 		return nil
 	}
-	mode, client := s.modes[len(s.runs)], s.client
+	mode := s.modes[len(s.runs)]
+	in := flows.JOSEPlaygroundInput{Client: s.client, Mode: mode, Message: joseMessage, Key: s.keyFor(mode)}
 	return s.c.WalletCmd(func(svc Backend) tea.Msg {
-		res, err := svc.JOSEPlayground(ctx, client, mode, joseMessage)
+		res, err := svc.JOSEPlaygroundWith(ctx, in)
 		return josePlayedMsg{id: id, run: joseRun{mode: mode, res: res, err: err}}
 	})
+}
+
+// keyFor is the flow's own key a playground call uses, so the call tries
+// the key made, rotated or opened here even when the client has others
+// (their newest is used for the rest): a signing key signs jws and
+// jwsjwe, an encryption key opens the answers of jwe (and of jwsjwe when
+// there is no signing key of the flow). Direct encryption uses neither.
+func (s *joseFlow) keyFor(mode string) string {
+	sig := mode == flows.PlaygroundJWS || mode == flows.PlaygroundJWSJWE
+	enc := mode == flows.PlaygroundJWE || mode == flows.PlaygroundJWEGet || mode == flows.PlaygroundJWSJWE
+	for _, want := range []string{flows.JOSEUseSig, flows.JOSEUseEnc} {
+		for _, e := range s.entries {
+			if joseUse(e) == want && ((want == flows.JOSEUseSig && sig) || (want == flows.JOSEUseEnc && enc)) {
+				return e.Name
+			}
+		}
+	}
+	return ""
 }
 
 // played takes one call's answer and makes the next, or shows them all.

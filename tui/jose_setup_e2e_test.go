@@ -241,12 +241,33 @@ func TestJOSEFromAnEntryAgainstLocalwise(t *testing.T) {
 		t.Errorf("%d of the old and new keys are active at localwise during the overlap, want both", active)
 	}
 
+	// k on a key the client has a newer one of: the call tries this key.
+	if _, err := demo.Service.JOSEKeygen(ctx, flows.JOSEKeyInput{Name: "ops-sig-2", Use: flows.JOSEUseSig, Alg: "ES384", For: "acme-app"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Service.JOSEUpload(ctx, "ops-sig-2"); err != nil {
+		t.Fatal(err)
+	}
+
 	// k: both keys of the client, every call.
 	chk := newJOSEEntryFlow(c, now, joseCheckOnly)
 	dk := newLiveDriver(t, chk)
 	dk.until("the check", func() bool { return chk.step == jsResult })
 	if strings.Join(chk.modes, " ") != "jws jwe jwe-get jwsjwe jwe-direct" || chk.failures() != 0 {
-		t.Errorf("k checks %v, %d failed:\n%s", chk.modes, chk.failures(), wzPlain(chk))
+		t.Fatalf("k checks %v, %d failed:\n%s", chk.modes, chk.failures(), wzPlain(chk))
+	}
+	// k on either signing key signs with that key: one of the two is not
+	// the client's default.
+	for _, e := range []flows.EntryView{now, mustEntry(t, demo, "ops-sig-2")} {
+		k := newJOSEEntryFlow(c, e, joseCheckOnly)
+		dd := newLiveDriver(t, k)
+		dd.until("the check of "+e.Name, func() bool { return k.step == jsResult })
+		if k.failures() != 0 {
+			t.Fatalf("k on %s: %d failed:\n%s", e.Name, k.failures(), wzPlain(k))
+		}
+		if h := k.runs[0].res.Steps[0].Header; h.KeyID != e.KeyID || h.Alg != e.Algorithm {
+			t.Errorf("k on %s signed with %s %q, want its own %s %q", e.Name, h.Alg, h.KeyID, e.Algorithm, e.KeyID)
+		}
 	}
 
 	var secrets []string

@@ -699,3 +699,34 @@ func TestJOSEFlowPlaygroundFailuresSayWhatToDo(t *testing.T) {
 		wzFits(t, c, s)
 	}
 }
+
+// Each playground call names the flow's own key of its use, so it tries
+// that key even when the client has others.
+func TestJOSEFlowCallsUseTheFlowsOwnKey(t *testing.T) {
+	c := wzCommon(80, 24)
+	both := wzJOSEToWise(c)
+	sig := newJOSEEntryFlow(c, wzSigKey(true), joseCheckOnly)
+	enc := newJOSEEntryFlow(c, wzEncKey(true), joseCheckOnly)
+	for _, tc := range []struct {
+		s    *joseFlow
+		mode string
+		want string
+	}{
+		{both, "jws", "acme-jose-sig"}, {both, "jwe", "acme-jose-enc"}, {both, "jwe-get", "acme-jose-enc"},
+		{both, "jwsjwe", "acme-jose-sig"}, {both, "jwe-direct", ""},
+		{sig, "jws", "acme-jose-sig"}, {sig, "jwe", ""}, {sig, "jwsjwe", "acme-jose-sig"},
+		{enc, "jws", ""}, {enc, "jwe", "acme-jose-enc"}, {enc, "jwsjwe", "acme-jose-enc"}, {enc, "jwe-direct", ""},
+	} {
+		if got := tc.s.keyFor(tc.mode); got != tc.want {
+			t.Errorf("%v, %s: key %q, want %q", names(tc.s.entries), tc.mode, got, tc.want)
+		}
+	}
+}
+
+func names(es []flows.EntryView) []string {
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Name)
+	}
+	return out
+}
