@@ -616,13 +616,13 @@ func TestJOSERefusals(t *testing.T) {
 	j.keygen("short", "sig", "--valid-for", "1m")
 	shortTok := j.sign("short", url, "x")
 	j.backdate("short", 2*time.Hour)
-	e.expect(j.pipe("x", "jose", "sign", "short", "--url", url), exitError, "expired", "rotate")
+	e.expect(j.pipe("x", "jose", "sign", "short", "--url", url), exitError, "expired", "jose rotate short")
 	r := j.pipe(shortTok, "jose", "verify", "short")
 	e.expect(r, exitError, "validity")
 	if r.stdout != "" {
 		t.Errorf("an expired key's token verified: %q", r.stdout)
 	}
-	e.expect(e.cmd("jose", "upload", "short"), exitError, "expired", "rotate")
+	e.expect(e.cmd("jose", "upload", "short"), exitError, "expired", "jose rotate short")
 }
 
 // TestJOSERotateKeepsThePreviousKeyForTheOverlap: after a rotation the
