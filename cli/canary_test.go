@@ -311,6 +311,8 @@ func TestCanariesNeverLeak(t *testing.T) {
 		r.check(0, call{args: []string{"jose", "upload", "s1"}}, nil)
 		r.check(0, call{args: []string{"jose", "upload", "e1", "--json"}}, nil)
 		r.check(exitUsage, call{args: []string{"jose", "upload", "j3"}}, nil) // not linked to a client
+		r.check(0, call{args: []string{"jose", "link", "j3", "c1"}}, nil)
+		r.check(0, call{args: []string{"jose", "upload", "j3"}}, nil)
 		r.tokenCanary("c1", "CCTOKEN")
 		r.check(0, call{args: []string{"jose", "wise-keys", "c1"}}, nil)
 		r.check(0, call{args: []string{"jose", "wise-keys", "c1", "--json"}}, nil)

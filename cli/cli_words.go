@@ -178,7 +178,7 @@ func joseWords(err error, reword func(typed error, words string)) {
 	}
 	var notLinked *flows.KeyNotLinkedError
 	if errors.As(err, &notLinked) {
-		reword(notLinked, fmt.Sprintf("the JOSE key %q is not linked to an OAuth client: make a key for one with 'wisewallet jose keygen NAME --for CLIENT'", notLinked.Entry))
+		reword(notLinked, fmt.Sprintf("the JOSE key %q is not linked to an OAuth client: link it with 'wisewallet jose link %s CLIENT', or make a key for one with 'wisewallet jose keygen NAME --for CLIENT'", notLinked.Entry, notLinked.Entry))
 	}
 	var underway *flows.RotationUnderwayError
 	if errors.As(err, &underway) {

@@ -49,8 +49,37 @@ func (inv *invocation) joseCommand() *cobra.Command {
 	}
 	c.AddCommand(inv.joseKeygenCommand(), inv.josePubkeyCommand(), inv.joseUploadCommand(), inv.joseRotateCommand(),
 		inv.joseWiseKeysCommand(), inv.joseSignCommand(), inv.joseVerifyCommand(), inv.joseEncryptCommand(),
-		inv.joseDecryptCommand(), inv.josePlaygroundCommand())
+		inv.joseDecryptCommand(), inv.josePlaygroundCommand(), inv.joseLinkCommand())
 	return c
+}
+
+// joseLinkCommand links a key made with --env (or for another client) to
+// the OAuth client it serves. Wise keeps uploaded keys per client, so a key
+// moved to another client counts as not uploaded until it is uploaded again.
+func (inv *invocation) joseLinkCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:               "link NAME CLIENT",
+		Short:             "Link a jose entry to the OAuth client it serves",
+		Example:           `  wisewallet jose link acme-jose-sig acme-app`,
+		Args:              positional(2, 2),
+		ValidArgsFunction: inv.completeEntryNames(wallet.KindJOSE),
+		RunE: func(c *cobra.Command, args []string) error {
+			svc, err := inv.sio.openService(c.Context())
+			if err != nil {
+				return err
+			}
+			e, err := svc.JOSELink(c.Context(), args[0], args[1])
+			if err != nil {
+				return withListHint(err)
+			}
+			state := "uploaded"
+			if !e.Uploaded {
+				state = fmt.Sprintf("not uploaded yet: 'wisewallet jose upload %s'", e.Name)
+			}
+			fmt.Fprintf(inv.sio.stderr, "Linked %q to client %q (%s).\n", e.Name, e.LinkedTo, state)
+			return nil
+		},
+	}
 }
 
 func (inv *invocation) joseKeygenCommand() *cobra.Command {

@@ -135,6 +135,7 @@ var exitCases = map[string][]exitCase{
 	"wisewallet jose keygen":     {opensWallet(call{args: []string{"jose", "keygen", "j1", "--use", "sig", "--env", "sandbox"}})},
 	"wisewallet jose pubkey":     {opensWallet(call{args: []string{"jose", "pubkey", "e1", "--pem"}})},
 	"wisewallet jose upload":     {opensWallet(call{args: []string{"jose", "upload", "e1"}})},
+	"wisewallet jose link":       {opensWallet(call{args: []string{"jose", "link", "e1", "c1"}})},
 	"wisewallet jose rotate":     {opensWallet(call{args: []string{"jose", "rotate", "e1"}})},
 	"wisewallet jose wise-keys":  {opensWallet(call{args: []string{"jose", "wise-keys", "e1"}})},
 	"wisewallet jose sign":       {opensWallet(call{args: []string{"jose", "sign", "e1", "--url", "/v1/x"}, stdin: ptr(`{"a":1}`)})},

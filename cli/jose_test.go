@@ -748,3 +748,36 @@ func execIn(dir string, argv ...string) (string, error) {
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
+
+// A key made for an environment alone (no client) is linked later, and
+// only then uploads: localwise then holds exactly that key for the client.
+func TestJOSELinkThenUpload(t *testing.T) {
+	j := newJOSERig(t, localwise.Config{})
+	r := j.e.cmd("jose", "keygen", "loose", "--use", "sig", "--env", "local", "--api-url", j.api, "--json")
+	j.e.expect(r, 0)
+	var k joseKey
+	if err := json.Unmarshal([]byte(r.stdout), &k); err != nil {
+		t.Fatalf("jose keygen --json: %v\n%s", err, r.stdout)
+	}
+	if r := j.e.cmd("jose", "upload", "loose"); r.code != exitUsage || !strings.Contains(r.stderr, "jose link loose CLIENT") {
+		t.Fatalf("%s", j.e.describe(r, "exit 2 naming 'jose link loose CLIENT'"))
+	}
+	r = j.e.cmd("jose", "link", "loose", "c1")
+	j.e.expect(r, 0)
+	if !strings.Contains(r.stderr, `Linked "loose" to client "c1"`) || !strings.Contains(r.stderr, "jose upload loose") {
+		t.Errorf("link said %q; want the link and the upload still to do", r.stderr)
+	}
+	j.e.expect(j.e.cmd("jose", "upload", "loose"), 0)
+	var found bool
+	for _, uk := range j.srv.ClientJOSEKeys(j.srv.Demo().ClientID) {
+		found = found || uk.KeyID == k.KeyID && uk.Active
+	}
+	if !found {
+		t.Errorf("localwise does not hold the linked key %s as active: %+v", k.KeyID, j.srv.ClientJOSEKeys(j.srv.Demo().ClientID))
+	}
+	for _, bad := range [][]string{{"jose", "link", "loose"}, {"jose", "link", "nope", "c1"}, {"jose", "link", "loose", "nope"}, {"jose", "link", "c1", "c1"}} {
+		if r := j.e.cmd(bad...); r.code == 0 {
+			t.Errorf("%v: exit 0, want a refusal", bad)
+		}
+	}
+}
