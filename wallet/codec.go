@@ -24,7 +24,7 @@ import (
 // An entry's length counts the bytes after itself, a section's the bytes
 // of its group. The header holds what every entry has; each section holds
 // one optional group of fields (identity, OAuth client, tokens, key,
-// certificate), and is written only when one of its fields is present,
+// certificate, Wise's keys, SCA), and is written only when one of its fields is present,
 // in ascending id order. codec_groups.go has the table of every group:
 // the field behind each bit of fields, and the section ids. Bit i of
 // fields is set when field i is present, and the present fields' values
@@ -40,6 +40,7 @@ import (
 //	profiles = count:uvarint (id:int64 type:string name:string)*count
 //	secrets  = count:uvarint (name:string value:string)*count, names
 //	           strictly ascending
+//	int64s   = count:uvarint int64*count, strictly ascending
 //
 // Entries are in strictly ascending name order (byte-wise), as Contents
 // keeps them. uvarint and zigzag varint are those of Go's encoding/binary
@@ -71,6 +72,11 @@ func encodeBody(entries []Entry) ([]byte, error) {
 		// Readers refuse anything else (see decodeBody), so never write it.
 		if i > 0 && entries[i-1].Name >= entries[i].Name {
 			return nil, fmt.Errorf("wallet: encode: entries %q and %q are not in strict name order", entries[i-1].Name, entries[i].Name)
+		}
+		// Checked again here, not only in Contents.check: an unreadable
+		// file would lose every entry, not just this one.
+		if err := entries[i].checkSCAPINSet(); err != nil {
+			return nil, err
 		}
 		size += entrySize(&entries[i])
 	}

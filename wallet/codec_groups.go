@@ -91,6 +91,14 @@ var sections = []*group{
 		number(5, "wise_encryption_version", func(e *Entry) *int { return &e.WiseKeys.WiseEncryptionVersion }),
 		optionalInstant(6, "wise_keys_fetched_at", func(e *Entry) **time.Time { return &e.WiseKeys.WiseKeysFetchedAt }),
 	}},
+	// What a credential knows of its SCA factors (issue 10); the device
+	// fingerprint itself is a secret in the header's secrets.
+	{id: 7, name: "sca", of: "SCA", fields: []field{
+		integerSet(0, "sca_pin_set", func(e *Entry) *[]int64 { return &e.SCA.SCAPINSet }),
+		text(1, "device_fingerprint_id", func(e *Entry) *string { return &e.SCA.DeviceFingerprintID }),
+		optionalInstant(2, "device_registered_at", func(e *Entry) **time.Time { return &e.SCA.DeviceRegisteredAt }),
+		optionalInstant(3, "sca_session_until", func(e *Entry) **time.Time { return &e.SCA.SCASessionUntil }),
+	}},
 }
 
 // sectionByID finds the section with id; nil when this version does not

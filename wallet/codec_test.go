@@ -46,6 +46,11 @@ func fullEntry() Entry {
 		WiseEncryptionKey: "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA" + strings.Repeat("Zz9", 100), WiseEncryptionAlg: "RSA_OAEP_256", WiseEncryptionVersion: -3,
 		WiseKeysFetchedAt: &fetched,
 	}
+	// SCA (issue 10): profile ids at both ends of int64 (ascending, as the
+	// format requires), the registered device, a session end before 1970.
+	registered, sessionUntil := t0.Add(-time.Nanosecond).In(time.FixedZone("", 14*3600)), time.Date(1969, 12, 31, 23, 59, 59, 999999999, time.UTC)
+	e.SCA = SCA{SCAPINSet: []int64{-1 << 63, -7, 0, 1, 1<<63 - 1}, DeviceFingerprintID: "fp-ü-0a1b2c3d", DeviceRegisteredAt: &registered, SCASessionUntil: &sessionUntil}
+	e.SetSecret(SecretDeviceFingerprint, crypto.SecretString("Hq3VxG6tq0iJ5mH0s1N4w3s8fI2yLrQpWbUeKdZcAaY"))
 	return e
 }
 
@@ -520,7 +525,7 @@ func TestBodyRejectsMalformed(t *testing.T) {
 		{"unknown header field", rawBody(h("8120 0161")), ErrUnsupportedVersion, "field 12 of the entry header"},
 		{"unknown header field 63", rawBody(h("81 8080808080808080 01 0161")), ErrUnsupportedVersion, "field 63 of the entry header"},
 		{"unknown field of a section", rawBody(h(a + "01 01 20")), ErrUnsupportedVersion, "field 5 of the entry identity"},
-		{"unknown section", rawBody(h(a + "07 01 01")), ErrUnsupportedVersion, "entry section 7"},
+		{"unknown section", rawBody(h(a + "08 01 01")), ErrUnsupportedVersion, "entry section 8"},
 		{"unknown section after known ones", rawBody(h(a + "01 02 01 02  05 03 08 0200  3f 01 01")), ErrUnsupportedVersion, "entry section 63"},
 		{"section out of order", rawBody(h(a + "03 03 02 0200  01 02 01 02")), ErrDamaged, "section 1 after section 3"},
 		{"section twice", rawBody(h(a + "01 02 01 02  01 02 01 04")), ErrDamaged, "section 1 after section 1"},

@@ -28,6 +28,7 @@ type field struct {
 	kind valueKind
 	str  func(*Entry) *string
 	i64  func(*Entry) *int64
+	i64s func(*Entry) *[]int64
 	num  func(*Entry) *int
 	tm   func(*Entry) *time.Time
 	opt  func(*Entry) **time.Time
@@ -53,6 +54,7 @@ const (
 	kindBool                             // bool: the bit is the value, no bytes
 	kindProfiles                         // []Profile, absent when empty
 	kindSecrets                          // map[string]crypto.Secret, absent when empty
+	kindIntegerSet                       // []int64 strictly ascending, absent when empty
 )
 
 // The constructors of the table lines, one per value kind.
@@ -101,6 +103,14 @@ func secrets(bit uint, name string, at func(*Entry) *map[string]crypto.Secret) f
 	return field{bit: bit, name: name, kind: kindSecrets, sec: at}
 }
 
+// integerSet is a set of int64 kept as a strictly ascending slice (a
+// profile id list). Readers refuse it unsorted or repeated, so the
+// encoding is deterministic and a repeated id cannot hide; writers never
+// get one (Contents.check and encodeBody refuse it).
+func integerSet(bit uint, name string, at func(*Entry) *[]int64) field {
+	return field{bit: bit, name: name, kind: kindIntegerSet, i64s: at}
+}
+
 func (g *group) known() uint64 { return 1<<len(g.fields) - 1 }
 
 // present reports whether f has a value in e.
@@ -122,6 +132,8 @@ func (f *field) present(e *Entry) bool {
 		return len(*f.prof(e)) > 0
 	case kindSecrets:
 		return len(*f.sec(e)) > 0
+	case kindIntegerSet:
+		return len(*f.i64s(e)) > 0
 	}
 	return false
 }
@@ -151,6 +163,13 @@ func (f *field) size(e *Entry) int {
 		n := uvarintSize(uint64(len(m)))
 		for k, s := range m {
 			n += stringSize(k) + uvarintSize(uint64(s.Len())) + s.Len()
+		}
+		return n
+	case kindIntegerSet:
+		vs := *f.i64s(e)
+		n := uvarintSize(uint64(len(vs)))
+		for _, v := range vs {
+			n += varintSize(v)
 		}
 		return n
 	}
@@ -194,6 +213,12 @@ func (f *field) appendValue(b []byte, e *Entry) []byte {
 			b = binary.AppendUvarint(b, uint64(len(s)))
 			b = append(b, s...)
 			crypto.Wipe(s)
+		}
+	case kindIntegerSet:
+		vs := *f.i64s(e)
+		b = binary.AppendUvarint(b, uint64(len(vs)))
+		for _, v := range vs {
+			b = binary.AppendVarint(b, v)
 		}
 	}
 	return b // kindBool has no bytes
@@ -263,6 +288,25 @@ func (f *field) decodeValue(d *entryDecoder, e *Entry) {
 			prev = k
 		}
 		*f.sec(e) = m
+	case kindIntegerSet:
+		n := d.uvarint()
+		// Each value takes at least 1 byte.
+		if n > uint64(len(d.b)) {
+			d.fail("%s: %d values in %d bytes", f.name, n, len(d.b))
+			return
+		}
+		if n == 0 {
+			return
+		}
+		vs := make([]int64, n)
+		for i := range vs {
+			vs[i] = d.varint()
+			if i > 0 && vs[i] <= vs[i-1] {
+				d.fail("%s: values not strictly ascending", f.name)
+				return
+			}
+		}
+		*f.i64s(e) = vs
 	}
 }
 

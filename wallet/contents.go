@@ -120,7 +120,7 @@ func (c *Contents) check(e Entry) error {
 	if !ValidKind(e.Kind) {
 		return fmt.Errorf("wallet: unknown entry kind %q", e.Kind)
 	}
-	return nil
+	return e.checkSCAPINSet()
 }
 
 // record is an entry as stored in a schema 1 (JSON) body. Secret values
@@ -182,6 +182,13 @@ func unmarshalJSONBody(plaintext []byte) (*Contents, error) {
 	entries := make([]Entry, 0, len(b.Entries))
 	for _, r := range b.Entries {
 		e := r.Entry
+		// No schema 1 writer knew sca_pin_set; should a body hold one
+		// anyway, keep it in the order the binary schema requires, so the
+		// next save does not fail on it.
+		if len(e.SCAPINSet) > 0 {
+			slices.Sort(e.SCAPINSet)
+			e.SCAPINSet = slices.Compact(e.SCAPINSet)
+		}
 		if len(r.Secrets) > 0 {
 			e.Secrets = make(map[string]crypto.Secret, len(r.Secrets))
 			for k, v := range r.Secrets {

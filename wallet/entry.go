@@ -72,6 +72,12 @@ const (
 	// PEM, kept only until Key.PrevRetiresAt so that answers Wise encrypted
 	// to it during the overlap still decrypt; it is wiped after that.
 	SecretPreviousKey = "previous_private_key"
+	// SecretDeviceFingerprint is the install's device fingerprint
+	// (crypto.NewDeviceFingerprint), kept in the credential (user) entry it
+	// was registered for. It is the SCA possession factor itself: whoever
+	// holds it passes PARTNER_DEVICE_FINGERPRINT challenges, so it is a
+	// secret, never metadata.
+	SecretDeviceFingerprint = "device_fingerprint"
 )
 
 // Profile is a Wise profile a credential can act for.
@@ -113,6 +119,7 @@ type Entry struct {
 	Key
 	Certificate
 	WiseKeys
+	SCA
 
 	Secrets map[string]crypto.Secret `json:"-"`
 }
@@ -198,6 +205,58 @@ type WiseKeys struct {
 	WiseEncryptionAlg     string     `json:"wise_encryption_alg,omitempty"`
 	WiseEncryptionVersion int        `json:"wise_encryption_version,omitempty"`
 	WiseKeysFetchedAt     *time.Time `json:"wise_keys_fetched_at,omitempty"`
+}
+
+// SCA is what a credential (user) entry knows of its SCA factors at Wise.
+// It holds no factor: the PIN is never stored (only that one was set, per
+// profile), and the device fingerprint is the secret
+// SecretDeviceFingerprint.
+type SCA struct {
+	// SCAPINSet lists the profile ids for which this credential set an SCA
+	// PIN, ascending and without repeats (SetSCAPIN keeps it so), so the app
+	// can offer PIN challenges and say a PIN exists without asking Wise.
+	SCAPINSet []int64 `json:"sca_pin_set,omitempty"`
+	// DeviceFingerprintID is the id Wise gave the registered fingerprint,
+	// what removing it takes; DeviceRegisteredAt dates the registration.
+	DeviceFingerprintID string     `json:"device_fingerprint_id,omitempty"`
+	DeviceRegisteredAt  *time.Time `json:"device_registered_at,omitempty"`
+	// SCASessionUntil ends the low-risk window a manual SCA session opened
+	// (Wise's 5 minutes), so the app does not ask for another too soon.
+	SCASessionUntil *time.Time `json:"sca_session_until,omitempty"`
+}
+
+// HasSCAPIN reports whether a PIN was recorded as set for profile.
+func (s SCA) HasSCAPIN(profile int64) bool {
+	_, ok := slices.BinarySearch(s.SCAPINSet, profile)
+	return ok
+}
+
+// SetSCAPIN records that a PIN is set (on) or no longer set (off) for
+// profile. Like SetSecret it builds a new slice: an Entry from Get shares
+// its slice with the wallet, and editing that in place would change the
+// wallet's contents even when the update is then not saved.
+func (s *SCA) SetSCAPIN(profile int64, on bool) {
+	i, found := slices.BinarySearch(s.SCAPINSet, profile)
+	switch {
+	case on && !found:
+		s.SCAPINSet = slices.Insert(slices.Clone(s.SCAPINSet), i, profile)
+	case !on && found:
+		s.SCAPINSet = slices.Delete(slices.Clone(s.SCAPINSet), i, i+1)
+		if len(s.SCAPINSet) == 0 {
+			s.SCAPINSet = nil
+		}
+	}
+}
+
+// checkSCAPINSet refuses an SCAPINSet that is not strictly ascending: readers
+// refuse it (a repeated id would be ambiguous), so it must never be written.
+func (e *Entry) checkSCAPINSet() error {
+	for i := 1; i < len(e.SCAPINSet); i++ {
+		if e.SCAPINSet[i] <= e.SCAPINSet[i-1] {
+			return fmt.Errorf("wallet: entry %q: sca_pin_set is not ascending without repeats (set it with SetSCAPIN)", e.Name)
+		}
+	}
+	return nil
 }
 
 // Secret returns the named secret (zero when absent).
