@@ -44,7 +44,7 @@
 //	group   = fields:uvarint value*                   (bit i set: field i's value follows)
 //
 // Sections are 1 identity, 2 OAuth client, 3 tokens, 4 key, 5
-// certificate. A reader refuses a section id or a field bit it does not
+// certificate, 6 Wise's keys, 7 SCA. A reader refuses a section id or a field bit it does not
 // know (ErrUnsupportedVersion), so that nothing a newer version wrote is
 // dropped by the next save; a new field is the next bit of its group, a
 // new group the next section id, and neither needs a new schema.
