@@ -49,9 +49,12 @@ type APIError struct {
 	Status      int
 	Code        string // OAuth "error", or the first validation error code
 	Description string
-	TraceID     string
-	RetryAfter  time.Duration
-	kind        error
+	// Args are the first validation error's arguments, as text (Wise's
+	// SCA errors carry attempts left or a block's end there).
+	Args       []string
+	TraceID    string
+	RetryAfter time.Duration
+	kind       error
 }
 
 func (e *APIError) Error() string {
@@ -143,6 +146,8 @@ type request struct {
 	basicID string
 	basicPW crypto.Secret
 	secrets []string // values to scrub from error descriptions
+	// header holds extra request headers (One-Time-Token, x-2fa-approval).
+	header http.Header
 	// answer, when set, receives a successful answer's status, trace id
 	// and body for the caller to show (out is then not decoded).
 	answer *Answer
@@ -196,7 +201,9 @@ func (c *Client) Retry(ctx context.Context, op string, attempt func() error) err
 func Transient(ctx context.Context, err error) bool {
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return ae.Status == http.StatusTooManyRequests || ae.Status >= 500
+		// A 429 that is Wise's 15-minute SCA block is no rate limit a
+		// short wait clears.
+		return ae.Status == http.StatusTooManyRequests && ae.Code != CodeSCABlocked || ae.Status >= 500
 	}
 	var te *transportError
 	return errors.As(err, &te) && ctx.Err() == nil
@@ -282,6 +289,9 @@ func (c *Client) once(ctx context.Context, r request, out any) error {
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "wisewallet")
+	for k, vs := range r.header {
+		req.Header[http.CanonicalHeaderKey(k)] = vs
+	}
 	// A fresh correlation id per call lets Wise support find it; it holds
 	// no personal data (reference/wise-auth.md §8).
 	req.Header.Set("X-External-Correlation-Id", newUUID())
@@ -304,7 +314,9 @@ func (c *Client) once(ctx context.Context, r request, out any) error {
 		return newTransportError(op, fmt.Errorf("reading the answer: %w", err), r.scrub)
 	}
 	if resp.StatusCode/100 != 2 {
-		return c.apiError(op, resp, data, r)
+		// A challenge (a *ChallengeError) on any call: final, never
+		// retried as transient; the caller clears it and sends again.
+		return c.failure(op, resp, data, r)
 	}
 	if r.answer != nil {
 		r.answer.fill(resp, data, r)
@@ -529,14 +541,22 @@ func (c *Client) apiError(op string, resp *http.Response, data []byte, r request
 		Description string `json:"error_description"`
 		Message     string `json:"message"`
 		Errors      []struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
+			Code      string            `json:"code"`
+			Message   string            `json:"message"`
+			Arguments []json.RawMessage `json:"arguments"`
 		} `json:"errors"`
 	}
 	if json.Unmarshal(data, &body) == nil {
 		e.Code, e.Description = body.Error, body.Description
 		if e.Code == "" && len(body.Errors) > 0 {
 			e.Code, e.Description = body.Errors[0].Code, body.Errors[0].Message
+			for _, a := range body.Errors[0].Arguments[:min(len(body.Errors[0].Arguments), maxErrorArgs)] {
+				var text string
+				if json.Unmarshal(a, &text) != nil {
+					text = string(a) // a number, as Wise may send one
+				}
+				e.Args = append(e.Args, r.scrub(text, maxErrorCode))
+			}
 		}
 		if e.Description == "" {
 			e.Description = body.Message
@@ -560,6 +580,7 @@ const (
 	maxErrorText = 300
 	maxTraceID   = 64
 	maxNameText  = 200
+	maxErrorArgs = 4
 )
 
 // CleanText makes text from the server safe to print: escape sequences

@@ -251,6 +251,9 @@ type JOSECall struct {
 	Token  crypto.Secret
 	Keys   JOSEKeys
 	Now    time.Time
+	// Header holds extra request headers (x-2fa-approval on an SCA
+	// replay); the JOSE headers are set over them.
+	Header http.Header
 	// RefetchSigning is called at most once, when the response fails
 	// verification with Keys.WiseVerify: it fetches Wise's signing key
 	// afresh (Wise may have rotated it) and returns the keys to verify the
@@ -506,6 +509,9 @@ func (c *Client) sendJOSE(ctx context.Context, call JOSECall, body []byte) (jose
 	if err != nil {
 		return joseResponse{}, fmt.Errorf("%s: %w", op, err)
 	}
+	for k, vs := range call.Header {
+		req.Header[http.CanonicalHeaderKey(k)] = vs
+	}
 	if len(body) > 0 {
 		req.Header.Set("Content-Type", "application/jose+json")
 	}
@@ -532,7 +538,7 @@ func (c *Client) sendJOSE(ctx context.Context, call JOSECall, body []byte) (jose
 		return joseResponse{}, newTransportError(op, fmt.Errorf("reading the answer: %w", err), r.scrub)
 	}
 	if resp.StatusCode/100 != 2 {
-		return joseResponse{}, c.apiError(op, resp, data, r)
+		return joseResponse{}, c.failure(op, resp, data, r)
 	}
 	if len(data) > crypto.MaxJOSEInput {
 		return joseResponse{}, fmt.Errorf("%s: %w: %w: the answer is over %d bytes", op, ErrResponseRefused, crypto.ErrJOSETooLarge, crypto.MaxJOSEInput)
