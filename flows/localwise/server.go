@@ -1,6 +1,7 @@
 package localwise
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -67,6 +68,16 @@ type Config struct {
 	// working after the key it uploads next for that scope becomes valid
 	// (default DefaultJOSEOverlap, 24h; negative for none).
 	JOSEOverlap time.Duration
+	// SCAMode is when protected calls (funding a transfer, a balance
+	// statement, deleting a factor) answer an SCA challenge: SCAAlways
+	// (the default, so tests meet the challenge every time), SCANever or
+	// SCARisk (high-risk calls always, low-risk ones at random from
+	// SCASeed). Low-risk calls are let through for 5 minutes after a
+	// cleared challenge, as at Wise.
+	SCAMode string
+	// SCASeed seeds the risk mode's random choices (default 1), so a run
+	// can be repeated.
+	SCASeed uint64
 	// Now is the clock used for every expiry (default time.Now). Tests inject
 	// a fake clock to expire codes and tokens without sleeping.
 	Now func() time.Time
@@ -123,6 +134,7 @@ type Server struct {
 	faults *faultState
 	mtls   *mtlsState
 	jose   *joseState
+	sca    *scaState
 
 	mtlsHandler http.Handler // the mTLS listener's: client certificate checked first
 
@@ -158,6 +170,7 @@ func New(cfg Config) *Server {
 		users:  newUserState(demoUser()),
 		faults: &faultState{},
 		jose:   newJOSEState(clampOverlap(cfg.JOSEOverlap)),
+		sca:    newSCAState(cfg.SCAMode, cmp.Or(cfg.SCASeed, 1)),
 	}
 	ms, err := newMTLSState(s.now())
 	if err != nil {
@@ -203,9 +216,38 @@ func (s *Server) routes() http.Handler {
 		{playgroundPath, s.handlePlayground},
 		{joseResponseKeysPath, s.handleJOSEResponseKeys},
 		{joseRequestKeysPath, s.handleJOSEUpload},
+		// SCA (sca*.go): the protected operations, the one-time token's
+		// status, its factors and SCA sessions.
+		{"/v3/profiles/{profileId}/transfers/{transferId}/payments", s.handleTransferFund},
+		{"/v1/profiles/{profileId}/balance-statements/{balanceId}/statement.json", s.handleBalanceStatement},
+		{"/v1/one-time-token/status", s.handleOTTStatus},
+		{"/v1/identity/one-time-token/status", s.handleOTTStatus},
+		{"/v2/profiles/{profileId}/pin", s.handlePIN},
+		{"/v2/profiles/{profileId}/pin/verify", s.handlePINVerify(false)},
+		{"/v1/user/pin", s.handleUserPIN},
+		{"/v1/one-time-token/pin/verify", s.handlePINVerify(true)},
+		{"/v2/profiles/{profileId}/device-fingerprints", s.handleDevices},
+		{"/v2/profiles/{profileId}/device-fingerprints/verify", s.handleDeviceVerify(false)},
+		{"/v2/profiles/{profileId}/device-fingerprints/{deviceFingerprintId}", s.handleDeviceDelete},
+		{"/v1/user/partner-device-fingerprints", s.handleUserDevices},
+		{"/v1/one-time-token/partner-device-fingerprint/verify", s.handleDeviceVerify(true)},
+		{"/v2/profiles/{profileId}/facemaps", s.handleFacemap},
+		{"/v2/profiles/{profileId}/facemaps/verify", s.handleFacemap},
+		{"/v1/one-time-token/facemap/verify", s.handleFacemap},
+		{"/v1/user/facemap/enrol", s.handleFacemap},
+		{"/v2/profiles/{profileId}/sca-sessions/authorise", s.handleSCASession},
 	} {
 		mux.HandleFunc(rt.pattern, rt.handler)
 		mux.HandleFunc("/{"+versionWildcard+"}"+rt.pattern, versioned(rt.handler))
+	}
+	for _, ch := range otpChannels {
+		for pattern, h := range map[string]http.HandlerFunc{
+			"/v1/one-time-token/" + ch.path + "/trigger": s.handleOTPTrigger(ch.kind),
+			"/v1/one-time-token/" + ch.path + "/verify":  s.handleOTPVerify(ch.kind),
+		} {
+			mux.HandleFunc(pattern, h)
+			mux.HandleFunc("/{"+versionWildcard+"}"+pattern, versioned(h))
+		}
 	}
 	for _, p := range playgrounds {
 		h := s.handleJOSEPlayground(p.mode, p.header)
@@ -220,6 +262,17 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc(adminPrefix+"jose/keys/rotate", s.handleAdminJOSERotate)
 	mux.HandleFunc(adminPrefix+"jose/overlap", s.handleAdminJOSEOverlap)
 	mux.HandleFunc(adminPrefix+"jose/clients/{clientId}/keys", s.handleAdminJOSEClientKeys)
+	mux.HandleFunc(adminPrefix+"sca", s.handleAdminSCA)
+	// Pages at Wise, not API paths: "Manage public keys" (legacy SCA) and
+	// the approve-api-action page.
+	mux.HandleFunc(scaKeysPagePath, s.handleKeysPage)
+	mux.HandleFunc(scaKeysPagePath+"/sign-in", s.handleKeysSignIn)
+	mux.HandleFunc(scaKeysPagePath+"/upload", s.handleKeysUpload)
+	mux.HandleFunc(scaKeysPagePath+"/delete", s.handleKeysDelete)
+	mux.HandleFunc(scaKeysAPIPath, s.handleSCAKeys)
+	mux.HandleFunc(scaKeysAPIPath+"/{keyId}", s.handleSCAKey)
+	mux.HandleFunc(approvePath+"{$}", s.handleApprove)
+	mux.HandleFunc(approveDonePath, s.handleApproveDone)
 	// The Developer Hub stand-in: a page at Wise, not an API path.
 	mux.HandleFunc(hubPath, s.handleHubPage)
 	mux.HandleFunc(hubPath+"/sign-in", s.handleHubSignIn)
