@@ -352,6 +352,33 @@ func TestCanariesNeverLeak(t *testing.T) {
 		r.check(0, call{args: []string{"list", "--json"}}, nil)
 		r.check(exitUsage, call{args: []string{"jose"}}, nil)
 	})
+	t.Run("sca refusals before any call", func(t *testing.T) {
+		t.Parallel()
+		// What is refused before Wise is asked: a PIN of the wrong shape
+		// (a canary) piped in, a token that is none, a key too small, no
+		// terminal to answer a challenge on, unknown entries.
+		r := newCanaryRig(t, &ran)
+		defer r.noFileHoldsACanary()
+		pin := newCanary(t, "PIN")
+		r.all = append(r.all, pin)
+		r.e.secrets = append(r.e.secrets, pin.value, pin.mark)
+		r.check(0, call{args: cheapInit}, nil)
+		r.add(0, "t1", r.tok1.value, "--env", "sandbox")
+		for _, args := range [][]string{{"sca"}, {"sca", "pin"}, {"sca", "device"}, {"sca", "status", "t1", "not-a-token"},
+			{"sca", "sign", "k1", "not-a-token"}, {"sca", "keygen", "k1", "--bits", "1024", "--for", "t1"}} {
+			r.check(exitUsage, call{args: args}, nil)
+		}
+		r.check(exitUsage, call{args: []string{"sca", "pin", "set", "t1"}, stdin: ptr(pin.value + "\n")}, nil)
+		r.check(exitUsage, call{args: []string{"sca", "pin", "change", "t1", "--profile", "7"}, stdin: ptr(pin.value + "\n")}, nil)
+		r.check(exitSCA, call{args: []string{"sca", "approve", "t1", testOTT}}, nil)
+		r.check(exitSCA, call{args: []string{"sca", "session", "t1"}}, nil)
+		for _, args := range [][]string{{"sca", "pin", "delete", "nope"}, {"sca", "device", "add", "nope"}, {"sca", "device", "list", "nope"},
+			{"sca", "device", "rm", "nope", "d1"}, {"sca", "keygen", "k1", "--for", "nope"}, {"sca", "pubkey", "nope"},
+			{"sca", "upload", "nope"}, {"sca", "factors", "nope"}} {
+			r.check(exitError, call{args: args}, nil)
+		}
+		r.check(0, call{args: []string{"sca", "factors", "t1", "--json"}}, nil)
+	})
 	t.Run("every other command", func(t *testing.T) {
 		t.Parallel()
 		r := newCanaryRig(t, &ran)

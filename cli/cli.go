@@ -124,6 +124,7 @@ func (inv *invocation) rootCommand() *cobra.Command {
 		inv.showCommand(),
 		inv.mtlsCommand(),
 		inv.joseCommand(),
+		inv.scaCommand(),
 		inv.removeCommand(),
 		inv.renameCommand(),
 		inv.passwdCommand(),
@@ -199,7 +200,8 @@ Environment:
 
 Exit codes:
   0 ok, 1 error, 2 usage error, 3 wrong passphrase (or an altered file), 4 wallet damaged or not a wallet,
-  5 login needed again, 130 interrupted`
+  5 login needed again, 6 an SCA challenge not cleared (no factor this credential can use, blocked,
+  interrupted, no terminal to answer on), 130 interrupted`
 }
 
 // walk calls f for c and every command below it.
@@ -279,6 +281,23 @@ var usageLines = map[string]string{
 	"jose encrypt":     "jose encrypt NAME [--url PATH] < PAYLOAD",
 	"jose decrypt":     "jose decrypt NAME < JWE",
 	"jose playground":  "jose playground CLIENT jws|jwe|jwe-get|jwsjwe|jwe-direct [--message TEXT] [--json]",
+	"sca":              "sca status|approve|session|factors|pin|device|keygen|pubkey|upload|sign ...",
+	"sca status":       "sca status CREDENTIAL ONE_TIME_TOKEN [--json]",
+	"sca approve":      "sca approve CREDENTIAL ONE_TIME_TOKEN [--json]",
+	"sca session":      "sca session CREDENTIAL [--profile ID] [--json]",
+	"sca factors":      "sca factors CREDENTIAL [--json]",
+	"sca pin":          "sca pin set|change|delete CREDENTIAL [--profile ID]",
+	"sca pin set":      "sca pin set CREDENTIAL [--profile ID]",
+	"sca pin change":   "sca pin change CREDENTIAL [--profile ID]",
+	"sca pin delete":   "sca pin delete CREDENTIAL [--profile ID]",
+	"sca device":       "sca device add|list|rm CREDENTIAL [--profile ID]",
+	"sca device add":   "sca device add CREDENTIAL [--profile ID] [--json]",
+	"sca device list":  "sca device list CREDENTIAL [--profile ID] [--json]",
+	"sca device rm":    "sca device rm CREDENTIAL [ID] [--profile ID]",
+	"sca keygen":       "sca keygen NAME [--bits 2048|3072|4096] [--for ENTRY] [--json]",
+	"sca pubkey":       "sca pubkey NAME",
+	"sca upload":       "sca upload NAME [--json]",
+	"sca sign":         "sca sign NAME ONE_TIME_TOKEN",
 }
 
 // usageLine is c's one-line usage with its flags.

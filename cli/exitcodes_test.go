@@ -144,6 +144,27 @@ var exitCases = map[string][]exitCase{
 	"wisewallet jose decrypt":    {opensWallet(call{args: []string{"jose", "decrypt", "e1"}, stdin: ptr("a.b.c.d.e")})},
 	"wisewallet jose playground": {opensWallet(call{args: []string{"jose", "playground", "e1", "jws"}})},
 
+	// SCA: the one-time token is checked before the wallet is unlocked;
+	// approve and session need a terminal before anything else, so with
+	// none (as here) they stop at once, the wallet untouched: exit 6.
+	"wisewallet sca":             {ignoresWallet(exitUsage, call{args: []string{"sca"}})},
+	"wisewallet sca status":      {opensWallet(call{args: []string{"sca", "status", "e1", testOTT}})},
+	"wisewallet sca approve":     {ignoresWallet(exitSCA, call{args: []string{"sca", "approve", "e1", testOTT}})},
+	"wisewallet sca session":     {ignoresWallet(exitSCA, call{args: []string{"sca", "session", "e1"}})},
+	"wisewallet sca factors":     {opensWallet(call{args: []string{"sca", "factors", "e1"}})},
+	"wisewallet sca pin":         {ignoresWallet(exitUsage, call{args: []string{"sca", "pin"}})},
+	"wisewallet sca pin set":     {opensWallet(call{args: []string{"sca", "pin", "set", "e1"}, stdin: ptr("1234\n")})},
+	"wisewallet sca pin change":  {opensWallet(call{args: []string{"sca", "pin", "change", "e1", "--profile", "1"}, stdin: ptr("1234\n")})},
+	"wisewallet sca pin delete":  {opensWallet(call{args: []string{"sca", "pin", "delete", "e1"}})},
+	"wisewallet sca device":      {ignoresWallet(exitUsage, call{args: []string{"sca", "device"}})},
+	"wisewallet sca device add":  {opensWallet(call{args: []string{"sca", "device", "add", "e1"}})},
+	"wisewallet sca device list": {opensWallet(call{args: []string{"sca", "device", "list", "e1", "--json"}})},
+	"wisewallet sca device rm":   {opensWallet(call{args: []string{"sca", "device", "rm", "e1", "dev-1"}})},
+	"wisewallet sca keygen":      {opensWallet(call{args: []string{"sca", "keygen", "k1", "--for", "e1"}})},
+	"wisewallet sca pubkey":      {opensWallet(call{args: []string{"sca", "pubkey", "e1"}})},
+	"wisewallet sca upload":      {opensWallet(call{args: []string{"sca", "upload", "e1"}})},
+	"wisewallet sca sign":        {opensWallet(call{args: []string{"sca", "sign", "e1", testOTT}})},
+
 	"wisewallet completion": {ignoresWallet(exitOK, call{args: []string{"completion", "bash"}})},
 	"wisewallet man":        {ignoresWallet(exitOK, call{args: []string{"man"}})},
 	"wisewallet help":       {ignoresWallet(exitOK, call{args: []string{"help"}})},

@@ -20,6 +20,7 @@ const (
 	exitWrongPass   = 3
 	exitDamaged     = 4
 	exitNeedsLogin  = 5
+	exitSCA         = 6 // an SCA challenge not cleared: no factor the credential can use, blocked, interrupted, no terminal
 	exitInterrupted = 130
 )
 
@@ -60,6 +61,8 @@ func report(stderr io.Writer, err error) int {
 		code = exitDamaged
 	case errors.Is(err, flows.ErrNeedsLogin):
 		code = exitNeedsLogin
+	case errors.Is(err, flows.ErrSCANotCleared):
+		code = exitSCA
 	}
 	fmt.Fprintf(stderr, "wisewallet: %s\n", words(err, code))
 	if code == exitDamaged && !errors.Is(err, wallet.ErrReplaced) {

@@ -157,6 +157,23 @@ func TestEveryCommandExits2ForAnExtraArgument(t *testing.T) {
 		"wisewallet jose encrypt":     {"n1", "n2"},
 		"wisewallet jose decrypt":     {"n1", "n2"},
 		"wisewallet jose playground":  {"c1", "jws", "n3"},
+		"wisewallet sca status":       {"n1", testOTT, "n3"},
+		"wisewallet sca approve":      {"n1", testOTT, "n3"},
+		"wisewallet sca sign":         {"n1", testOTT, "n3"},
+		"wisewallet sca session":      {"n1", "n2"},
+		"wisewallet sca factors":      {"n1", "n2"},
+		"wisewallet sca pin set":      {"n1", "n2"},
+		"wisewallet sca pin change":   {"n1", "n2"},
+		"wisewallet sca pin delete":   {"n1", "n2"},
+		"wisewallet sca device add":   {"n1", "n2"},
+		"wisewallet sca device list":  {"n1", "n2"},
+		"wisewallet sca device rm":    {"n1", "id1", "n3"},
+		"wisewallet sca keygen":       {"n1", "n2"},
+		"wisewallet sca pubkey":       {"n1", "n2"},
+		"wisewallet sca upload":       {"n1", "n2"},
+		"wisewallet sca pin":          {"frobnicate"},
+		"wisewallet sca device":       {"frobnicate"},
+		"wisewallet sca":              {"frobnicate"},
 	}
 	for _, tc := range treeCommands(t) {
 		args := append(slices.Clone(tc.args), "extra")
