@@ -138,6 +138,12 @@ func (e *KindError) Error() string {
 	if e.Want == KindClient {
 		return fmt.Sprintf("%q is a %s entry; login needs an OAuth client entry", e.Entry, e.Kind)
 	}
+	if e.For == "sca" && e.Want == KindUser {
+		return fmt.Sprintf("%q is a %s entry; SCA factors (PIN, phone codes, this device) belong to an OAuth user entry, and a personal token clears a challenge only with its legacy SCA key", e.Entry, e.Kind)
+	}
+	if e.For == "sca" && e.Want == KindPersonal {
+		return fmt.Sprintf("%q is a %s entry; a legacy SCA key signs for a personal token entry", e.Entry, e.Kind)
+	}
 	return fmt.Sprintf("%q is a %s entry, not a %s entry", e.Entry, e.Kind, e.Want)
 }
 
@@ -246,13 +252,20 @@ func (e *NeedsLoginError) Unwrap() []error {
 type MissingClientError struct {
 	Entry, Client string
 	// Doing is what cannot be done without it: "" is a refresh;
-	// "checked" an mTLS check; "uploaded" a JOSE key's upload.
+	// "checked" an mTLS check; "uploaded" a JOSE key's upload; "sca" a
+	// PIN or device call, whose body is encrypted to Wise's key.
 	Doing string
 }
 
 func (e *MissingClientError) Error() string {
 	if e.Doing == "uploaded" {
 		return fmt.Sprintf("%q cannot be uploaded: its OAuth client %q is gone; add the client again under that name or link the key to another", e.Entry, e.Client)
+	}
+	if e.Doing == "sca" && e.Client == "" {
+		return fmt.Sprintf("%q has no OAuth client, whose key fetch the PIN and device factors need (their bodies are encrypted to Wise's key); log in through a client", e.Entry)
+	}
+	if e.Doing == "sca" {
+		return fmt.Sprintf("%q cannot encrypt a PIN or device fingerprint to Wise's key: its OAuth client %q, which fetches it, is gone; add the client again under that name or log in through another", e.Entry, e.Client)
 	}
 	if e.Doing == "checked" {
 		return fmt.Sprintf("%q cannot be checked: its OAuth client %q is gone; add the client again under that name or link the entry to another", e.Entry, e.Client)

@@ -3,6 +3,7 @@ package flows
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -178,7 +179,7 @@ func kindTable() map[Kind]kindSpec {
 			revoke:   revokeClient,
 		},
 		KindUser: {
-			secrets: []string{wallet.SecretAccessToken, wallet.SecretRefreshToken, wallet.SecretRegistrationCode},
+			secrets: []string{wallet.SecretAccessToken, wallet.SecretRefreshToken, wallet.SecretRegistrationCode, wallet.SecretDeviceFingerprint},
 			expiries: []expirySpec{
 				{AccessToken, func(v EntryView) *time.Time { return v.AccessExpiresAt }, accessIssued},
 				// A rotated refresh token was issued with the latest access token.
@@ -192,12 +193,12 @@ func kindTable() map[Kind]kindSpec {
 			lifetime: lastsUntilRefresh,
 			renewal:  renewRefresh,
 			access:   accessOAuth,
-			fields:   []fieldSpec{fieldEnv, fieldUser, fieldProfiles, fieldLinkedTo, fieldCreated, fieldExpiries},
+			fields:   []fieldSpec{fieldEnv, fieldUser, fieldProfiles, fieldLinkedTo, fieldSCA, fieldCreated, fieldExpiries},
 			revoke:   revokeUser,
 		},
 		KindSCA: {
 			secrets: []string{wallet.SecretPrivateKey},
-			fields:  []fieldSpec{fieldEnv, fieldLinkedTo, fieldKey, fieldCreated, fieldExpiries},
+			fields:  []fieldSpec{fieldEnv, fieldLinkedTo, fieldKey, fieldSCAUploaded, fieldCreated, fieldExpiries},
 			revoke: func(_ EntryView, web, _ string) RevokeAdvice {
 				return RevokeAdvice{Steps: []string{
 					"Delete the public key at Wise (" + web + "):",
@@ -440,6 +441,38 @@ var (
 			return textField("Uploaded", "yes, registered with Wise as "+scopeOf(v.Use))
 		}
 		return textField("Uploaded", "no: Wise does not know this key yet")
+	}
+	// fieldSCA is what a user entry knows of its SCA factors; nothing
+	// when none is set up.
+	fieldSCA = func(v EntryView) []Field {
+		var out []Field
+		if len(v.SCAPINSet) > 0 {
+			var ps []string
+			for _, p := range v.SCAPINSet {
+				if p == 0 {
+					ps = append(ps, "every profile (v1)")
+				} else {
+					ps = append(ps, strconv.FormatInt(p, 10))
+				}
+			}
+			out = append(out, textField("SCA PIN", "set for profile "+strings.Join(ps, ", "))...)
+		}
+		if v.DeviceFingerprintID != "" {
+			out = append(out, textField("SCA device", "this device, registered as "+v.DeviceFingerprintID)...)
+			if v.DeviceRegisteredAt != nil {
+				out = append(out, Field{Label: "Registered", Kind: FieldTime, Time: *v.DeviceRegisteredAt})
+			}
+		}
+		if v.SCASessionUntil != nil {
+			out = append(out, Field{Label: "SCA session until", Kind: FieldTime, Time: *v.SCASessionUntil})
+		}
+		return out
+	}
+	fieldSCAUploaded = func(v EntryView) []Field {
+		if v.Uploaded {
+			return textField("Uploaded", "yes (legacy personal-token SCA, withdrawn by Wise)")
+		}
+		return textField("Uploaded", "no (legacy): upload the public key under API tokens > Manage public keys")
 	}
 	fieldRotation = func(v EntryView) []Field {
 		if v.PrevKeyID == "" {

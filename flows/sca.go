@@ -81,7 +81,8 @@ type SCAChallengeView struct {
 	// Options are Primary then Alternatives, each judged for this
 	// credential.
 	Options []SCAFactorOption `json:"options"`
-	// Index and Total place it among the required challenges (from 1).
+	// Index and Total place it among the token's required challenges,
+	// passed ones included (from 1): "2 of 2" after the first passed.
 	Index int `json:"index"`
 	Total int `json:"total"`
 	// ActionType is what the token approves (Wise's actionType).
@@ -101,12 +102,14 @@ func (c SCAChallengeView) Solvable() []SCAFactor {
 
 // SCAStatusView is a one-time token's status as Wise gives it.
 type SCAStatusView struct {
-	Credential string             `json:"credential"`
-	OTT        string             `json:"one_time_token"`
-	ActionType string             `json:"action_type,omitempty"`
-	UserID     int64              `json:"user_id,omitempty"`
-	Validity   time.Duration      `json:"validity"` // seconds left, as Wise counts them
-	Challenges []SCAChallengeView `json:"challenges"`
+	Credential string `json:"credential"`
+	OTT        string `json:"one_time_token"`
+	ActionType string `json:"action_type,omitempty"`
+	UserID     int64  `json:"user_id,omitempty"`
+	// Validity is how long the token is valid still, as Wise counts it.
+	Validity        time.Duration      `json:"-"`
+	ValiditySeconds int64              `json:"validity_seconds"`
+	Challenges      []SCAChallengeView `json:"challenges"`
 	// Ready: no required challenge is left; the token can be used.
 	Ready bool `json:"ready"`
 	// Deprecated: the status came from the deprecated identity path (the
@@ -272,9 +275,6 @@ var ErrSCANotCleared = errors.New("the SCA challenge was not cleared")
 // ErrSCAInterrupted is what a solver returns (wrapped) when the user gave
 // up or there is no one to ask; nothing more is sent.
 var ErrSCAInterrupted = errors.New("the SCA challenge was interrupted")
-
-// errNotBuilt answers the use cases while they are being written.
-var errNotBuilt = errors.New("not built yet")
 
 // SCABlockedError: 5 consecutive failures blocked one-time tokens until
 // Until; nothing can clear a challenge before then.
@@ -453,92 +453,3 @@ func (e *SCAUploadElsewhereError) Error() string {
 }
 
 func (e *SCAUploadElsewhereError) Unwrap() error { return ErrUsage }
-
-// SCAStatus reads a one-time token's status (GET /v1/one-time-token/
-// status; the deprecated identity path when the server answers only that).
-func (s *Service) SCAStatus(ctx context.Context, credential, ott string) (SCAStatusView, error) {
-	return SCAStatusView{}, errNotBuilt
-}
-
-// SCAApprove clears every required challenge of the one-time token
-// through solver and returns the token's status, ready for the call it
-// was issued for.
-func (s *Service) SCAApprove(ctx context.Context, credential, ott string, solver SCASolver) (SCAStatusView, error) {
-	return SCAStatusView{}, errNotBuilt
-}
-
-// SCASession authorises a manual SCA session for profile (POST
-// /v2/profiles/{id}/sca-sessions/authorise): one approval that covers
-// Wise's low-risk window.
-func (s *Service) SCASession(ctx context.Context, credential string, profile int64, solver SCASolver) (SCASessionView, error) {
-	return SCASessionView{}, errNotBuilt
-}
-
-// SCAFactors says which factors the credential can use and why not the
-// others. It reads memory only.
-func (s *Service) SCAFactors(credential string) SCAFactorsView {
-	return SCAFactorsView{Credential: credential}
-}
-
-// SCAKeygen makes a legacy SCA key (RSA, at least 2048 bits) as a new sca
-// entry, linked to the personal-token entry in.For when given.
-func (s *Service) SCAKeygen(ctx context.Context, in SCAKeyInput) (EntryView, error) {
-	return EntryView{}, errNotBuilt
-}
-
-// SCAPublicKey is the SCA key's public key as PEM, for upload to Wise.
-func (s *Service) SCAPublicKey(name string) ([]byte, error) { return nil, errNotBuilt }
-
-// SCASign signs the one-time token with the SCA key (SHA256withRSA,
-// standard base64): the X-Signature value.
-func (s *Service) SCASign(name, ott string) (string, error) { return "", errNotBuilt }
-
-// SCAUpload registers the SCA key's public key with localwise (env local
-// only); for sandbox and production it returns an *SCAUploadElsewhereError
-// saying where in Wise's web app it goes.
-func (s *Service) SCAUpload(ctx context.Context, name string) (EntryView, error) {
-	return EntryView{}, errNotBuilt
-}
-
-// PINSet creates the profile's PIN (4 digits), clearing a challenge
-// through solver when Wise asks for one.
-func (s *Service) PINSet(ctx context.Context, credential string, profile int64, pin crypto.Secret, solver SCASolver) error {
-	return errNotBuilt
-}
-
-// PINChange replaces the profile's PIN: the old one is deleted (a
-// challenge the solver clears, the old PIN among its factors), then pin
-// is set.
-func (s *Service) PINChange(ctx context.Context, credential string, profile int64, pin crypto.Secret, solver SCASolver) error {
-	return errNotBuilt
-}
-
-// PINDelete removes the profile's PIN, clearing a challenge through
-// solver when Wise asks for one.
-func (s *Service) PINDelete(ctx context.Context, credential string, profile int64, solver SCASolver) error {
-	return errNotBuilt
-}
-
-// DeviceAdd registers this install's device fingerprint for the profile
-// (made and kept in the credential entry on first use).
-func (s *Service) DeviceAdd(ctx context.Context, credential string, profile int64, solver SCASolver) (DeviceView, error) {
-	return DeviceView{}, errNotBuilt
-}
-
-// DeviceList lists the device fingerprints registered for the profile.
-func (s *Service) DeviceList(ctx context.Context, credential string, profile int64) ([]DeviceView, error) {
-	return nil, errNotBuilt
-}
-
-// DeviceRemove removes a registered device fingerprint by its id; when it
-// is this install's, the fingerprint is wiped from the entry too.
-func (s *Service) DeviceRemove(ctx context.Context, credential string, profile int64, id string, solver SCASolver) error {
-	return errNotBuilt
-}
-
-// Call is one Wise call with the credential's authentication that clears
-// an SCA challenge through solver and replays the same request once
-// (issue 11's `request` builds on it).
-func (s *Service) Call(ctx context.Context, in CallInput, solver SCASolver) (CallResult, error) {
-	return CallResult{}, errNotBuilt
-}

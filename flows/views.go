@@ -29,6 +29,7 @@ type (
 	EntryKey         = wallet.Key
 	EntryCertificate = wallet.Certificate
 	EntryWiseKeys    = wallet.WiseKeys
+	EntrySCA         = wallet.SCA
 )
 
 // EntryView is one entry without its secret values: the header, the
@@ -58,6 +59,7 @@ type EntryView struct {
 	EntryKey
 	EntryCertificate
 	EntryWiseKeys
+	EntrySCA
 
 	// Secrets are sorted by name.
 	Secrets []SecretInfo `json:"-"`
@@ -86,7 +88,7 @@ func viewOf(e wallet.Entry) EntryView {
 		Name: e.Name, Kind: e.Kind, Env: e.Env, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, LinkedTo: e.LinkedTo, Status: e.Status,
 		SecretCreatedAt: e.SecretCreatedAt,
 		EntryIdentity:   e.Identity, EntryOAuthClient: e.OAuthClient, EntryTokens: e.Tokens, EntryKey: e.Key, EntryCertificate: e.Certificate,
-		EntryWiseKeys: e.WiseKeys,
+		EntryWiseKeys: e.WiseKeys, EntrySCA: e.SCA,
 	}
 	// The groups are copied by value, but their dates and profiles would
 	// still point into the wallet's contents: a front end changing a view
@@ -98,6 +100,8 @@ func viewOf(e wallet.Entry) EntryView {
 	v.PrevValidTill, v.PrevRetiresAt = cloneTime(e.PrevValidTill), cloneTime(e.PrevRetiresAt)
 	v.WiseKeysFetchedAt = cloneTime(e.WiseKeysFetchedAt)
 	v.NotAfter = cloneTime(e.NotAfter)
+	v.SCAPINSet = slices.Clone(e.SCAPINSet)
+	v.DeviceRegisteredAt, v.SCASessionUntil = cloneTime(e.DeviceRegisteredAt), cloneTime(e.SCASessionUntil)
 	for _, f := range e.SecretFields() {
 		v.Secrets = append(v.Secrets, SecretInfo{Name: f, Len: e.Secret(f).Len()})
 	}
