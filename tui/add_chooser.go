@@ -66,6 +66,14 @@ var accessKinds = []accessKind{
 			"The private keys never leave the wallet; the dashboard counts each key down. Needs an OAuth client entry.",
 		start: func(c *Common, from int) Screen { return newJOSEFlow(c, from) },
 	},
+	{
+		choice: choice{"2FA (SCA)", "the second factor Wise may ask for on a call"},
+		Why: "Wise may ask for strong customer authentication on any call, by its own risk assessment: a 403 with x-2fa-approval. " +
+			"The app then opens its challenge screen, clears the factors and sends the same call again once. " +
+			"This sets up what clears it for a credential: for a logged-in user a PIN and this device; for a personal token " +
+			"the SCA key (legacy: Wise has withdrawn it). It ends on a check: an SCA session started and cleared. Needs a personal token or a user.",
+		start: func(c *Common, from int) Screen { return newSCAFlow(c, from) },
+	},
 }
 
 type addChooser struct {

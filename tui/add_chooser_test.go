@@ -31,6 +31,7 @@ func TestAddChooserSaysWhatWiseSays(t *testing.T) {
 		{"registration code", "never shown", "claim"},
 		{"requires mTLS of every OAuth partner", "never leaves the wallet", "Developer Hub signs the CSR", "a year", "at most 10 active", "technical contact", "counts it down"},
 		{"signed (JWS)", "encrypted (JWE)", "uploads their public halves", "Wise's public keys", "playground", "never leave the wallet", "counts each key down"},
+		{"risk assessment", "x-2fa-approval", "challenge screen", "same call again once", "a PIN and this device", "legacy", "SCA session"},
 	}
 	for i, k := range accessKinds {
 		full := k.Why + " " + k.Label + " " + k.Detail
@@ -74,7 +75,7 @@ func TestAddChooserCursorStopsAtTheEnds(t *testing.T) {
 	if s.list.cursor != 0 {
 		t.Errorf("cursor %d after up at the top", s.list.cursor)
 	}
-	s = press(s, "down", "down", "down", "down", "down", "down", "j").(*addChooser)
+	s = press(s, "down", "down", "down", "down", "down", "down", "down", "j").(*addChooser)
 	if s.list.cursor != len(accessKinds)-1 {
 		t.Errorf("cursor %d after going down past the end", s.list.cursor)
 	}

@@ -163,6 +163,8 @@ func (a App) update(msg tea.Msg) (App, tea.Cmd) {
 			return a, nil
 		}
 		return a.update(msg.msg)
+	case scaMsg:
+		return a.challenge(msg)
 	case rootMsg:
 		return a.forwardRoot(msg)
 	case lockMsg:

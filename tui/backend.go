@@ -51,6 +51,23 @@ type Backend interface {
 	JOSEWiseKeys(ctx context.Context, client string) (flows.WiseKeysView, error)
 	JOSEPlaygroundWith(ctx context.Context, in flows.JOSEPlaygroundInput) (flows.JOSEPlaygroundResult, error)
 	JOSEKeys(client string) []flows.EntryView
+
+	// SCA: what a credential can use to clear Wise's challenges, its PIN
+	// and this device per profile, a personal token's legacy SCA key,
+	// and an SCA session that checks them. Each call that can meet a
+	// challenge takes the solver of the challenge screen (see scaCall).
+	// SCAFactors and SCAPublicKey read memory only.
+	SCAFactors(credential string) flows.SCAFactorsView
+	SCASession(ctx context.Context, credential string, profile int64, solver flows.SCASolver) (flows.SCASessionView, error)
+	PINSet(ctx context.Context, credential string, profile int64, pin crypto.Secret, solver flows.SCASolver) error
+	PINChange(ctx context.Context, credential string, profile int64, pin crypto.Secret, solver flows.SCASolver) error
+	PINDelete(ctx context.Context, credential string, profile int64, solver flows.SCASolver) error
+	DeviceAdd(ctx context.Context, credential string, profile int64, solver flows.SCASolver) (flows.DeviceView, error)
+	DeviceList(ctx context.Context, credential string, profile int64) ([]flows.DeviceView, error)
+	DeviceRemove(ctx context.Context, credential string, profile int64, id string, solver flows.SCASolver) error
+	SCAKeygen(ctx context.Context, in flows.SCAKeyInput) (flows.EntryView, error)
+	SCAPublicKey(name string) ([]byte, error)
+	SCAUpload(ctx context.Context, name string) (flows.EntryView, error)
 }
 
 // The wallet service is the Backend the App runs on.

@@ -134,3 +134,39 @@ func (f *fakeBackend) JOSEKeys(client string) []flows.EntryView {
 	}
 	return out
 }
+func (f *fakeBackend) SCAFactors(credential string) flows.SCAFactorsView {
+	return flows.SCAFactorsView{Credential: credential}
+}
+func (f *fakeBackend) SCASession(context.Context, string, int64, flows.SCASolver) (flows.SCASessionView, error) {
+	return flows.SCASessionView{}, errFakeReadOnly
+}
+func (f *fakeBackend) PINSet(context.Context, string, int64, crypto.Secret, flows.SCASolver) error {
+	return errFakeReadOnly
+}
+func (f *fakeBackend) PINChange(context.Context, string, int64, crypto.Secret, flows.SCASolver) error {
+	return errFakeReadOnly
+}
+func (f *fakeBackend) PINDelete(context.Context, string, int64, flows.SCASolver) error {
+	return errFakeReadOnly
+}
+func (f *fakeBackend) DeviceAdd(context.Context, string, int64, flows.SCASolver) (flows.DeviceView, error) {
+	return flows.DeviceView{}, errFakeReadOnly
+}
+func (f *fakeBackend) DeviceList(context.Context, string, int64) ([]flows.DeviceView, error) {
+	return nil, errFakeReadOnly
+}
+func (f *fakeBackend) DeviceRemove(context.Context, string, int64, string, flows.SCASolver) error {
+	return errFakeReadOnly
+}
+func (f *fakeBackend) SCAKeygen(context.Context, flows.SCAKeyInput) (flows.EntryView, error) {
+	return flows.EntryView{}, errFakeReadOnly
+}
+func (f *fakeBackend) SCAPublicKey(name string) ([]byte, error) {
+	if _, err := f.Entry(name); err != nil {
+		return nil, err
+	}
+	return []byte("fake PEM public key of " + name), nil
+}
+func (f *fakeBackend) SCAUpload(context.Context, string) (flows.EntryView, error) {
+	return flows.EntryView{}, errFakeReadOnly
+}

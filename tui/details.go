@@ -201,6 +201,8 @@ func (s details) key(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
 	switch {
 	case key.Matches(msg, k.Back):
 		return s, Pop()
+	case key.Matches(msg, k.SCA) && actsAsUser(s.e):
+		return s, Push(newSCAEntryFlow(s.c, s.e))
 	case key.Matches(msg, k.Up):
 		if s.sel > 0 {
 			s.sel--
@@ -506,10 +508,21 @@ func (s details) ShortHelp() []key.Binding {
 	if s.e.Kind == flows.KindJOSE {
 		return s.joseHelp()
 	}
-	if len(s.fields) == 0 {
-		return []key.Binding{k.Rename, k.Delete, k.Back, k.Help}
+	var own []key.Binding
+	if actsAsUser(s.e) {
+		own = []key.Binding{k.SCA}
 	}
-	return []key.Binding{k.Reveal, k.Copy, k.Rename, k.Delete, k.Breach, k.Back, k.Help}
+	if len(s.fields) == 0 {
+		return append(own, k.Rename, k.Delete, k.Back, k.Help)
+	}
+	return append([]key.Binding{k.Reveal, k.Copy}, append(own, k.Rename, k.Delete, k.Breach, k.Back, k.Help)...)
+}
+
+// actsAsUser: the credential calls Wise as a user (a personal token's
+// owner, a logged-in user), whom Wise may ask for a second factor; its
+// details open the 2FA setup.
+func actsAsUser(e flows.EntryView) bool {
+	return (e.Kind == flows.KindPersonal || e.Kind == flows.KindUser) && e.Status != flows.StatusRevoked
 }
 
 // keptText is why an mTLS private key is neither shown nor copied.
@@ -575,6 +588,9 @@ func (s details) FullHelp() [][]key.Binding {
 	if s.e.Kind == flows.KindJOSE {
 		own := s.joseHelp()
 		return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, own[:len(own)-3], {k.Rename, k.Delete, k.Breach}, {k.Back, k.Lock, k.Help}}
+	}
+	if actsAsUser(s.e) {
+		return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Reveal, k.Copy, k.SCA}, {k.Rename, k.Delete, k.Breach}, {k.Back, k.Lock, k.Help}}
 	}
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Reveal, k.Copy}, {k.Rename, k.Delete, k.Breach}, {k.Back, k.Lock, k.Help}}
 }

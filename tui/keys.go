@@ -14,6 +14,8 @@ type KeyMap struct {
 	// JOSE entry's: upload, rotate (Renew), check, its public key.
 	Import, Renew, Check key.Binding
 	Upload, PublicKey    key.Binding
+	// A personal token's or a user's details: the guided 2FA setup.
+	SCA key.Binding
 }
 
 // DefaultKeyMap returns the bindings. Space is "space" in Bubble Tea v2.
@@ -45,5 +47,6 @@ func DefaultKeyMap() *KeyMap {
 		Check:     key.NewBinding(key.WithKeys("k"), key.WithHelp("k", "check mTLS")),
 		Upload:    key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "upload")),
 		PublicKey: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "public key")),
+		SCA:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "2FA setup")),
 	}
 }

@@ -439,7 +439,7 @@ func TestWizardGoldensHoldNoSecret(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		noSecret(t, p, string(b), wzTokenCanary, wzSecretCanary, wzCodeCanary, wzKeyCanary, creds.PersonalToken, creds.ClientSecret,
+		noSecret(t, p, string(b), wzTokenCanary, wzSecretCanary, wzCodeCanary, wzKeyCanary, wzPINCanary, wzOTPCanary, creds.PersonalToken, creds.ClientSecret,
 			"tui-partner-secret-0123456789", "not-the-partner-secret-9876543210", "bogus-token-the-tui-test-made-up-0001")
 	}
 }

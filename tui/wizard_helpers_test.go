@@ -179,7 +179,7 @@ func wzGoldenFiles(t *testing.T) []string {
 			return err
 		}
 		rel := filepath.ToSlash(p)
-		for _, prefix := range []string{"testdata/TestAddChooser", "testdata/TestPersonalFlow", "testdata/TestClientFlow", "testdata/TestLoginFlow", "testdata/TestRegistrationFlow", "testdata/TestMTLS", "testdata/TestDetailsOfAnMTLSEntry", "testdata/TestJOSE", "testdata/TestDetailsOfAJOSEEntry"} {
+		for _, prefix := range []string{"testdata/TestAddChooser", "testdata/TestPersonalFlow", "testdata/TestClientFlow", "testdata/TestLoginFlow", "testdata/TestRegistrationFlow", "testdata/TestMTLS", "testdata/TestDetailsOfAnMTLSEntry", "testdata/TestJOSE", "testdata/TestDetailsOfAJOSEEntry", "testdata/TestChallenge", "testdata/TestSCA"} {
 			if !d.IsDir() && strings.HasPrefix(rel, prefix) && strings.HasSuffix(rel, ".golden") {
 				out = append(out, p)
 			}
