@@ -33,6 +33,7 @@ func cliWords(err error) string {
 	}
 	mtlsWords(err, reword)
 	joseWords(err, reword)
+	scaWords(err, reword)
 	var taken *flows.NameTakenError
 	if errors.As(err, &taken) {
 		if taken.CodeLogin {
@@ -46,7 +47,11 @@ func cliWords(err error) string {
 		reword(account, fmt.Sprintf("%s already has a Wise account, which only its owner can link: use 'wisewallet login %s --as %s' (authorization code)", account.Email, account.Client, account.As))
 	}
 	var missing *flows.MissingClientError
-	if errors.As(err, &missing) && missing.Doing == "uploaded" {
+	if errors.As(err, &missing) && missing.Doing == "sca" && missing.Client == "" {
+		reword(missing, missing.Error()+" ('wisewallet login CLIENT --as NAME')")
+	} else if errors.As(err, &missing) && missing.Doing == "sca" {
+		reword(missing, missing.Error()+fmt.Sprintf(" ('wisewallet add client %s ...')", missing.Client))
+	} else if errors.As(err, &missing) && missing.Doing == "uploaded" {
 		reword(missing, fmt.Sprintf("%q cannot be uploaded: its OAuth client %q is gone; add the client again ('wisewallet add client %s ...') or make the key again for another ('wisewallet jose keygen NAME --for CLIENT')", missing.Entry, missing.Client, missing.Client))
 	} else if errors.As(err, &missing) && missing.Doing == "checked" {
 		reword(missing, fmt.Sprintf("%q cannot be checked: its OAuth client %q is gone; add the client again ('wisewallet add client %s ...') or link the entry to another ('wisewallet mtls link %s CLIENT')", missing.Entry, missing.Client, missing.Client, missing.Entry))
@@ -113,8 +118,46 @@ func inputWords(e *flows.InputError) string {
 		return fmt.Sprintf("%q %v", e.Value, e.Reason)
 	case e.Input == flows.InputMessage:
 		return fmt.Sprintf("--message %v", e.Reason)
+	case e.Input == flows.InputKeyBits:
+		return fmt.Sprintf("--bits %s: %v", e.Value, e.Reason)
+	case e.Input == flows.InputProfile && e.Reason == flows.ErrMissing:
+		return fmt.Sprintf("%q has no profile known: give one with --profile ID ('wisewallet whoami %s' lists them)", e.Entry, e.Entry)
+	case e.Input == flows.InputProfile:
+		return fmt.Sprintf("--profile %s %v ('wisewallet whoami CREDENTIAL' lists them)", e.Value, e.Reason)
+	case e.Input == flows.InputDeviceID:
+		return fmt.Sprintf("device %q %v ('wisewallet sca device list CREDENTIAL' shows them)", e.Value, e.Reason)
 	}
 	return e.Error()
+}
+
+// scaWords words the SCA use cases' errors with the commands that fix
+// them (cli_words_sca.go adds the hints that need the command's own
+// arguments). Never a PIN, code or fingerprint: flows' texts hold none.
+func scaWords(err error, reword func(typed error, words string)) {
+	var kind *flows.KindError
+	if errors.As(err, &kind) && kind.For == "sca" && kind.Want == flows.KindPersonal {
+		reword(kind, kind.Error()+"; 'wisewallet list' shows the kinds")
+	} else if errors.As(err, &kind) && kind.For == "sca" {
+		reword(kind, kind.Error()+" ('wisewallet login CLIENT --as NAME'; for a personal token: 'wisewallet sca keygen NAME --for TOKEN')")
+	}
+	var exists *flows.FactorExistsError
+	if errors.As(err, &exists) && exists.Factor == flows.FactorPIN {
+		reword(exists, exists.Error()+fmt.Sprintf(" ('wisewallet sca pin change %s --profile %d')", exists.Credential, exists.Profile))
+	} else if errors.As(err, &exists) {
+		reword(exists, exists.Error()+fmt.Sprintf(" ('wisewallet sca device list %s' shows it)", exists.Credential))
+	}
+	var refused *flows.DeviceRefusedError
+	if errors.As(err, &refused) {
+		reword(refused, refused.Error()+fmt.Sprintf(" ('wisewallet sca device rm %s', then 'wisewallet sca device add %s')", refused.Credential, refused.Credential))
+	}
+	var notLinked *flows.SCAKeyNotLinkedError
+	if errors.As(err, &notLinked) {
+		reword(notLinked, fmt.Sprintf("the SCA key %q signs for no personal token: make one for it with 'wisewallet sca keygen NAME --for TOKEN'", notLinked.Entry))
+	}
+	var none *flows.NoSolvableFactorError
+	if errors.As(err, &none) && none.Kind == flows.KindUser {
+		reword(none, none.Error()+fmt.Sprintf(" ('wisewallet sca pin set %s', 'wisewallet sca device add %s')", none.Credential, none.Credential))
+	}
 }
 
 // loginWords is the command that logs a user entry in again.

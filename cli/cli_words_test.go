@@ -61,3 +61,26 @@ func TestCLIWordsTypedErrorsWithItsFlagsAndCommands(t *testing.T) {
 		}
 	}
 }
+
+// The SCA use cases' errors name the command or flag that fixes them.
+func TestCLIWordsSCAErrors(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&flows.InputError{Input: flows.InputKeyBits, Value: "1024", Reason: flows.ErrSCAKeyBits}, "--bits 1024: " + flows.ErrSCAKeyBits.Error()},
+		{&flows.InputError{Input: flows.InputProfile, Entry: "u", Reason: flows.ErrMissing}, `"u" has no profile known: give one with --profile ID ('wisewallet whoami u' lists them)`},
+		{&flows.KindError{Entry: "app", Kind: flows.KindClient, Want: flows.KindUser, For: "sca"}, "('wisewallet login CLIENT --as NAME'; for a personal token: 'wisewallet sca keygen NAME --for TOKEN')"},
+		{&flows.FactorExistsError{Credential: "u", Profile: 7, Factor: flows.FactorPIN}, "('wisewallet sca pin change u --profile 7')"},
+		{&flows.DeviceRefusedError{Credential: "u"}, "('wisewallet sca device rm u', then 'wisewallet sca device add u')"},
+		{&flows.SCAKeyNotLinkedError{Entry: "k"}, "'wisewallet sca keygen NAME --for TOKEN'"},
+		{&flows.MissingClientError{Entry: "u", Client: "app", Doing: "sca"}, "('wisewallet add client app ...')"},
+		{&flows.NoSolvableFactorError{Credential: "u", Kind: flows.KindUser}, "('wisewallet sca pin set u', 'wisewallet sca device add u')"},
+	} {
+		var buf bytes.Buffer
+		report(&buf, tc.err)
+		if !bytes.Contains(buf.Bytes(), []byte(tc.want)) {
+			t.Errorf("report(%T) = %q, want it to hold %q", tc.err, buf.String(), tc.want)
+		}
+	}
+}
