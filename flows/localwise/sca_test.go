@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -656,5 +657,50 @@ func TestSCAApprovePage(t *testing.T) {
 	gone := postForm(t, c.base+approvePath, url.Values{"ott": {ott}, "flow": {"popup"}})
 	if !strings.Contains(string(gone.body), `data-message="`+msgFailed+`"`) {
 		t.Errorf("used token: %s", gone.body)
+	}
+}
+
+// Secrets typed into localwise (PIN, fingerprint, codes) never come back:
+// not in an answer, not in an error, not in its log.
+func TestSCASecretsNeverEchoed(t *testing.T) {
+	var mu sync.Mutex
+	var logged strings.Builder
+	clock := newClock()
+	s, base := start(t, Config{Now: clock.Now, SCAMode: SCAAlways, Logf: func(f string, a ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		logged.WriteString(fmt.Sprintf(f, a...) + "\n")
+	}})
+	access, _ := userTokens(t, base)
+	c := &scaClient{t: t, s: s, base: base, clock: clock, user: access, personal: DemoPersonalToken,
+		enc: newJOSEClient(t, base, testClientID, testClientSecret).encryptionKey(0)}
+	const pin, wrongPIN, fp, wrongFP, wrongOTP = "7391", "7392", "canary-fingerprint-5ca1ab1e", "canary-wrong-fingerprint", "739173"
+	var bodies []string
+	keep := func(r result) { bodies = append(bodies, string(r.body)+fmt.Sprint(r.header)) }
+	r, _ := c.jwe(v2+"/pin", "", map[string]string{"pin": pin})
+	keep(r)
+	r, _ = c.jwe(v2+"/pin", "", map[string]string{"pin": pin})
+	keep(r)
+	r, _ = c.jwe(v2+"/device-fingerprints", "", map[string]string{"deviceFingerprint": fp})
+	keep(r)
+	r, _ = c.jwe(v2+"/device-fingerprints", "", map[string]string{"deviceFingerprint": fp})
+	keep(r)
+	ott := wantChallenge(t, c.fund(c.user, nil))
+	r, _ = c.jwe(v2+"/pin/verify", ott, map[string]string{"pin": wrongPIN})
+	keep(r)
+	r, _ = c.jwe(v2+"/device-fingerprints/verify", ott, map[string]string{"deviceFingerprint": wrongFP})
+	keep(r)
+	c.otp("sms", "trigger", ott, nil)
+	keep(c.otp("sms", "verify", ott, []byte(`{"otpCode":"`+wrongOTP+`"}`)))
+	keep(c.call(http.MethodGet, v2+"/device-fingerprints", c.user, nil, nil))
+	keep(postForm(t, base+approveDonePath, url.Values{"ott": {ott}, "password": {"canary-password"}, "otpCode": {wrongOTP}}))
+	keep(c.status(ott))
+	mu.Lock()
+	all := strings.Join(bodies, "\n") + logged.String()
+	mu.Unlock()
+	for _, secret := range []string{pin, wrongPIN, fp, wrongFP, wrongOTP, "canary-password"} {
+		if strings.Contains(all, secret) {
+			t.Errorf("%q came back", secret)
+		}
 	}
 }
