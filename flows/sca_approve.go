@@ -301,10 +301,29 @@ func (s *Service) scaError(c scaCred, ott string, f SCAFactor, err error) error 
 				Factors: []SCAFactorOption{{Factor: f, WhyNot: whyPersonal}}}
 		}
 	}
-	if ae.Status == http.StatusTooManyRequests && ae.Code == wise.CodeSCABlocked {
-		return &SCABlockedError{Credential: c.e.Name, Until: s.blockEnd(ae)}
+	if ae.Status == http.StatusBadRequest && ott != "" && !knownSCACode[ae.Code] {
+		// Wise documents a failed verification as a 400 and no more: one
+		// whose code is not localwise's is taken as the factor refused,
+		// so the user can try again (and Wise's count ends it).
+		switch {
+		case f == FactorPIN:
+			return &WrongPINError{AttemptsLeft: -1, Cause: err}
+		case f.IsOTP():
+			return &WrongOTPError{Channel: f, AttemptsLeft: -1, Cause: err}
+		case f == FactorDeviceFingerprint:
+			return &DeviceRefusedError{Credential: c.e.Name, AttemptsLeft: -1, Cause: err}
+		}
 	}
 	return err
+}
+
+// knownSCACode are the codes scaError or its callers act on.
+var knownSCACode = map[string]bool{
+	wise.CodeSCABlocked: true, wise.CodeOTTInvalid: true, wise.CodeOTTNotFound: true, wise.CodeOTTExpired: true, wise.CodeOTTUsed: true,
+	wise.CodePINInvalid: true, wise.CodePINFormat: true, wise.CodePINNotSetUp: true, wise.CodePINExists: true,
+	wise.CodeDeviceInvalid: true, wise.CodeDeviceNotSetUp: true, wise.CodeDeviceNotFound: true, wise.CodeDeviceExists: true, wise.CodeDeviceLimit: true,
+	wise.CodeOTPInvalid: true, wise.CodeOTPNotTriggered: true, wise.CodeChallengeNotApplies: true, wise.CodeFaceMapNotSupported: true,
+	"NOT_NULL": true,
 }
 
 // blockEnd is when Wise's block ends: its own word (the first argument,

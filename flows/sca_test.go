@@ -894,3 +894,69 @@ func TestAJOSECallIsProtectedAfreshOnItsReplay(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// onlyV1 answers 404 (a Spring body: no such path) for the v2 PIN and
+// device paths, as a server that knows only the deprecated v1 ones.
+type onlyV1 struct{ next http.RoundTripper }
+
+func (o onlyV1) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasPrefix(r.URL.Path, "/v2/profiles/") && (strings.Contains(r.URL.Path, "/pin") || strings.Contains(r.URL.Path, "/device-fingerprints")) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		return &http.Response{StatusCode: http.StatusNotFound, Request: r, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(`{"timestamp":"x","status":404,"error":"Not Found","path":"` + r.URL.Path + `"}`))}, nil
+	}
+	return o.next.RoundTrip(r)
+}
+
+func TestTheV1FactorPathsServeWhereTheV2OnesAreUnknown(t *testing.T) {
+	t.Parallel()
+	f := newSCAFixture(t)
+	svc := New(f.w, Options{HTTP: &http.Client{Transport: onlyV1{f.rec}}, Now: f.clock.Now})
+	if err := svc.PINSet(bg, "u", scaProfileID, crypto.SecretString("4826"), &solver{}); err != nil {
+		t.Fatal(err)
+	}
+	if e := f.saved("u"); !e.HasSCAPIN(0) || e.HasSCAPIN(scaProfileID) {
+		t.Errorf("a v1 PIN is the user's: %v", e.SCAPINSet)
+	}
+	if _, err := svc.DeviceAdd(bg, "u", scaProfileID, &solver{}); err != nil {
+		t.Fatal(err)
+	}
+	s := &solver{choose: []SCAFactor{FactorPIN, FactorDeviceFingerprint}, pins: []string{"4826"}}
+	res, err := svc.Call(bg, CallInput{Entry: "u", Method: http.MethodPost, Path: fundPath, Body: fundBody}, s)
+	if err != nil {
+		t.Fatalf("%v (%v)", err, s.kinds())
+	}
+	f.assertReplayedOnce(res, http.MethodPost, fundPath, fundBody)
+	for _, p := range []string{"/v1/user/pin", "/v1/user/partner-device-fingerprints", "/v1/one-time-token/pin/verify", "/v1/one-time-token/partner-device-fingerprint/verify"} {
+		if len(f.rec.to(http.MethodPost, p)) != 1 {
+			t.Errorf("%s was not used once", p)
+		}
+	}
+}
+
+func TestAFailedVerificationInWisesOwnWordsIsAFactorRefused(t *testing.T) {
+	s := New(nil, Options{})
+	c := scaCred{e: wallet.Entry{Name: "u", Kind: wallet.KindUser}}
+	const ott = "9f5f5812-2609-4e48-8418-b64437c0c7cd"
+	plain := &APIError{Status: 400, Code: "verification.failed"}
+	var wp *WrongPINError
+	if err := s.scaError(c, ott, FactorPIN, plain); !errors.As(err, &wp) || wp.AttemptsLeft != -1 {
+		t.Errorf("PIN: %v", err)
+	}
+	var wo *WrongOTPError
+	if err := s.scaError(c, ott, FactorVoice, plain); !errors.As(err, &wo) {
+		t.Errorf("voice: %v", err)
+	}
+	// Not on a create (no token), nor for a code that says something else.
+	if err := s.scaError(c, "", FactorPIN, plain); err != plain {
+		t.Errorf("create: %v", err)
+	}
+	na := &APIError{Status: 400, Code: wise.CodeChallengeNotApplies}
+	if err := s.scaError(c, ott, FactorPIN, na); err != na {
+		t.Errorf("not applicable: %v", err)
+	}
+	var be *SCABlockedError
+	if err := s.scaError(c, ott, FactorPIN, &APIError{Status: 400, Code: wise.CodeSCABlocked, Args: []string{"2030-01-02T03:04:05Z"}}); !errors.As(err, &be) || be.Until.Year() != 2030 {
+		t.Errorf("blocked: %v", err)
+	}
+}
