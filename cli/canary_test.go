@@ -3,7 +3,9 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -379,6 +381,57 @@ func TestCanariesNeverLeak(t *testing.T) {
 		}
 		r.check(0, call{args: []string{"sca", "factors", "t1", "--json"}}, nil)
 	})
+	t.Run("sca", func(t *testing.T) {
+		t.Parallel()
+		// The personal token is a canary localwise takes as the demo
+		// user's; the user's token, the SCA key and the device
+		// fingerprint are canaries taken from what the commands made.
+		// PINs and codes, too short to search for here, are searched as
+		// words of their own on the terminal in sca_flow_test.go.
+		r := newCanaryRig(t, &ran)
+		defer r.noFileHoldsACanary()
+		srv, base := lwtest.Start(t, localwise.Config{SCAMode: localwise.SCAAlways})
+		srv.AddPersonalToken(r.tok1.value)
+		d := srv.Demo()
+		r.check(0, call{args: cheapInit}, nil)
+		r.check(0, call{args: []string{"add", "client", "c1", "--env", "local", "--api-url", base, "--client-id", d.ClientID, "--redirect-url", d.RedirectURL, "--no-check"},
+			stdin: ptr(d.ClientSecret + "\n")}, nil)
+		r.e.secrets = append(r.e.secrets, d.ClientSecret)
+		r.add(0, "p1", r.tok1.value, "--env", "local", "--api-url", base, "--no-check=false")
+		loginDemoUser(t, r.e, "c1", "u1", d.PersonalProfileID)
+		userTok := r.tokenCanary("u1", "USERTOKEN")
+		r.check(0, call{args: []string{"sca", "pin", "set", "u1"}, stdin: ptr("4821\n")}, nil)
+		r.check(exitError, call{args: []string{"sca", "pin", "set", "u1", "--profile", strconv.FormatInt(d.PersonalProfileID, 10)}, stdin: ptr("4821\n")}, nil)
+		r.check(0, call{args: []string{"sca", "device", "add", "u1", "--json"}}, nil)
+		r.secretCanary("u1", "device_fingerprint", "FINGERPRINT")
+		r.check(exitError, call{args: []string{"sca", "device", "add", "u1"}}, nil) // registered already
+		r.check(0, call{args: []string{"sca", "device", "list", "u1"}}, nil)
+		r.check(0, call{args: []string{"sca", "device", "list", "u1", "--json"}}, nil)
+		r.check(0, call{args: []string{"sca", "factors", "u1"}}, nil)
+		r.check(0, call{args: []string{"sca", "factors", "u1", "--json"}}, nil)
+		pay := protected{http.MethodPost, fmt.Sprintf("/v3/profiles/%d/transfers/1/payments", d.PersonalProfileID), []byte(`{"type":"BALANCE"}`)}
+		ott := challengeAt(t, base, userTok.value, pay)
+		r.check(0, call{args: []string{"sca", "status", "u1", ott}}, nil)
+		r.check(0, call{args: []string{"sca", "status", "u1", ott, "--json"}}, nil)
+		r.check(exitSCA, call{args: []string{"sca", "approve", "u1", ott}}, nil)
+		// Deleting a factor is protected: with no terminal to clear it on, 6.
+		r.check(exitSCA, call{args: []string{"sca", "device", "rm", "u1"}}, nil)
+		r.check(exitSCA, call{args: []string{"sca", "pin", "delete", "u1"}}, nil)
+		r.check(0, call{args: []string{"sca", "keygen", "k1", "--for", "p1", "--json"}}, nil)
+		key := r.privateKeyCanary("k1", "SCAKEY")
+		r.check(0, call{args: []string{"sca", "pubkey", "k1"}}, nil)
+		r.check(0, call{args: []string{"sca", "upload", "k1", "--json"}}, nil)
+		ott2 := challengeAt(t, base, r.tok1.value, pay)
+		r.check(0, call{args: []string{"sca", "sign", "k1", ott2}}, nil)
+		r.check(0, call{args: []string{"sca", "status", "p1", ott2}}, nil)
+		r.check(0, call{args: []string{"sca", "factors", "p1"}}, nil)
+		r.check(exitUsage, call{args: []string{"sca", "sign", "p1", ott2}}, nil)
+		r.check(0, call{args: []string{"show", "k1", "--reveal", "--json"}}, &key)
+		r.check(0, call{args: []string{"show", "u1", "--json"}}, nil)
+		r.check(0, call{args: []string{"show", "k1"}}, nil)
+		r.check(0, call{args: []string{"status", "--json"}}, nil)
+		r.check(0, call{args: []string{"list", "--json"}}, nil)
+	})
 	t.Run("every other command", func(t *testing.T) {
 		t.Parallel()
 		r := newCanaryRig(t, &ran)
@@ -425,6 +478,26 @@ func (r *canaryRig) tokenCanary(client, label string) canary {
 	c := canary{name: label, value: tok, mark: tok}
 	r.all = append(r.all, c)
 	r.e.secrets = append(r.e.secrets, tok)
+	return c
+}
+
+// secretCanary makes a canary of entry name's secret, read with show
+// --reveal outside the checks.
+func (r *canaryRig) secretCanary(name, secret, label string) canary {
+	r.t.Helper()
+	var shown struct {
+		Secrets map[string]string `json:"secrets"`
+	}
+	if err := json.Unmarshal([]byte(r.e.must("show", name, "--reveal", "--json").stdout), &shown); err != nil {
+		r.t.Fatal(err)
+	}
+	v := shown.Secrets[secret]
+	if len(v) < 16 {
+		r.t.Fatalf("%s holds no %s", name, secret)
+	}
+	c := canary{name: label, value: v, mark: v}
+	r.all = append(r.all, c)
+	r.e.secrets = append(r.e.secrets, v)
 	return c
 }
 

@@ -172,6 +172,11 @@ func completeFlagValues(c *cobra.Command) {
 			err = c.RegisterFlagCompletionFunc(f.Name, cobra.FixedCompletions([]string{"sig", "enc"}, cobra.ShellCompDirectiveNoFileComp))
 		case "alg":
 			err = c.RegisterFlagCompletionFunc(f.Name, cobra.FixedCompletions([]string{"ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RSA-OAEP-256"}, cobra.ShellCompDirectiveNoFileComp))
+		case "sca":
+			// localwise's challenge mode.
+			err = c.RegisterFlagCompletionFunc(f.Name, cobra.FixedCompletions([]string{"always", "never", "risk"}, cobra.ShellCompDirectiveNoFileComp))
+		case "bits":
+			err = c.RegisterFlagCompletionFunc(f.Name, cobra.FixedCompletions([]string{"2048", "3072", "4096"}, cobra.ShellCompDirectiveNoFileComp))
 		case "ca":
 			// The one flag that takes a file: Wise's CA certificate.
 			err = c.MarkFlagFilename(f.Name, "pem", "crt", "cer")
@@ -257,7 +262,7 @@ var usageLines = map[string]string{
 	"whoami":           "whoami NAME [--json]",
 	"status":           "status [--json]",
 	"keyring status":   "keyring status [--json]",
-	"localwise":        "localwise [--addr 127.0.0.1:8700] [--token-ttl DURATION] [--cert-ttl DURATION] [--jose-overlap DURATION] [--json]",
+	"localwise":        "localwise [--addr 127.0.0.1:8700] [--token-ttl DURATION] [--cert-ttl DURATION] [--jose-overlap DURATION] [--sca always|never|risk] [--json]",
 	"demo":             "demo [--token-ttl 3m] [--cert-ttl 600h] [--once | --plain [--every 5s]] [--auto-lock 5m]",
 	"completion":       "completion bash|zsh|fish|powershell [--no-descriptions]",
 	"keyring":          "keyring status|enable|disable [--json]",

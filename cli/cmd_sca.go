@@ -108,7 +108,7 @@ func (inv *invocation) scaStatusCommand() *cobra.Command {
 			if asJSON {
 				return writeJSON(inv.sio.stdout, st)
 			}
-			printSCAStatus(inv.sio.stdout, st)
+			printSCAStatus(inv.sio.stdout, st, svc.SCAFactors(args[0]).SCAKey)
 			return nil
 		},
 	}
@@ -116,15 +116,19 @@ func (inv *invocation) scaStatusCommand() *cobra.Command {
 	return c
 }
 
-// printSCAStatus is a token's status as text.
-func printSCAStatus(w io.Writer, st flows.SCAStatusView) {
+// printSCAStatus is a token's status as text; legacyKey is the SCA key
+// of a personal token, when it has one.
+func printSCAStatus(w io.Writer, st flows.SCAStatusView, legacyKey string) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "One-time token:\t%s\n", st.OTT)
 	fmt.Fprintf(tw, "Action:\t%s\n", orUnknown(st.ActionType))
 	fmt.Fprintf(tw, "Valid for:\t%s\n", st.Validity.Round(time.Second))
 	state := "no: 'wisewallet sca approve " + st.Credential + " " + st.OTT + "' clears it"
-	if st.Ready {
+	switch {
+	case st.Ready:
 		state = "yes: send the call again with the header x-2fa-approval: " + st.OTT
+	case legacyKey != "":
+		state = "no: the legacy signature goes with the call itself, where Wise still takes it (below)"
 	}
 	fmt.Fprintf(tw, "Ready:\t%s\n", state)
 	_ = tw.Flush()
@@ -141,18 +145,35 @@ func printSCAStatus(w io.Writer, st flows.SCAStatusView) {
 		case !ch.Required:
 			how = "optional"
 		}
-		fmt.Fprintf(w, "  %d. %s (%s)\n", i+1, factorName(ch.Primary), how)
+		names := []string{factorName(ch.Primary)}
+		for _, a := range ch.Alternatives {
+			names = append(names, factorName(a))
+		}
+		fmt.Fprintf(w, "  %d. %s (%s)\n", i+1, strings.Join(names, ", or "), how)
+		if ch.Passed {
+			continue
+		}
+		// One reason for all (a personal token's) is said once.
+		why, same := "", len(ch.Options) > 0
+		for _, o := range ch.Options {
+			same = same && !o.Solvable && (why == "" || why == o.WhyNot)
+			why = o.WhyNot
+		}
+		if same {
+			fmt.Fprintf(w, "     none of them can be used: %s\n", why)
+			continue
+		}
 		for _, o := range ch.Options {
 			mark := "can use"
 			if !o.Solvable {
-				mark = "cannot: " + o.WhyNot
+				mark = "cannot, " + o.WhyNot
 			}
-			alt := ""
-			if o.Factor != ch.Primary {
-				alt = "or "
-			}
-			fmt.Fprintf(w, "     %s%s: %s\n", alt, factorName(o.Factor), mark)
+			fmt.Fprintf(w, "     %s: %s\n", factorName(o.Factor), mark)
 		}
+	}
+	if !st.Ready && legacyKey != "" {
+		fmt.Fprintf(w, "Legacy (withdrawn by Wise; only where it still takes it): send the call again with the headers\n"+
+			"  x-2fa-approval: %s\n  X-Signature: $(wisewallet sca sign %s %s)\n", st.OTT, legacyKey, st.OTT)
 	}
 	if st.Deprecated {
 		fmt.Fprintln(w, "(read from the deprecated /v1/identity/one-time-token/status: this server answers only that)")
@@ -315,7 +336,10 @@ func (inv *invocation) scaFactorsCommand() *cobra.Command {
 }
 
 func printSCAFactors(w io.Writer, v flows.SCAFactorsView) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	// Factors that cannot be used for one reason (all of a personal
+	// token's) share a line.
+	var states []string
+	byState := map[string][]string{}
 	for _, f := range v.Factors {
 		state := "can use"
 		switch {
@@ -324,9 +348,27 @@ func printSCAFactors(w io.Writer, v flows.SCAFactorsView) {
 		case f.SetUp:
 			state = "can use (set up)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\n", factorName(f.Factor), state)
+		if _, ok := byState[state]; !ok || !f.Solvable && len(byState[state]) == 0 {
+			states = append(states, state)
+		}
+		byState[state] = append(byState[state], factorName(f.Factor))
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	var shared []string
+	for _, state := range states {
+		names := byState[state]
+		if strings.HasPrefix(state, "cannot: ") && len(names) > 2 {
+			shared = append(shared, fmt.Sprintf("%s: %s", strings.Join(names, ", "), state))
+			continue
+		}
+		for _, n := range names {
+			fmt.Fprintf(tw, "%s\t%s\n", n, state)
+		}
 	}
 	_ = tw.Flush()
+	for _, line := range shared {
+		fmt.Fprintln(w, line)
+	}
 	if len(v.PINProfiles) > 0 {
 		var ids []string
 		for _, p := range v.PINProfiles {
@@ -709,8 +751,15 @@ func (inv *invocation) scaKeygenCommand() *cobra.Command {
 			if e.LinkedTo != "" {
 				fmt.Fprintf(w, " for %q", e.LinkedTo)
 			}
-			fmt.Fprintf(w, " (%s). The private key stays in the wallet.\n", envLabel(string(e.Env.Name)))
+			if e.Env.Name != "" {
+				fmt.Fprintf(w, " (%s)", envLabel(string(e.Env.Name)))
+			}
+			fmt.Fprintln(w, ". The private key stays in the wallet.")
 			fmt.Fprintln(w, "LEGACY: Wise has withdrawn personal-token SCA signing; it works only where Wise still takes it.")
+			if e.LinkedTo == "" {
+				fmt.Fprintln(w, "It signs for no personal token, so it has no account to be uploaded to; --for ENTRY links one.")
+				return nil
+			}
 			fmt.Fprintf(w, "Next:\n%s", scaUploadNext(e))
 			return nil
 		},
@@ -882,6 +931,9 @@ func (s noTerminalSolver) Progress(_ context.Context, ev flows.SCAEvent) { print
 // echoed, written anywhere, or kept after it is handed to flows.
 type termSolver struct {
 	t tty
+	// shown is the challenge last listed: asked again after a failure,
+	// it is not listed again.
+	shown string
 }
 
 // maxTries is how often a malformed answer (a choice that is none, a PIN
@@ -890,22 +942,42 @@ type termSolver struct {
 const maxTries = 3
 
 func (s *termSolver) Choose(ctx context.Context, ch flows.SCAChallengeView) (flows.SCAFactor, error) {
-	fmt.Fprintf(s.t, "Challenge %d of %d%s:\n", max(ch.Index, 1), max(ch.Total, 1), actionOf(ch.ActionType))
 	var can []flows.SCAFactor
 	for _, o := range ch.Options {
 		if o.Solvable {
 			can = append(can, o.Factor)
-			fmt.Fprintf(s.t, "  %d. %s\n", len(can), factorName(o.Factor))
-		} else {
-			fmt.Fprintf(s.t, "  -  %s: cannot, %s\n", factorName(o.Factor), o.WhyNot)
+		}
+	}
+	key := fmt.Sprint(ch.Index, ch.Total, ch.Options)
+	again := key == s.shown
+	s.shown = key
+	if !again {
+		fmt.Fprintf(s.t, "Challenge %d of %d%s:\n", max(ch.Index, 1), max(ch.Total, 1), actionOf(ch.ActionType))
+		n := 0
+		for _, o := range ch.Options {
+			if o.Solvable {
+				n++
+				fmt.Fprintf(s.t, "  %d. %s\n", n, factorName(o.Factor))
+			} else {
+				fmt.Fprintf(s.t, "  -  %s: cannot, %s\n", factorName(o.Factor), o.WhyNot)
+			}
 		}
 	}
 	switch len(can) {
 	case 0:
 		return "", fmt.Errorf("%w: none of its factors can be used with this credential", flows.ErrSCAInterrupted)
 	case 1:
-		fmt.Fprintf(s.t, "Using the one this credential can: %s.\n", factorName(can[0]))
+		if !again {
+			fmt.Fprintf(s.t, "Using the one this credential can: %s.\n", factorName(can[0]))
+		}
 		return can[0], nil
+	}
+	if again {
+		var names []string
+		for i, f := range can {
+			names = append(names, fmt.Sprintf("%d. %s", i+1, factorName(f)))
+		}
+		fmt.Fprintf(s.t, "Challenge %d of %d again: %s\n", max(ch.Index, 1), max(ch.Total, 1), strings.Join(names, ", "))
 	}
 	for range maxTries {
 		fmt.Fprintf(s.t, "Choose 1-%d (Enter for 1): ", len(can))
@@ -970,7 +1042,7 @@ func (s *termSolver) readCode(ctx context.Context, prompt, what string, check fu
 func (s *termSolver) PIN(ctx context.Context, attemptsLeft int) (crypto.Secret, error) {
 	prompt := "PIN (4 digits, hidden): "
 	if attemptsLeft >= 0 {
-		prompt = fmt.Sprintf("PIN (4 digits, hidden; %d attempts left): ", attemptsLeft)
+		prompt = fmt.Sprintf("PIN (4 digits, hidden; %d attempt%s left): ", attemptsLeft, plural(attemptsLeft))
 	}
 	return s.readCode(ctx, prompt, "4-digit PIN", crypto.CheckPIN)
 }
