@@ -68,6 +68,9 @@ type Backend interface {
 	SCAKeygen(ctx context.Context, in flows.SCAKeyInput) (flows.EntryView, error)
 	SCAPublicKey(name string) ([]byte, error)
 	SCAUpload(ctx context.Context, name string) (flows.EntryView, error)
+	// Call is one Wise call with a credential that clears a challenge
+	// through solver and sends the same request again once.
+	Call(ctx context.Context, in flows.CallInput, solver flows.SCASolver) (flows.CallResult, error)
 }
 
 // The wallet service is the Backend the App runs on.

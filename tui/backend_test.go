@@ -170,3 +170,6 @@ func (f *fakeBackend) SCAPublicKey(name string) ([]byte, error) {
 func (f *fakeBackend) SCAUpload(context.Context, string) (flows.EntryView, error) {
 	return flows.EntryView{}, errFakeReadOnly
 }
+func (f *fakeBackend) Call(context.Context, flows.CallInput, flows.SCASolver) (flows.CallResult, error) {
+	return flows.CallResult{}, errFakeReadOnly
+}

@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -191,12 +192,13 @@ func (s challengeSolver) Progress(ctx context.Context, ev flows.SCAEvent) {
 }
 
 // raises reports whether a step of a call with no challenge screen yet
-// calls for one: a challenge was read, or Wise blocks one-time tokens.
+// calls for one: a challenge was read, a personal token's key signed
+// its token (legacy), or Wise blocks one-time tokens.
 func raises(ev flows.SCAEvent) bool {
 	switch ev.Kind {
 	case flows.EventStatusRead:
 		return ev.Status != nil && len(ev.Status.Pending()) > 0
-	case flows.EventBlocked:
+	case flows.EventBlocked, flows.EventSigned:
 		return true
 	}
 	return false
@@ -241,9 +243,10 @@ type challengeScreen struct {
 	field  textinput.Model
 	errMsg string // why the last enter did not answer
 
-	log          []string // what happened: factors passed and failed, codes sent
-	doing        string   // what runs now, beside the spinner
-	attemptsLeft int      // -1 unknown
+	chosen       flows.SCAFactor // the factor chosen last
+	log          []string        // what happened: factors passed and failed, codes sent
+	doing        string          // what runs now, beside the spinner
+	attemptsLeft int             // -1 unknown
 	blockedUntil time.Time
 	replaying    bool
 	replayed     *flows.SCAEvent
@@ -322,13 +325,19 @@ func (s *challengeScreen) asked(m scaAskMsg) tea.Cmd {
 		for _, o := range s.opts {
 			s.list.items = append(s.list.items, choice{factorName(o.Factor), factorDetail(o)})
 		}
-		// The first factor this credential can use.
+		// The factor chosen last time (a refused PIN is typed again),
+		// else the first this credential can use.
+		first := -1
 		for i, o := range s.opts {
-			if o.Solvable {
-				s.list.cursor = i
+			if o.Solvable && first < 0 {
+				first = i
+			}
+			if o.Solvable && o.Factor == s.chosen {
+				first = i
 				break
 			}
 		}
+		s.list.cursor = max(first, 0)
 	case askPIN:
 		if m.attemptsLeft >= 0 {
 			s.attemptsLeft = m.attemptsLeft
@@ -363,6 +372,7 @@ func (s *challengeScreen) progress(ev flows.SCAEvent) {
 	case flows.EventStatusRead:
 		if ev.Status != nil {
 			st := *ev.Status
+			st.Challenges = slices.Clone(st.Challenges)
 			s.status = &st
 		}
 		s.doing = "Reading the one-time token's status…"
@@ -370,6 +380,16 @@ func (s *challengeScreen) progress(ev flows.SCAEvent) {
 		s.log = append(s.log, fmt.Sprintf("• Wise sent a code by %s to %s", otpChannel(ev.Factor), orNone(ev.Phone, "your phone")))
 	case flows.EventFactorPassed:
 		s.log = append(s.log, "✓ "+name+" passed")
+		// Wise's status is read again, not reported: the challenge in
+		// turn is the one passed.
+		if s.status != nil {
+			for i, c := range s.status.Challenges {
+				if c.Required && !c.Passed {
+					s.status.Challenges[i].Passed = true
+					break
+				}
+			}
+		}
 		s.doing = "Reading what is left to clear…"
 	case flows.EventFactorFailed:
 		line := "✗ " + name + " refused"
@@ -430,6 +450,7 @@ func (s *challengeScreen) key(k tea.KeyPressMsg) tea.Cmd {
 				s.errMsg = fmt.Sprintf("%s cannot be used here: %s. Choose another factor.", factorName(o.Factor), orNone(o.WhyNot, "not for this credential"))
 				return nil
 			}
+			s.chosen = o.Factor
 			return s.answer(scaAnswer{factor: o.Factor})
 		}
 		s.list.update(s.keys, k)

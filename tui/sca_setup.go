@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -91,6 +92,7 @@ type scaFlow struct {
 	uploadErr  error
 
 	session  *flows.SCASessionView
+	call     *flows.CallResult // a personal token's check
 	checkErr error
 	// savedAny: a part changed something, so esc leaves rather than go
 	// back over it.
@@ -126,6 +128,7 @@ type (
 		key     flows.EntryView
 		pem     string
 		session *flows.SCASessionView
+		call    *flows.CallResult
 		factors flows.SCAFactorsView
 		err     error
 	}
@@ -236,6 +239,11 @@ var scaSteps = &flowSpec[*scaFlow, scaStep]{
 			kind: stepCall, n: 6, title: "Starting an SCA session",
 			hint:  "The challenge screen opens for each factor Wise asks for.",
 			start: (*scaFlow).check, doing: (*scaFlow).checkDoing,
+			view: func(s *scaFlow, v *stepView) {
+				if s.byCall() {
+					v.Title = "Making the protected call"
+				}
+			},
 		},
 		ssResult: {
 			kind: stepResult, n: 6, failed: "✗ 2FA was not set up",
@@ -403,17 +411,6 @@ func (s *scaFlow) option(f flows.SCAFactor) (flows.SCAFactorOption, bool) {
 func (s *scaFlow) planParts() {
 	usable := func(f flows.SCAFactor) bool { o, ok := s.option(f); return ok && (o.Solvable || o.SetUp) }
 	user := s.cred.Kind == flows.KindUser
-	s.parts = nil
-	if user || usable(flows.FactorPIN) {
-		s.parts = append(s.parts, partPIN)
-	}
-	if user || usable(flows.FactorDeviceFingerprint) {
-		s.parts = append(s.parts, partDevice)
-	}
-	if s.cred.Kind == flows.KindPersonal || usable(flows.FactorLegacySignature) {
-		s.parts = append(s.parts, partKey)
-	}
-	s.parts = append(s.parts, partCheck)
 
 	// The profiles: the approved one (a user's) first chosen.
 	s.profiles = pickList{}
@@ -432,9 +429,37 @@ func (s *scaFlow) planParts() {
 	if s.profile == 0 && len(s.cred.Profiles) > 0 {
 		s.profile = s.cred.Profiles[0].ID
 	}
+
+	s.parts = nil
+	if user || usable(flows.FactorPIN) {
+		s.parts = append(s.parts, partPIN)
+	}
+	if user || usable(flows.FactorDeviceFingerprint) {
+		s.parts = append(s.parts, partDevice)
+	}
+	if s.cred.Kind == flows.KindPersonal || usable(flows.FactorLegacySignature) {
+		s.parts = append(s.parts, partKey)
+	}
+	// The check: an SCA session for a user's profile (a user Wise names
+	// no profile for has none to start one on); for a personal token a
+	// protected call its key clears, at localwise only (the app knows no
+	// balance of a real account to ask a statement of, and Wise has
+	// withdrawn the signature anyway).
+	if user && s.profile != 0 || !user && s.cred.Env.Name == flows.EnvLocal {
+		s.parts = append(s.parts, partCheck)
+	}
 	s.preparePIN()
 	s.prepareDevice()
 	s.prepareKey()
+}
+
+// where says what the factors are set for: a profile, or (no profile
+// known, Wise's v1 paths) the whole user.
+func (s *scaFlow) where() string {
+	if s.profile == 0 {
+		return "for the whole user (Wise names no profile of it)"
+	}
+	return fmt.Sprintf("for profile %d", s.profile)
 }
 
 func (s *scaFlow) pinSet() bool { return slices.Contains(s.factors.PINProfiles, s.profile) }
@@ -564,20 +589,41 @@ func (s *scaFlow) partStep(p scaPart) scaStep {
 	return ssCheck
 }
 
-// after is the first step of the part after p.
+// after is the first step of the part after p: the result after the
+// last.
 func (s *scaFlow) after(p scaPart) scaStep {
 	i := slices.Index(s.parts, p)
 	if i < 0 || i+1 >= len(s.parts) {
-		return ssCheck
+		return ssResult
 	}
 	return s.partStep(s.parts[i+1])
 }
 
+// setupParts are the parts before the check.
+func (s *scaFlow) setupParts() []scaPart {
+	return slices.DeleteFunc(slices.Clone(s.parts), func(p scaPart) bool { return p == partCheck })
+}
+
+// byCall: the check is a protected call (a personal token's), not an
+// SCA session.
+func (s *scaFlow) byCall() bool { return s.cred.Kind == flows.KindPersonal }
+
+// statementPath is the protected call of a personal token's check: a
+// balance statement of the last 30 days, for localwise's balance 1 (any
+// positive id is a balance there).
+func (s *scaFlow) statementPath() string {
+	end := s.c.Now().UTC().Truncate(24 * time.Hour)
+	start := end.AddDate(0, 0, -30)
+	const layout = "2006-01-02T15:04:05.000Z"
+	return fmt.Sprintf("/v1/profiles/%d/balance-statements/1/statement.json?currency=EUR&intervalStart=%s&intervalEnd=%s&type=COMPACT",
+		s.profile, start.Format(layout), end.Format(layout))
+}
+
 func (s *scaFlow) pinView(v *stepView) {
 	if s.pinSet() {
-		v.Hint = fmt.Sprintf("A PIN is set for profile %d (as this wallet knows). Wise asks for it when a challenge lists it.", s.profile)
+		v.Hint = fmt.Sprintf("A PIN is set %s (as this wallet knows). Wise asks for it when a challenge lists it.", s.where())
 	} else {
-		v.Hint = fmt.Sprintf("Something you know: 4 digits Wise asks for when a challenge lists the PIN. It is set for profile %d; this wallet keeps only that it was set, never the PIN.", s.profile)
+		v.Hint = fmt.Sprintf("Something you know: 4 digits Wise asks for when a challenge lists the PIN. It is set %s; this wallet keeps only that it was set, never the PIN.", s.where())
 	}
 }
 
@@ -626,7 +672,7 @@ func (s *scaFlow) pinAction() string {
 }
 
 func (s *scaFlow) pinCall(ctx context.Context, id int) tea.Cmd {
-	cred, profile, action := s.cred.Name, s.profile, s.pinAction()
+	cred, profile, action, where := s.cred.Name, s.profile, s.pinAction(), s.where()
 	pin := crypto.SecretString(s.pin.Value())
 	// The fields are cleared at once: the PIN lives on only in the call.
 	s.pin.SetValue("")
@@ -643,7 +689,7 @@ func (s *scaFlow) pinCall(ctx context.Context, id int) tea.Cmd {
 		default:
 			err = svc.PINSet(ctx, cred, profile, pin, solver)
 		}
-		return scaPartMsg{id: id, part: partPIN, what: fmt.Sprintf("%s for profile %d", done, profile), factors: svc.SCAFactors(cred), err: err}, err
+		return scaPartMsg{id: id, part: partPIN, what: done + " " + where, factors: svc.SCAFactors(cred), err: err}, err
 	})
 }
 
@@ -659,7 +705,7 @@ func (s *scaFlow) deviceView(v *stepView) {
 		v.Hint = fmt.Sprintf("This install is registered at Wise (device id %s). Its fingerprint is sealed in %s and sent only encrypted to Wise's key.", s.factors.DeviceID, s.cred.Name)
 		return
 	}
-	v.Hint = fmt.Sprintf("Something you have: a random fingerprint made here for this install, sealed in %s, and registered at Wise for profile %d (Wise keeps at most 3 per profile). It is sent only encrypted to Wise's key and never shown.", s.cred.Name, s.profile)
+	v.Hint = fmt.Sprintf("Something you have: a random fingerprint made here for this install, sealed in %s, and registered at Wise %s (Wise keeps at most 3 per profile). It is sent only encrypted to Wise's key and never shown.", s.cred.Name, s.where())
 }
 
 func (s *scaFlow) takeDeviceChoice() (scaStep, string) {
@@ -859,13 +905,21 @@ func (s *scaFlow) uploadDoing() string {
 }
 
 func (s *scaFlow) checkView(v *stepView) {
-	v.Hint = fmt.Sprintf("Wise is asked to start an SCA session for profile %d (POST /v2/profiles/%d/sca-sessions/authorise). The challenge screen opens for each factor Wise asks for, as it does when any call meets a challenge. One approval covers Wise's 5-minute low-risk window.", s.profile, s.profile)
+	if s.byCall() {
+		v.Title = "Check: a protected call"
+		v.Hint = fmt.Sprintf("localwise is asked for a balance statement of profile %d (GET /v1/profiles/%d/balance-statements/1/statement.json), a call Wise protects with SCA. When it answers with a challenge, the key signs the one-time token and the call is sent again once with X-Signature (legacy).", s.profile, s.profile)
+	} else {
+		v.Hint = fmt.Sprintf("Wise is asked to start an SCA session for profile %d (POST /v2/profiles/%d/sca-sessions/authorise). The challenge screen opens for each factor Wise asks for, as it does when any call meets a challenge. One approval covers Wise's 5-minute low-risk window.", s.profile, s.profile)
+	}
 	var rows [][2]string
-	for _, p := range s.parts[:len(s.parts)-1] {
+	for _, p := range s.setupParts() {
 		rows = append(rows, [2]string{partWords[p], orNone(s.done[p], "-")})
 	}
 	v.Body = labelled(s.c, rows)
 	v.Note = "enter starts the session; esc finishes without it."
+	if s.byCall() {
+		v.Note = "enter makes the call; esc finishes without it."
+	}
 }
 
 func (s *scaFlow) checkHelp() []key.Binding {
@@ -877,6 +931,14 @@ func (s *scaFlow) checkHelp() []key.Binding {
 
 func (s *scaFlow) check(ctx context.Context, id int) tea.Cmd {
 	cred, profile := s.cred.Name, s.profile
+	if s.byCall() {
+		in := flows.CallInput{Entry: cred, Method: "GET", Path: s.statementPath()}
+		return scaCall(s.c, ctx, cred, "the check: a balance statement", func(ctx context.Context, svc Backend, solver flows.SCASolver) (tea.Msg, error) {
+			res, err := svc.Call(ctx, in, solver)
+			res.Body = nil // the statement is not shown
+			return scaPartMsg{id: id, part: partCheck, call: &res, factors: svc.SCAFactors(cred), err: err}, err
+		})
+	}
 	return scaCall(s.c, ctx, cred, "the check: an SCA session", func(ctx context.Context, svc Backend, solver flows.SCASolver) (tea.Msg, error) {
 		v, err := svc.SCASession(ctx, cred, profile, solver)
 		m := scaPartMsg{id: id, part: partCheck, factors: svc.SCAFactors(cred), err: err}
@@ -888,6 +950,9 @@ func (s *scaFlow) check(ctx context.Context, id int) tea.Cmd {
 }
 
 func (s *scaFlow) checkDoing() string {
+	if s.byCall() {
+		return fmt.Sprintf("GET /v1/profiles/%d/balance-statements/1/statement.json…", s.profile)
+	}
 	return fmt.Sprintf("POST /v2/profiles/%d/sca-sessions/authorise…", s.profile)
 }
 
@@ -952,7 +1017,7 @@ func (s *scaFlow) partDone(m scaPartMsg) tea.Cmd {
 			s.go2(ssKeyUpload)
 		}
 	case partCheck:
-		s.session, s.checkErr = m.session, m.err
+		s.session, s.call, s.checkErr = m.session, m.call, m.err
 		s.step = ssResult
 	}
 	if changed != nil {
@@ -1029,10 +1094,27 @@ func (s *scaFlow) resultView(v *stepView) {
 	st := s.c.Styles
 	w := max(s.c.Width, 20)
 	var rows [][2]string
-	for _, p := range s.parts[:len(s.parts)-1] {
+	for _, p := range s.setupParts() {
 		rows = append(rows, [2]string{partWords[p], orNone(s.done[p], "-")})
 	}
 	switch {
+	case s.checkErr == nil && s.call != nil && s.call.Challenged:
+		v.Title = "✓ 2FA works for " + s.cred.Name
+		rows = append(rows, [2]string{"the check", "a balance statement, challenged"},
+			[2]string{"", "its one-time token signed with the key (legacy)"},
+			[2]string{"", fmt.Sprintf("sent again once: HTTP %d · %s", s.call.Status, orNone(s.call.Approval, "-"))})
+		v.Note = "When a call of this token meets a challenge, the key signs its one-time token and the call is sent again once, where Wise still accepts it."
+	case s.checkErr == nil && s.call != nil:
+		v.Title = "✓ The check went through without a challenge"
+		rows = append(rows, [2]string{"the check", fmt.Sprintf("a balance statement: HTTP %d, no SCA asked for this time", s.call.Status)})
+		v.Note = "Wise asks for SCA by its own risk assessment; r makes the call again."
+	case s.checkErr == nil && !slices.Contains(s.parts, partCheck):
+		v.Title = "✓ 2FA is set up for " + s.cred.Name
+		if s.byCall() {
+			rows = append(rows, [2]string{"the check", "none here: the key is tried when a call meets a challenge"})
+		} else {
+			rows = append(rows, [2]string{"the check", "none: an SCA session is per profile, and Wise names"}, [2]string{"", "no profile of this user (a user made with a"}, [2]string{"", "registration code has none until one is made)"})
+		}
 	case s.checkErr == nil && s.session != nil:
 		v.Title = "✓ 2FA works for " + s.cred.Name
 		until := s.session.Until
@@ -1095,7 +1177,10 @@ func (s *scaFlow) resultHelp() []key.Binding {
 // canRetry: the check failed in a way another try may clear (nothing
 // clears a challenge no factor of the credential can).
 func (s *scaFlow) canRetry() bool {
-	return s.checkErr != nil && !errors.As(s.checkErr, new(*flows.NoSolvableFactorError))
+	if s.checkErr == nil {
+		return s.call != nil && !s.call.Challenged
+	}
+	return !errors.As(s.checkErr, new(*flows.NoSolvableFactorError))
 }
 
 // frame names the credential of a setup opened on it.

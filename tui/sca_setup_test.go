@@ -162,54 +162,108 @@ func TestSCAFlowUserSteps(t *testing.T) {
 	}
 }
 
+// wzSCAPersonalToCheck walks a personal token's setup to the check: the
+// legacy SCA key made and uploaded to localwise. snap, if given, sees
+// each step.
+func wzSCAPersonalToCheck(t *testing.T, s *scaFlow, snap func(string)) {
+	t.Helper()
+	if snap == nil {
+		snap = func(string) {}
+	}
+	press(s, "enter", "enter")
+	snap("01-factors")
+	if len(s.parts) != 2 || s.parts[0] != partKey || s.parts[1] != partCheck {
+		t.Fatalf("a local personal token's parts: %v, want the key and the check", s.parts)
+	}
+	press(s, "enter")
+	if s.step != ssKey {
+		t.Fatalf("step %d: one profile, so the key step comes next", s.step)
+	}
+	snap("02-legacy-key")
+	if !strings.Contains(wzFlat(s), "LEGACY: withdrawn by Wise") {
+		t.Errorf("the key is not labelled legacy:\n%s", wzPlain(s))
+	}
+	press(s, "enter")
+	if s.name.Value() != "acme-personal-sca" {
+		t.Errorf("suggested name %q", s.name.Value())
+	}
+	snap("03-name")
+	press(s, "enter")
+	s.Update(nameCheckedMsg{id: s.nameOp.id})
+	snap("04-size")
+	press(s, "enter")
+	snap("05-making")
+	s.Update(scaPartMsg{id: s.op.id, part: partKey, key: wzSCAKey(false), pem: wzSCAPEM, factors: wzPersonalFactors("acme-personal-sca")})
+	snap("06-upload")
+	press(s, "enter")
+	snap("07-uploading")
+	s.Update(scaPartMsg{id: s.op.id, part: partKey, key: wzSCAKey(true), what: "acme-personal-sca, public key uploaded", factors: wzPersonalFactors("acme-personal-sca")})
+	if s.step != ssCheck {
+		t.Fatalf("step %d after the upload, want the check", s.step)
+	}
+	snap("08-check")
+}
+
 // A personal token: the legacy SCA key (labelled so) made, its public key
-// shown with where it goes, uploaded to localwise, then a check that
-// nothing clears, saying what works instead.
+// shown with where it goes, uploaded to localwise, then the check: a
+// protected call whose challenge the key's signature clears.
 func TestSCAFlowPersonalTokenSteps(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {100, 30}} {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
 			c := wzCommon(size[0], size[1])
 			s := wzSCAFlow(c)
 			snap := func(name string) { t.Run(name, func(t *testing.T) { wzGolden(t, c, s) }) }
-			press(s, "enter", "enter")
-			snap("01-factors")
-			if s.parts[0] != partKey || len(s.parts) != 2 {
-				t.Fatalf("a personal token's parts: %v, want the key and the check", s.parts)
+			wzSCAPersonalToCheck(t, s, snap)
+			press(s, "enter")
+			if !strings.Contains(s.statementPath(), "/v1/profiles/501/balance-statements/1/statement.json?currency=EUR&intervalStart=2026-10-23T00:00:00.000Z&intervalEnd=2026-11-22T00:00:00.000Z&type=COMPACT") {
+				t.Errorf("the check's call: %s", s.statementPath())
 			}
-			press(s, "enter")
-			if s.step != ssKey {
-				t.Fatalf("step %d: one profile, so the key step comes next", s.step)
-			}
-			snap("02-legacy-key")
-			if !strings.Contains(wzFlat(s), "LEGACY: withdrawn by Wise") {
-				t.Errorf("the key is not labelled legacy:\n%s", wzPlain(s))
-			}
-			press(s, "enter")
-			if s.name.Value() != "acme-personal-sca" {
-				t.Errorf("suggested name %q", s.name.Value())
-			}
-			snap("03-name")
-			press(s, "enter")
-			s.Update(nameCheckedMsg{id: s.nameOp.id})
-			snap("04-size")
-			press(s, "enter")
-			snap("05-making")
-			s.Update(scaPartMsg{id: s.op.id, part: partKey, key: wzSCAKey(false), pem: wzSCAPEM, factors: wzPersonalFactors("acme-personal-sca")})
-			snap("06-upload")
-			press(s, "enter")
-			snap("07-uploading")
-			s.Update(scaPartMsg{id: s.op.id, part: partKey, key: wzSCAKey(true), what: "acme-personal-sca, public key uploaded", factors: wzPersonalFactors("acme-personal-sca")})
-			snap("08-check")
-			press(s, "enter")
-			err := &flows.NoSolvableFactorError{Credential: "acme-personal", Kind: flows.KindPersonal, ActionType: "BALANCE__GET_STATEMENT",
-				Factors: []flows.SCAFactorOption{{Factor: flows.FactorPIN, WhyNot: "a personal token cannot clear one-time-token factors"}},
-				Instead: "fund transfers and get statements in the Wise app or on wise.com; partners use OAuth"}
-			s.Update(scaPartMsg{id: s.op.id, part: partCheck, err: err, factors: wzPersonalFactors("acme-personal-sca")})
-			snap("09-result-not-cleared")
-			if !strings.Contains(wzFlat(s), "Instead: fund transfers") || !strings.Contains(wzFlat(s), "PIN a personal token cannot clear one-time-token factors") {
-				t.Errorf("the failed check does not say why not and what works instead:\n%s", wzPlain(s))
+			snap("09-calling")
+			s.Update(scaPartMsg{id: s.op.id, part: partCheck, call: &flows.CallResult{Status: 200, Challenged: true, OTT: wzOTT, Replayed: true, Approval: "APPROVED"}})
+			snap("10-result")
+			if !strings.Contains(wzFlat(s), "a balance statement, challenged its one-time token signed with the key (legacy) sent again once: HTTP 200 · APPROVED") {
+				t.Errorf("the result does not say how the call went:\n%s", wzPlain(s))
 			}
 		})
+	}
+}
+
+// The check's call when the signature clears nothing (Wise no longer
+// takes it): why not and what works instead; no r, as trying again would
+// not change it.
+func TestSCAFlowPersonalCheckNotCleared(t *testing.T) {
+	c := wzCommon(80, 24)
+	s := wzSCAFlow(c)
+	wzSCAPersonalToCheck(t, s, nil)
+	press(s, "enter")
+	err := &flows.NoSolvableFactorError{Credential: "acme-personal", Kind: flows.KindPersonal,
+		Factors: []flows.SCAFactorOption{{Factor: flows.FactorLegacySignature, WhyNot: "Wise no longer accepts signed personal-token SCA"}},
+		Instead: "fund transfers and get statements in the Wise app or on wise.com; partners use OAuth"}
+	s.Update(scaPartMsg{id: s.op.id, part: partCheck, err: err, call: &flows.CallResult{Status: 403, Challenged: true, Replayed: true, Approval: "REJECTED"}})
+	wzGolden(t, c, s)
+	if !strings.Contains(wzFlat(s), "Instead: fund transfers") || !strings.Contains(wzFlat(s), "SCA key (legacy) Wise no longer accepts signed personal-token SCA") {
+		t.Errorf("the failed check does not say why not and what works instead:\n%s", wzPlain(s))
+	}
+	for _, b := range s.ShortHelp() {
+		if b.Help().Key == "r" {
+			t.Error("r is offered after a challenge nothing here clears")
+		}
+	}
+}
+
+// A call Wise did not challenge this time says so, and r tries again.
+func TestSCAFlowPersonalCheckNotChallenged(t *testing.T) {
+	c := wzCommon(80, 24)
+	s := wzSCAFlow(c)
+	wzSCAPersonalToCheck(t, s, nil)
+	press(s, "enter")
+	s.Update(scaPartMsg{id: s.op.id, part: partCheck, call: &flows.CallResult{Status: 200}})
+	if !strings.Contains(wzFlat(s), "no SCA asked for this time") {
+		t.Fatalf("an unchallenged call:\n%s", wzPlain(s))
+	}
+	press(s, "r")
+	if s.step != ssChecking || !s.op.busy {
+		t.Errorf("r: step %d, want the call made again", s.step)
 	}
 }
 
