@@ -77,8 +77,9 @@ func TestDemoPlainRenewsOnTimeAndBacksOffAfterAFailure(t *testing.T) {
 	offset.Store(int64(2*time.Minute + 20*time.Second)) // past three quarters of their life
 	rt.refuse.Store(true)
 	renewDue(ctx, sio, d.Service, renew, now())
-	if n := strings.Count(stderr.String(), "failed: "); n != 2 || !strings.Contains(stderr.String(), "retrying at ") || !strings.Contains(stderr.String(), "invalid_request") {
-		t.Fatalf("want two failures with their retry time:\n%s", stderr)
+	// The client's token and its two users' (demo.DemoSCAUser too).
+	if n := strings.Count(stderr.String(), "failed: "); n != 3 || !strings.Contains(stderr.String(), "retrying at ") || !strings.Contains(stderr.String(), "invalid_request") {
+		t.Fatalf("want three failures with their retry time:\n%s", stderr)
 	}
 	stderr.Reset()
 	rt.refuse.Store(false)
@@ -88,8 +89,8 @@ func TestDemoPlainRenewsOnTimeAndBacksOffAfterAFailure(t *testing.T) {
 	}
 	offset.Add(int64(flows.FirstRetry))
 	renewDue(ctx, sio, d.Service, renew, now())
-	if n := strings.Count(stderr.String(), "renewed the access token of"); n != 2 {
-		t.Fatalf("after the back-off, want both renewed:\n%s", stderr)
+	if n := strings.Count(stderr.String(), "renewed the access token of"); n != 3 {
+		t.Fatalf("after the back-off, want all three renewed:\n%s", stderr)
 	}
 
 	// A rejected client secret is not retried on a timer: it waits until
@@ -99,8 +100,8 @@ func TestDemoPlainRenewsOnTimeAndBacksOffAfterAFailure(t *testing.T) {
 	rt.rejectClient.Store(true)
 	rt.refuse.Store(true)
 	renewDue(ctx, sio, d.Service, renew, now())
-	if n := strings.Count(stderr.String(), "not retried until it or its client is stored again"); n != 2 || !strings.Contains(stderr.String(), "invalid_client") {
-		t.Fatalf("want two held failures:\n%s", stderr)
+	if n := strings.Count(stderr.String(), "not retried until it or its client is stored again"); n != 3 || !strings.Contains(stderr.String(), "invalid_client") {
+		t.Fatalf("want three held failures:\n%s", stderr)
 	}
 	stderr.Reset()
 	rt.refuse.Store(false)

@@ -11,6 +11,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
@@ -56,10 +60,11 @@ type Options struct {
 const DefaultCertTTL = 25 * 24 * time.Hour
 
 // Start starts localwise on a free loopback port and fills a new
-// wallet in opts.Dir with a personal token, an OAuth client (with a cached
-// client-credentials token, an mTLS certificate and JOSE signing and
-// encryption keys) and a user created by registration code, each through
-// the same code paths a real user's commands take.
+// wallet in opts.Dir with a personal token (and its legacy SCA key), an
+// OAuth client (with a cached client-credentials token, an mTLS
+// certificate and JOSE signing and encryption keys), a user created by
+// registration code and the demo user logged in by authorization code,
+// each through the same code paths a real user's commands take.
 func Start(ctx context.Context, opts Options) (*Demo, error) {
 	if opts.TokenTTL <= 0 {
 		opts.TokenTTL = 3 * time.Minute
@@ -94,24 +99,151 @@ func fill(ctx context.Context, srv *localwise.Server, base string, opts Options)
 	if _, err := svc.AddPersonalChecked(ctx, "acme-personal", env, crypto.SecretString(creds.PersonalToken)); err != nil {
 		return nil, fmt.Errorf("demo personal token: %w", err)
 	}
+	// The personal token's legacy SCA key is made while the rest is
+	// filled: an RSA key takes the longest of the demo's work, and the
+	// demo should start at once.
+	keyDone := make(chan error, 1)
+	go func() { keyDone <- addSCAKey(ctx, svc) }()
+	if err := fillClient(ctx, svc, env, creds, opts); err != nil {
+		<-keyDone // it writes to the wallet: never after Start returns
+		return nil, err
+	}
+	if err := <-keyDone; err != nil {
+		return nil, fmt.Errorf("demo SCA key: %w", err)
+	}
+	return &Demo{Server: srv, Service: svc, Dir: opts.Dir}, nil
+}
+
+// fillClient adds the OAuth client with its certificate and JOSE keys,
+// then its users.
+func fillClient(ctx context.Context, svc *flows.Service, env flows.Environment, creds localwise.DemoCredentials, opts Options) error {
 	if _, err := svc.AddClient(ctx, flows.ClientInput{Name: "acme-app", Env: env, ClientID: creds.ClientID,
 		Secret: crypto.SecretString(creds.ClientSecret), RedirectURL: creds.RedirectURL, Check: true}); err != nil {
-		return nil, fmt.Errorf("demo OAuth client: %w", err)
+		return fmt.Errorf("demo OAuth client: %w", err)
 	}
 	// The client's certificate, before its user is made: from then on its
 	// calls go to localwise's mTLS listener, as a partner's go to Wise's.
 	if err := addCertificate(ctx, svc, creds); err != nil {
-		return nil, fmt.Errorf("demo mTLS certificate: %w", err)
+		return fmt.Errorf("demo mTLS certificate: %w", err)
 	}
 	// Its JOSE keys, uploaded, and Wise's fetched: the dashboard counts
-	// both keys down, and the playgrounds work from the first screen.
+	// both keys down, and the playgrounds work from the first screen (and
+	// the SCA PIN and device bodies are encrypted to Wise's key).
 	if err := addJOSEKeys(ctx, svc, opts.JOSEValidity); err != nil {
-		return nil, fmt.Errorf("demo JOSE keys: %w", err)
+		return fmt.Errorf("demo JOSE keys: %w", err)
 	}
 	if _, err := svc.LoginRegistrationCode(ctx, flows.RegistrationRequest{Client: "acme-app", As: "partner-user", Email: "partner.user@localwise.test"}); err != nil {
-		return nil, fmt.Errorf("demo registration-code login: %w", err)
+		return fmt.Errorf("demo registration-code login: %w", err)
 	}
-	return &Demo{Server: srv, Service: svc, Dir: opts.Dir}, nil
+	if err := loginDemoUser(ctx, svc, creds); err != nil {
+		return fmt.Errorf("demo authorization-code login: %w", err)
+	}
+	return nil
+}
+
+// The demo's SCA entries: the personal token's legacy SCA key, uploaded
+// to localwise, and localwise's demo user logged in by authorization code
+// for its personal profile, with no PIN and no device yet: ready for the
+// 2FA setup (a user a partner created has no profile, so no challenge or
+// SCA session of its own).
+const (
+	DemoSCAKey  = "acme-sca"
+	DemoSCAUser = "demo-user"
+)
+
+// addSCAKey makes the personal token's SCA key as its owner would, and
+// uploads its public key to localwise's stand-in of Manage public keys.
+func addSCAKey(ctx context.Context, svc *flows.Service) error {
+	if _, err := svc.SCAKeygen(ctx, flows.SCAKeyInput{Name: DemoSCAKey, For: "acme-personal"}); err != nil {
+		return err
+	}
+	_, err := svc.SCAUpload(ctx, DemoSCAKey)
+	return err
+}
+
+// loginDemoUser logs the demo user in through the client's real
+// authorization-code flow, in paste mode: the demo plays the person on
+// localwise's authorize page (log in, approve the personal profile) and
+// pastes the code the page shows.
+func loginDemoUser(ctx context.Context, svc *flows.Service, creds localwise.DemoCredentials) error {
+	var authURL string
+	_, err := svc.Login(ctx, flows.LoginRequest{Client: "acme-app", As: DemoSCAUser, Paste: true,
+		ShowURL: func(u string) { authURL = u },
+		ReadPasted: func(ctx context.Context) (string, error) {
+			return approveOnPage(ctx, authURL, creds.UserEmail, creds.UserPassword, creds.PersonalProfileID)
+		}})
+	return err
+}
+
+// The fields of localwise's authorize pages that the demo reads.
+var (
+	pageRequest = regexp.MustCompile(`name="request" value="([^"]+)"`)
+	pageAction  = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
+	pageCode    = regexp.MustCompile(`<code id="code">([^<]+)</code>`)
+)
+
+// approveOnPage answers localwise's authorize page as the person would:
+// the login form, then the consent form for profile; it returns the code
+// the showCode page shows.
+func approveOnPage(ctx context.Context, authURL, email, password string, profile int64) (string, error) {
+	hc := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	page := func(method, target string, form url.Values) (string, error) {
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, err := http.NewRequestWithContext(ctx, method, target, body)
+		if err != nil {
+			return "", err
+		}
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		var b []byte
+		if err := fetch(hc, req, &b); err != nil {
+			return "", err
+		}
+		return string(b), nil
+	}
+	// next is where a page's form posts, resolved as a browser does.
+	next := func(html string) (string, error) {
+		base, err := url.Parse(authURL)
+		m := pageAction.FindStringSubmatch(html)
+		if err != nil || m == nil {
+			return "", fmt.Errorf("the authorize page has no form")
+		}
+		ref, err := url.Parse(m[1])
+		if err != nil {
+			return "", err
+		}
+		return base.ResolveReference(ref).String(), nil
+	}
+	login, err := page(http.MethodGet, authURL, nil)
+	if err != nil {
+		return "", err
+	}
+	target, err := next(login)
+	m := pageRequest.FindStringSubmatch(login)
+	if err != nil || m == nil {
+		return "", fmt.Errorf("the authorize page has no login form")
+	}
+	consent, err := page(http.MethodPost, target, url.Values{"request": {m[1]}, "email": {email}, "password": {password}})
+	if err != nil {
+		return "", err
+	}
+	target, err = next(consent)
+	m = pageRequest.FindStringSubmatch(consent)
+	if err != nil || m == nil {
+		return "", fmt.Errorf("the login was not taken: no consent form")
+	}
+	shown, err := page(http.MethodPost, target, url.Values{"request": {m[1]}, "decision": {"approve"}, "profileId": {strconv.FormatInt(profile, 10)}})
+	if err != nil {
+		return "", err
+	}
+	if m = pageCode.FindStringSubmatch(shown); m == nil {
+		return "", fmt.Errorf("the consent page showed no code")
+	}
+	return m[1], nil
 }
 
 // Close stops localwise. The caller removes the folder.
