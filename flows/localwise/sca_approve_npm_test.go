@@ -201,8 +201,25 @@ window.start = function () {
 		pctx, cancelP := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
 		defer cancelP()
 		page = pctx
-		if err := chromedp.Do(page, chromedp.WaitVisible(chromedp.ID("password"))); err != nil {
-			t.Fatalf("the popup's form: %v", err)
+		// Attach first, without a timeout: the first action's context
+		// bounds the attachment.
+		if err := chromedp.Do(page); err != nil {
+			t.Fatalf("attach to the popup: %v", err)
+		}
+		// The popup first shows the page's GET (the helper opens it before
+		// posting its form into it): wait across that navigation.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			sctx, c := context.WithTimeout(page, time.Second)
+			n, _ := chromedp.Run(sctx, chromedp.Nodes(chromedp.ID("password")))
+			c()
+			if len(n) == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the approval page never showed its form in the popup")
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
 	}
 	action, err := chromedp.Run(page, chromedp.Text(chromedp.ID("action"), in...))
