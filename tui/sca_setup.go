@@ -537,6 +537,11 @@ func (s *scaFlow) factorsView(v *stepView) {
 			mark, style, what = "✗", st.Error, orNone(o.WhyNot, "not for this credential")
 		case o.SetUp:
 			what = "set up"
+		case o.Factor == flows.FactorPIN:
+			// Wise may know a PIN set elsewhere; the wallet knows of none.
+			what = "none set from this wallet yet: the setup sets one"
+		case o.Factor == flows.FactorDeviceFingerprint:
+			what = "not registered yet: the setup registers it"
 		}
 		line := fmt.Sprintf("%s %-19s %s", mark, factorName(o.Factor), what)
 		lines = append(lines, style.Render(truncate(line, s.c.Width)))
