@@ -18,7 +18,16 @@
 //     /v1/auth/jose/request/public-keys (a client's public keys), and the
 //     playgrounds POST /v1/auth/jose/playground/jws, GET and POST .../jwe,
 //     POST .../jwe-direct-encryption and POST .../jwsjwe (see
-//     jose_playground.go for what is checked and how refusals look).
+//     jose_playground.go for what is checked and how refusals look);
+//   - SCA (sca*.go): protected calls (POST
+//     /v3/profiles/{p}/transfers/{t}/payments, GET
+//     /v1/profiles/{p}/balance-statements/{b}/statement.json, deleting a PIN
+//     or a device) answering Wise's 403 challenge with a one-time token and
+//     APPROVED on the cleared replay; the token's status; PIN and device
+//     fingerprint factors (v2 and v1, JWE bodies only, answers encrypted
+//     with the request's key); phone codes by SMS, WhatsApp and voice; SCA
+//     sessions; the legacy X-Signature with its "Manage public keys" page
+//     and API; and the approve-api-action page Wise's browser helper opens.
 //
 // Every one of these paths also answers under Wise's quarterly version
 // prefix (/2026Q3/oauth/token, /2026Q3/v1/me, any /YYYYQn/), the same way;
@@ -41,7 +50,7 @@
 // them; they are worthless anywhere but against localwise.
 //
 // The /__localwise/ endpoints (faults, stats, clients, jose/keys,
-// jose/keys/rotate, jose/overlap, jose/clients/{id}/keys) are a test and demo
+// jose/keys/rotate, jose/overlap, jose/clients/{id}/keys, sca) are a test and demo
 // control surface of the stand-in only. They have no counterpart at Wise and
 // no authentication: bind localwise to a loopback address.
 //
@@ -50,7 +59,8 @@
 //
 // Memory is bounded whatever clients send: request bodies are capped, and
 // every table that callers can grow (tokens, codes, pending authorizations,
-// signed-up users, clients, uploaded JOSE keys, JOSE key versions) has a
+// signed-up users, clients, uploaded JOSE keys, JOSE key versions,
+// one-time tokens, SCA factors and keys, per-call counters) has a
 // limit, evicting oldest entries first where eviction is harmless and
 // refusing new entries where it is not.
 package localwise

@@ -238,9 +238,16 @@ func (st *scaState) snapshot() SCAStats {
 	return s
 }
 
+// maxExecutedKeys bounds the per-call counters: paths carry any transfer
+// and balance id a caller makes up.
+const maxExecutedKeys = 10_000
+
 func (st *scaState) executed(op string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if _, ok := st.stats.Executed[op]; !ok && len(st.stats.Executed) >= maxExecutedKeys {
+		op = "other"
+	}
 	st.stats.Executed[op]++
 }
 
