@@ -22,11 +22,11 @@ func (inv *invocation) demoCommand() *cobra.Command {
 		Use:   "demo",
 		Short: "Demonstrate every flow offline, against an in-process localwise",
 		Long: "Start localwise in this process and fill a throwaway wallet through the real flows (a personal\n" +
-			"token with its legacy SCA key, an OAuth client with an mTLS certificate and JOSE keys, a user it\n" +
-			"created, and localwise's demo user logged in, ready for the 2FA setup). On a terminal the app\n" +
-			"opens on it, already unlocked; otherwise, or with --once or --plain, a status is printed that\n" +
-			"renews tokens on time. It needs no network, account or configuration; the wallet is deleted\n" +
-			"when the demo ends.",
+			"token, an OAuth client with an mTLS certificate and JOSE keys, a user it created, and\n" +
+			"localwise's demo user logged in, ready for the 2FA setup). On a terminal the app opens on it,\n" +
+			"already unlocked; otherwise, or with --once or --plain, a status is printed that renews tokens\n" +
+			"on time. It needs no network, account or configuration; the wallet is deleted when the demo\n" +
+			"ends.",
 		Example: `  wisewallet demo
   # Tokens that expire every minute, in plain text
   wisewallet demo --plain --token-ttl 1m --every 10s

@@ -60,8 +60,7 @@ type Options struct {
 const DefaultCertTTL = 25 * 24 * time.Hour
 
 // Start starts localwise on a free loopback port and fills a new
-// wallet in opts.Dir with a personal token (and its legacy SCA key), an
-// OAuth client (with a cached client-credentials token, an mTLS
+// wallet in opts.Dir with a personal token, an OAuth client (with a cached client-credentials token, an mTLS
 // certificate and JOSE signing and encryption keys), a user created by
 // registration code and the demo user logged in by authorization code,
 // each through the same code paths a real user's commands take.
@@ -99,17 +98,8 @@ func fill(ctx context.Context, srv *localwise.Server, base string, opts Options)
 	if _, err := svc.AddPersonalChecked(ctx, "acme-personal", env, crypto.SecretString(creds.PersonalToken)); err != nil {
 		return nil, fmt.Errorf("demo personal token: %w", err)
 	}
-	// The personal token's legacy SCA key is made while the rest is
-	// filled: an RSA key takes the longest of the demo's work, and the
-	// demo should start at once.
-	keyDone := make(chan error, 1)
-	go func() { keyDone <- addSCAKey(ctx, svc) }()
 	if err := fillClient(ctx, svc, env, creds, opts); err != nil {
-		<-keyDone // it writes to the wallet: never after Start returns
 		return nil, err
-	}
-	if err := <-keyDone; err != nil {
-		return nil, fmt.Errorf("demo SCA key: %w", err)
 	}
 	return &Demo{Server: srv, Service: svc, Dir: opts.Dir}, nil
 }
@@ -141,25 +131,12 @@ func fillClient(ctx context.Context, svc *flows.Service, env flows.Environment, 
 	return nil
 }
 
-// The demo's SCA entries: the personal token's legacy SCA key, uploaded
-// to localwise, and localwise's demo user logged in by authorization code
+// DemoSCAUser is localwise's demo user logged in by authorization code
 // for its personal profile, with no PIN and no device yet: ready for the
 // 2FA setup (a user a partner created has no profile, so no challenge or
-// SCA session of its own).
-const (
-	DemoSCAKey  = "acme-sca"
-	DemoSCAUser = "demo-user"
-)
-
-// addSCAKey makes the personal token's SCA key as its owner would, and
-// uploads its public key to localwise's stand-in of Manage public keys.
-func addSCAKey(ctx context.Context, svc *flows.Service) error {
-	if _, err := svc.SCAKeygen(ctx, flows.SCAKeyInput{Name: DemoSCAKey, For: "acme-personal"}); err != nil {
-		return err
-	}
-	_, err := svc.SCAUpload(ctx, DemoSCAKey)
-	return err
-}
+// SCA session of its own). The personal token gets no SCA key here: Wise
+// has withdrawn it, and the setup makes one in a key press.
+const DemoSCAUser = "demo-user"
 
 // loginDemoUser logs the demo user in through the client's real
 // authorization-code flow, in paste mode: the demo plays the person on

@@ -17,7 +17,7 @@ func TestStartFillsAWalletThroughTheRealFlows(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]flows.Kind{"acme-app": flows.KindClient, "acme-personal": flows.KindPersonal, "partner-user": flows.KindUser, "acme-mtls": flows.KindMTLS,
-		DemoJOSESigning: flows.KindJOSE, DemoJOSEEncryption: flows.KindJOSE, DemoSCAKey: flows.KindSCA, DemoSCAUser: flows.KindUser}
+		DemoJOSESigning: flows.KindJOSE, DemoJOSEEncryption: flows.KindJOSE, DemoSCAUser: flows.KindUser}
 	entries := d.Service.Entries()
 	if len(entries) != len(want) {
 		t.Fatalf("%d entries, want %d", len(entries), len(want))
@@ -69,16 +69,8 @@ func TestStartFillsAWalletThroughTheRealFlows(t *testing.T) {
 			t.Errorf("the demo's %s playground: %+v %v", mode, r, err)
 		}
 	}
-	// The personal token's legacy SCA key is uploaded to localwise; the
-	// demo user is logged in for its personal profile, through the
+	// The demo user is logged in for its personal profile, through the
 	// client, and has no PIN or device yet: ready for the 2FA setup.
-	k, err := d.Service.Entry(DemoSCAKey)
-	if err != nil || k.LinkedTo != "acme-personal" || !k.Uploaded || k.KeyType != "rsa2048" || k.PublicKey == "" {
-		t.Fatalf("%s: %+v (%v)", DemoSCAKey, k, err)
-	}
-	if f := d.Service.SCAFactors("acme-personal"); f.SCAKey != DemoSCAKey {
-		t.Errorf("acme-personal's SCA key: %q", f.SCAKey)
-	}
 	u, err := d.Service.Entry(DemoSCAUser)
 	if err != nil || u.LinkedTo != "acme-app" || u.UserEmail != d.Server.Demo().UserEmail || len(u.Profiles) == 0 || u.Profiles[0].ID != d.Server.Demo().PersonalProfileID {
 		t.Fatalf("%s: %+v (%v)", DemoSCAUser, u, err)
