@@ -564,11 +564,24 @@ func otpChannel(f flows.SCAFactor) string {
 	return "SMS"
 }
 
+// actionNames word the action types Wise and localwise name.
+var actionNames = map[string]string{
+	"BALANCE__GET_STATEMENT":     "a balance statement",
+	"TRANSFER__FUND":             "funding a transfer",
+	"SCA__SESSION":               "an SCA session",
+	"PIN__DELETE":                "removing the PIN",
+	"DEVICE_FINGERPRINT__DELETE": "removing a device",
+}
+
 // actionWords says what a one-time token approves, from Wise's action
-// type (BALANCE__GET_STATEMENT: "balance: get statement").
+// type; one it does not know in its own words (BATCH_GROUP__FUND:
+// "batch group: fund").
 func actionWords(t string) string {
 	if t == "" {
 		return ""
+	}
+	if w, ok := actionNames[t]; ok {
+		return w
 	}
 	area, what, ok := strings.Cut(t, "__")
 	words := strings.ToLower(strings.ReplaceAll(area, "_", " "))

@@ -407,3 +407,16 @@ func TestChallengeEndsOnLock(t *testing.T) {
 		t.Errorf("after the lock: %d replays, errors %v", sc.replays, sc.errs)
 	}
 }
+
+// An action type the app knows is said in its words; another in Wise's,
+// made readable.
+func TestChallengeActionWords(t *testing.T) {
+	for in, want := range map[string]string{
+		"BALANCE__GET_STATEMENT": "a balance statement", "TRANSFER__FUND": "funding a transfer",
+		"BATCH_GROUP__FUND": "batch group: fund", "SOMETHING": "something", "": "",
+	} {
+		if got := actionWords(in); got != want {
+			t.Errorf("actionWords(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

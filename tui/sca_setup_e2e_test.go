@@ -12,7 +12,6 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -21,7 +20,6 @@ import (
 
 	lwdemo "github.com/wisewallet/wisewallet/demo"
 	"github.com/wisewallet/wisewallet/flows"
-	"github.com/wisewallet/wisewallet/flows/localwise/lwtest"
 )
 
 // PINs the e2e tests type: the right one and a wrong one.
@@ -32,39 +30,15 @@ const (
 	wzDemoOTP  = "111111" // localwise's code, as Wise's sandbox's
 )
 
-// wzDemoLogin logs localwise's demo user (the one with profiles and a
-// phone) in through acme-app as entry name, pasting the code localwise's
-// page shows, as a user of the app would. The demo's own user entry is
-// made with a registration code, and such a user has no profile: no SCA
-// session can be started for it.
-func wzDemoLogin(t *testing.T, demo *lwdemo.Demo, name string) flows.EntryView {
-	t.Helper()
-	var authURL string
-	e, err := demo.Service.Login(context.Background(), flows.LoginRequest{Client: "acme-app", As: name, Paste: true,
-		ShowURL: func(u string) { authURL = u },
-		ReadPasted: func(context.Context) (string, error) {
-			code := lwtest.Person{}.Authorize(t, authURL, lwtest.Approve).Code()
-			if code == "" {
-				return "", errors.New("no code on localwise's page")
-			}
-			return code, nil
-		}})
-	if err != nil {
-		t.Fatalf("logging the demo user in: %v", err)
-	}
-	if len(e.Profiles) < 2 {
-		t.Fatalf("the demo user's login knows %d profiles", len(e.Profiles))
-	}
-	return e
-}
-
-// wzSCADemo is the demo's localwise and wallet, with the demo user
-// logged in as demo-user, and the real App on top at 80x24, on the
-// dashboard.
+// wzSCADemo is the demo's localwise and wallet, with the real App on top
+// at 80x24, on the dashboard. The demo's user with profiles is demo-user
+// (its other user, made with a registration code, has none).
 func wzSCADemo(t *testing.T) (*lwdemo.Demo, *driver) {
 	t.Helper()
 	demo, c := wzDemo(t)
-	wzDemoLogin(t, demo, "demo-user")
+	if e := mustEntry(t, demo, lwdemo.DemoSCAUser); len(e.Profiles) == 0 {
+		t.Fatalf("the demo's %s knows no profile", e.Name)
+	}
 	d := newAppDriver(t, Options{Service: demo.Service, Env: c.Env}, 80, 24)
 	if !strings.Contains(d.view(), "Dashboard") {
 		t.Fatalf("the App does not start on the dashboard:\n%s", d.view())
@@ -191,7 +165,7 @@ func TestSCASetupAgainstLocalwise(t *testing.T) {
 
 		d.press("enter") // the check
 		ch := wzChallengeOn(t, d)
-		if !strings.Contains(wzFlat(ch), "It approves sca: session (SCA__SESSION)") {
+		if !strings.Contains(wzFlat(ch), "It approves an SCA session (SCA__SESSION)") {
 			t.Errorf("the challenge does not say what it approves:\n%s", wzPlain(ch))
 		}
 		wzPick(t, d, ch, flows.FactorPIN)
@@ -367,8 +341,14 @@ func TestSCASetupAgainstLocalwise(t *testing.T) {
 		wzHoldNoSCASecret(t, d, wzDemoPIN)
 	})
 
-	t.Run("personal token: the legacy key", func(t *testing.T) {
+	t.Run("personal token: the legacy key made", func(t *testing.T) {
 		demo, d := wzSCADemo(t)
+		// Whatever key the demo gave the token goes: the setup makes one.
+		if k := demo.Service.SCAFactors("acme-personal").SCAKey; k != "" {
+			if err := demo.Service.Remove(context.Background(), k); err != nil {
+				t.Fatal(err)
+			}
+		}
 		f := wzSCAOpen(t, d, "acme-personal")
 		if f.step != ssKey || !strings.Contains(wzFlat(f), "LEGACY: withdrawn by Wise") {
 			t.Fatalf("step %d: want the legacy key, labelled so:\n%s", f.step, wzPlain(f))
@@ -396,28 +376,57 @@ func TestSCASetupAgainstLocalwise(t *testing.T) {
 		if f.step != ssCheck || !mustEntry(t, demo, key.Name).Uploaded {
 			t.Fatalf("after the upload: step %d, %q", f.step, f.errMsg)
 		}
-		d.press("enter") // the protected call
-		ch := wzChallengeOn(t, d)
-		for _, want := range []string{"✓ the one-time token signed with acme-personal-sca (legacy)", "Sent again once with x-2fa-approval: HTTP 200 · x-2fa-approval-result APPROVED", "✓ Cleared: the call was sent again and went through"} {
-			if !strings.Contains(wzFlat(ch), want) {
-				t.Errorf("the challenge screen does not say %q:\n%s", want, wzPlain(ch))
+		wzSCAPersonalCheck(t, demo, d, f, key.Name)
+		wzHoldNoSCASecret(t, d, pemLines(wzSecretOf(demo, key, "private_key").RevealString())...)
+	})
+
+	t.Run("personal token: its key already there", func(t *testing.T) {
+		demo, d := wzSCADemo(t)
+		name := demo.Service.SCAFactors("acme-personal").SCAKey
+		if name == "" {
+			name = "acme-personal-sca"
+			if _, err := demo.Service.SCAKeygen(context.Background(), flows.SCAKeyInput{Name: name, For: "acme-personal"}); err != nil {
+				t.Fatal(err)
 			}
 		}
-		d.press("enter")
-		if f.step != ssResult || !strings.Contains(wzFlat(f), "✓ 2FA works for acme-personal") {
-			t.Fatalf("the result:\n%s", wzPlain(f))
+		f := wzSCAOpen(t, d, "acme-personal")
+		if !strings.Contains(wzFlat(f), "acme-personal has the SCA key "+name) {
+			t.Errorf("the key step does not name the token's key:\n%s", wzPlain(f))
 		}
-		path, _, _ := strings.Cut(f.statementPath(), "?")
-		if n := demo.Server.SCAStats().Executed["GET "+path]; n != 1 {
-			t.Errorf("localwise ran the statement %d times, want once (the replay)", n)
+		d.press("enter") // show its public key
+		if f.step != ssKeyUpload || f.key.Name != name {
+			t.Fatalf("step %d on %q, want %s's public key", f.step, f.key.Name, name)
 		}
-		d.press("enter")
-		secrets := pemLines(wzSecretOf(demo, key, "private_key").RevealString())
-		if len(secrets) < 10 {
-			t.Fatalf("the SCA key's private key has %d lines", len(secrets))
+		d.press("enter") // upload it if it is not, then the check
+		if f.step != ssCheck || !mustEntry(t, demo, name).Uploaded {
+			t.Fatalf("step %d, %q", f.step, f.errMsg)
 		}
-		wzHoldNoSCASecret(t, d, secrets...)
+		wzSCAPersonalCheck(t, demo, d, f, name)
+		wzHoldNoSCASecret(t, d, pemLines(wzSecretOf(demo, mustEntry(t, demo, name), "private_key").RevealString())...)
 	})
+}
+
+// wzSCAPersonalCheck makes the personal token's check from its step: the
+// protected call, challenged, its token signed with key, sent again once
+// and run once at localwise.
+func wzSCAPersonalCheck(t *testing.T, demo *lwdemo.Demo, d *driver, f *scaFlow, key string) {
+	t.Helper()
+	d.press("enter") // the protected call
+	ch := wzChallengeOn(t, d)
+	for _, want := range []string{"✓ the one-time token signed with " + key + " (legacy)", "Sent again once with x-2fa-approval: HTTP 200 · x-2fa-approval-result APPROVED", "✓ Cleared: the call was sent again and went through"} {
+		if !strings.Contains(wzFlat(ch), want) {
+			t.Errorf("the challenge screen does not say %q:\n%s", want, wzPlain(ch))
+		}
+	}
+	d.press("enter")
+	if f.step != ssResult || !strings.Contains(wzFlat(f), "✓ 2FA works for acme-personal") {
+		t.Fatalf("the result:\n%s", wzPlain(f))
+	}
+	path, _, _ := strings.Cut(f.statementPath(), "?")
+	if n := demo.Server.SCAStats().Executed["GET "+path]; n != 1 {
+		t.Errorf("localwise ran the statement %d times, want once (the replay)", n)
+	}
+	d.press("enter")
 }
 
 var wzBlockedUntil = regexp.MustCompile(`until \d\d:\d\d:\d\d \(in 1[45]m\d\ds\)`)

@@ -1,80 +1,21 @@
 package tui
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/wisewallet/wisewallet/flows/localwise/lwtest"
 )
 
-// wzTmuxDemoLogin logs localwise's demo user (profiles, a phone) in
-// through the demo's client as entry name, with the binary's own login in
-// paste mode while the app runs: the demo's user entry is made with a
-// registration code and has no profile, so no SCA session can start on
-// it. The running app picks the new entry up when it sees the wallet
-// change.
-func wzTmuxDemoLogin(t *testing.T, bin, home, tmp, name string) {
-	t.Helper()
-	dirs, _ := filepath.Glob(filepath.Join(tmp, "wisewallet-demo-*"))
-	if len(dirs) != 1 {
-		t.Fatalf("found %d demo wallet folders in TMPDIR, want 1", len(dirs))
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "login", "acme-app", "--as", name, "--paste", "--no-browser")
-	cmd.Env = append(wzBaseEnv(home, tmp), "WISEWALLET_DIR="+dirs[0], "WISEWALLET_PASSPHRASE=demo")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
-	authURL := ""
-	for authURL == "" && sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); strings.HasPrefix(l, "http") {
-			authURL = l
-		}
-	}
-	if authURL == "" {
-		t.Fatal("the login printed no URL to log in at")
-	}
-	code := lwtest.Person{}.Authorize(t, authURL, lwtest.Approve).Code()
-	if code == "" {
-		t.Fatal("localwise's page shows no code")
-	}
-	if _, err := io.WriteString(stdin, code+"\n"); err != nil {
-		t.Fatal(err)
-	}
-	_ = stdin.Close()
-	go func() { _, _ = io.Copy(io.Discard, stderr) }()
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("wisewallet login: %v", err)
-	}
-}
-
 // The 2FA setup in the real binary's demo, as screenshots/make.sh drives
-// it: the demo user logged in, its PIN set (typed hidden, twice), this
-// device registered, and the check's SCA session cleared on the
-// challenge screen with a code by SMS to the obfuscated number.
+// it: the demo's logged-in user (demo-user, which has profiles), its PIN
+// set (typed hidden, twice), this device registered, and the check's SCA
+// session cleared on the challenge screen with a code by SMS to the
+// obfuscated number.
 func TestTmuxDemoSCASetup(t *testing.T) {
 	s, bin, home, tmp, codeFile := wzTmuxDemo(t)
-	s.waitFor("the dashboard", "Dashboard", "partner-user")
-	wzTmuxDemoLogin(t, bin, home, tmp, "demo-user")
-	s.waitFor("the dashboard with the login", "demo-user")
+	s.waitFor("the dashboard", "Dashboard", "partner-user", "demo-user")
 	s.secrets = append(wzDemoSecrets(t, bin, home, tmp), wzDemoPIN, wzDemoOTP)
 
 	s.keys("a")
