@@ -70,6 +70,18 @@ func TestSCAHintsNameTheCommand(t *testing.T) {
 	if !strings.Contains(noTTY.Error(), "no terminal to answer on") || !errors.Is(noTTY, flows.ErrSCANotCleared) {
 		t.Errorf("a challenge met without a terminal: %v", noTTY)
 	}
+	// A reason all factors share is said once, and the error is still
+	// one that exits 6.
+	why := "a personal token cannot clear them"
+	none := fmt.Errorf("approving: %w", &flows.NoSolvableFactorError{Credential: "p1", Kind: flows.KindPersonal, ActionType: "TRANSFER__FUND", Instead: "use the app",
+		Factors: []flows.SCAFactorOption{{Factor: flows.FactorPIN, WhyNot: why}, {Factor: flows.FactorFaceMap, WhyNot: why}, {Factor: flows.FactorSMS, WhyNot: why}}})
+	got := scaHint(none, "p1")
+	if want := `approving: this challenge (TRANSFER__FUND) cannot be cleared with "p1": none of its factors (PIN, FACE_MAP, SMS) can be used: a personal token cannot clear them; use the app`; got.Error() != want {
+		t.Errorf("a shared reason:\n%s\nwant\n%s", got, want)
+	}
+	if report(io.Discard, got) != exitSCA {
+		t.Error("the reworded refusal does not exit 6")
+	}
 	other := &flows.SCAKeyUnknownError{Key: "k1", Env: flows.EnvSandbox, Cause: cause}
 	if got := scaHint(other, "u1"); got != error(other) {
 		t.Errorf("a sandbox key's refusal got a localwise hint: %v", got)
