@@ -15,6 +15,11 @@
 #                    each step's protected header and result
 #   dashboard-jose.png  the dashboard with the JOSE keys' countdowns, a rotated
 #                    key's old one counting down to its retirement
+#   challenge.png    the challenge screen of the 2FA setup's check: the SCA
+#                    session's challenge, a code by SMS to the obfuscated number,
+#                    typed hidden
+#   sca-setup.png    the 2FA setup for the demo user: which factors it can use,
+#                    and why not the others
 #
 # Only localwise demo credentials and made-up values ever reach the screen;
 # typed secrets are masked. Needs go, tmux, aha and chromium (.ci/run
@@ -256,5 +261,61 @@ wait_for jose "↻ rotating"
 sleep 1
 shoot jose dashboard-jose
 tm send-keys -t jose q
+
+# 7. The 2FA setup on the demo's logged-in user, demo-user (the demo's
+#    other user is made with a registration code and has no profile to
+#    start an SCA session on): which factors it can use and why; its PIN
+#    set (typed hidden, twice), this device registered, and the check's SCA
+#    session cleared on the challenge screen with a code by SMS. The PIN
+#    and the code are localwise's demo values, masked on screen.
+start sca "$work/wisewallet" demo
+wait_for sca "demo-user"
+tm send-keys -t sca a
+wait_for sca "Which kind of access do I need?"
+tm send-keys -t sca Down Down Down Down Down Down Enter
+wait_for sca "When Wise asks for a second factor"
+tm send-keys -t sca Enter
+wait_for sca "Which credential?"
+for _ in $(seq 1 10); do # the demo user, wherever the list has it
+  tm capture-pane -p -t sca | grep -qF "> demo-user" && break
+  tm send-keys -t sca Down
+  sleep 0.1
+done
+tm send-keys -t sca Enter
+wait_for sca "What it can use"
+shoot sca sca-setup
+tm send-keys -t sca Enter
+wait_for sca "Which profile?"
+tm send-keys -t sca Enter # the approved one, its personal profile
+wait_for sca "set a PIN"
+tm send-keys -t sca Enter
+wait_for sca "Type the new PIN"
+tm send-keys -t sca -l "2468"
+tm send-keys -t sca Enter
+wait_for sca "Type it again"
+tm send-keys -t sca -l "2468"
+tm send-keys -t sca Enter
+wait_for sca "register this device"
+tm send-keys -t sca Enter
+wait_for sca "Check: an SCA session"
+tm send-keys -t sca Enter
+wait_for sca "choose how to clear it"
+for _ in $(seq 1 10); do
+  tm capture-pane -p -t sca | grep -qF "> code by SMS" && break
+  tm send-keys -t sca Down
+  sleep 0.1
+done
+tm send-keys -t sca Enter
+wait_for sca "Wise sent a code by SMS to"
+tm send-keys -t sca -l "111111"
+wait_for sca "6 characters, hidden"
+shoot sca challenge
+tm send-keys -t sca Enter
+wait_for sca "SCA session: low-risk calls"
+tm send-keys -t sca Enter
+wait_for sca "2FA works for demo-user"
+tm send-keys -t sca Enter
+wait_for sca "Dashboard"
+tm send-keys -t sca q
 
 echo "done"
