@@ -347,3 +347,32 @@ func TestSCAFlowWithoutCredentials(t *testing.T) {
 		t.Errorf("enter without credentials moved to step %d", s.step)
 	}
 }
+
+// s on the details of a personal token or a user opens the setup on it,
+// and its footer says so; on other kinds, and on a revoked credential, s
+// does nothing.
+func TestSCAFlowFromTheDetails(t *testing.T) {
+	c := wzCommon(100, 30)
+	for _, e := range []flows.EntryView{wzSCAUser(), wzSCAPersonal()} {
+		s := newDetails(c, e)
+		_, cmd := s.Update(keyPress("s"))
+		push, ok := cmdMsg(cmd).(pushMsg)
+		if !ok {
+			t.Fatalf("%s: s gave %v, want the setup pushed", e.Name, cmdMsgs(cmd))
+		}
+		f, ok := push.s.(*scaFlow)
+		if !ok || !f.fromEntry || f.cred.Name != e.Name || f.step != ssFactors {
+			t.Fatalf("%s: s pushed %T on step %v", e.Name, push.s, f.step)
+		}
+		if !strings.Contains(wzFrame(c, s), "s 2FA setup") {
+			t.Errorf("%s: the footer does not offer the setup:\n%s", e.Name, wzFrame(c, s))
+		}
+	}
+	revoked := wzSCAUser()
+	revoked.Status = flows.StatusRevoked
+	for _, e := range []flows.EntryView{wzMTLSClient(), wzSigKey(true), revoked} {
+		if _, cmd := newDetails(c, e).Update(keyPress("s")); cmdMsg(cmd) != nil {
+			t.Errorf("%s (%s): s gave %v", e.Name, e.Kind, cmdMsgs(cmd))
+		}
+	}
+}
