@@ -84,8 +84,17 @@ func keyringEnable(ctx context.Context, sio *cliIO, want string) error {
 		return err
 	}
 	fmt.Fprintf(sio.stderr, "The wallet now opens through the OS keyring (%s) without a passphrase. The passphrase still works.\n", kr.Name())
+	if kr.Name() == "keyctl" {
+		fmt.Fprintln(sio.stderr, keyctlCaveat)
+	}
 	return nil
 }
+
+// keyctlCaveat is said when enable stored the item with keyctl: the kernel
+// keeps it in memory only.
+const keyctlCaveat = "Note: keyctl keeps the key in the kernel's user keyring, in memory only: it is lost at reboot\n" +
+	"(and can be when your last login session ends); the passphrase is needed then, and\n" +
+	"'wisewallet keyring enable' stores it again."
 
 type keyringReport struct {
 	Backend                string `json:"backend"`
