@@ -326,7 +326,13 @@ func cmdShow(ctx context.Context, sio *cliIO, name string, o showOptions) error 
 		return withListHint(err)
 	}
 	secrets := map[string]string{}
+	withheld := false
 	for _, sec := range e.Secrets {
+		if o.reveal && flows.NeverShown(sec.Name) {
+			// Not even with --reveal: see flows.NeverShown.
+			secrets[sec.Name], withheld = flows.Mask(sec.Len), true
+			continue
+		}
 		if !o.reveal {
 			secrets[sec.Name] = flows.Mask(sec.Len)
 			continue
@@ -336,6 +342,9 @@ func cmdShow(ctx context.Context, sio *cliIO, name string, o showOptions) error 
 			return err
 		}
 		secrets[sec.Name] = clear.RevealString()
+	}
+	if withheld {
+		fmt.Fprintln(sio.stderr, flows.NeverShownText)
 	}
 	if o.asJSON {
 		type shown struct {

@@ -221,6 +221,8 @@ func (s details) key(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
 		return s, Toast(keptTextOf(s.e), true)
 	case key.Matches(msg, k.Copy) && len(s.fields) > 0 && keptInWallet(s.e, s.fields[s.sel]):
 		return s, Toast(keptTextOf(s.e), true)
+	case (key.Matches(msg, k.Reveal) || key.Matches(msg, k.Copy)) && len(s.fields) > 0 && flows.NeverShown(s.fields[s.sel]):
+		return s, Toast(flows.NeverShownText, true)
 	case key.Matches(msg, k.Reveal):
 		switch {
 		case len(s.fields) == 0:

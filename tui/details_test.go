@@ -273,3 +273,43 @@ func TestDetailsCopiedAnswerBelongsToItsSession(t *testing.T) {
 		t.Fatalf("the session envelope holds %T, want the copy's answer", msg.msg)
 	}
 }
+
+// The registration code of a partner-created user is never shown (the
+// README and the registration's result promise it): v and c on it say
+// why, and neither reveals nor copies it.
+func TestDetailsNeverShowsTheRegistrationCode(t *testing.T) {
+	const code = "demo-registration-code-REVEALED-0123456789"
+	fake := coreFake()
+	fake.secrets["partner-user"] = map[string]string{"access_token": "fake-access-token", "registration_code": code}
+	var user flows.EntryView
+	for _, e := range coreEntries() {
+		if e.Name == "partner-user" {
+			user = withSecrets(e, fake.secrets["partner-user"])
+		}
+	}
+	store, _ := coreFakeClip(t)
+	c := coreCommon(fake, 80, 24)
+	c.clip.getenv = func(k string) string {
+		if k == "DISPLAY" {
+			return ":0"
+		}
+		return ""
+	}
+	c.clip.clearAfter = 1 << 62
+	var s Screen = coreDetails(c, user)
+	s = press(s, "down") // access_token, then registration_code
+	for _, k := range []string{"v", "c"} {
+		next, cmd := s.Update(keyPress(k))
+		if m, ok := cmdMsg(cmd).(ToastMsg); !ok || !strings.Contains(m.Text, "never shown") {
+			t.Errorf("%s on the registration code: %v, want a notice that it is never shown", k, cmdMsg(cmd))
+		}
+		noSecret(t, "the details after "+k, ansi.Strip(next.View()), code)
+	}
+	if got, _ := os.ReadFile(store); strings.Contains(string(got), code) {
+		t.Error("c copied the registration code")
+	}
+	// The other secrets still reveal.
+	if v := ansi.Strip(press(s, "up", "v").View()); !strings.Contains(v, "fake-access-token") {
+		t.Errorf("v on the access token did not reveal it:\n%s", v)
+	}
+}
