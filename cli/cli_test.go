@@ -425,7 +425,7 @@ func TestAddPersonalRejectsBadArguments(t *testing.T) {
 		{"env missing", []string{"add", "personal", "n1"}, []string{"--env", "sandbox", "production", "local"}},
 		{"env unknown", []string{"add", "personal", "n1", "--env", "staging"}, []string{"staging", "sandbox", "production", "local"}},
 		{"local without api-url", []string{"add", "personal", "n1", "--env", "local"}, []string{"--api-url"}},
-		{"plain http to another host", []string{"add", "personal", "n1", "--env", "local", "--api-url", "http://example.com"}, []string{"https"}},
+		{"plain http to another host", []string{"add", "personal", "n1", "--env", "local", "--api-url", "http://example.com"}, []string{"not on this machine"}},
 		{"not a URL", []string{"add", "personal", "n1", "--env", "local", "--api-url", "ftp://x"}, []string{"--api-url"}},
 		{"name looks like a flag", []string{"add", "personal", "-x", "--env", "sandbox"}, []string{"-x"}},
 		{"name after --", []string{"add", "personal", "--env", "sandbox", "--", "-x"}, []string{"invalid entry name"}},

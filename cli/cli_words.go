@@ -72,6 +72,10 @@ func inputWords(e *flows.InputError) string {
 		return "--env is required: sandbox, production or local"
 	case e.Input == flows.InputAPIURL && e.Reason == flows.ErrMissing:
 		return "--env local needs --api-url (the URL 'wisewallet localwise' prints)"
+	case e.Input == flows.InputAPIURL && e.Reason == flows.ErrOnlyLocal:
+		return fmt.Sprintf("--api-url %q is only for --env local: --env sandbox and --env production always use Wise's own hosts; leave out --api-url, or use --env local for a localwise server on this machine", e.Value)
+	case e.Input == flows.InputAPIURL && e.Reason == flows.ErrNotLoopback:
+		return fmt.Sprintf("--api-url %q is not on this machine: --env local is a localwise server on 127.0.0.1 or localhost (the URL 'wisewallet localwise' prints); for Wise's hosts use --env sandbox or --env production without --api-url", e.Value)
 	case e.Input == flows.InputAPIURL:
 		return fmt.Sprintf("--api-url %q %v", e.Value, e.Reason)
 	case e.Input == flows.InputClientID && e.Reason == flows.ErrMissing:
@@ -96,6 +100,10 @@ func inputWords(e *flows.InputError) string {
 		return fmt.Sprintf("%q has no mTLS URL; make it again with --mtls-url", e.Entry)
 	case e.Input == flows.InputMTLSURL && e.Reason == flows.ErrMissing:
 		return "a local client needs --mtls-url: the mtls_url that 'wisewallet localwise --json' prints"
+	case e.Input == flows.InputMTLSURL && e.Reason == flows.ErrOnlyLocal:
+		return fmt.Sprintf("--mtls-url %q is only for a local client: sandbox and production always use Wise's own mTLS host; leave out --mtls-url", e.Value)
+	case e.Input == flows.InputMTLSURL && e.Reason == flows.ErrNotLoopback:
+		return fmt.Sprintf("--mtls-url %q is not on this machine: a local client's mTLS host is localwise's, on 127.0.0.1 or localhost (the mtls_url that 'wisewallet localwise --json' prints)", e.Value)
 	case e.Input == flows.InputMTLSURL:
 		return fmt.Sprintf("--mtls-url %q %v", e.Value, e.Reason)
 	case e.Input == flows.InputJOSEUse && e.Reason == flows.ErrMissing:

@@ -25,7 +25,7 @@ func TestCLIWordsTypedErrorsWithItsFlagsAndCommands(t *testing.T) {
 		{envMissing, "--env is required: sandbox, production or local", exitUsage},
 		{envUnknown, `unknown environment "staging": use sandbox, production or local`, exitUsage},
 		{localNoURL, "--env local needs --api-url (the URL 'wisewallet localwise' prints)", exitUsage},
-		{badURL, `--api-url "http://example.com" uses http to another machine; use https`, exitUsage},
+		{badURL, `--api-url "http://example.com" is not on this machine: --env local is a localwise server on 127.0.0.1 or localhost (the URL 'wisewallet localwise' prints); for Wise's hosts use --env sandbox or --env production without --api-url`, exitUsage},
 		{&flows.InputError{Input: flows.InputClientID, Reason: flows.ErrMissing}, "--client-id is required (Developer Hub shows it)", exitUsage},
 		{&flows.InputError{Input: flows.InputRedirectURL, Value: "ftp://x", Reason: flows.ErrNotHTTPURL}, `--redirect-url "ftp://x" is not an http(s) URL`, exitUsage},
 		{&flows.InputError{Input: flows.InputRedirectURL, Entry: "app", Reason: flows.ErrMissing},

@@ -33,37 +33,50 @@ func environmentOf(name wallet.EnvName, h wise.Hosts) wallet.Environment {
 }
 
 // ResolveEnv turns an environment's name and API URL into an Environment. There is no
-// default: production must always be asked for by name. For "local" (a
-// localwise server) the API URL is required and the authorize page is on
-// the same host.
+// default: production must always be asked for by name. Sandbox and
+// production always talk to Wise's own hosts, so their label is true: an
+// API URL is refused for them (ErrOnlyLocal). For "local" (a
+// localwise server) the API URL is required, must be on this machine
+// (ErrNotLoopback), and the authorize page is on the same host.
 func ResolveEnv(name, apiURL string) (wallet.Environment, error) {
 	var env wallet.Environment
 	switch wallet.EnvName(name) {
-	case wallet.EnvSandbox:
-		env = environmentOf(wallet.EnvSandbox, wise.Sandbox())
-	case wallet.EnvProduction:
-		env = environmentOf(wallet.EnvProduction, wise.Production())
+	case wallet.EnvSandbox, wallet.EnvProduction:
+		if apiURL != "" {
+			return env, &InputError{Input: InputAPIURL, Value: withoutUserinfo(apiURL), Reason: ErrOnlyLocal}
+		}
+		if wallet.EnvName(name) == wallet.EnvSandbox {
+			return environmentOf(wallet.EnvSandbox, wise.Sandbox()), nil
+		}
+		return environmentOf(wallet.EnvProduction, wise.Production()), nil
 	case wallet.EnvLocal:
 		if apiURL == "" {
 			return env, &InputError{Input: InputAPIURL, Reason: ErrMissing}
 		}
-		env = wallet.Environment{Name: wallet.EnvLocal}
 	case "":
 		return env, &InputError{Input: InputEnv, Reason: ErrMissing}
 	default:
 		return env, &InputError{Input: InputEnv, Value: name, Reason: ErrUnknownEnv}
 	}
-	if apiURL != "" {
-		if err := CheckAPIURL(apiURL); err != nil {
-			return env, &InputError{Input: InputAPIURL, Value: withoutUserinfo(apiURL), Reason: err}
-		}
-		env.APIURL = strings.TrimRight(apiURL, "/")
-		if wallet.EnvName(name) == wallet.EnvLocal {
-			env.AuthorizeURL = env.APIURL + "/oauth/authorize"
-			env.MTLSURL = ""
-		}
+	if err := CheckLocalURL(apiURL); err != nil {
+		return env, &InputError{Input: InputAPIURL, Value: withoutUserinfo(apiURL), Reason: err}
 	}
+	env = wallet.Environment{Name: wallet.EnvLocal, APIURL: strings.TrimRight(apiURL, "/")}
+	env.AuthorizeURL = env.APIURL + "/oauth/authorize"
 	return env, nil
+}
+
+// CheckLocalURL checks a local environment's URL the user typed: http(s)
+// with a host on this machine (localhost or a loopback IP literal), no
+// user name or password.
+func CheckLocalURL(raw string) error {
+	if err := CheckAPIURL(raw); err != nil && err != ErrPlainHTTPRemote {
+		return err
+	}
+	if u, _ := url.Parse(raw); !isLoopbackHost(u.Hostname()) {
+		return ErrNotLoopback
+	}
+	return nil
 }
 
 // Reasons CheckAPIURL refuses a URL; callers word them for their users.
@@ -73,6 +86,12 @@ var (
 	// ErrURLUserinfo: the URL holds a user name or password
 	// (https://user:token@host), which would be stored and printed with it.
 	ErrURLUserinfo = errors.New("holds a user name or password; give the URL without them")
+	// ErrOnlyLocal: an API or mTLS URL for sandbox or production, which
+	// always use Wise's own hosts.
+	ErrOnlyLocal = errors.New("is only for the local environment: sandbox and production always use Wise's own hosts")
+	// ErrNotLoopback: a local environment's URL on another machine; the
+	// local environment is a localwise server on this one.
+	ErrNotLoopback = errors.New("is not on this machine: the local environment is a localwise server on 127.0.0.1 or localhost")
 )
 
 // CheckAPIURL checks an API base URL the user typed: http(s) with a host,

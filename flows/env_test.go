@@ -9,23 +9,32 @@ import (
 	"github.com/wisewallet/wisewallet/flows/localwise"
 )
 
-// Plain http is allowed only to this machine, and "this machine" means
+// The local environment is this machine, and "this machine" means
 // localhost or a loopback IP literal. A DNS name that starts like one
-// resolves wherever its owner points it.
+// resolves wherever its owner points it. Sandbox and production take no
+// URL at all: they always use Wise's own hosts (issue 13).
 func TestPlainHTTPOnlyToLoopbackLiterals(t *testing.T) {
-	for _, u := range []string{"http://127.0.0.1:8080", "http://127.1.2.3", "http://[::1]:9", "http://localhost:9", "https://127.attacker.example"} {
+	for _, u := range []string{"http://127.0.0.1:8080", "http://127.1.2.3", "http://[::1]:9", "http://localhost:9", "https://127.0.0.1:9", "https://localhost"} {
 		if _, err := ResolveEnv("local", u); err != nil {
 			t.Errorf("ResolveEnv(local, %s): %v, want accepted", u, err)
+		}
+		for _, env := range []string{"production", "sandbox"} {
+			if _, err := ResolveEnv(env, u); !errors.Is(err, ErrUsage) || !errors.Is(err, ErrOnlyLocal) {
+				t.Errorf("ResolveEnv(%s, %s): %v, want refused: only for local", env, u, err)
+			}
 		}
 	}
 	for _, u := range []string{
 		"http://127.attacker.example", "http://127.0.0.1.nip.io:8080", "http://localhost.attacker.example",
-		"http://127.example", "http://0x7f.1", "http://2130706433", "http://[::2]", "http://10.0.0.1",
+		"http://127.example", "http://0x7f.1", "http://2130706433", "http://[::2]", "http://10.0.0.1", "https://127.attacker.example", "https://api.wise.com",
 	} {
-		for _, env := range []string{"local", "production", "sandbox"} {
-			_, err := ResolveEnv(env, u)
-			if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "use https") {
-				t.Errorf("ResolveEnv(%s, %s): %v, want refused with 'use https'", env, u, err)
+		_, err := ResolveEnv("local", u)
+		if !errors.Is(err, ErrUsage) || !errors.Is(err, ErrNotLoopback) {
+			t.Errorf("ResolveEnv(local, %s): %v, want refused as not on this machine", u, err)
+		}
+		for _, env := range []string{"production", "sandbox"} {
+			if _, err := ResolveEnv(env, u); !errors.Is(err, ErrUsage) || !errors.Is(err, ErrOnlyLocal) {
+				t.Errorf("ResolveEnv(%s, %s): %v, want refused: only for local", env, u, err)
 			}
 		}
 	}

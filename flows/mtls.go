@@ -202,6 +202,11 @@ func withMTLSURL(env Environment, raw string) (Environment, error) {
 			return env, &InputError{Input: InputMTLSURL, Value: withoutUserinfo(raw), Reason: ErrURLUserinfo}
 		case err != nil || u.Scheme != "https" || u.Host == "":
 			return env, &InputError{Input: InputMTLSURL, Value: raw, Reason: ErrNotHTTPS}
+		case env.Name != EnvLocal && strings.TrimRight(raw, "/") != env.MTLSURL:
+			// Sandbox and production use Wise's own mTLS host.
+			return env, &InputError{Input: InputMTLSURL, Value: raw, Reason: ErrOnlyLocal}
+		case env.Name == EnvLocal && !isLoopbackHost(u.Hostname()):
+			return env, &InputError{Input: InputMTLSURL, Value: raw, Reason: ErrNotLoopback}
 		}
 		env.MTLSURL = strings.TrimRight(raw, "/")
 	}

@@ -147,7 +147,7 @@ func TestPersonalFlowLocalRefusesPlainHTTPToAnotherMachine(t *testing.T) {
 	s = press(s, "down", "down", "enter")
 	s = press(typeInto(s, "http://wise.example.com"), "enter")
 	f := s.(*personalFlow)
-	if f.step != psAPIURL || !strings.Contains(wzFlat(s), "use https for wise.example.com") {
+	if f.step != psAPIURL || !strings.Contains(wzFlat(s), "localwise runs on this machine") || !strings.Contains(wzFlat(s), "not wise.example.com") {
 		t.Fatalf("plain http to another host accepted (step %d):\n%s", f.step, wzPlain(s))
 	}
 }
@@ -164,7 +164,9 @@ func TestPersonalFlowLocalPlainHTTPOnlyToLoopbackAddresses(t *testing.T) {
 		{"http://127.0.0.2:8080", true},
 		{"http://[::1]:8080", true},
 		{"http://localhost:8080", true},
-		{"https://127.attacker.example", true},
+		{"https://127.attacker.example", false},
+		{"https://wise.example.com", false},
+		{"https://127.0.0.1:8443", true},
 	} {
 		c := wzCommon(80, 24)
 		s := wzNamed(press(typeInto(newPersonalFlow(c, 0), "t"), "enter"))
@@ -174,8 +176,8 @@ func TestPersonalFlowLocalPlainHTTPOnlyToLoopbackAddresses(t *testing.T) {
 		switch {
 		case tc.ok && f.step != psToken:
 			t.Errorf("%s refused:\n%s", tc.url, wzPlain(s))
-		case !tc.ok && (f.step != psAPIURL || !strings.Contains(wzFlat(s), "Plain http is only for this machine")):
-			t.Errorf("%s accepted for plain http (step %d):\n%s", tc.url, f.step, wzPlain(s))
+		case !tc.ok && (f.step != psAPIURL || !strings.Contains(wzFlat(s), "localwise runs on this machine")):
+			t.Errorf("%s accepted for local (step %d):\n%s", tc.url, f.step, wzPlain(s))
 		}
 	}
 }

@@ -216,15 +216,14 @@ func (p *envPick) urlNext() string {
 	if raw == "" {
 		return "Enter the URL localwise listens on, as it prints it when it starts."
 	}
-	switch err := flows.CheckAPIURL(raw); {
+	env, err := flows.ResolveEnv(string(flows.EnvLocal), raw)
+	switch {
 	case errors.Is(err, flows.ErrNotHTTPURL):
 		return fmt.Sprintf("%q is not an http(s) URL.", raw)
-	case errors.Is(err, flows.ErrPlainHTTPRemote):
+	case errors.Is(err, flows.ErrNotLoopback):
 		u, _ := url.Parse(raw)
-		return fmt.Sprintf("Plain http is only for this machine (127.0.0.1 or localhost); use https for %s.", u.Hostname())
-	}
-	env, err := flows.ResolveEnv(string(flows.EnvLocal), raw)
-	if err != nil {
+		return fmt.Sprintf("localwise runs on this machine: give its 127.0.0.1 or localhost URL, not %s. For Wise's own hosts, choose sandbox or production.", u.Hostname())
+	case err != nil:
 		return errText(err)
 	}
 	p.env = env
