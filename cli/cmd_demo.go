@@ -83,14 +83,21 @@ func cmdDemo(ctx context.Context, sio *cliIO, o demoOptions, autoLock time.Durat
 			Unlock:   sio.unlockScreen(wallet.NewFileStore(dir)),
 			AutoLock: autoLock,
 			Env: tui.Environment{Demo: true, WalletPath: filepath.Join(dir, wallet.FileName),
-				DemoAPIURL: creds.APIURL, DemoMTLSURL: creds.MTLSURL, DemoUser: creds.UserEmail, DemoPassword: creds.UserPassword, DemoPassphrase: demo.Passphrase},
+				DemoAPIURL: creds.APIURL, DemoMTLSURL: creds.MTLSURL, DemoUser: creds.UserEmail, DemoPassword: creds.UserPassword, DemoPassphrase: demo.Passphrase,
+				DemoPersonalToken: creds.PersonalToken, DemoClientID: creds.ClientID, DemoClientSecret: creds.ClientSecret},
 		})
 		fmt.Fprintln(sio.stderr, "Demo stopped; its wallet was deleted.")
 		return err
 	}
-	fmt.Fprintf(sio.stderr, "\nlocalwise:  %s (demo user %s / %s)\nwallet:     %s (passphrase %q)\n",
-		creds.APIURL, creds.UserEmail, creds.UserPassword, dir, demo.Passphrase)
-	fmt.Fprintf(sio.stderr, "Try it from another shell while this runs:\n  WISEWALLET_DIR=%s WISEWALLET_PASSPHRASE=%s wisewallet status\n\n", dir, demo.Passphrase)
+	// What the guided flows and the authorize page ask for: localwise's
+	// demo values, which work against this localwise only.
+	fmt.Fprintf(sio.stderr, "\nlocalwise:  %s\n  demo login      %s / %s\n  personal token  %s\n  client          id %s, secret %s\nwallet:     %s (passphrase %q)\n",
+		creds.APIURL, creds.UserEmail, creds.UserPassword, creds.PersonalToken, creds.ClientID, creds.ClientSecret, dir, demo.Passphrase)
+	if o.once {
+		fmt.Fprintf(sio.stderr, "With --once the wallet is deleted as the demo exits. To try it from another shell, run\n  wisewallet demo --plain\ninstead: it runs until Ctrl-C.\n\n")
+	} else {
+		fmt.Fprintf(sio.stderr, "Try it from another shell while this runs:\n  WISEWALLET_DIR=%s WISEWALLET_PASSPHRASE=%s wisewallet status\n\n", dir, demo.Passphrase)
+	}
 	svc := dm.Service
 	// The dashboard's renewer: due tokens on time, back-off after a failure.
 	renew := flows.NewRenewer()

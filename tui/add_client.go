@@ -72,13 +72,13 @@ var clientSteps = &flowSpec[*clientFlow, clientStep]{
 			kind: stepText, n: 3, title: "Client id",
 			hint:  "Developer Hub shows it with your application. It is not secret: it names your application on Wise's login page.",
 			field: func(s *clientFlow) *textinput.Model { return &s.clientID },
-			next:  (*clientFlow).takeClientID,
+			next:  (*clientFlow).takeClientID, view: (*clientFlow).clientIDView,
 		},
 		csSecret: {
 			kind: stepMasked, n: 4, title: "Client secret",
 			hint:  "Shown in Developer Hub next to the client id. It is sent only to Wise's token endpoint (HTTP Basic, as Wise requires for every grant) and sealed in the wallet.",
 			field: func(s *clientFlow) *textinput.Model { return &s.secret },
-			next:  (*clientFlow).takeSecret,
+			next:  (*clientFlow).takeSecret, view: (*clientFlow).secretView,
 			// The secret must be entered again: it was let go of.
 			onBack: func(s *clientFlow) { s.held = crypto.Secret{} },
 		},
@@ -116,6 +116,24 @@ func newClientFlow(c *Common, from int) *clientFlow {
 }
 
 func (s *clientFlow) environment() *envPick { return &s.env }
+
+// demoLocal is whether the client is for the demo's own localwise, where
+// the demo's client credentials work (and are shown).
+func (s *clientFlow) demoLocal() bool {
+	return s.c.Env.Demo && s.c.Env.DemoClientSecret != "" && s.env.env.APIURL == s.c.Env.DemoAPIURL
+}
+
+func (s *clientFlow) clientIDView(v *stepView) {
+	if s.demoLocal() {
+		v.Note = "Demo: localwise's client id is " + s.c.Env.DemoClientID
+	}
+}
+
+func (s *clientFlow) secretView(v *stepView) {
+	if s.demoLocal() {
+		v.Note = "Demo: localwise's client secret is " + s.c.Env.DemoClientSecret
+	}
+}
 
 func (s *clientFlow) takeClientID() (clientStep, string) {
 	if strings.TrimSpace(s.clientID.Value()) == "" {

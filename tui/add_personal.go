@@ -114,6 +114,9 @@ func (s *personalFlow) tokenView(v *stepView) {
 	v.Hint = fmt.Sprintf("The token Wise showed once when you made it (Your account → Integrations and tools → API tokens). "+
 		"It is sent only to %s, to ask who it acts as (GET /v1/me and /v2/profiles), then sealed in the wallet. "+
 		"A token Wise rejects is not stored.", s.env.env.APIURL)
+	if s.c.Env.Demo && s.c.Env.DemoPersonalToken != "" && s.env.env.APIURL == s.c.Env.DemoAPIURL {
+		v.Note = "Demo: localwise's personal token is " + s.c.Env.DemoPersonalToken
+	}
 }
 
 func (s *personalFlow) checking() string {

@@ -139,6 +139,9 @@ type Environment struct {
 	DemoMTLSURL  string // localwise's mTLS listener in demo mode
 	DemoUser     string // demo login for the authorize page
 	DemoPassword string
+	// The demo's localwise credentials, shown in the guided flows that ask
+	// for them (they work only against that localwise).
+	DemoPersonalToken, DemoClientID, DemoClientSecret string
 	// DemoPassphrase unlocks the demo wallet; shown on its unlock screen.
 	DemoPassphrase string
 }
