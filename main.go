@@ -24,13 +24,18 @@ func main() {
 	os.Exit(code)
 }
 
-// interruptContext is cancelled by the first SIGINT or SIGTERM, which
-// lets a command stop cleanly (prompts restore the terminal, a save in
-// progress finishes, exit 130). Then the signals get their default action
-// back, so a second Ctrl-C kills a process that is slow to wind down
-// instead of being swallowed.
+// interruptContext is cancelled by the first SIGINT, SIGTERM or SIGHUP
+// (the terminal was closed), which lets a command stop cleanly (prompts
+// restore the terminal, a save in progress finishes, the demo deletes its
+// wallet, exit 130). Then the signals get their default action back, so a
+// second Ctrl-C kills a process that is slow to wind down instead of being
+// swallowed. A SIGHUP ignored at start (nohup) stays ignored.
 func interruptContext() (context.Context, context.CancelFunc) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	context.AfterFunc(ctx, stop)
 	return ctx, stop
 }

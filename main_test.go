@@ -247,3 +247,44 @@ func TestSecondCtrlCKillsAProcessSlowToStop(t *testing.T) {
 		}
 	}
 }
+
+// Closing the terminal sends SIGHUP: a real `demo` cleans up as on Ctrl-C
+// or SIGTERM, and its throwaway wallet does not stay in the temporary
+// folder.
+func TestDemoRemovesItsWalletOnSIGHUP(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "demo", "--plain", "--every", "1h")
+	cmd.Env = []string{asMainEnv + "=1", "PATH=" + os.Getenv("PATH"), "HOME=" + root, "TMPDIR=" + root, "LANG=C.UTF-8",
+		"GORACE=" + strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"), "WISEWALLET_KEYRING=none"}
+	cmd.WaitDelay = 5 * time.Second
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(out)
+	for lines.Scan() && !strings.Contains(lines.Text(), "acme-personal") {
+	}
+	made, _ := filepath.Glob(filepath.Join(root, "wisewallet-demo-*"))
+	if len(made) != 1 {
+		t.Fatalf("the demo's wallet folder in TMPDIR: %v (stderr %s)", made, stderr.String())
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, out)
+	err = cmd.Wait()
+	if left, _ := filepath.Glob(filepath.Join(root, "wisewallet-demo-*")); len(left) != 0 {
+		t.Fatalf("after SIGHUP (%v) the demo's wallet is still there: %v", err, left)
+	}
+	if !strings.Contains(stderr.String(), "its wallet was deleted") {
+		t.Errorf("after SIGHUP: %v, stderr:\n%s", err, stderr.String())
+	}
+}
