@@ -297,11 +297,43 @@ func (sio *cliIO) readSecretInput(ctx context.Context, prompt string) ([]byte, e
 		defer t.Close()
 		return readHidden(ctx, t, prompt)
 	}
-	b, err := readCancellable(ctx, sio.readStdinLine, nil)
+	b, err := readCancellable(ctx, sio.readStdinSecret, nil)
 	if err != nil && ctx.Err() == nil {
+		if errors.Is(err, errSeveralLines) {
+			return nil, usagef("standard input has more than one line; a secret is one line: pipe in the secret alone")
+		}
 		return nil, fmt.Errorf("reading standard input: %w", err)
 	}
 	return b, err
+}
+
+var errSeveralLines = errors.New("more than one line")
+
+// readStdinSecret reads a secret piped in: its one line, and then the rest
+// of the input (within the same cap), which may hold only blank lines. A
+// second line is refused rather than silently dropped: the user may have
+// piped the wrong file, or a file of several secrets.
+func (sio *cliIO) readStdinSecret() ([]byte, error) {
+	r := bufio.NewReader(io.LimitReader(sio.stdin, 64<<10))
+	line, err := r.ReadBytes('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		crypto.Wipe(line)
+		return nil, err
+	}
+	if err == nil {
+		rest, rerr := io.ReadAll(r)
+		blank := len(bytes.TrimSpace(rest)) == 0
+		crypto.Wipe(rest)
+		switch {
+		case rerr != nil:
+			crypto.Wipe(line)
+			return nil, rerr
+		case !blank:
+			crypto.Wipe(line)
+			return nil, errSeveralLines
+		}
+	}
+	return bytes.TrimRight(line, "\r\n"), nil
 }
 
 // readStdinLine reads one line (or all of a short input without a
