@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows"
@@ -156,5 +157,15 @@ func (sio *cliIO) openService(ctx context.Context) (*flows.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newService(w), nil
+	return flows.New(w, flows.Options{OnRateLimit: sio.sayRateLimitWait}), nil
+}
+
+// sayRateLimitWait is the one stderr line before a wait after Wise
+// answered 429 (too many requests).
+func (sio *cliIO) sayRateLimitWait(op string, wait time.Duration, retryAfter bool) {
+	why := "the back-off, as Wise sent no Retry-After"
+	if retryAfter {
+		why = "as Wise's Retry-After asks, up to 30s"
+	}
+	fmt.Fprintf(sio.stderr, "Wise is limiting the rate of requests (HTTP 429 on %s): waiting %s (%s) before trying again.\n", op, wait, why)
 }

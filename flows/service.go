@@ -20,6 +20,9 @@ type Options struct {
 	// Now is the clock; nil means time.Now. Tests move it to make tokens
 	// due without waiting.
 	Now func() time.Time
+	// OnRateLimit is told of each wait after Wise answered 429 (see
+	// wise.Client.OnRateLimit); nil: the waits are silent (the app).
+	OnRateLimit func(op string, wait time.Duration, retryAfter bool)
 }
 
 // Service is the application API on one unlocked wallet: the use cases
@@ -32,11 +35,13 @@ type Service struct {
 	clock func() time.Time
 	// sleep replaces the clients' waits between retries (tests).
 	sleep func(context.Context, time.Duration) error
+	// onRateLimit is Options.OnRateLimit.
+	onRateLimit func(op string, wait time.Duration, retryAfter bool)
 }
 
 // New returns the use cases on the unlocked wallet w.
 func New(w *wallet.Wallet, opts Options) *Service {
-	return &Service{w: w, http: opts.HTTP, clock: opts.Now}
+	return &Service{w: w, http: opts.HTTP, clock: opts.Now, onRateLimit: opts.OnRateLimit}
 }
 
 func (s *Service) now() time.Time {
@@ -57,6 +62,7 @@ func (s *Service) client(env Environment) *wise.Client {
 	}
 	c := wise.NewClient(env.APIURL, hc)
 	c.Sleep = s.sleep
+	c.OnRateLimit = s.onRateLimit
 	return c
 }
 
