@@ -233,7 +233,7 @@ func cmdList(ctx context.Context, sio *cliIO, asJSON bool) error {
 	}
 	rows := svc.List()
 	if asJSON {
-		return writeJSON(sio.stdout, rows)
+		return writeJSON(sio.stdout, listJSON(rows))
 	}
 	if len(rows) == 0 {
 		fmt.Fprintln(sio.stderr, "The wallet is empty. Add a credential with 'wisewallet add personal NAME --env sandbox'.")
@@ -247,6 +247,30 @@ func cmdList(ctx context.Context, sio *cliIO, asJSON bool) error {
 			expiresLabel(r.ExpiresAt, now), statusLabel(r))
 	}
 	return tw.Flush()
+}
+
+// listRow is a row of list --json: every row has the same keys, status
+// ("ok" when nothing is wrong) and linked_to (null when linked to nothing)
+// included, so a script need not tell a missing key from a value.
+type listRow struct {
+	flows.Summary
+	LinkedTo *string `json:"linked_to"`
+	Status   string  `json:"status"`
+}
+
+func listJSON(rows []flows.Summary) []listRow {
+	out := make([]listRow, 0, len(rows))
+	for _, r := range rows {
+		row := listRow{Summary: r, Status: r.Status}
+		if r.LinkedTo != "" {
+			row.LinkedTo = &r.LinkedTo
+		}
+		if row.Status == "" {
+			row.Status = "ok"
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
 func envLabel(env string) string {
