@@ -350,8 +350,12 @@ func cmdShow(ctx context.Context, sio *cliIO, name string, o showOptions) error 
 		return withListHint(err)
 	}
 	secrets := map[string]string{}
+	// For --json: a hidden secret is null, with its length beside it, not
+	// a masked string a script could take for the value.
+	jsonSecrets, lengths := map[string]*string{}, map[string]int{}
 	withheld := false
 	for _, sec := range e.Secrets {
+		jsonSecrets[sec.Name], lengths[sec.Name] = nil, sec.Len
 		if o.reveal && flows.NeverShown(sec.Name) {
 			// Not even with --reveal: see flows.NeverShown.
 			secrets[sec.Name], withheld = flows.Mask(sec.Len), true
@@ -365,7 +369,8 @@ func cmdShow(ctx context.Context, sio *cliIO, name string, o showOptions) error 
 		if err != nil {
 			return err
 		}
-		secrets[sec.Name] = clear.RevealString()
+		v := clear.RevealString()
+		secrets[sec.Name], jsonSecrets[sec.Name] = v, &v
 	}
 	if withheld {
 		fmt.Fprintln(sio.stderr, flows.NeverShownText)
@@ -373,11 +378,12 @@ func cmdShow(ctx context.Context, sio *cliIO, name string, o showOptions) error 
 	if o.asJSON {
 		type shown struct {
 			flows.EntryView
-			ExpiresAt *time.Time        `json:"expires_at"`
-			Expiries  []flows.Expiry    `json:"expiries"`
-			Secrets   map[string]string `json:"secrets"`
+			ExpiresAt *time.Time         `json:"expires_at"`
+			Expiries  []flows.Expiry     `json:"expiries"`
+			Secrets   map[string]*string `json:"secrets"`
+			Lengths   map[string]int     `json:"secret_lengths"`
 		}
-		return writeJSON(sio.stdout, shown{EntryView: e, ExpiresAt: e.ExpiresAt(), Expiries: e.Expiries(), Secrets: secrets})
+		return writeJSON(sio.stdout, shown{EntryView: e, ExpiresAt: e.ExpiresAt(), Expiries: e.Expiries(), Secrets: jsonSecrets, Lengths: lengths})
 	}
 	tw := tabwriter.NewWriter(sio.stdout, 0, 4, 2, ' ', 0)
 	line := func(k, v string) {
