@@ -31,13 +31,27 @@ func (inv *invocation) runApp(c *cobra.Command, _ []string) error {
 			}
 			return usageShown{}
 		}
+		// A wrong command line is the problem to report, not the
+		// missing terminal: the fix of the one does not need the other.
+		if _, err := checkedAutoLock(sio, c.Flags()); err != nil {
+			return err
+		}
 		return usagef("the terminal app needs a terminal on standard input and standard error; run 'wisewallet help' for the commands")
 	}
-	autoLock, err := autoLockOf(sio, c.Flags())
+	autoLock, err := checkedAutoLock(sio, c.Flags())
 	if err != nil {
 		return err
 	}
 	return cmdApp(c.Context(), sio, autoLock)
+}
+
+// checkedAutoLock is autoLockOf, refused when negative.
+func checkedAutoLock(sio *cliIO, fs *pflag.FlagSet) (time.Duration, error) {
+	d, err := autoLockOf(sio, fs)
+	if err == nil && d < 0 {
+		err = usagef("--auto-lock must not be negative")
+	}
+	return d, err
 }
 
 // onTerminal reports whether the app can run: keys come from stdin and
