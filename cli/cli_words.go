@@ -58,11 +58,22 @@ func cliWords(err error) string {
 	} else if errors.As(err, &missing) {
 		reword(missing, fmt.Sprintf("%q cannot be refreshed: its OAuth client %q is gone; add the client again ('wisewallet add client %s ...') or log in through another ('wisewallet login CLIENT --as %s')", missing.Entry, missing.Client, missing.Client, missing.Entry))
 	}
+	var pending *flows.PendingLoginError
+	if errors.As(err, &pending) {
+		reword(pending, strings.TrimSuffix(pending.Error(), pendingFix(pending))+
+			fmt.Sprintf("run 'wisewallet login %s --as %s --registration-code --email %s' to finish", pending.Client, pending.Entry, pending.Email))
+	}
 	var login *flows.NeedsLoginError
 	if errors.As(err, &login) {
 		reword(login, login.Problem()+"; "+loginWords(login)+login.Detail())
 	}
 	return withWalletFixes(msg, err)
+}
+
+// pendingFix is the end of a PendingLoginError's text: the fix in flows'
+// words, which the command line says as its command.
+func pendingFix(e *flows.PendingLoginError) string {
+	return fmt.Sprintf("log in again with its registration code (%s) through the OAuth client %q to finish", e.Email, e.Client)
 }
 
 // inputWords names the flag of a refused input.

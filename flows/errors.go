@@ -3,6 +3,7 @@ package flows
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/wisewallet/wisewallet/wallet"
 	"github.com/wisewallet/wisewallet/wise"
@@ -28,6 +29,10 @@ var (
 	// ErrUnavailable: the network or Wise failed (timeouts, 5xx, 429) even
 	// after retries; nothing was changed and trying later may work.
 	ErrUnavailable = wise.ErrUnavailable
+	// ErrUnreachable: a call got no answer (the network failed or the
+	// host could not be reached): there is no x-trace-id. Wrapped in
+	// ErrUnavailable after retries; a host not in DNS is final.
+	ErrUnreachable = wise.ErrUnreachable
 	// ErrCertificateRefused: an mTLS handshake was refused, by the server
 	// (no certificate, one it does not trust or no longer accepts) or by
 	// this side (the server's certificate is not trusted). Final.
@@ -243,6 +248,24 @@ func (e *NeedsLoginError) Unwrap() []error {
 	}
 	return []error{ErrNeedsLogin, e.Cause}
 }
+
+// PendingLoginError: a registration-code login failed after its entry
+// Entry was saved, marked login needed, with its registration code
+// (saved before Wise sees the code, as Wise may create the user with it).
+// Running the same login again finishes it. It matches Err.
+type PendingLoginError struct {
+	Entry, Client, Email string
+	Err                  error
+}
+
+func (e *PendingLoginError) Error() string {
+	// The cause may say "nothing was changed" of Wise; the wallet was.
+	cause := strings.Replace(e.Err.Error(), "nothing was changed, try again later", "try again later", 1)
+	return fmt.Sprintf("%s; the entry %q is kept, marked login needed, with its registration code (Wise may have the user already): log in again with its registration code (%s) through the OAuth client %q to finish",
+		cause, e.Entry, e.Email, e.Client)
+}
+
+func (e *PendingLoginError) Unwrap() error { return e.Err }
 
 // MissingClientError: the user entry Entry cannot be refreshed because
 // its OAuth client Client is no longer in the wallet (removing a client

@@ -548,6 +548,22 @@ func (s *Service) LoginRegistrationCode(ctx context.Context, req RegistrationReq
 }
 
 func (s *Service) loginRegistrationCode(ctx context.Context, req RegistrationRequest) (wallet.Entry, error) {
+	e, err := s.loginRegistrationCodeOnce(ctx, req)
+	var account *ExistingAccountError
+	var refused *NeedsLoginError
+	if err == nil || errors.Is(err, ErrUsage) || errors.As(err, &account) || errors.As(err, &refused) {
+		// Done; or refused before anything was saved, or the entry
+		// removed (an existing account), or marked and worded.
+		return e, err
+	}
+	if left, gerr := s.w.Get(req.As); gerr == nil && left.Status == wallet.StatusNeedsLogin &&
+		!left.Secret(wallet.SecretRegistrationCode).IsZero() && strings.EqualFold(left.UserEmail, req.Email) {
+		return e, &PendingLoginError{Entry: req.As, Client: req.Client, Email: req.Email, Err: err}
+	}
+	return e, err
+}
+
+func (s *Service) loginRegistrationCodeOnce(ctx context.Context, req RegistrationRequest) (wallet.Entry, error) {
 	if err := wallet.ValidateName(req.As); err != nil {
 		return wallet.Entry{}, fmt.Errorf("%w: %w", ErrUsage, err)
 	}

@@ -201,6 +201,10 @@ func (f *flowBase[S]) resultKey(k tea.KeyPressMsg, done, unsaved string) tea.Cmd
 // failedView is the result step of a failed call: title, then what
 // happened and what to do.
 func (f *flowBase[S]) failedView(v *stepView, title string) {
+	if errors.Is(f.err, flows.ErrUnreachable) && strings.HasPrefix(title, "✗ Not saved:") {
+		// Wise did not refuse anything: no answer came.
+		title = "✗ Not saved: Wise could not be reached"
+	}
 	v.Title, v.Tone = title, -1
 	v.Body = renderProblem(f.c, explain(f.err))
 }

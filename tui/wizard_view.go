@@ -150,6 +150,8 @@ func explain(err error) problem {
 		p.What = strings.Replace(p.What, " (x-trace-id "+api.TraceID+")", "", 1)
 	}
 	switch {
+	case errors.As(err, new(*flows.PendingLoginError)):
+		p.Todo = "The entry was kept, marked login needed, with its registration code (Wise may have the user already). Run this login again to finish it (esc, then enter)."
 	case errors.Is(err, context.Canceled):
 		p.Todo = "Cancelled; nothing was stored."
 	case errors.Is(err, flows.ErrTokenRejected):
@@ -168,6 +170,8 @@ func explain(err error) problem {
 		p.Todo = "Nothing was stored. Only the owner of that Wise account can link it: a → Log in a user, and they approve on Wise's page."
 	case errors.Is(err, flows.ErrNeedsLogin):
 		p.Todo = "Nothing new was stored. Wise no longer accepts this grant; link the user by logging in on Wise's page instead (Log in a user)."
+	case errors.Is(err, flows.ErrUnreachable):
+		p.Todo = "Nothing was stored. No answer came: the network failed or the host could not be reached (no x-trace-id without an answer). Check the connection and the URL (for local: that localwise is running), then try again (esc, then enter)."
 	case errors.Is(err, flows.ErrUnavailable):
 		p.Todo = "Nothing was changed. Wise (or the network) failed even after retries; try again in a moment (esc, then enter). Quote the x-trace-id if you contact Wise."
 	case errors.Is(err, flows.ErrEntryExists):

@@ -40,6 +40,10 @@ var (
 	// ErrUnavailable: the network or Wise failed (timeouts, 5xx, 429) even
 	// after retries; nothing was changed and trying later may work.
 	ErrUnavailable = errors.New("wise unavailable")
+	// ErrUnreachable: a call got no answer: the network failed or the
+	// host could not be reached (so there is no x-trace-id). It comes
+	// wrapped in ErrUnavailable when it was worth retrying.
+	ErrUnreachable = errors.New("host could not be reached")
 )
 
 // APIError is a failed Wise call. It carries x-trace-id, which Wise
@@ -214,7 +218,12 @@ func Transient(ctx context.Context, err error) bool {
 		return ae.Status == http.StatusTooManyRequests && ae.Code != CodeSCABlocked || ae.Status >= 500
 	}
 	var te *transportError
-	return errors.As(err, &te) && ctx.Err() == nil
+	if !errors.As(err, &te) || ctx.Err() != nil {
+		return false
+	}
+	// A host DNS says does not exist will not exist a moment later.
+	var de *net.DNSError
+	return !(errors.As(err, &de) && de.IsNotFound)
 }
 
 // MayHaveActed reports whether Wise may have carried out a request that
@@ -243,8 +252,23 @@ func newTransportError(op string, err error, scrub func(string, int) string) *tr
 	return &transportError{op: op, err: err, text: scrub(err.Error(), maxResponse)}
 }
 
-func (e *transportError) Error() string { return e.op + ": " + e.text }
+// Error says that the host could not be reached: the call got no
+// answer, so there is no x-trace-id to quote.
+func (e *transportError) Error() string {
+	var de *net.DNSError
+	var oe *net.OpError
+	switch {
+	case errors.As(e.err, &de) && de.IsNotFound:
+		return e.op + ": the host could not be reached: it does not exist in DNS (check the URL): " + e.text
+	case errors.As(e.err, &oe) && oe.Op == "dial":
+		return e.op + ": the host could not be reached over the network: " + e.text
+	}
+	return e.op + ": the host could not be reached over the network to the end of an answer: " + e.text
+}
 func (e *transportError) Unwrap() error { return e.err }
+
+// Is makes a transport error match ErrUnreachable.
+func (e *transportError) Is(target error) bool { return target == ErrUnreachable }
 
 // AfterLostAnswer is the final error of a call that was retried after a
 // failure Wise may have acted on. For a request that is not idempotent it
