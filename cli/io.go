@@ -348,15 +348,16 @@ func (sio *cliIO) readStdinLine() ([]byte, error) {
 	return bytes.TrimRight(line, "\r\n"), nil
 }
 
-// readLine reads one line typed or piped in: from the terminal when there
-// is one, else from standard input. It gives up when ctx is done.
+// readLine reads what a login pastes (the code, or the URL that carries
+// it): from the terminal when there is one, hidden, since the code is a
+// credential until it is redeemed and the terminal's scrollback keeps
+// what is echoed; else one line of standard input. It gives up when ctx
+// is done.
 func (sio *cliIO) readLine(ctx context.Context) ([]byte, error) {
 	if sio.stdinIsTerminal() {
 		if t, err := sio.openTTY(); err == nil {
 			defer t.Close()
-			if lt, ok := t.(lineReader); ok {
-				return readCancellable(ctx, lt.ReadLine, func() { fmt.Fprintln(t); t.Close() })
-			}
+			return readHidden(ctx, t, "")
 		}
 	}
 	return readCancellable(ctx, sio.readStdinLine, nil)
@@ -364,8 +365,8 @@ func (sio *cliIO) readLine(ctx context.Context) ([]byte, error) {
 
 type lineReader interface{ ReadLine() ([]byte, error) }
 
-// ReadLine reads a visible line (a pasted URL is not secret enough to hide,
-// and seeing it helps the user check the paste).
+// ReadLine reads a visible line (an answer that is no secret; seeing it
+// helps the user check it).
 func (t *devTTY) ReadLine() ([]byte, error) {
 	line, err := bufio.NewReader(t.f).ReadBytes('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
