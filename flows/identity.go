@@ -91,8 +91,19 @@ func (s *Service) Whoami(ctx context.Context, name string) (Identity, EntryView,
 		return Identity{}, viewOf(e), err
 	}
 	id, err := s.identify(ctx, api, tok)
-	if err != nil {
+	if errors.Is(err, ErrTokenRejected) && specOf(e.Kind).access == accessOAuth {
+		// A user's access token Wise rejects is refreshed, once, and the
+		// question asked again; a failed refresh says how to log in.
+		fresh, rerr := s.renewRejected(ctx, name, tok)
+		if rerr != nil {
+			return Identity{}, viewOf(e), rerr
+		}
+		id, err = s.identify(ctx, api, fresh)
+	}
+	if err != nil && specOf(e.Kind).access == accessStored {
 		return Identity{}, viewOf(e), explainRejected(err, e.Env)
+	} else if err != nil {
+		return Identity{}, viewOf(e), err
 	}
 	err = s.w.Update(ctx, func(c *wallet.Contents) error {
 		cur, err := c.Get(name)
@@ -104,4 +115,27 @@ func (s *Service) Whoami(ctx context.Context, name string) (Identity, EntryView,
 	})
 	e, _ = s.w.Get(name)
 	return id, viewOf(e), err
+}
+
+// renewRejected renews the named user entry's access token after Wise
+// rejected it (401) although its dates say it is fresh: the token is
+// marked due, under the wallet lock, and renewed as any due token is. A
+// token another process renewed meanwhile is not marked, and handed out.
+func (s *Service) renewRejected(ctx context.Context, name string, rejected crypto.Secret) (crypto.Secret, error) {
+	err := s.w.Update(ctx, func(c *wallet.Contents) error {
+		e, err := c.Get(name)
+		if err != nil {
+			return err
+		}
+		if !e.Secret(wallet.SecretAccessToken).Equal(rejected) {
+			return errUnchanged
+		}
+		now := s.now()
+		e.AccessExpiresAt = &now
+		return c.Put(e)
+	})
+	if err != nil && !errors.Is(err, errUnchanged) {
+		return crypto.Secret{}, err
+	}
+	return s.AccessToken(ctx, name)
 }
