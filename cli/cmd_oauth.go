@@ -169,23 +169,32 @@ func overSSH(sio *cliIO) bool {
 }
 
 func (inv *invocation) tokenCommand() *cobra.Command {
-	return &cobra.Command{
+	var refresh bool
+	c := &cobra.Command{
 		Use:   "token NAME",
-		Short: "Print a valid access token for NAME (refreshed when due)",
+		Short: "Print a valid access token for NAME (refreshed when due; --refresh renews it now)",
 		Example: `  curl -H "Authorization: Bearer $(wisewallet token alice)" https://api.wise-sandbox.com/v1/me
-  wisewallet token acme-app`,
+  wisewallet token acme-app
+  # Wise rejects the token before it expires: get a new one
+  wisewallet token acme-app --refresh`,
 		Args:              positional(1, 1),
 		ValidArgsFunction: inv.completeEntryNames(),
-		RunE:              func(c *cobra.Command, args []string) error { return cmdToken(c.Context(), inv.sio, args[0]) },
+		RunE:              func(c *cobra.Command, args []string) error { return cmdToken(c.Context(), inv.sio, args[0], refresh) },
 	}
+	c.Flags().BoolVar(&refresh, "refresh", false, "renew the access token now, even if it is not due (an OAuth client's or a user's)")
+	return c
 }
 
-func cmdToken(ctx context.Context, sio *cliIO, name string) error {
+func cmdToken(ctx context.Context, sio *cliIO, name string, refresh bool) error {
 	svc, err := sio.openService(ctx)
 	if err != nil {
 		return err
 	}
-	tok, err := svc.AccessToken(ctx, name)
+	get := svc.AccessToken
+	if refresh {
+		get = svc.RenewAccessToken
+	}
+	tok, err := get(ctx, name)
 	if err != nil {
 		return err
 	}

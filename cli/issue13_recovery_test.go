@@ -61,3 +61,53 @@ func TestShowRevealNeverShowsTheRegistrationCode(t *testing.T) {
 		t.Errorf("show --reveal does not say why the registration code is not shown:\n%s", r.stderr)
 	}
 }
+
+// A cached client-credentials token that Wise rejects (401) is fetched
+// again once, and the call tried again once: a registration-code login
+// still creates the user.
+func TestRegistrationLoginRenewsARejectedClientToken(t *testing.T) {
+	t.Parallel()
+	srv, base := lwtest.Start(t, localwise.Config{})
+	e := newCLIEnv(t)
+	e.init()
+	d := srv.Demo()
+	// Checked with Wise: the client's token is cached.
+	e.expect(e.run(call{args: []string{"add", "client", "c1", "--env", "local", "--api-url", base, "--client-id", d.ClientID, "--redirect-url", d.RedirectURL},
+		stdin: ptr(d.ClientSecret + "\n")}), 0, "Wise accepted")
+	e.secrets = append(e.secrets, d.ClientSecret)
+	cached := storedSecret(t, e, "c1", wallet.SecretAccessToken)
+	if cached == "" {
+		t.Fatal("add client cached no token")
+	}
+	srv.RevokeClientTokens()
+	e.expect(e.cmd("login", "c1", "--as", "bob", "--registration-code", "--email", "bob.renew@localwise.test"), 0, "Logged in")
+	if now := storedSecret(t, e, "c1", wallet.SecretAccessToken); now == cached || now == "" {
+		t.Error("the rejected client token was not replaced in the wallet")
+	}
+}
+
+// `token NAME --refresh` renews a token that is fresh by its dates: a
+// client's client-credentials token and a user's access token.
+func TestTokenRefreshForcesARenewal(t *testing.T) {
+	t.Parallel()
+	srv, base := lwtest.Start(t, localwise.Config{})
+	e := newCLIEnv(t)
+	e.init()
+	addDemoClient(t, e, srv, base)
+	e.expect(e.cmd("login", "c1", "--as", "bob", "--registration-code", "--email", "bob.refresh@localwise.test"), 0, "Logged in")
+	for _, name := range []string{"c1", "bob"} {
+		first := strings.TrimSpace(e.must("token", name).stdout)
+		if again := strings.TrimSpace(e.must("token", name).stdout); again != first {
+			t.Fatalf("token %s without --refresh renewed a fresh token", name)
+		}
+		renewed := strings.TrimSpace(e.must("token", name, "--refresh").stdout)
+		if renewed == "" || renewed == first {
+			t.Errorf("token %s --refresh gave the same token", name)
+		}
+		if stored := storedSecret(t, e, name, wallet.SecretAccessToken); stored != renewed {
+			t.Errorf("token %s --refresh: the wallet holds another token than the one printed", name)
+		}
+	}
+	e.add("p1", "tok-"+randHex(t, 8))
+	e.expect(e.cmd("token", "p1", "--refresh"), exitUsage, "cannot renew")
+}

@@ -613,8 +613,29 @@ func (s *Service) loginRegistrationCodeOnce(ctx context.Context, req Registratio
 	if err != nil {
 		return wallet.Entry{}, err
 	}
+	// A cached client-credentials token Wise rejects (401: revoked, or its
+	// client's secret changed) would be handed out again until it expires,
+	// up to 12 h: fetch a new one, once, and try the call again, once.
+	renewed := false
+	withCC := func(call func() error) error {
+		err := call()
+		if !errors.Is(err, wise.ErrTokenRejected) || renewed {
+			return err
+		}
+		renewed = true
+		fresh, rerr := s.replaceRejected(ctx, client.Name, cc)
+		if rerr != nil {
+			return fmt.Errorf("getting a new client-credentials token for %q after Wise rejected the cached one: %w", client.Name, rerr)
+		}
+		cc = fresh
+		return call()
+	}
 	if !registered {
-		exists, err := api.UserExists(ctx, cc, req.Email)
+		var exists bool
+		err := withCC(func() (err error) {
+			exists, err = api.UserExists(ctx, cc, req.Email)
+			return err
+		})
 		if err != nil {
 			return wallet.Entry{}, err
 		}
@@ -626,7 +647,10 @@ func (s *Service) loginRegistrationCodeOnce(ctx context.Context, req Registratio
 			// Possibly created by the interrupted attempt with this very
 			// code: the grant below tells.
 		default:
-			_, err := api.SignupRegistrationCode(ctx, cc, req.Email, code, req.Language)
+			err := withCC(func() error {
+				_, err := api.SignupRegistrationCode(ctx, cc, req.Email, code, req.Language)
+				return err
+			})
 			var lost *wise.AfterLostAnswer
 			var ae *wise.APIError
 			switch {

@@ -29,6 +29,19 @@ import (
 // of 30 s would otherwise make them give up on the lock), and one of them
 // may have refreshed the token meanwhile.
 func (s *Service) AccessToken(ctx context.Context, name string) (crypto.Secret, error) {
+	return s.accessToken(ctx, name, crypto.Secret{})
+}
+
+// accessToken is AccessToken that also renews a token still fresh by its
+// dates when it is stale: the token Wise rejected, or the one the user
+// asked to replace. A stored token that differs from stale was renewed
+// meanwhile (by another process) and is handed out as it is.
+func (s *Service) accessToken(ctx context.Context, name string, stale crypto.Secret) (crypto.Secret, error) {
+	fresh := func(e wallet.Entry, now time.Time) (crypto.Secret, bool) {
+		tok := e.Secret(wallet.SecretAccessToken)
+		ok := !tok.IsZero() && !refreshDue(e.AccessIssuedAt, e.AccessExpiresAt, now) && (stale.IsZero() || !tok.Equal(stale))
+		return tok, ok
+	}
 	e, err := s.w.Get(name)
 	if err != nil {
 		return crypto.Secret{}, err
@@ -53,7 +66,7 @@ func (s *Service) AccessToken(ctx context.Context, name string) (crypto.Secret, 
 		return crypto.Secret{}, needsLogin(e)
 	}
 	// Fast path without the lock: most calls find a fresh token.
-	if tok := e.Secret(wallet.SecretAccessToken); !tok.IsZero() && !refreshDue(e.AccessIssuedAt, e.AccessExpiresAt, now) {
+	if tok, ok := fresh(e, now); ok {
 		return tok, nil
 	}
 	var out crypto.Secret
@@ -76,7 +89,7 @@ func (s *Service) AccessToken(ctx context.Context, name string) (crypto.Secret, 
 				return needsLogin(e)
 			}
 			now := s.now()
-			if tok := e.Secret(wallet.SecretAccessToken); !tok.IsZero() && !refreshDue(e.AccessIssuedAt, e.AccessExpiresAt, now) {
+			if tok, ok := fresh(e, now); ok {
 				out = tok
 				return errUnchanged
 			}

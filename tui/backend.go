@@ -21,6 +21,8 @@ type Backend interface {
 	Stamp() (flows.Stamp, error)
 	Reload(ctx context.Context) error
 	Refresh(ctx context.Context, names []string) []flows.RefreshResult
+	// RenewNow renews one entry's access token, due or not (R).
+	RenewNow(ctx context.Context, name string) flows.RefreshResult
 
 	Rename(ctx context.Context, from, to string) error
 	Remove(ctx context.Context, name string) error

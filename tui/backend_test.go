@@ -65,8 +65,11 @@ func (f *fakeBackend) Reveal(name, field string) (crypto.Secret, error) {
 func (f *fakeBackend) Stamp() (flows.Stamp, error)                             { return flows.Stamp{}, nil }
 func (f *fakeBackend) Reload(context.Context) error                            { return nil }
 func (f *fakeBackend) Refresh(context.Context, []string) []flows.RefreshResult { return nil }
-func (f *fakeBackend) Rename(context.Context, string, string) error            { return errFakeReadOnly }
-func (f *fakeBackend) Remove(context.Context, string) error                    { return errFakeReadOnly }
+func (f *fakeBackend) RenewNow(_ context.Context, name string) flows.RefreshResult {
+	return flows.RefreshResult{Name: name, Err: errFakeReadOnly}
+}
+func (f *fakeBackend) Rename(context.Context, string, string) error { return errFakeReadOnly }
+func (f *fakeBackend) Remove(context.Context, string) error         { return errFakeReadOnly }
 func (f *fakeBackend) MarkBreached(context.Context, string) (flows.EntryView, error) {
 	return flows.EntryView{}, errFakeReadOnly
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -175,7 +176,7 @@ func (d dashboard) key(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
 		if d.busy {
 			return d, Toast("Already checking the wallet…", false)
 		}
-		return d.startSync(true, false)
+		return d.startSyncRenewing(true, false, d.selectedRenewing())
 	case key.Matches(msg, k.Lock):
 		return d, Lock()
 	}
@@ -186,6 +187,21 @@ func (d dashboard) key(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
 // now, ignoring back-offs (the R key); snapshot takes the entries even if
 // the file looks unchanged (this process changed the wallet).
 func (d dashboard) startSync(refreshAll, snapshot bool) (Screen, tea.Cmd) {
+	return d.startSyncRenewing(refreshAll, snapshot, "")
+}
+
+// selectedRenewing is the entry under the cursor when it has an access
+// token wisewallet renews (R renews it now, due or not), else "".
+func (d dashboard) selectedRenewing() string {
+	if d.cursor >= len(d.rows) || !d.rows[d.cursor].e.Renews() {
+		return ""
+	}
+	return d.rows[d.cursor].e.Name
+}
+
+// startSyncRenewing is startSync that also renews the entry named now
+// (R on it), due or not.
+func (d dashboard) startSyncRenewing(refreshAll, snapshot bool, now string) (Screen, tea.Cmd) {
 	if d.c.Svc == nil {
 		return d, nil
 	}
@@ -197,9 +213,16 @@ func (d dashboard) startSync(refreshAll, snapshot bool) (Screen, tea.Cmd) {
 		views[i] = r.e
 	}
 	due := d.renew.Due(views, d.now, refreshAll)
+	if now != "" {
+		due = slices.DeleteFunc(due, func(n string) bool { return n == now })
+	}
 	prev, prevOK, ctx := d.stamp, d.stampOK, d.c.Ctx
 	return d, d.c.WalletCmd(func(svc Backend) tea.Msg {
 		m := syncWallet(ctx, svc, prev, prevOK, due, snapshot)
+		if now != "" && m.err == nil {
+			m.results = append(m.results, svc.RenewNow(ctx, now))
+			m.entries = svc.Entries()
+		}
 		m.forced = refreshAll
 		return m
 	})

@@ -1,0 +1,44 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/wisewallet/wisewallet/crypto"
+	"github.com/wisewallet/wisewallet/wallet"
+)
+
+// RenewAccessToken renews the named entry's access token now, due or not
+// (`token NAME --refresh`, the app's R on an entry): a client-credentials
+// token is fetched again, a user's refreshed. A token another process
+// renewed since this wallet was read counts as renewed. A personal token
+// has no renewal: that is a usage error.
+func (s *Service) RenewAccessToken(ctx context.Context, name string) (crypto.Secret, error) {
+	e, err := s.w.Get(name)
+	if err != nil {
+		return crypto.Secret{}, err
+	}
+	if specOf(e.Kind).access == accessStored {
+		return crypto.Secret{}, fmt.Errorf("%w: %q is a %s entry: wisewallet cannot renew it; make a new token at Wise and add it", ErrUsage, name, e.Kind)
+	}
+	stale := e.Secret(wallet.SecretAccessToken)
+	if stale.IsZero() {
+		// Nothing to replace: a plain AccessToken fetches one.
+		return s.AccessToken(ctx, name)
+	}
+	return s.accessToken(ctx, name, stale)
+}
+
+// replaceRejected renews the named entry's access token after Wise
+// rejected it (401), unless another process renewed it meanwhile.
+func (s *Service) replaceRejected(ctx context.Context, name string, rejected crypto.Secret) (crypto.Secret, error) {
+	return s.accessToken(ctx, name, rejected)
+}
+
+// RenewNow is RenewAccessToken for a screen: what it did, as Refresh
+// reports it, without the token.
+func (s *Service) RenewNow(ctx context.Context, name string) RefreshResult {
+	_, err := s.RenewAccessToken(ctx, name)
+	return RefreshResult{Name: name, At: s.now(), Gone: errors.Is(err, ErrEntryNotFound), Err: err}
+}
