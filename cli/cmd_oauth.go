@@ -143,6 +143,13 @@ func cmdLogin(ctx context.Context, sio *cliIO, usage, client string, o loginOpti
 				fmt.Fprintf(sio.stderr, "Waiting for the login redirect on http://%s (up to %s).\n", addr, o.timeout)
 			},
 		}
+		if sio.stdinIsTerminal() {
+			// A mistyped paste is asked for again, in the same login (a
+			// pipe has said all it has to say).
+			req.Repaste = func(reason error, left int) {
+				fmt.Fprintf(sio.stderr, "That was not accepted: %v\nPaste it again (%d more time(s) in this login; Ctrl-C stops).\n", reason, left)
+			}
+		}
 		if !o.noBrowser {
 			req.OpenBrowser = flows.OpenSystemBrowser
 		}

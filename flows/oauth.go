@@ -96,9 +96,26 @@ type LoginRequest struct {
 	OpenBrowser func(authorizeURL string) error
 	// ReadPasted returns what the user pasted (Paste mode).
 	ReadPasted func(ctx context.Context) (string, error)
+	// Repaste, when set, is told why a pasted code is asked for again
+	// (Wise refused it, or it could not be read; left more pastes remain)
+	// before ReadPasted is called again. Without it, the first paste is
+	// the only one.
+	Repaste func(reason error, left int)
 	// Listening is told the loopback address once it accepts callbacks.
 	Listening func(addr string)
 }
+
+// MaxPastes is how many times a paste-mode login takes a pasted code
+// (with LoginRequest.Repaste): the first paste and two more after a code
+// Wise refused or that could not be read.
+const MaxPastes = 3
+
+// pasteAgainError marks an exchange failure that a code pasted again can
+// fix: Wise refused this code, not the login.
+type pasteAgainError struct{ err error }
+
+func (e *pasteAgainError) Error() string { return e.err.Error() }
+func (e *pasteAgainError) Unwrap() error { return e.err }
 
 // Errors of the login flow.
 var (
@@ -163,7 +180,30 @@ func (s *Service) login(ctx context.Context, req LoginRequest) (wallet.Entry, er
 		// get a login that times out, not a panic.
 		req.ShowURL = func(string) {}
 	}
+	exchange := func(cb callback, now time.Time) (wise.Tokens, error) {
+		t, err := api.ExchangeCode(ctx, client.ClientID, client.Secret(wallet.SecretClientSecret), cb.code, client.RedirectURL, verifier, now)
+		if err == nil {
+			return t, nil
+		}
+		// invalid_grant here means this code, not a stored login, was
+		// refused; it must not read (or exit) as "log in again later".
+		// Wise's error stays in the chain, for its x-trace-id.
+		var lost *wise.AfterLostAnswer
+		switch {
+		case errors.Is(err, wise.ErrInvalidGrant) && errors.As(err, &lost):
+			// The exchange was retried after an attempt whose answer was
+			// lost; Wise may have redeemed the code then, and a code works
+			// once.
+			return wise.Tokens{}, fmt.Errorf("%w: Wise refused the authorization code, which may already have been used: an earlier attempt to redeem it got no answer (%v), and a code works only once; log in again for a new code: %w",
+				ErrLoginRefused, lost.Earlier, err)
+		case errors.Is(err, wise.ErrInvalidGrant):
+			return wise.Tokens{}, &pasteAgainError{fmt.Errorf("%w: Wise refused the authorization code (codes work once and expire within minutes; the redirect URL must match): %w", ErrLoginRefused, err)}
+		}
+		return wise.Tokens{}, fmt.Errorf("exchanging the authorization code: %w", err)
+	}
 	var cb callback
+	var t wise.Tokens
+	var now time.Time
 	if paste {
 		if req.ReadPasted == nil {
 			return wallet.Entry{}, fmt.Errorf("%w: the redirect URL is not a loopback address, so the code must be pasted, and there is no terminal to paste it in", ErrUsage)
@@ -172,19 +212,40 @@ func (s *Service) login(ctx context.Context, req LoginRequest) (wallet.Entry, er
 		if req.OpenBrowser != nil {
 			_ = req.OpenBrowser(authURL)
 		}
-		text, err := req.ReadPasted(ctx)
-		if err != nil {
-			return wallet.Entry{}, err
+		// A code mistyped (or pasted short) can be pasted again, up to
+		// MaxPastes in all, when the caller can say why it is asked again.
+		pastes := 1
+		if req.Repaste != nil {
+			pastes = MaxPastes
 		}
-		cb, err = parsePasted(text, state)
-		if err != nil {
-			return wallet.Entry{}, err
+		for try := 1; ; try++ {
+			text, err := req.ReadPasted(ctx)
+			if err != nil {
+				return wallet.Entry{}, err
+			}
+			cb, err = parsePasted(text, state)
+			if err == nil {
+				now = s.now()
+				t, err = exchange(cb, now)
+			}
+			var again *pasteAgainError
+			if errors.As(err, &again) {
+				err = again.err
+			}
+			if err == nil {
+				break
+			}
+			if try >= pastes || (again == nil && !errors.Is(err, ErrUsage) && !errors.Is(err, ErrStateInvalid)) {
+				return wallet.Entry{}, err
+			}
+			req.Repaste(err, pastes-try)
 		}
 	} else {
 		timeout := req.Timeout
 		if timeout <= 0 {
 			timeout = defaultLoginTimeout
 		}
+		var err error
 		cb, err = awaitCallback(ctx, client.RedirectURL, state, timeout, func(addr string) {
 			if req.Listening != nil {
 				req.Listening(addr)
@@ -197,25 +258,15 @@ func (s *Service) login(ctx context.Context, req LoginRequest) (wallet.Entry, er
 		if err != nil {
 			return wallet.Entry{}, err
 		}
-	}
-	now := s.now()
-	t, err := api.ExchangeCode(ctx, client.ClientID, client.Secret(wallet.SecretClientSecret), cb.code, client.RedirectURL, verifier, now)
-	if err != nil {
-		// invalid_grant here means this code, not a stored login, was
-		// refused; it must not read (or exit) as "log in again later".
-		// Wise's error stays in the chain, for its x-trace-id.
-		var lost *wise.AfterLostAnswer
-		switch {
-		case errors.Is(err, wise.ErrInvalidGrant) && errors.As(err, &lost):
-			// The exchange was retried after an attempt whose answer was
-			// lost; Wise may have redeemed the code then, and a code works
-			// once.
-			return wallet.Entry{}, fmt.Errorf("%w: Wise refused the authorization code, which may already have been used: an earlier attempt to redeem it got no answer (%v), and a code works only once; log in again for a new code: %w",
-				ErrLoginRefused, lost.Earlier, err)
-		case errors.Is(err, wise.ErrInvalidGrant):
-			return wallet.Entry{}, fmt.Errorf("%w: Wise refused the authorization code (codes work once and expire within minutes; the redirect URL must match): %w", ErrLoginRefused, err)
+		now = s.now()
+		t, err = exchange(cb, now)
+		var again *pasteAgainError
+		if errors.As(err, &again) {
+			err = again.err
 		}
-		return wallet.Entry{}, fmt.Errorf("exchanging the authorization code: %w", err)
+		if err != nil {
+			return wallet.Entry{}, err
+		}
 	}
 	e := wallet.Entry{Name: req.As, Kind: wallet.KindUser, Env: client.Env, CreatedAt: now, LinkedTo: client.Name, Identity: wallet.Identity{ProfileID: cb.profileID}}
 	applyTokens(&e, t, now)
