@@ -184,7 +184,7 @@ func TestCanariesNeverLeak(t *testing.T) {
 		r.check(0, call{args: cheapInit}, nil)
 		r.add(0, "t1", r.tok1.value, "--env", "sandbox")
 		r.add(0, "t2", r.tok2.value, "--env", "production")
-		for _, args := range [][]string{{"list"}, {"show", "t1", "--reveal"}, {"rm", "t1"}, {"keyring", "enable"}} {
+		for _, args := range [][]string{{"list"}, {"show", "t1", "--reveal"}, {"rm", "t1", "--yes"}, {"keyring", "enable"}} {
 			r.check(exitWrongPass, withEnv(args, map[string]string{"WISEWALLET_PASSPHRASE": r.wrongPass.value}), nil)
 		}
 		r.check(exitWrongPass, withEnv([]string{"passwd"}, map[string]string{"WISEWALLET_PASSPHRASE": r.wrongPass.value, "WISEWALLET_NEW_PASSPHRASE": r.newPass.value}), nil)
@@ -202,8 +202,8 @@ func TestCanariesNeverLeak(t *testing.T) {
 		r.add(0, "t2", r.tok2.value, "--env", "production")
 		r.add(0, "t3", r.tok3.value, "--env", "local", "--api-url", "http://127.0.0.1:9/")
 		r.check(0, call{args: []string{"rename", "t3", "t3b"}}, nil)
-		r.check(0, call{args: []string{"rm", "t1"}}, nil)
-		r.check(exitError, call{args: []string{"rm", "t1"}}, nil)
+		r.check(0, call{args: []string{"rm", "t1", "--yes"}}, nil)
+		r.check(exitError, call{args: []string{"rm", "t1", "--yes"}}, nil)
 		r.check(0, withEnv([]string{"passwd"}, map[string]string{"WISEWALLET_NEW_PASSPHRASE": r.newPass.value}), nil)
 		r.check(exitWrongPass, call{args: []string{"list"}}, nil) // the old passphrase
 		r.e.pass = r.newPass.value
@@ -246,7 +246,7 @@ func TestCanariesNeverLeak(t *testing.T) {
 		if err := os.WriteFile(r.e.walletFile(), bad, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		for _, args := range [][]string{{"list"}, {"show", "t2", "--reveal"}, {"rm", "t2"}, {"keyring", "status"}} {
+		for _, args := range [][]string{{"list"}, {"show", "t2", "--reveal"}, {"rm", "t2", "--yes"}, {"keyring", "status"}} {
 			r.check(exitDamaged, call{args: args}, nil)
 		}
 		r.check(exitDamaged, withEnv([]string{"passwd"}, map[string]string{"WISEWALLET_NEW_PASSPHRASE": r.wrongPass.value}), nil)

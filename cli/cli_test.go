@@ -638,9 +638,9 @@ func TestRemoveAndRename(t *testing.T) {
 	e.expect(e.cmd("rename", "nope", "other"), exitError, "no such entry")
 	e.expect(e.cmd("rename", "uno"), exitUsage, "missing")
 
-	e.expect(e.cmd("rm", "two"), 0, "removed", "revoke")
+	e.expect(e.cmd("rm", "two", "--yes"), 0, "removed", "revoke")
 	e.expect(e.cmd("show", "two"), exitError, "no such entry")
-	e.expect(e.cmd("rm", "two"), exitError, "no such entry")
+	e.expect(e.cmd("rm", "two", "--yes"), exitError, "no such entry")
 	if got := e.names(); len(got) != 1 || got[0] != "uno" {
 		t.Errorf("entries: %v, want [uno]", got)
 	}

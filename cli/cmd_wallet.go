@@ -426,26 +426,78 @@ func cmdShow(ctx context.Context, sio *cliIO, name string, o showOptions) error 
 }
 
 func (inv *invocation) removeCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:               "rm NAME",
-		Short:             "Remove an entry",
-		Long:              "Remove an entry from the wallet. The credential still works at Wise until you revoke it there.",
-		Example:           "  wisewallet rm old-token",
+	var yes bool
+	c := &cobra.Command{
+		Use:   "rm NAME",
+		Short: "Remove an entry (asks first on a terminal; --yes for scripts)",
+		Long: "Remove an entry from the wallet. The credential still works at Wise until you revoke it there.\n" +
+			"On a terminal it asks first, naming the entries linked to this one (a client's logins, keys and\n" +
+			"certificates), which stop working without it; without a terminal it needs --yes.",
+		Example: `  wisewallet rm old-token
+  # In a script: no question
+  wisewallet rm old-token --yes`,
 		Args:              positional(1, 1),
 		ValidArgsFunction: inv.completeEntryNames(),
-		RunE:              func(c *cobra.Command, args []string) error { return cmdRemove(c.Context(), inv.sio, args[0]) },
+		RunE:              func(c *cobra.Command, args []string) error { return cmdRemove(c.Context(), inv.sio, args[0], yes) },
 	}
+	c.Flags().BoolVarP(&yes, "yes", "y", false, "remove without asking (scripts)")
+	return c
 }
 
-func cmdRemove(ctx context.Context, sio *cliIO, name string) error {
+func cmdRemove(ctx context.Context, sio *cliIO, name string, yes bool) error {
+	var t tty
+	if !yes {
+		// Before the passphrase: without a terminal the answer would be
+		// no anyway.
+		var err error
+		if t, err = sio.openTTY(); err != nil {
+			return usagef("rm asks before removing %q, and there is no terminal to ask on; add --yes to remove it without asking (wisewallet rm %s --yes)", name, name)
+		}
+		defer t.Close()
+	}
 	svc, err := sio.openService(ctx)
 	if err != nil {
 		return err
+	}
+	e, err := svc.Entry(name)
+	if err != nil {
+		return withListHint(err)
+	}
+	var linked []string
+	for _, r := range svc.List() {
+		if r.LinkedTo == name {
+			linked = append(linked, r.Name)
+		}
+	}
+	warning := ""
+	if len(linked) > 0 {
+		warning = fmt.Sprintf("Linked to %q, and working only with it: %s.", name, strings.Join(linked, ", "))
+	}
+	if !yes {
+		fmt.Fprintf(t, "Remove %q (%s, %s) from the wallet? It still works at Wise until you revoke it there.\n", name, e.Kind, envLabel(string(e.Env.Name)))
+		if warning != "" {
+			fmt.Fprintln(t, warning)
+		}
+		fmt.Fprint(t, "Remove it? [y/N] ")
+		read := t.ReadPassword
+		if lr, ok := t.(lineReader); ok {
+			read = lr.ReadLine
+		}
+		answer, err := readCancellable(ctx, read, func() { fmt.Fprintln(t); t.Close() })
+		if err != nil {
+			return fmt.Errorf("reading the answer: %w", err)
+		}
+		if a := strings.ToLower(strings.TrimSpace(string(answer))); a != "y" && a != "yes" {
+			return fmt.Errorf("%q was not removed (the answer was not yes)", name)
+		}
 	}
 	if err := svc.Remove(ctx, name); err != nil {
 		return withListHint(err)
 	}
 	fmt.Fprintf(sio.stderr, "Removed %q from the wallet. It still works at Wise until you revoke it there.\n", name)
+	if warning != "" {
+		fmt.Fprintf(sio.stderr, "Linked to %q, these no longer work: %s; remove them too, or add %q again.\n", name, strings.Join(linked, ", "), name)
+	}
 	return nil
 }
 

@@ -108,7 +108,7 @@ var exitCases = map[string][]exitCase{
 	"wisewallet list":   {opensWallet(call{args: []string{"list"}}), opensWallet(call{args: []string{"list", "--json"}})},
 	"wisewallet show": {opensWallet(call{args: []string{"show", "e1"}}),
 		opensWallet(call{args: []string{"show", "e1", "--reveal", "--json"}})},
-	"wisewallet rm":      {opensWallet(call{args: []string{"rm", "e1"}})},
+	"wisewallet rm":      {opensWallet(call{args: []string{"rm", "e1", "--yes"}})},
 	"wisewallet rename":  {opensWallet(call{args: []string{"rename", "e1", "e3"}})},
 	"wisewallet passwd":  {opensWallet(call{args: []string{"passwd"}, env: map[string]string{"WISEWALLET_NEW_PASSPHRASE": "another-one"}})},
 	"wisewallet keyring": {ignoresWallet(exitUsage, call{args: []string{"keyring"}})},

@@ -27,7 +27,7 @@ cmds=(
   "openssl req -in $tmp/kept.csr"
   "$pw $ww mtls csr kept"
 )
-rm_m="sh -c '$pw $ww rm m 2>/dev/null || true'" # nothing to remove before the first run
+rm_m="sh -c '$pw $ww rm m --yes 2>/dev/null || true'" # nothing to remove before the first run
 prepare=(--prepare true --prepare "$rm_m" --prepare true --prepare true)
 if WISEWALLET_DIR="$tmp/w" WISEWALLET_PASSPHRASE=bench-passphrase WISEWALLET_KEYRING=keyctl "$ww" keyring enable 2>/dev/null; then
   kr="env -u WISEWALLET_PASSPHRASE WISEWALLET_DIR=$tmp/w WISEWALLET_KEYRING=keyctl"
