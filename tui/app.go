@@ -288,7 +288,9 @@ func (a App) View() tea.View {
 	case a.toast.Text != "":
 		footer = st.Toast.MaxWidth(w).Render(a.toast.Text)
 	}
-	helpView := a.help.View(a.top())
+	// bubbles' help adds an item that does not fit when no ellipsis fits
+	// either (at 63 to 65 columns on the dashboard): cut it at the width.
+	helpView := lipgloss.NewStyle().MaxWidth(w).Render(a.help.View(a.top()))
 	v := tea.NewView(header + "\n" + body + "\n" + footer + "\n" + helpView)
 	// The alternate screen keeps secrets out of the scrollback on exit.
 	v.AltScreen = true

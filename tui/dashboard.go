@@ -28,17 +28,79 @@ const (
 	reloadTimeout = 5 * time.Second
 )
 
-// Column widths; name and bar share what is left.
+// Column widths; name and bar share what is left. Between columns whose
+// cells can be full ("personal", "needs login", "certificate") there are
+// two spaces, so that two columns never read as one phrase; the badge
+// brings its own padding, the bar needs none.
 const (
-	cursorW = 2
-	badgeW  = 12 // "PRODUCTION" plus its padding
-	kindW   = 8
-	statusW = 11
-	whatW   = 11
-	leftW   = 9
-	noteInd = 4
-	fixedW  = cursorW + badgeW + kindW + statusW + whatW + leftW + 6 // 6 separating spaces
+	cursorW     = 2
+	badgeW      = 12 // "PRODUCTION" plus its padding
+	shortBadgeW = 9  // "sandbox" plus its padding; production is "PROD"
+	kindW       = 8
+	statusW     = 11
+	whatW       = 11
+	leftW       = 9
+	gapW        = 2
+	noteInd     = 4
+	minNameW    = 10 // below this a narrower layout is taken first
+	maxNameW    = 24
+	maxBarW     = 24
+	minBarW     = 4
 )
+
+// dashLayout is which columns the dashboard draws at its width: at 76
+// columns and more all of them; narrower, the bar goes first, then the
+// badge is shortened (PROD), then the kind column goes (the details
+// screen has it).
+type dashLayout struct {
+	nameW, barW, badgeW int
+	kind, bar           bool
+}
+
+// fixed is the width of everything but the name and the bar.
+func (l dashLayout) fixed() int {
+	w := cursorW + 1 + l.badgeW + 1 + statusW + gapW + whatW + gapW + leftW
+	if l.kind {
+		w += kindW + gapW
+	}
+	if l.bar {
+		w++ // between the time left and the bar
+	}
+	return w
+}
+
+// itemCol is where an entry's countdowns start.
+func (l dashLayout) itemCol() int {
+	w := cursorW + l.nameW + 1 + l.badgeW + 1 + statusW + gapW
+	if l.kind {
+		w += kindW + gapW
+	}
+	return w
+}
+
+func layoutFor(width int) dashLayout {
+	for _, l := range []dashLayout{
+		{badgeW: badgeW, kind: true, bar: true},
+		{badgeW: badgeW, kind: true},
+		{badgeW: shortBadgeW, kind: true},
+		{badgeW: shortBadgeW},
+	} {
+		avail := width - l.fixed()
+		if l.bar {
+			if avail < minNameW+minBarW {
+				continue
+			}
+			l.nameW = min(avail-minBarW, maxNameW)
+			l.barW = min(avail-l.nameW, maxBarW)
+			return l
+		}
+		if avail >= minNameW || !l.kind {
+			l.nameW = min(max(avail, 4), maxNameW)
+			return l
+		}
+	}
+	panic("unreachable")
+}
 
 // dashItem is one expiring or ageing thing of an entry.
 type dashItem struct {
@@ -91,8 +153,7 @@ type dashboard struct {
 	cursor  int
 	offset  int // first row drawn
 	now     time.Time
-	nameW   int
-	barW    int
+	layout  dashLayout
 	width   int
 	stamp   flows.Stamp
 	stampOK bool
@@ -377,17 +438,23 @@ func itemsOf(e flows.EntryView) []dashItem {
 // time of the next renewal.
 func (d *dashboard) relayout() {
 	d.width = d.c.Width
-	avail := d.width - fixedW
-	d.nameW = min(max(avail-8, 10), 24)
-	d.barW = min(max(avail-d.nameW, 4), 24)
+	d.layout = layoutFor(d.width)
+	l := d.layout
 	st := d.c.Styles
 	d.starts = make([]int, len(d.rows)+1)
 	d.nextDue = time.Time{}
 	line := 0
 	for i := range d.rows {
 		r := &d.rows[i]
-		r.name = fit(r.e.Name, d.nameW)
-		r.prefix = fit(st.Badge(string(r.e.Env.Name)), badgeW) + " " + st.Subtle.Render(fit(string(r.e.Kind), kindW))
+		r.name = fit(r.e.Name, l.nameW)
+		badge := st.Badge(string(r.e.Env.Name))
+		if l.badgeW < badgeW {
+			badge = st.shortBadge(string(r.e.Env.Name))
+		}
+		r.prefix = fit(badge, l.badgeW) + " "
+		if l.kind {
+			r.prefix += st.Subtle.Render(fit(string(r.e.Kind), kindW)) + strings.Repeat(" ", gapW)
+		}
 		r.notes = len(d.notes(*r))
 		d.starts[i] = line
 		line += r.height()
@@ -518,8 +585,13 @@ func (d dashboard) View() string {
 		b.WriteString("\n\n" + d.statusLine())
 		return b.String()
 	}
-	b.WriteString(st.Label.Render(strings.Repeat(" ", cursorW) + fit("NAME", d.nameW) + " " + fit(" ENV", badgeW) + " " +
-		fit("KIND", kindW) + " " + fit("STATUS", statusW) + " " + fit("EXPIRES/AGE", whatW) + " " + fit("LEFT", leftW)))
+	l, gap := d.layout, strings.Repeat(" ", gapW)
+	head := strings.Repeat(" ", cursorW) + fit("NAME", l.nameW) + " " + fit(" ENV", l.badgeW) + " "
+	if l.kind {
+		head += fit("KIND", kindW) + gap
+	}
+	head += fit("STATUS", statusW) + gap + fit("EXPIRES/AGE", whatW) + gap + "LEFT"
+	b.WriteString(st.Label.Render(head))
 	b.WriteString("\n")
 	h := d.listHeight()
 	lines := 0
@@ -542,8 +614,8 @@ func (d dashboard) renderRow(b *strings.Builder, i, maxLines int) int {
 	if i == d.cursor {
 		cur, name = st.Selected.Render("▸ "), st.Selected.Render(r.name)
 	}
-	b.WriteString(cur + name + " " + r.prefix + " " + stStyle.Render(fit(status, statusW)) + " ")
-	indent := strings.Repeat(" ", cursorW+d.nameW+badgeW+kindW+statusW+4)
+	b.WriteString(cur + name + " " + r.prefix + stStyle.Render(fit(status, statusW)) + strings.Repeat(" ", gapW))
+	indent := strings.Repeat(" ", d.layout.itemCol())
 	n := 0
 	if len(r.items) == 0 {
 		what := "no expiry"
@@ -607,7 +679,20 @@ func (d dashboard) renderItem(it dashItem) string {
 			lv = certificateLevel(rem)
 		}
 	}
-	return st.Label.Render(fit(it.what, whatW)) + " " + st.Value.Render(fit(left, leftW)) + " " + st.renderBar(frac, d.barW, lv)
+	out := st.Label.Render(fit(it.what, whatW)) + strings.Repeat(" ", gapW)
+	if !d.layout.bar {
+		return out + st.Value.Render(left)
+	}
+	return out + st.Value.Render(fit(left, leftW)) + " " + st.renderBar(frac, d.layout.barW, lv)
+}
+
+// shortBadge is the environment badge of the narrow layouts: production
+// as PROD, still white on red.
+func (s *Styles) shortBadge(env string) string {
+	if env == "production" {
+		return s.EnvBadges["production"].Render("PROD")
+	}
+	return s.Badge(env)
 }
 
 // status is the word in the status column and its style.

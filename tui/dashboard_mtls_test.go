@@ -42,11 +42,11 @@ func TestDashboardCertificateCountdownAndRenewalReminder(t *testing.T) {
 	d := coreDashboard(c, coreCertEntries())
 	v := coreDashView(d)
 	for _, want := range []string{
-		"certificate 300d",
-		"certificate 20d03h", "⚠ certificate ends in 20d (2026-",
+		"certificate  300d",
+		"certificate  20d03h", "⚠ certificate ends in 20d (2026-",
 		"renew it now, enter, then n",
 		"no certificate yet", "→ have the CSR signed in Developer Hub, then import it: enter, then i",
-		"certificate 3d00h", "⚠ certificate ends in 3d",
+		"certificate  3d00h", "⚠ certificate ends in 3d",
 		"✗ certificate expired: Wise refuses its mTLS calls",
 	} {
 		if !strings.Contains(v, want) {

@@ -70,8 +70,8 @@ func TestDashboardShowsEveryEntryWithBadgeKindStatusAndCountdowns(t *testing.T) 
 	v := coreDashView(coreDashboard(c, coreEntries()))
 	for _, want := range []string{
 		"PRODUCTION", "sandbox", "personal", "client", "user", "mtls",
-		"cc token    10h00m00s", "access      2h29m59s", "secret age  80d/90d", "token age   12d/90d", "token age   95d/90d",
-		"certificate 300d", "needs login", "revoked", "→ log in again: a → Log in a user (client prod-app, as old-login)",
+		"cc token     10h00m00s", "access       2h29m59s", "secret age   80d/90d", "token age    12d/90d", "token age    95d/90d",
+		"certificate  300d", "needs login", "revoked", "→ log in again: a → Log in a user (client prod-app, as old-login)",
 		"enter shows where to revoke it", "1 of 7 · renewing…",
 	} {
 		if !strings.Contains(v, want) {
