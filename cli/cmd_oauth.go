@@ -23,7 +23,7 @@ func (inv *invocation) addClientCommand() *cobra.Command {
 		Use:   "client NAME --env ENV --client-id ID",
 		Short: "Add an OAuth client (its secret is checked with Wise unless --no-check)",
 		Example: `  # Asks for the client secret without echo
-  wisewallet add client acme-app --env sandbox --client-id 1a2b --redirect-url http://127.0.0.1:8765/callback
+  wisewallet add client acme-app --env sandbox --client-id 1a2b --redirect-url http://127.0.0.1:53682/wisewallet/callback
   wisewallet add client acme-app --env production --client-id 1a2b < client-secret-file`,
 		Args: positional(1, 1),
 		RunE: func(c *cobra.Command, args []string) error {
