@@ -94,7 +94,7 @@ func (s *Service) Whoami(ctx context.Context, name string) (Identity, EntryView,
 	if errors.Is(err, ErrTokenRejected) && specOf(e.Kind).access == accessOAuth {
 		// A user's access token Wise rejects is refreshed, once, and the
 		// question asked again; a failed refresh says how to log in.
-		fresh, rerr := s.renewRejected(ctx, name, tok)
+		fresh, rerr := s.replaceRejected(ctx, name, tok)
 		if rerr != nil {
 			return Identity{}, viewOf(e), rerr
 		}
@@ -115,27 +115,4 @@ func (s *Service) Whoami(ctx context.Context, name string) (Identity, EntryView,
 	})
 	e, _ = s.w.Get(name)
 	return id, viewOf(e), err
-}
-
-// renewRejected renews the named user entry's access token after Wise
-// rejected it (401) although its dates say it is fresh: the token is
-// marked due, under the wallet lock, and renewed as any due token is. A
-// token another process renewed meanwhile is not marked, and handed out.
-func (s *Service) renewRejected(ctx context.Context, name string, rejected crypto.Secret) (crypto.Secret, error) {
-	err := s.w.Update(ctx, func(c *wallet.Contents) error {
-		e, err := c.Get(name)
-		if err != nil {
-			return err
-		}
-		if !e.Secret(wallet.SecretAccessToken).Equal(rejected) {
-			return errUnchanged
-		}
-		now := s.now()
-		e.AccessExpiresAt = &now
-		return c.Put(e)
-	})
-	if err != nil && !errors.Is(err, errUnchanged) {
-		return crypto.Secret{}, err
-	}
-	return s.AccessToken(ctx, name)
 }
