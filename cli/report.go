@@ -20,7 +20,10 @@ const (
 	exitWrongPass   = 3
 	exitDamaged     = 4
 	exitNeedsLogin  = 5
-	exitSCA         = 6 // an SCA challenge not cleared: no factor the credential can use, blocked, interrupted, no terminal
+	exitSCA         = 6  // an SCA challenge not cleared: no factor the credential can use, blocked, interrupted, no terminal
+	exitRejected    = 7  // whoami --check: Wise rejected the credential (401)
+	exitDue         = 8  // status --check: something is due (expires, or is older than its rotation policy) within --within
+	exitHTTP        = 22 // request: Wise answered with an HTTP error (as curl -f)
 	exitInterrupted = 130
 )
 
