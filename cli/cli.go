@@ -127,6 +127,7 @@ func (inv *invocation) rootCommand() *cobra.Command {
 		inv.scaCommand(),
 		inv.removeCommand(),
 		inv.renameCommand(),
+		inv.editCommand(),
 		inv.passwdCommand(),
 		inv.keyringCommand(),
 		inv.localwiseCommand(),

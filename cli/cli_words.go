@@ -28,7 +28,9 @@ func cliWords(err error) string {
 		reword(input, inputWords(input))
 	}
 	var kind *flows.KindError
-	if errors.As(err, &kind) && kind.Want == flows.KindClient {
+	if errors.As(err, &kind) && kind.For == "edit" {
+		reword(kind, kind.Error()+"; 'wisewallet list' shows the kinds")
+	} else if errors.As(err, &kind) && kind.Want == flows.KindClient {
 		reword(kind, kind.Error()+" (wisewallet add client)")
 	}
 	mtlsWords(err, reword)

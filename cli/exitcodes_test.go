@@ -110,6 +110,7 @@ var exitCases = map[string][]exitCase{
 		opensWallet(call{args: []string{"show", "e1", "--reveal", "--json"}})},
 	"wisewallet rm":      {opensWallet(call{args: []string{"rm", "e1", "--yes"}})},
 	"wisewallet rename":  {opensWallet(call{args: []string{"rename", "e1", "e3"}})},
+	"wisewallet edit":    {opensWallet(call{args: []string{"edit", "e1", "--token", "--no-check"}, stdin: ptr("tok-e1-new")})},
 	"wisewallet passwd":  {opensWallet(call{args: []string{"passwd"}, env: map[string]string{"WISEWALLET_NEW_PASSPHRASE": "another-one"}})},
 	"wisewallet keyring": {ignoresWallet(exitUsage, call{args: []string{"keyring"}})},
 	// It reads the header (so a damaged file is reported) but never

@@ -134,6 +134,12 @@ type KindError struct {
 }
 
 func (e *KindError) Error() string {
+	if e.For == "edit" && e.Want == KindClient {
+		return fmt.Sprintf("%q is a %s entry; a redirect URL and a client secret belong to an OAuth client entry", e.Entry, e.Kind)
+	}
+	if e.For == "edit" {
+		return fmt.Sprintf("%q is a %s entry; a new token replaces a personal token entry's only (a user's tokens come from logging in again)", e.Entry, e.Kind)
+	}
 	if e.Want == KindClient && e.For == "mtls" {
 		return fmt.Sprintf("%q is a %s entry; an mTLS certificate serves an OAuth client entry", e.Entry, e.Kind)
 	}

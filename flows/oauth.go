@@ -52,11 +52,8 @@ func (s *Service) addClient(ctx context.Context, in ClientInput) (wallet.Entry, 
 	if in.Secret.IsZero() {
 		return wallet.Entry{}, fmt.Errorf("%w: the client secret is empty", ErrUsage)
 	}
-	if in.RedirectURL != "" {
-		u, err := url.Parse(in.RedirectURL)
-		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-			return wallet.Entry{}, &InputError{Input: InputRedirectURL, Value: in.RedirectURL, Reason: ErrNotHTTPURL}
-		}
+	if err := checkRedirectURL(in.RedirectURL); err != nil {
+		return wallet.Entry{}, err
 	}
 	now := s.now()
 	e := wallet.Entry{Name: in.Name, Kind: wallet.KindClient, Env: in.Env, CreatedAt: now, UpdatedAt: now,
