@@ -575,11 +575,11 @@ func (s *Service) upload(ctx context.Context, e, client wallet.Entry) (JOSEUploa
 		return JOSEUploaded{}, err
 	}
 	alg := crypto.JOSEAlg(e.Algorithm)
-	api, tok, err := s.clientAPI(ctx, client)
-	if err != nil {
-		return JOSEUploaded{}, err
-	}
-	up, err := api.UploadKey(ctx, tok, wise.KeyUpload{KeyID: e.KeyID, Scope: scopeOf(e.Use), Alg: alg, ValidFrom: *e.ValidFrom, ValidTill: *e.ValidTill, Material: der})
+	var up wise.UploadedKey
+	err = s.withClientToken(ctx, client, func(api *wise.Client, tok crypto.Secret) (err error) {
+		up, err = api.UploadKey(ctx, tok, wise.KeyUpload{KeyID: e.KeyID, Scope: scopeOf(e.Use), Alg: alg, ValidFrom: *e.ValidFrom, ValidTill: *e.ValidTill, Material: der})
+		return err
+	})
 	if uploadedByLostAttempt(err) {
 		// The key id is a fresh random UUID: a retry refused as a
 		// duplicate after an attempt whose answer was lost means that
@@ -1081,15 +1081,14 @@ func (s *Service) JOSEWiseKeys(ctx context.Context, client string) (WiseKeysView
 	if err != nil {
 		return WiseKeysView{}, err
 	}
-	api, tok, err := s.clientAPI(ctx, c)
-	if err != nil {
-		return WiseKeysView{}, err
-	}
-	sig, err := api.WiseKey(ctx, tok, wise.ScopeSigning, wise.WiseSigningAlg, 0)
-	if err != nil {
-		return WiseKeysView{}, err
-	}
-	enc, err := api.WiseKey(ctx, tok, wise.ScopeEncryption, crypto.RSAOAEP256, 0)
+	var sig, enc wise.WiseKey
+	err = s.withClientToken(ctx, c, func(api *wise.Client, tok crypto.Secret) (err error) {
+		if sig, err = api.WiseKey(ctx, tok, wise.ScopeSigning, wise.WiseSigningAlg, 0); err != nil {
+			return err
+		}
+		enc, err = api.WiseKey(ctx, tok, wise.ScopeEncryption, crypto.RSAOAEP256, 0)
+		return err
+	})
 	if err != nil {
 		return WiseKeysView{}, err
 	}
@@ -1132,11 +1131,17 @@ func (s *Service) refetchSigning(ctx context.Context, client string, version int
 	if err != nil {
 		return nil, err
 	}
-	api, tok, err := s.clientAPI(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	latest, err := api.WiseKey(ctx, tok, wise.ScopeSigning, wise.WiseSigningAlg, 0)
+	var latest, older wise.WiseKey
+	err = s.withClientToken(ctx, c, func(api *wise.Client, tok crypto.Secret) (err error) {
+		if latest, err = api.WiseKey(ctx, tok, wise.ScopeSigning, wise.WiseSigningAlg, 0); err != nil {
+			return err
+		}
+		if version > 0 && version < latest.Version {
+			// Best effort: without the older key only the latest verifies.
+			older, _ = api.WiseKey(ctx, tok, wise.ScopeSigning, wise.WiseSigningAlg, version)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -1144,10 +1149,8 @@ func (s *Service) refetchSigning(ctx context.Context, client string, version int
 		return nil, err
 	}
 	keys := []crypto.VerifyKey{{Key: latest.Key, Version: latest.Version, Alg: latest.Alg}}
-	if version > 0 && version != latest.Version && version < latest.Version {
-		if older, err := api.WiseKey(ctx, tok, wise.ScopeSigning, wise.WiseSigningAlg, version); err == nil {
-			keys = append(keys, crypto.VerifyKey{Key: older.Key, Version: older.Version, Alg: older.Alg})
-		}
+	if older.Key != nil {
+		keys = append(keys, crypto.VerifyKey{Key: older.Key, Version: older.Version, Alg: older.Alg})
 	}
 	return keys, nil
 }
@@ -1159,11 +1162,11 @@ func (s *Service) refetchEncryption(ctx context.Context, client string) (*rsa.Pu
 	if err != nil {
 		return nil, false, err
 	}
-	api, tok, err := s.clientAPI(ctx, c)
-	if err != nil {
-		return nil, false, err
-	}
-	latest, err := api.WiseKey(ctx, tok, wise.ScopeEncryption, crypto.RSAOAEP256, 0)
+	var latest wise.WiseKey
+	err = s.withClientToken(ctx, c, func(api *wise.Client, tok crypto.Secret) (err error) {
+		latest, err = api.WiseKey(ctx, tok, wise.ScopeEncryption, crypto.RSAOAEP256, 0)
+		return err
+	})
 	if err != nil {
 		return nil, false, err
 	}

@@ -864,3 +864,29 @@ func TestThePlaygroundUsesTheKeyAskedForOrTheNewest(t *testing.T) {
 		t.Errorf("another client's key: %v", err)
 	}
 }
+
+// A cached client-credentials token Wise rejects (401) is fetched again
+// once for the JOSE key endpoints, as for the registration login: an
+// upload and a fetch of Wise's keys go through instead of failing for up
+// to 12 h (issue 13).
+func TestJOSEKeyEndpointsRenewARejectedClientToken(t *testing.T) {
+	j := newJOSEFixture(t, localwise.Config{})
+	cached := secretOf(t, j.saved("app"), wallet.SecretAccessToken)
+	if cached == "" {
+		t.Fatal("the checked client cached no token; the test would prove nothing")
+	}
+	j.keygen("sig", JOSEUseSig, "")
+	j.srv.RevokeClientTokens()
+	j.upload("sig")
+	renewed := secretOf(t, j.saved("app"), wallet.SecretAccessToken)
+	if renewed == cached || renewed == "" {
+		t.Fatal("the rejected client token was not replaced")
+	}
+	j.srv.RevokeClientTokens()
+	if _, err := j.svc.JOSEWiseKeys(bg, "app"); err != nil {
+		t.Fatalf("wise-keys after Wise rejected the cached token: %v", err)
+	}
+	if again := secretOf(t, j.saved("app"), wallet.SecretAccessToken); again == renewed {
+		t.Fatal("wise-keys did not replace the rejected token")
+	}
+}
