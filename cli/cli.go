@@ -206,7 +206,7 @@ Environment:
 
 Exit codes:
   0 ok, 1 error, 2 usage error, 3 wrong passphrase (or an altered file), 4 wallet damaged or not a wallet,
-  5 login needed again, 6 an SCA challenge not cleared (no factor this credential can use, blocked,
+  5 needs login again, 6 an SCA challenge not cleared (no factor this credential can use, blocked,
   interrupted, no terminal to answer on), 7 credential rejected by Wise (whoami --check), 8 something due
   (status --check), 22 Wise answered an HTTP error (request), 130 interrupted`
 }

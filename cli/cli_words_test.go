@@ -40,11 +40,11 @@ func TestCLIWordsTypedErrorsWithItsFlagsAndCommands(t *testing.T) {
 		{&flows.ExistingAccountError{Email: "d@x.test", Client: "app", As: "dave"},
 			"d@x.test already has a Wise account, which only its owner can link: use 'wisewallet login app --as dave' (authorization code)", exitError},
 		{&flows.NeedsLoginError{Entry: "bob", Client: "app", Cause: cause},
-			`login needed again for "bob": Wise rejected its refresh token (expired or revoked); run 'wisewallet login app --as bob': ` + cause.Error(), exitNeedsLogin},
+			`"bob" needs login again: Wise rejected its refresh token (expired or revoked); run 'wisewallet login app --as bob': ` + cause.Error(), exitNeedsLogin},
 		{&flows.NeedsLoginError{Entry: "eve", Client: "app", Email: "eve@x.test", Unfinished: true},
-			`login needed again for "eve": its login did not finish; run 'wisewallet login app --as eve --registration-code --email eve@x.test'`, exitNeedsLogin},
+			`"eve" needs login again: its login did not finish; run 'wisewallet login app --as eve --registration-code --email eve@x.test'`, exitNeedsLogin},
 		{&flows.NeedsLoginError{Entry: "bob", Client: "app", Cause: cause, Lost: errors.New("connection reset")},
-			`login needed again for "bob": Wise rejected its refresh token (expired or revoked); run 'wisewallet login app --as bob': ` + cause.Error() +
+			`"bob" needs login again: Wise rejected its refresh token (expired or revoked); run 'wisewallet login app --as bob': ` + cause.Error() +
 				" (an earlier attempt got no answer, connection reset; Wise may have used the refresh token then)", exitNeedsLogin},
 		{&flows.NeedsLoginError{Entry: "dave", Client: "app", Email: "d@x.test", CodeRefused: true, Cause: cause},
 			"the registration code for d@x.test is no longer accepted by Wise (the user may have claimed the account); link it with 'wisewallet login app --as dave': " + cause.Error(), exitNeedsLogin},
@@ -52,7 +52,7 @@ func TestCLIWordsTypedErrorsWithItsFlagsAndCommands(t *testing.T) {
 			`"bob" cannot be refreshed: its OAuth client "app" is gone; add the client again ('wisewallet add client app ...') or log in through another ('wisewallet login CLIENT --as bob')`, exitError},
 		// Wrapped, the context around it stays.
 		{fmt.Errorf("getting a token for %q: %w", "app", &flows.NeedsLoginError{Entry: "bob", Client: "app"}),
-			`getting a token for "app": login needed again for "bob": Wise rejected its refresh token (expired or revoked); run 'wisewallet login app --as bob'`, exitNeedsLogin},
+			`getting a token for "app": "bob" needs login again: Wise rejected its refresh token (expired or revoked); run 'wisewallet login app --as bob'`, exitNeedsLogin},
 	} {
 		var buf bytes.Buffer
 		code := report(&buf, tc.err)

@@ -288,7 +288,7 @@ func statusLabel(r flows.Summary) string {
 		}
 		return "ok"
 	case string(wallet.StatusNeedsLogin):
-		return "login needed"
+		return "needs login"
 	}
 	return r.Status
 }

@@ -17,7 +17,7 @@ func TestCLIWordsAPendingRegistrationLogin(t *testing.T) {
 	var buf bytes.Buffer
 	code := report(&buf, &flows.PendingLoginError{Entry: "gina", Client: "app", Email: "gina@x.test", Err: cause})
 	got := buf.String()
-	want := `"gina" is kept, marked login needed, with its registration code (Wise may have the user already): run 'wisewallet login app --as gina --registration-code --email gina@x.test' to finish`
+	want := `"gina" is kept, marked "needs login", with its registration code (Wise may have the user already): run 'wisewallet login app --as gina --registration-code --email gina@x.test' to finish`
 	if !strings.Contains(got, want) || strings.Contains(got, "nothing was changed") || code != exitError {
 		t.Errorf("report = %d %q\nwant exit %d and %q", code, got, exitError, want)
 	}

@@ -21,7 +21,7 @@ var (
 	ErrUsage = errors.New("usage")
 	// ErrNeedsLogin: the refresh token (or registration code) was rejected;
 	// the user must log in again. The entry is kept and marked.
-	ErrNeedsLogin = errors.New("login needed again")
+	ErrNeedsLogin = errors.New("needs login again")
 	// ErrInvalidClient: Wise rejected the OAuth client id or secret.
 	ErrInvalidClient = wise.ErrInvalidClient
 	// ErrTokenRejected: a resource call answered 401 for the token.
@@ -221,7 +221,7 @@ func (e *NeedsLoginError) Problem() string {
 	if e.Unfinished {
 		why = "its login did not finish"
 	}
-	return fmt.Sprintf("%v for %q: %s", ErrNeedsLogin, e.Entry, why)
+	return fmt.Sprintf("%q %v: %s", e.Entry, ErrNeedsLogin, why)
 }
 
 // Detail is the cause, as it follows the fix: empty, or ": ..." .
@@ -256,7 +256,7 @@ func (e *NeedsLoginError) Unwrap() []error {
 }
 
 // PendingLoginError: a registration-code login failed after its entry
-// Entry was saved, marked login needed, with its registration code
+// Entry was saved, marked "needs login", with its registration code
 // (saved before Wise sees the code, as Wise may create the user with it).
 // Running the same login again finishes it. It matches Err.
 type PendingLoginError struct {
@@ -267,7 +267,7 @@ type PendingLoginError struct {
 func (e *PendingLoginError) Error() string {
 	// The cause may say "nothing was changed" of Wise; the wallet was.
 	cause := strings.Replace(e.Err.Error(), "nothing was changed, try again later", "try again later", 1)
-	return fmt.Sprintf("%s; the entry %q is kept, marked login needed, with its registration code (Wise may have the user already): log in again with its registration code (%s) through the OAuth client %q to finish",
+	return fmt.Sprintf("%s; the entry %q is kept, marked \"needs login\", with its registration code (Wise may have the user already): log in again with its registration code (%s) through the OAuth client %q to finish",
 		cause, e.Entry, e.Email, e.Client)
 }
 

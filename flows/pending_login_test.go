@@ -12,7 +12,7 @@ import (
 
 // Issue 13: a registration-code login that fails after its entry was
 // saved (pending, with the code) does not say "nothing was changed": it
-// says the entry is kept, marked login needed, and how to finish.
+// says the entry is kept, marked "needs login", and how to finish.
 func TestAFailedRegistrationLoginSaysItsEntryIsKept(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, localwise.Config{})
@@ -32,7 +32,7 @@ func TestAFailedRegistrationLoginSaysItsEntryIsKept(t *testing.T) {
 		t.Errorf("the error does not say the entry is pending: %#v", err)
 	}
 	msg := err.Error()
-	if strings.Contains(msg, "nothing was changed") || !strings.Contains(msg, `"gina" is kept`) || !strings.Contains(msg, "login needed") {
+	if strings.Contains(msg, "nothing was changed") || !strings.Contains(msg, `"gina" is kept`) || !strings.Contains(msg, `marked "needs login"`) {
 		t.Errorf("the words do not say what happened: %v", msg)
 	}
 	// And running it again finishes it.

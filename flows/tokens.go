@@ -164,10 +164,10 @@ func (s *Service) refreshUser(ctx context.Context, api *wise.Client, c *wallet.C
 	}
 	refresh := e.Secret(wallet.SecretRefreshToken)
 	if refresh.IsZero() {
-		return wise.Tokens{}, fmt.Errorf("%w: %q has no refresh token", ErrNeedsLogin, e.Name)
+		return wise.Tokens{}, fmt.Errorf("%q %w: it has no refresh token", e.Name, ErrNeedsLogin)
 	}
 	if e.RefreshExpiresAt != nil && !now.Before(*e.RefreshExpiresAt) {
-		return wise.Tokens{}, fmt.Errorf("%w: the refresh token of %q expired at %s", ErrNeedsLogin, e.Name, e.RefreshExpiresAt.Format(time.RFC3339))
+		return wise.Tokens{}, fmt.Errorf("%q %w: its refresh token expired at %s", e.Name, ErrNeedsLogin, e.RefreshExpiresAt.Format(time.RFC3339))
 	}
 	return api.Refresh(ctx, client.ClientID, client.Secret(wallet.SecretClientSecret), refresh, now)
 }

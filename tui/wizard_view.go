@@ -151,7 +151,7 @@ func explain(err error) problem {
 	}
 	switch {
 	case errors.As(err, new(*flows.PendingLoginError)):
-		p.Todo = "The entry was kept, marked login needed, with its registration code (Wise may have the user already). Run this login again to finish it (esc, then enter)."
+		p.Todo = "The entry was kept, marked \"needs login\", with its registration code (Wise may have the user already). Run this login again to finish it (esc, then enter)."
 	case errors.Is(err, context.Canceled):
 		p.Todo = "Cancelled; nothing was stored."
 	case errors.Is(err, flows.ErrTokenRejected):
