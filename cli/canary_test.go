@@ -202,6 +202,11 @@ func TestCanariesNeverLeak(t *testing.T) {
 		r.add(0, "t2", r.tok2.value, "--env", "production")
 		r.add(0, "t3", r.tok3.value, "--env", "local", "--api-url", "http://127.0.0.1:9/")
 		r.check(0, call{args: []string{"rename", "t3", "t3b"}}, nil)
+		// edit: a new token stored unchecked, one Wise cannot be asked
+		// about (a dead host), one for an entry that takes no secret.
+		r.check(0, call{args: []string{"edit", "t3b", "--token", "--no-check"}, stdin: ptr(r.dupTok.value + "\n")}, nil)
+		r.check(exitError, call{args: []string{"edit", "t3b", "--token"}, stdin: ptr(r.badTok.value + "\n")}, nil)
+		r.check(exitUsage, call{args: []string{"edit", "t2", "--client-secret"}, stdin: ptr(r.badEnvTok.value + "\n")}, nil)
 		r.check(0, call{args: []string{"rm", "t1", "--yes"}}, nil)
 		r.check(exitError, call{args: []string{"rm", "t1", "--yes"}}, nil)
 		r.check(0, withEnv([]string{"passwd"}, map[string]string{"WISEWALLET_NEW_PASSPHRASE": r.newPass.value}), nil)

@@ -131,11 +131,11 @@ func renewDue(ctx context.Context, sio *cliIO, svc *flows.Service, renew *flows.
 	for _, r := range svc.Refresh(ctx, renew.Due(entries, now, false)) {
 		switch outcome, f := renew.Record(r, now); {
 		case outcome == flows.Failed && f.Held:
-			fmt.Fprintf(sio.stderr, "%s  renewing %q failed: %s; not retried until it or its client is stored again\n", r.At.Local().Format("15:04:05"), r.Name, cliWords(r.Err))
+			fmt.Fprintf(sio.stderr, "%s  renewing %q failed: %s; not retried until it or its client is stored again\n", flows.ShowTime(r.At, time.Local), r.Name, cliWords(r.Err))
 		case outcome == flows.Failed:
-			fmt.Fprintf(sio.stderr, "%s  renewing %q failed: %s; retrying at %s\n", r.At.Local().Format("15:04:05"), r.Name, cliWords(r.Err), f.RetryAt.Local().Format("15:04:05"))
+			fmt.Fprintf(sio.stderr, "%s  renewing %q failed: %s; retrying at %s\n", flows.ShowTime(r.At, time.Local), r.Name, cliWords(r.Err), flows.ShowTime(f.RetryAt, time.Local))
 		case outcome == flows.Renewed:
-			fmt.Fprintf(sio.stderr, "%s  renewed the access token of %q\n", r.At.Local().Format("15:04:05"), r.Name)
+			fmt.Fprintf(sio.stderr, "%s  renewed the access token of %q\n", flows.ShowTime(r.At, time.Local), r.Name)
 		}
 	}
 }
@@ -143,7 +143,7 @@ func renewDue(ctx context.Context, sio *cliIO, svc *flows.Service, renew *flows.
 func printDemoStatus(sio *cliIO, svc *flows.Service) {
 	now := time.Now().UTC()
 	tw := tabwriter.NewWriter(sio.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "%s\n", now.Local().Format("15:04:05"))
+	fmt.Fprintf(tw, "%s\n", flows.ShowTime(now, time.Local))
 	for _, r := range svc.Status(now) {
 		if len(r.Expiries) == 0 {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Name, r.Kind, r.Status, "never expires (until revoked)")

@@ -196,7 +196,7 @@ func timeLabel(t *time.Time) string {
 	if t == nil || t.IsZero() {
 		return "(no date)"
 	}
-	return t.Local().Format(time.RFC3339)
+	return flows.ShowTime(*t, time.Local)
 }
 
 func (inv *invocation) josePubkeyCommand() *cobra.Command {

@@ -306,7 +306,7 @@ func cmdMTLSImport(ctx context.Context, sio *cliIO, name, file string, o mtlsImp
 	if got.Renewed {
 		verb = "Imported the renewal:"
 	}
-	fmt.Fprintf(w, "%s the certificate %q for %q: %s, serial %s, valid until %s.\n", verb, got.CertName, name, got.CommonName, got.Serial, got.NotAfter.Local().Format(time.RFC3339))
+	fmt.Fprintf(w, "%s the certificate %q for %q: %s, serial %s, valid until %s.\n", verb, got.CertName, name, got.CommonName, got.Serial, flows.ShowTime(got.NotAfter, time.Local))
 	if got.Certificates.Client != "" {
 		fmt.Fprintf(w, "Client %q has %d of %d active certificates; its calls now go over mTLS.\n", got.Certificates.Client, got.Certificates.Active, got.Certificates.Limit)
 	}

@@ -160,11 +160,11 @@ func cmdLogin(ctx context.Context, sio *cliIO, usage, client string, o loginOpti
 	}
 	switch {
 	case e.UserEmail != "":
-		fmt.Fprintf(sio.stderr, "Logged in as %s; tokens saved as %q (access token until %s).\n", e.UserEmail, e.Name, e.AccessExpiresAt.Local().Format(time.Kitchen))
+		fmt.Fprintf(sio.stderr, "Logged in as %s; tokens saved as %q (access token until %s).\n", e.UserEmail, e.Name, flows.ShowTime(*e.AccessExpiresAt, time.Local))
 	default:
 		// The tokens were saved but asking Wise who they belong to did not
 		// finish (interrupted, or Wise did not answer).
-		fmt.Fprintf(sio.stderr, "Tokens saved as %q (access token until %s); run 'wisewallet whoami %s' to see who they act as.\n", e.Name, e.AccessExpiresAt.Local().Format(time.Kitchen), e.Name)
+		fmt.Fprintf(sio.stderr, "Tokens saved as %q (access token until %s); run 'wisewallet whoami %s' to see who they act as.\n", e.Name, flows.ShowTime(*e.AccessExpiresAt, time.Local), e.Name)
 	}
 	return nil
 }

@@ -1115,5 +1115,5 @@ func clockLabel(t time.Time) string {
 	if left < 0 {
 		left = 0
 	}
-	return fmt.Sprintf("%s, in %s", t.Local().Format("15:04:05"), left)
+	return fmt.Sprintf("%s, in %s", flows.ShowTime(t, time.Local), left)
 }

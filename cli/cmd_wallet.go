@@ -401,7 +401,7 @@ func cmdShow(ctx context.Context, sio *cliIO, name string, o showOptions) error 
 		var v string
 		switch f.Kind {
 		case flows.FieldTime, flows.FieldExpiry:
-			v = f.Time.Local().Format(time.RFC3339)
+			v = flows.ShowTime(f.Time, time.Local)
 		case flows.FieldAge:
 			v = fmt.Sprintf("%d days (rotation reminder at %d days)", int(now.Sub(f.Time).Hours()/24), int(flows.RotationReminder.Hours()/24))
 		default:

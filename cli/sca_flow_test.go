@@ -554,11 +554,11 @@ func TestSCAFiveWrongPINsBlock(t *testing.T) {
 		t.Fatalf("approve: exit %d, want %d\n%s\n%s", code, exitSCA, s.text(), s.stderr)
 	}
 	stderr := s.stderr.String()
-	until := regexp.MustCompile(`until (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)`).FindStringSubmatch(stderr)
+	until := regexp.MustCompile(`until (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC)`).FindStringSubmatch(stderr)
 	if until == nil {
 		t.Fatalf("the block's end is not in the error: %s", stderr)
 	}
-	end, _ := time.Parse(time.RFC3339, until[1])
+	end, _ := time.Parse(flows.TimeLayout, until[1])
 	if left := time.Until(end); left < 14*time.Minute || left > 16*time.Minute {
 		t.Errorf("the block ends in %s, want about 15 minutes", left)
 	}

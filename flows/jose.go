@@ -212,10 +212,10 @@ type ExpiredKeyError struct {
 
 func (e *ExpiredKeyError) Error() string {
 	if e.NotYet {
-		return fmt.Sprintf("the JOSE key of %q is valid only from %s, so nothing was sent; wait, or make a new key", e.Entry, e.ValidFrom.UTC().Format(time.RFC3339))
+		return fmt.Sprintf("the JOSE key of %q is valid only from %s, so nothing was sent; wait, or make a new key", e.Entry, ShowTime(e.ValidFrom, time.UTC))
 	}
 	return fmt.Sprintf("the JOSE key of %q expired %s: Wise refuses it, so nothing was sent; rotate it (a new key) and upload the new one",
-		e.Entry, e.ValidTill.UTC().Format(time.RFC3339))
+		e.Entry, ShowTime(e.ValidTill, time.UTC))
 }
 
 // NotUploadedError: the key is not registered with Wise, which would
@@ -273,7 +273,7 @@ type RotationUnderwayError struct {
 }
 
 func (e *RotationUnderwayError) Error() string {
-	return fmt.Sprintf("%q is rotating already: its previous key %s works until %s; rotate again after that", e.Entry, e.PrevKeyID, e.RetiresAt.UTC().Format(time.RFC3339))
+	return fmt.Sprintf("%q is rotating already: its previous key %s works until %s; rotate again after that", e.Entry, e.PrevKeyID, ShowTime(e.RetiresAt, time.UTC))
 }
 
 func (e *RotationUnderwayError) Unwrap() error { return ErrUsage }

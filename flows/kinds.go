@@ -481,7 +481,7 @@ var (
 		if !v.Holds(wallet.SecretPreviousKey) {
 			when := ""
 			if v.PrevRetiresAt != nil {
-				when = " " + v.PrevRetiresAt.UTC().Format(time.RFC3339)
+				when = " " + ShowTime(*v.PrevRetiresAt, time.UTC)
 			}
 			return textField("Previous key", v.PrevKeyID+" retired"+when+"; its private key is wiped")
 		}

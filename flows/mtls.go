@@ -514,7 +514,7 @@ type ExpiredCertificateError struct {
 
 func (e *ExpiredCertificateError) Error() string {
 	return fmt.Sprintf("the mTLS certificate of %q expired %s: Wise refuses it, so nothing was sent; renew it (a new key and CSR) and import the new certificate",
-		e.Entry, e.NotAfter.UTC().Format(time.RFC3339))
+		e.Entry, ShowTime(e.NotAfter, time.UTC))
 }
 
 // NotLinkedError: the mTLS entry serves no OAuth client yet, so there is

@@ -287,7 +287,7 @@ func (e *SCABlockedError) Error() string {
 	if e.Until.IsZero() {
 		return fmt.Sprintf("Wise blocks one-time tokens for %q for %d minutes after %d failed attempts: wait, then ask again", e.Credential, int(SCABlockDuration/time.Minute), SCAMaxFailures)
 	}
-	return fmt.Sprintf("Wise blocks one-time tokens for %q until %s after %d failed attempts: wait until then and ask again", e.Credential, e.Until.UTC().Format(time.RFC3339), SCAMaxFailures)
+	return fmt.Sprintf("Wise blocks one-time tokens for %q until %s after %d failed attempts: wait until then and ask again", e.Credential, ShowTime(e.Until, time.UTC), SCAMaxFailures)
 }
 
 func (e *SCABlockedError) Unwrap() error { return ErrSCANotCleared }

@@ -363,7 +363,7 @@ func TestAWrongPINCountsDownToTheBlockWhichSaysWhenItEnds(t *testing.T) {
 	if be.Until.Before(before.Add(14*time.Minute)) || be.Until.After(time.Now().Add(16*time.Minute)) {
 		t.Errorf("blocked until %v", be.Until)
 	}
-	if !strings.Contains(err.Error(), be.Until.UTC().Format(time.RFC3339)) {
+	if !strings.Contains(err.Error(), ShowTime(be.Until, time.UTC)) {
 		t.Errorf("the error does not say when: %v", err)
 	}
 	if fmt.Sprint(s.asked) != "[-1 4 3 2 1]" {

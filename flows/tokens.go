@@ -167,7 +167,7 @@ func (s *Service) refreshUser(ctx context.Context, api *wise.Client, c *wallet.C
 		return wise.Tokens{}, fmt.Errorf("%q %w: it has no refresh token", e.Name, ErrNeedsLogin)
 	}
 	if e.RefreshExpiresAt != nil && !now.Before(*e.RefreshExpiresAt) {
-		return wise.Tokens{}, fmt.Errorf("%q %w: its refresh token expired at %s", e.Name, ErrNeedsLogin, e.RefreshExpiresAt.Format(time.RFC3339))
+		return wise.Tokens{}, fmt.Errorf("%q %w: its refresh token expired at %s", e.Name, ErrNeedsLogin, ShowTime(*e.RefreshExpiresAt, time.UTC))
 	}
 	return api.Refresh(ctx, client.ClientID, client.Secret(wallet.SecretClientSecret), refresh, now)
 }

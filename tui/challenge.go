@@ -769,10 +769,10 @@ func (s *challengeScreen) blockedText() string {
 	until := s.blockedUntil
 	left := until.Sub(s.now)
 	if left <= 0 {
-		return fmt.Sprintf("Wise blocked one-time tokens until %s after %d failed attempts; the block is over: make the call again.", until.In(s.now.Location()).Format("15:04:05"), flows.SCAMaxFailures)
+		return fmt.Sprintf("Wise blocked one-time tokens until %s after %d failed attempts; the block is over: make the call again.", flows.ShowNear(until, s.now), flows.SCAMaxFailures)
 	}
 	return fmt.Sprintf("Wise blocks one-time tokens until %s (in %s) after %d failed attempts in a row. Nothing clears a challenge before then.",
-		until.In(s.now.Location()).Format("15:04:05"), span(left), flows.SCAMaxFailures)
+		flows.ShowNear(until, s.now), span(left), flows.SCAMaxFailures)
 }
 
 // endView says what came of it.

@@ -195,12 +195,12 @@ func TestChallengeScreenEnds(t *testing.T) {
 				s.Update(scaProgressMsg{b: b, ev: flows.SCAEvent{Kind: flows.EventBlocked, Until: until}})
 				s.Update(scaDoneMsg{b: b, err: &flows.SCABlockedError{Credential: "partner-user", Until: until}})
 				wzChallengeGolden(t, c, s)
-				if !strings.Contains(wzFlat(s), "09:15:00 (in 15m00s)") {
+				if !strings.Contains(wzFlat(s), "09:15:00 UTC (in 15m00s)") {
 					t.Errorf("the block's end is not shown:\n%s", wzPlain(s))
 				}
 				now = wzNow.Add(61 * time.Second)
 				s.Update(TickMsg(now))
-				if !strings.Contains(wzFlat(s), "09:15:00 (in 13m59s)") {
+				if !strings.Contains(wzFlat(s), "09:15:00 UTC (in 13m59s)") {
 					t.Errorf("the countdown did not move with the clock:\n%s", wzPlain(s))
 				}
 				now = wzNow

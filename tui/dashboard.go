@@ -489,7 +489,7 @@ func (d *dashboard) move(delta int) {
 }
 
 // clock formats a time of day in the local zone of the app's clock.
-func (d dashboard) clock(t time.Time) string { return t.In(d.now.Location()).Format("15:04:05") }
+func (d dashboard) clock(t time.Time) string { return flows.ShowNear(t, d.now) }
 
 // notes are the lines shown under a row: what the app did for it and
 // what the user should do.

@@ -35,12 +35,12 @@ func joseNotes(e flows.EntryView, items []dashItem, now time.Time) []note {
 		left := it.end.Sub(now)
 		switch {
 		case it.kind == flows.PreviousKeyRetires && left > 0:
-			out = append(out, note{text: fmt.Sprintf("↻ rotating: the old key %s works until %s, then it is wiped", shortID(e.PrevKeyID), it.end.In(now.Location()).Format("2006-01-02 15:04"))})
+			out = append(out, note{text: fmt.Sprintf("↻ rotating: the old key %s works until %s, then it is wiped", shortID(e.PrevKeyID), flows.ShowNear(it.end, now))})
 		case it.kind != flows.KeyValidity:
 		case left <= 0:
 			out = append(out, note{text: "✗ key expired: Wise refuses what it signs or encrypts. Rotate it: enter, then n", bad: true})
 		case left <= joseReminder && e.PrevKeyID == "":
-			out = append(out, note{text: fmt.Sprintf("⚠ key ends in %s (%s): rotate it now, enter, then n", span(left), it.end.In(now.Location()).Format("2006-01-02")), bad: left <= 7*24*time.Hour})
+			out = append(out, note{text: fmt.Sprintf("⚠ key ends in %s (%s): rotate it now, enter, then n", span(left), flows.ShowNear(it.end, now)), bad: left <= 7*24*time.Hour})
 		}
 	}
 	return out

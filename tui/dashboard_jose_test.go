@@ -49,9 +49,9 @@ func TestDashboardJOSECountdowns(t *testing.T) {
 	v := coreDashView(d)
 	for _, want := range []string{
 		"key valid    300d",
-		"old key      20h00m", "↻ rotating: the old key 9a8b7c6d… works until 2026-11-23 08:00, then it is wiped",
+		"old key      20h00m", "↻ rotating: the old key 9a8b7c6d… works until 2026-11-23 08:00:00 UTC, then it is wiped",
 		"→ not uploaded to Wise yet: enter, then u",
-		"key valid    20d03h", "⚠ key ends in 20d (2026-12-12): rotate it now, enter, then n",
+		"key valid    20d03h", "⚠ key ends in 20d (2026-12-12 15:00:00 UTC): rotate it now, enter, then n",
 		"✗ key expired: Wise refuses what it signs or encrypts. Rotate it: enter, then n",
 		"→ serves no OAuth client: set JOSE up from the client, a, then JOSE keys",
 	} {

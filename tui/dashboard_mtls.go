@@ -42,7 +42,7 @@ func certificateNotes(e flows.EntryView, items []dashItem, now time.Time) []note
 		case left <= 0:
 			out = append(out, note{text: "✗ certificate expired: Wise refuses its mTLS calls. Renew: enter, then n", bad: true})
 		case left <= flows.CertificateRenewalReminder:
-			out = append(out, note{text: fmt.Sprintf("⚠ certificate ends in %s (%s): renew it now, enter, then n", span(left), it.end.In(now.Location()).Format("2006-01-02")), bad: left <= 7*24*time.Hour})
+			out = append(out, note{text: fmt.Sprintf("⚠ certificate ends in %s (%s): renew it now, enter, then n", span(left), flows.ShowNear(it.end, now)), bad: left <= 7*24*time.Hour})
 		}
 	}
 	return out

@@ -120,7 +120,7 @@ func TestDashboardGoldenProductionAndFailures(t *testing.T) {
 	d = s.(dashboard)
 	v := coreDashView(d)
 	for _, want := range []string{"x-trace-id trace-0f3a9c21", "x-trace-id trace-77e0b5d4", "refresh failed",
-		"log in again: a → Log in a user (client acme-app, as partner-user)", "retrying by itself at 12:00:10", "retrying"} {
+		"log in again: a → Log in a user (client acme-app, as partner-user)", "retrying by itself at 12:00:10 UTC", "retrying"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("the failure is not shown with %q:\n%s", want, v)
 		}
@@ -143,12 +143,12 @@ func TestDashboardRenewalSaysSo(t *testing.T) {
 	c := coreCommon(coreFake(), 100, 30)
 	d := coreDashboard(c, coreEntries())
 	s, cmd := d.Update(syncMsg{results: []flows.RefreshResult{{Name: "partner-user", At: coreNow.Add(-3 * time.Second)}}})
-	if v := coreDashView(s.(dashboard)); !strings.Contains(v, "↻ renewed 11:59:57 by itself") {
+	if v := coreDashView(s.(dashboard)); !strings.Contains(v, "↻ renewed 11:59:57 UTC by itself") {
 		t.Errorf("the row does not say it was renewed:\n%s", v)
 	}
 	found := false
 	for _, m := range cmdMsgs(cmd) {
-		if tm, ok := m.(ToastMsg); ok && strings.Contains(tm.Text, "Renewed the access token of partner-user at 11:59:57") {
+		if tm, ok := m.(ToastMsg); ok && strings.Contains(tm.Text, "Renewed the access token of partner-user at 11:59:57 UTC") {
 			found = true
 		}
 	}

@@ -455,7 +455,7 @@ func (s details) secretLines(i int, field string, width int) []string {
 }
 
 func (s details) when(t time.Time) string {
-	return t.In(s.now.Location()).Format("2006-01-02 15:04:05")
+	return flows.ShowNear(t, s.now)
 }
 
 // labelW is the width of the details' label column ("Certificate name"

@@ -676,7 +676,7 @@ func day(c *Common, t *time.Time) string {
 	if t == nil || t.IsZero() {
 		return "-"
 	}
-	return t.In(c.Now().Location()).Format("2006-01-02 15:04")
+	return flows.ShowNear(*t, c.Now())
 }
 
 func (s *joseFlow) keysHelp() []key.Binding {

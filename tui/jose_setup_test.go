@@ -568,7 +568,7 @@ func TestDetailsOfAJOSEEntry(t *testing.T) {
 	rot := wzSigKey(true)
 	rot.PrevKeyID, rot.PrevRetiresAt = wzEncKID, ptime(wzNow.Add(5*time.Hour))
 	_, cmd = newDetails(c, rot).Update(keyPress("n"))
-	if m, ok := cmdMsg(cmd).(ToastMsg); !ok || !strings.Contains(m.Text, "rotating already") || !strings.Contains(m.Text, "2026-11-22 14:00:00") {
+	if m, ok := cmdMsg(cmd).(ToastMsg); !ok || !strings.Contains(m.Text, "rotating already") || !strings.Contains(m.Text, "until 14:00:00 UTC") {
 		t.Errorf("n during a rotation: %v", cmdMsg(cmd))
 	}
 	wzGolden(t, c, newDetails(c, wzEncKey(true)))

@@ -429,4 +429,4 @@ func wzSCAPersonalCheck(t *testing.T, demo *lwdemo.Demo, d *driver, f *scaFlow, 
 	d.press("enter")
 }
 
-var wzBlockedUntil = regexp.MustCompile(`until \d\d:\d\d:\d\d \(in 1[45]m\d\ds\)`)
+var wzBlockedUntil = regexp.MustCompile(`until (\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d \S+ \(in 1[45]m\d\ds\)`)

@@ -148,7 +148,7 @@ func TestSCAFlowUserSteps(t *testing.T) {
 				session: &flows.SCASessionView{Credential: "partner-user", Profile: 501, Until: wzNow.Add(5 * time.Minute), Status: *wzChallenges(2)}})
 			snap("13-result")
 			flat := wzFlat(s)
-			for _, want := range []string{"✓ 2FA works for partner-user", "the PIN set for profile 501", "an SCA session, cleared: until 09:05:00"} {
+			for _, want := range []string{"✓ 2FA works for partner-user", "the PIN set for profile 501", "an SCA session, cleared: until 09:05:00 UTC"} {
 				if !strings.Contains(flat, want) {
 					t.Errorf("the result does not say %q:\n%s", want, wzPlain(s))
 				}

@@ -209,16 +209,12 @@ func when(c *Common, t *time.Time) string {
 		return "not set"
 	}
 	now := c.Now()
-	at := t.In(now.Location())
-	d := at.Sub(now)
-	layout := "15:04:05"
-	if d > 20*time.Hour || d < -20*time.Hour {
-		layout = "2006-01-02 15:04"
-	}
+	at := flows.ShowNear(*t, now)
+	d := t.Sub(now)
 	if d < 0 {
-		return fmt.Sprintf("%s (%s ago)", at.Format(layout), span(-d))
+		return fmt.Sprintf("%s (%s ago)", at, span(-d))
 	}
-	return fmt.Sprintf("%s (in %s)", at.Format(layout), span(d))
+	return fmt.Sprintf("%s (in %s)", at, span(d))
 }
 
 // span is a short, rounded duration: 45s, 2m59s, 11h59m, 3d, 20y.
