@@ -121,3 +121,37 @@ func TestAuditRecordsEveryCallWithEntryCommandAndTraceID(t *testing.T) {
 		secretOf(t, e, wallet.SecretAccessToken), secretOf(t, e, wallet.SecretRefreshToken), secretOf(t, f.saved("app"), wallet.SecretAccessToken)}
 	assertNoSecret(t, "audit records", string(all), secrets...)
 }
+
+// TestAuditRecordsCallsOverMTLSAsTheEntryServed: a user's refresh and an
+// OAuth client's token, sent over the mTLS host with the certificate
+// entry's key, are recorded as the user's and the client's calls, on the
+// mTLS host.
+func TestAuditRecordsCallsOverMTLSAsTheEntryServed(t *testing.T) {
+	t.Parallel()
+	m := newMTLSFixture(t, localwise.Config{})
+	rec := &auditRecorder{}
+	m.svc = New(m.w, Options{HTTP: wise.DefaultHTTPClient(), Now: m.clock.Now, Audit: rec.add})
+	m.svc.sleep = func(context.Context, time.Duration) error { return nil }
+	m.addDemoClient("c1")
+	m.certified("m1", "c1")
+	m.regLogin("c1", "u1", "mtls-audit@example.com")
+	rec.take()
+	m.makeDue()
+	ctx := WithCommand(bg, "token")
+	if _, err := m.svc.AccessToken(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.svc.RenewAccessToken(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	mtlsHost := strings.TrimPrefix(m.srv.MTLSURL(), "https://")
+	got := rec.take()
+	if len(got) != 2 {
+		t.Fatalf("%d records, want the refresh and the client's token: %+v", len(got), got)
+	}
+	for i, want := range []string{"u1", "c1"} {
+		if got[i].Entry != want || got[i].Host != mtlsHost || got[i].Path != "/oauth/token" || got[i].Result != "ok" || got[i].Command != "token" {
+			t.Errorf("record %d: %+v, want %s's token call on %s", i, got[i], want, mtlsHost)
+		}
+	}
+}
