@@ -137,3 +137,21 @@ func TestObserveClassesFailures(t *testing.T) {
 		t.Errorf("token exchange recorded as %s %s", xs[0].Method, xs[0].Path)
 	}
 }
+
+// TestObserveSeesJOSECalls: a JOSE call (sendJOSE, its own HTTP.Do) is
+// observed like any other, its body not.
+func TestObserveSeesJOSECalls(t *testing.T) {
+	f := newJOSEFixture(t)
+	got := recordExchanges(f.c)
+	bodyCanary := "CANARY-JOSE-BODY-51d2"
+	if _, err := f.c.JOSE(context.Background(), f.call(JOSEJWS, http.MethodPost, "/v1/x/jws?ref="+bodyCanary, []byte(`{"m":"`+bodyCanary+`"}`))); err != nil {
+		t.Fatal(err)
+	}
+	xs := got()
+	if len(xs) != 1 || xs[0].Method != "POST" || xs[0].Path != "/v1/x/jws?ref=" || xs[0].Status != 200 || xs[0].Result != ResultOK {
+		t.Fatalf("exchanges %+v, want the one POST /v1/x/jws?ref=", xs)
+	}
+	if all, _ := json.Marshal(xs); strings.Contains(string(all), bodyCanary) {
+		t.Errorf("the exchange holds the body or query value: %s", all)
+	}
+}
