@@ -190,3 +190,16 @@ func TestAuditLogRefusesUnsafeFiles(t *testing.T) {
 		t.Errorf("a folder others can write: %v, want ErrUnsafe", err)
 	}
 }
+
+// BenchmarkAuditAppend is what the audit log adds to each call to Wise:
+// the folder and file checks, the open, one write, the close.
+func BenchmarkAuditAppend(b *testing.B) {
+	log := NewAuditLog(b.TempDir())
+	rec := AuditRecord{Time: time.Now(), Entry: "acme", Command: "request", Method: "GET", Host: "api.wise-sandbox.com",
+		Path: "/v1/profiles?type=", Status: 200, TraceID: strings.Repeat("a", 32), Result: "ok", Millis: 120}
+	for b.Loop() {
+		if err := log.Append(rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
