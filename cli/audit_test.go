@@ -342,3 +342,39 @@ func TestParseSpanAndSince(t *testing.T) {
 		t.Error("a negative span accepted")
 	}
 }
+
+// TestAuditLogKeepsEveryRecordOfConcurrentCommands: commands running at
+// once each append their records to the one audit.log; none is lost and
+// every line is a whole record.
+func TestAuditLogKeepsEveryRecordOfConcurrentCommands(t *testing.T) {
+	t.Parallel()
+	srv, base := lwtest.Start(t, localwise.Config{})
+	e := newCLIEnv(t)
+	e.init()
+	e.expect(e.run(call{args: []string{"add", "personal", "pat", "--env", "local", "--api-url", base, "--no-check=false"}, stdin: ptr(srv.Demo().PersonalToken)}), 0)
+	before := len(auditRecords(t, e))
+	const n = 6
+	codes := make(chan int, n)
+	for i := 0; i < n; i++ {
+		go func() { codes <- e.cmd("whoami", "pat", "--check").code }()
+	}
+	for i := 0; i < n; i++ {
+		if c := <-codes; c != 0 {
+			t.Fatalf("a concurrent whoami --check exited %d", c)
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(e.dir, wallet.AuditFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	for i, l := range lines {
+		var rec wallet.AuditRecord
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Fatalf("line %d is not a whole record: %v", i+1, err)
+		}
+	}
+	if got, want := len(lines), before+2*n; got != want { // /v1/me and /v2/profiles each
+		t.Errorf("%d records after %d concurrent whoami, want %d", got, n, want)
+	}
+}
