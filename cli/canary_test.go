@@ -436,6 +436,15 @@ func TestCanariesNeverLeak(t *testing.T) {
 		r.check(0, call{args: []string{"show", "k1"}}, nil)
 		r.check(0, call{args: []string{"status", "--json"}}, nil)
 		r.check(0, call{args: []string{"list", "--json"}}, nil)
+		// Every call above is in the audit log (which noFileHoldsACanary
+		// searches too), and the checks for scripts print no canary.
+		r.check(0, call{args: []string{"whoami", "p1", "--check"}}, nil)
+		r.check(0, call{args: []string{"whoami", "u1", "--check"}}, nil)
+		r.check(0, call{args: []string{"status", "--check"}}, nil)
+		r.check(0, call{args: []string{"log"}}, nil)
+		if res := r.check(0, call{args: []string{"log", "--json", "--since", "1h"}}, nil); strings.Count(res.stdout, "\n") < 10 {
+			t.Errorf("the audit log has %d records of this part's calls, want them all", strings.Count(res.stdout, "\n"))
+		}
 	})
 	t.Run("every other command", func(t *testing.T) {
 		t.Parallel()

@@ -14,6 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/wisewallet/wisewallet/flows"
 )
 
 func init() {
@@ -120,6 +122,7 @@ func (inv *invocation) rootCommand() *cobra.Command {
 		inv.tokenCommand(),
 		inv.whoamiCommand(),
 		inv.statusCommand(),
+		inv.logCommand(),
 		inv.listCommand(),
 		inv.showCommand(),
 		inv.mtlsCommand(),
@@ -145,13 +148,25 @@ func (inv *invocation) rootCommand() *cobra.Command {
 		}
 		completeFlagValues(c)
 		if run := c.RunE; run != nil {
+			name := commandName(c)
 			c.RunE = func(c *cobra.Command, args []string) error {
 				inv.started = true
+				// The audit log says which command used an entry.
+				c.SetContext(flows.WithCommand(c.Context(), name))
 				return run(c, args)
 			}
 		}
 	})
 	return root
+}
+
+// commandName is c's path without the program's name ("mtls check"), as
+// the audit log records it; the root, which opens the app, is "app".
+func commandName(c *cobra.Command) string {
+	if !c.HasParent() {
+		return "app"
+	}
+	return strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" ")
 }
 
 // completeFlagValues says what Tab offers for c's own flags: the
@@ -261,8 +276,9 @@ var usageLines = map[string]string{
 	"login":            "login CLIENT --as NAME [--paste] [--no-pkce] [--timeout 5m] | login CLIENT --as NAME --registration-code --email EMAIL",
 	"list":             "list [--json]",
 	"show":             "show NAME [--reveal] [--json]",
-	"whoami":           "whoami NAME [--json]",
-	"status":           "status [--json]",
+	"whoami":           "whoami NAME [--json | --check]",
+	"status":           "status [--json] [--check [--within 7d]]",
+	"log":              "log [--json] [--since D]",
 	"keyring status":   "keyring status [--json]",
 	"localwise":        "localwise [--addr 127.0.0.1:8700] [--token-ttl DURATION] [--cert-ttl DURATION] [--jose-overlap DURATION] [--sca always|never|risk] [--json]",
 	"demo":             "demo [--token-ttl 3m] [--cert-ttl 600h] [--once | --plain [--every 5s]] [--auto-lock 5m]",

@@ -115,6 +115,7 @@ func cmdApp(ctx context.Context, sio *cliIO, autoLock time.Duration) error {
 		// interface would not read as "show the unlock screen".
 		opts.Service = svc
 	}
+	defer sio.audit().sayHeld() // the screen is the user's again
 	return runTUI(ctx, sio, opts)
 }
 
@@ -128,7 +129,7 @@ func (sio *cliIO) appStart(ctx context.Context, st *wallet.FileStore) (*flows.Se
 	if err != nil {
 		return nil, err
 	}
-	return newService(w), nil
+	return sio.newService(w), nil
 }
 
 // unlockScreen is the app's unlock: the passphrase typed there opens the
@@ -139,7 +140,7 @@ func (sio *cliIO) unlockScreen(st *wallet.FileStore) tui.UnlockFunc {
 		if err != nil {
 			return nil, err
 		}
-		return newService(w), nil
+		return sio.newService(w), nil
 	}
 }
 

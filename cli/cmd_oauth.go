@@ -217,26 +217,37 @@ func cmdToken(ctx context.Context, sio *cliIO, name string, refresh bool) error 
 }
 
 func (inv *invocation) whoamiCommand() *cobra.Command {
-	var asJSON bool
+	var asJSON, check bool
 	c := &cobra.Command{
 		Use:   "whoami NAME",
 		Short: "Show who a credential acts as, its profiles and expiry",
 		Example: `  wisewallet whoami alice
-  wisewallet whoami acme --json | jq .profiles`,
+  wisewallet whoami acme --json | jq .profiles
+  # In a script: is the credential still accepted? (exit 0, 7, 5 or 1)
+  wisewallet whoami acme --check || echo "acme: exit $?"`,
 		Args:              positional(1, 1),
 		ValidArgsFunction: inv.completeEntryNames(),
-		RunE:              func(c *cobra.Command, args []string) error { return cmdWhoami(c.Context(), inv.sio, args[0], asJSON) },
+		RunE: func(c *cobra.Command, args []string) error {
+			if check && asJSON {
+				return usagef("--check prints nothing, its exit code says it all; leave out --json")
+			}
+			if check {
+				return whoamiCheck(c.Context(), inv.sio, args[0])
+			}
+			return cmdWhoami(c.Context(), inv.sio, args[0], asJSON)
+		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().BoolVar(&check, "check", false, "print nothing; exit 0 valid, 7 rejected by Wise, 5 login needed again, 1 Wise or the network failed")
 	return c
 }
 
 func cmdWhoami(ctx context.Context, sio *cliIO, name string, asJSON bool) error {
-	svc, err := sio.openService(ctx)
+	ops, err := sio.ops(ctx)
 	if err != nil {
 		return err
 	}
-	id, e, err := svc.Whoami(ctx, name)
+	id, e, err := ops.Whoami(ctx, name)
 	if err != nil {
 		return err
 	}

@@ -673,16 +673,33 @@ func (sio *cliIO) confirmShort(ctx context.Context, n int) error {
 }
 
 func (inv *invocation) statusCommand() *cobra.Command {
-	var asJSON bool
+	var asJSON, check bool
+	var within string
 	c := &cobra.Command{
 		Use:   "status",
-		Short: "Show what expires when, per entry (--json for scripts)",
+		Short: "Show what expires when, per entry (--json for scripts, --check for cron)",
 		Example: `  wisewallet status
-  wisewallet status --json | jq '.[] | select(.status != "ok")'`,
+  wisewallet status --json | jq '.[] | select(.status != "ok")'
+  # In cron or CI: exit 8 and one line per thing due within 7 days
+  wisewallet status --check --within 7d`,
 		Args: positional(0, 0),
-		RunE: func(c *cobra.Command, _ []string) error { return cmdStatus(c.Context(), inv.sio, asJSON) },
+		RunE: func(c *cobra.Command, _ []string) error {
+			if !check {
+				if c.Flags().Changed("within") {
+					return usagef("--within goes with --check (usage: %s)", usageLine(c))
+				}
+				return cmdStatus(c.Context(), inv.sio, asJSON)
+			}
+			d, err := parseSpan(within)
+			if err != nil || d < 0 {
+				return usagef("--within: %s", spanError(within, err))
+			}
+			return statusCheck(c.Context(), inv.sio, d, asJSON)
+		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().BoolVar(&check, "check", false, "exit 8 when anything is due within --within, naming each on stderr")
+	c.Flags().StringVar(&within, "within", spanLabel(defaultWithin), "with --check: the window, as 7d, 36h or 1d12h")
 	return c
 }
 
@@ -695,12 +712,15 @@ func renewalHint(name string, x flows.ExpiryStatus) string {
 }
 
 func cmdStatus(ctx context.Context, sio *cliIO, asJSON bool) error {
-	svc, err := sio.openService(ctx)
+	ops, err := sio.ops(ctx)
 	if err != nil {
 		return err
 	}
 	now := time.Now().UTC()
-	rows := svc.Status(now)
+	rows, err := ops.Status(ctx, now)
+	if err != nil {
+		return err
+	}
 	if asJSON {
 		return writeJSON(sio.stdout, rows)
 	}

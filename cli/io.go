@@ -42,6 +42,9 @@ type cliIO struct {
 	// takeEnvSecrets; each is handed out once.
 	envPass, envNewPass crypto.Secret
 	tookEnv             bool
+
+	// auditLog is the audit log's sink, made once (sio.audit).
+	auditLog *auditSink
 }
 
 // tty is the terminal used for prompts. Close restores the terminal to

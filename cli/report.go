@@ -49,6 +49,7 @@ func report(stderr io.Writer, err error) int {
 		return exitOK
 	}
 	var ue usageError
+	var found checkFound
 	code := exitError
 	switch {
 	// First: after Ctrl-C, whatever else the error says is a consequence.
@@ -56,6 +57,10 @@ func report(stderr io.Writer, err error) int {
 		code = exitInterrupted
 	case errors.As(err, &usageShown{}):
 		return exitUsage
+	case errors.As(err, &found):
+		// A check's finding (status --check, whoami --check): its code
+		// says what was found.
+		code = found.code
 	case errors.As(err, &ue), errors.Is(err, flows.ErrUsage), errors.Is(err, wallet.ErrNoPassphrase):
 		code = exitUsage
 	case errors.Is(err, wallet.ErrWrongPassphrase):

@@ -145,10 +145,10 @@ func (sio *cliIO) openWallet(ctx context.Context, mode unlockMode) (*wallet.Wall
 	return sio.unlock(ctx, st, mode)
 }
 
-// newService wraps an unlocked wallet for the flows. It is the one place
-// the command line builds a flows.Service.
-func newService(w *wallet.Wallet) *flows.Service {
-	return flows.New(w, flows.Options{})
+// newService wraps an unlocked wallet for the app's flows: quiet, as the
+// app draws on stderr.
+func (sio *cliIO) newService(w *wallet.Wallet) *flows.Service {
+	return flows.New(w, sio.serviceOptions(true))
 }
 
 // openService opens the wallet as every command does and wraps it.
@@ -157,7 +157,7 @@ func (sio *cliIO) openService(ctx context.Context) (*flows.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return flows.New(w, flows.Options{OnRateLimit: sio.sayRateLimitWait}), nil
+	return flows.New(w, sio.serviceOptions(false)), nil
 }
 
 // sayRateLimitWait is the one stderr line before a wait after Wise

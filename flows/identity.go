@@ -50,7 +50,7 @@ func (s *Service) addPersonalChecked(ctx context.Context, name string, env Envir
 	if err := wallet.ValidateName(name); err != nil {
 		return wallet.Entry{}, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
-	id, err := s.identify(ctx, s.client(env), token)
+	id, err := s.identify(ctx, s.client(env, name), token)
 	if err != nil {
 		return wallet.Entry{}, fmt.Errorf("the token was not stored: %w", explainRejected(err, env))
 	}

@@ -566,7 +566,7 @@ func (s *Service) mtlsAPI(e wallet.Entry) (*wise.Client, error) {
 	}
 	c := wise.NewClient(e.Env.MTLSURL, mhc)
 	c.Sleep = s.sleep
-	return c, nil
+	return s.observed(c, e.Name), nil
 }
 
 // apiOf is the Wise client for calls on behalf of entry e: on the mTLS
@@ -583,7 +583,7 @@ func (s *Service) apiOf(e wallet.Entry) (*wise.Client, error) {
 		client = e.LinkedTo
 	}
 	if client == "" {
-		return s.client(e.Env), nil
+		return s.client(e.Env, e.Name), nil
 	}
 	var best, revoked *wallet.Entry
 	for _, m := range s.w.Entries() {
@@ -600,13 +600,17 @@ func (s *Service) apiOf(e wallet.Entry) (*wise.Client, error) {
 			best = &m
 		}
 	}
-	switch {
-	case best != nil:
-		return s.mtlsAPI(*best)
-	case revoked != nil:
-		return s.mtlsAPI(*revoked)
+	if best == nil {
+		best = revoked
 	}
-	return s.client(e.Env), nil
+	if best != nil {
+		api, err := s.mtlsAPI(*best)
+		if err != nil {
+			return nil, err
+		}
+		return s.observed(api, e.Name), nil // e's calls, over best's certificate
+	}
+	return s.client(e.Env, e.Name), nil
 }
 
 // MTLSCheckResult is the answer of Wise's mTLS playground to the entry's

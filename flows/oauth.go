@@ -60,7 +60,7 @@ func (s *Service) addClient(ctx context.Context, in ClientInput) (wallet.Entry, 
 		OAuthClient: wallet.OAuthClient{ClientID: in.ClientID, RedirectURL: in.RedirectURL}, SecretCreatedAt: &now}
 	e.SetSecret(wallet.SecretClientSecret, in.Secret)
 	if in.Check {
-		t, err := s.client(in.Env).ClientCredentials(ctx, in.ClientID, in.Secret, now)
+		t, err := s.client(in.Env, in.Name).ClientCredentials(ctx, in.ClientID, in.Secret, now)
 		if err != nil {
 			return wallet.Entry{}, fmt.Errorf("the client was not stored: %w", err)
 		}

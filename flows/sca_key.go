@@ -182,7 +182,7 @@ func (s *Service) SCAUpload(ctx context.Context, name string) (EntryView, error)
 	if err != nil {
 		return EntryView{}, err
 	}
-	id, err := s.client(p.Env).UploadSCAKey(ctx, tok, []byte(e.PublicKey))
+	id, err := s.client(p.Env, p.Name).UploadSCAKey(ctx, tok, []byte(e.PublicKey))
 	var ae *APIError
 	switch {
 	case errors.As(err, &ae) && ae.Code == wise.CodeKeyNotUnique:

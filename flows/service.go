@@ -23,6 +23,10 @@ type Options struct {
 	// OnRateLimit is told of each wait after Wise answered 429 (see
 	// wise.Client.OnRateLimit); nil: the waits are silent (the app).
 	OnRateLimit func(op string, wait time.Duration, retryAfter bool)
+	// Audit is given a record of every exchange with Wise (the audit
+	// log); nil: none is kept. It cannot fail the call: a sink that
+	// cannot write says so itself.
+	Audit func(AuditRecord)
 }
 
 // Service is the application API on one unlocked wallet: the use cases
@@ -37,11 +41,13 @@ type Service struct {
 	sleep func(context.Context, time.Duration) error
 	// onRateLimit is Options.OnRateLimit.
 	onRateLimit func(op string, wait time.Duration, retryAfter bool)
+	// audit is Options.Audit.
+	audit func(AuditRecord)
 }
 
 // New returns the use cases on the unlocked wallet w.
 func New(w *wallet.Wallet, opts Options) *Service {
-	return &Service{w: w, http: opts.HTTP, clock: opts.Now, onRateLimit: opts.OnRateLimit}
+	return &Service{w: w, http: opts.HTTP, clock: opts.Now, onRateLimit: opts.OnRateLimit, audit: opts.Audit}
 }
 
 func (s *Service) now() time.Time {
@@ -55,7 +61,8 @@ func (s *Service) now() time.Time {
 // connection pool is reused across calls and goroutines.
 var sharedHTTP = sync.OnceValue(wise.DefaultHTTPClient)
 
-func (s *Service) client(env Environment) *wise.Client {
+// client is a Wise client for env, its exchanges audited as entry's.
+func (s *Service) client(env Environment, entry string) *wise.Client {
 	hc := s.http
 	if hc == nil {
 		hc = sharedHTTP()
@@ -63,7 +70,7 @@ func (s *Service) client(env Environment) *wise.Client {
 	c := wise.NewClient(env.APIURL, hc)
 	c.Sleep = s.sleep
 	c.OnRateLimit = s.onRateLimit
-	return c
+	return s.observed(c, entry)
 }
 
 // Entries is every entry, sorted by name, without secret values. It

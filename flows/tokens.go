@@ -73,7 +73,7 @@ func (s *Service) accessToken(ctx context.Context, name string, stale crypto.Sec
 	// rejected: Wise refused the refresh token; lost: an earlier attempt
 	// failed after Wise may have carried it out (and rotated the token).
 	var rejected, lost error
-	err = s.client(e.Env).Retry(ctx, "POST /oauth/token", func() error {
+	err = s.client(e.Env, name).Retry(ctx, "POST /oauth/token", func() error {
 		return s.w.Update(ctx, func(c *wallet.Contents) error {
 			e, err := c.Get(name)
 			if err != nil {

@@ -179,6 +179,8 @@ type EntryStatus struct {
 	// SecretAgeDays is the age of a personal token or client secret, for
 	// rotation reminders; omitted for other kinds.
 	SecretAgeDays *int `json:"secret_age_days,omitempty"`
+	// RotateAt is when that secret is due for rotation (RotationReminder).
+	RotateAt *time.Time `json:"rotate_at,omitempty"`
 }
 
 // StatusOf reports every entry's expiries relative to now.
@@ -193,6 +195,8 @@ func StatusOf(views []EntryView, now time.Time) []EntryStatus {
 		if specOf(v.Kind).ages && v.SecretCreatedAt != nil {
 			days := int(now.Sub(*v.SecretCreatedAt).Hours() / 24)
 			st.SecretAgeDays = &days
+			at := v.SecretCreatedAt.Add(RotationReminder)
+			st.RotateAt = &at
 		}
 		out = append(out, st)
 	}

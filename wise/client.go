@@ -95,6 +95,10 @@ type Client struct {
 	// call, how long the wait is, and whether Wise's Retry-After set it
 	// (else the back-off did). The command line says it on stderr.
 	OnRateLimit func(op string, wait time.Duration, retryAfter bool)
+	// Observe, when set, is told of every exchange with Wise, each retry
+	// its own (the audit log). It gets no secret (see Exchange) and must
+	// not block: the call waits for it.
+	Observe func(context.Context, Exchange)
 	// single makes do send once and return the failure as it is, without
 	// retries and without the ErrUnavailable summary: for a caller that
 	// retries a larger step itself (a refresh under the wallet lock).
@@ -298,7 +302,7 @@ func (c *Client) wait(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (c *Client) once(ctx context.Context, r request, out any) error {
+func (c *Client) once(ctx context.Context, r request, out any) (err error) {
 	op := r.method + " " + r.path
 	var body io.Reader
 	var ctype string
@@ -333,7 +337,11 @@ func (c *Client) once(ctx context.Context, r request, out any) error {
 	if r.basicID != "" {
 		req.SetBasicAuth(r.basicID, r.basicPW.RevealString())
 	}
-	resp, err := c.HTTP.Do(req)
+	start := time.Now()
+	var resp *http.Response
+	var data []byte
+	defer func() { c.observe(ctx, req, start, resp, data, err, r) }()
+	resp, err = c.HTTP.Do(req)
 	if err != nil {
 		if refused := handshakeRefused(err); refused != nil {
 			return fmt.Errorf("%s: %w", op, refused)
@@ -341,7 +349,7 @@ func (c *Client) once(ctx context.Context, r request, out any) error {
 		return newTransportError(op, scrubURLError(err), r.scrub)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	data, err = io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
 		return newTransportError(op, fmt.Errorf("reading the answer: %w", err), r.scrub)
 	}

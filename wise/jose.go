@@ -493,7 +493,7 @@ type joseResponse struct {
 
 // sendJOSE sends one JOSE request and reads its answer; a non-2xx answer
 // is an *APIError as for any call.
-func (c *Client) sendJOSE(ctx context.Context, call JOSECall, body []byte) (joseResponse, error) {
+func (c *Client) sendJOSE(ctx context.Context, call JOSECall, body []byte) (_ joseResponse, err error) {
 	op := call.Method + " " + call.Path
 	// The plaintext is scrubbed from error texts like a secret: it may be
 	// one (an SCA PIN in direct mode).
@@ -525,7 +525,11 @@ func (c *Client) sendJOSE(ctx context.Context, call JOSECall, body []byte) (jose
 	if !call.Token.IsZero() {
 		req.Header.Set("Authorization", "Bearer "+call.Token.RevealString())
 	}
-	resp, err := c.HTTP.Do(req)
+	start := time.Now()
+	var resp *http.Response
+	var data []byte
+	defer func() { c.observe(ctx, req, start, resp, data, err, r) }()
+	resp, err = c.HTTP.Do(req)
 	if err != nil {
 		if refused := handshakeRefused(err); refused != nil {
 			return joseResponse{}, fmt.Errorf("%s: %w", op, refused)
@@ -533,7 +537,7 @@ func (c *Client) sendJOSE(ctx context.Context, call JOSECall, body []byte) (jose
 		return joseResponse{}, newTransportError(op, scrubURLError(err), r.scrub)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, crypto.MaxJOSEInput+1))
+	data, err = io.ReadAll(io.LimitReader(resp.Body, crypto.MaxJOSEInput+1))
 	if err != nil {
 		return joseResponse{}, newTransportError(op, fmt.Errorf("reading the answer: %w", err), r.scrub)
 	}

@@ -405,8 +405,10 @@ func (c *Client) Factor(ctx context.Context, call FactorCall) (FactorAnswer, err
 
 // send sends req once and reads at most limit bytes of its answer; a
 // failure to get one is a transport error, scrubbed like r's.
-func (c *Client) send(req *http.Request, op string, r request, limit int64) ([]byte, *http.Response, error) {
-	resp, err := c.HTTP.Do(req)
+func (c *Client) send(req *http.Request, op string, r request, limit int64) (data []byte, resp *http.Response, err error) {
+	start := time.Now()
+	defer func() { c.observe(req.Context(), req, start, resp, data, err, r) }()
+	resp, err = c.HTTP.Do(req)
 	if err != nil {
 		if refused := handshakeRefused(err); refused != nil {
 			return nil, nil, fmt.Errorf("%s: %w", op, refused)
@@ -414,12 +416,12 @@ func (c *Client) send(req *http.Request, op string, r request, limit int64) ([]b
 		return nil, nil, newTransportError(op, scrubURLError(err), r.scrub)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	data, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, nil, newTransportError(op, fmt.Errorf("reading the answer: %w", err), r.scrub)
+		return nil, resp, newTransportError(op, fmt.Errorf("reading the answer: %w", err), r.scrub)
 	}
 	if int64(len(data)) > limit {
-		return nil, nil, &APIError{Op: op, Status: resp.StatusCode, Description: fmt.Sprintf("the answer is over %d bytes", limit),
+		return nil, resp, &APIError{Op: op, Status: resp.StatusCode, Description: fmt.Sprintf("the answer is over %d bytes", limit),
 			TraceID: r.scrub(resp.Header.Get("x-trace-id"), maxTraceID), kind: ErrUnavailable}
 	}
 	return data, resp, nil

@@ -1,0 +1,175 @@
+package wallet
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"time"
+)
+
+// The audit log: audit.log in the wallet folder, one JSON object per line,
+// appended to and never rewritten. It says which entry was used, by which
+// command, for which host and path, with what result and x-trace-id. It
+// holds no secret by construction (AuditRecord has no field that could
+// carry one), so it is not encrypted and reading it needs no passphrase;
+// it is 0600 all the same, because which credentials are used when is
+// nobody else's business.
+
+// AuditFileName is the audit log's name in the wallet folder.
+const AuditFileName = "audit.log"
+
+// maxAuditLine bounds one line read back: a record is a few hundred bytes,
+// so anything longer is not one of ours.
+const maxAuditLine = 64 << 10
+
+// AuditRecord is one exchange with Wise.
+type AuditRecord struct {
+	Time    time.Time `json:"time"`
+	Entry   string    `json:"entry,omitempty"`
+	Command string    `json:"command,omitempty"`
+	Method  string    `json:"method"`
+	Host    string    `json:"host"`
+	// Path has its query's values removed.
+	Path    string `json:"path"`
+	Status  int    `json:"status,omitempty"`
+	TraceID string `json:"trace_id,omitempty"`
+	// Result is "ok" or a class of failure ("rejected", "server_error",
+	// "connect", ...), never an error's text.
+	Result string `json:"result"`
+	Millis int64  `json:"ms"`
+}
+
+// AuditLog appends records to the audit log of one wallet folder.
+type AuditLog struct {
+	dir string
+}
+
+// NewAuditLog is the audit log of the wallet folder dir. It creates
+// nothing until the first Append.
+func NewAuditLog(dir string) *AuditLog { return &AuditLog{dir: dir} }
+
+// Path is the log file.
+func (l *AuditLog) Path() string { return filepath.Join(l.dir, AuditFileName) }
+
+// Append adds rec as one line. The file is opened for each record with
+// O_APPEND and the line written with one write(2), so that the lines of
+// processes appending at once never mix and none is lost; opening it each
+// time follows a log the user moved aside. It is created 0600, never
+// through a symlink, and only in a folder that passes the wallet's checks
+// (a folder someone else could write to would let them swap the log).
+func (l *AuditLog) Append(rec AuditRecord) error {
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	line = append(line, '\n')
+	info, err := os.Lstat(l.dir)
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	if err := checkDirInfo(l.dir, info, os.Getuid()); err != nil {
+		return err
+	}
+	// O_NONBLOCK: a FIFO planted there would block the open forever.
+	f, err := os.OpenFile(l.Path(), os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, fileMode)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return fmt.Errorf("%w: %s is a symbolic link; wisewallet only appends to a regular file it owns", ErrUnsafe, l.Path())
+		}
+		return fmt.Errorf("audit log: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	if err := checkFileInfo(l.Path(), fi, os.Getuid()); err != nil {
+		return err
+	}
+	if _, err := f.Write(line); err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	return nil
+}
+
+// AuditLogRead is what ReadAuditLog found.
+type AuditLogRead struct {
+	Records []AuditRecord // since the time asked for, oldest first
+	// Skipped counts lines that are not records (cut short by a crash or
+	// a full disk, or written by something else).
+	Skipped int
+}
+
+// ReadAuditLog reads the audit log of the wallet folder dir: the records
+// at or after since (zero: all), oldest first. No log yet is no records.
+// The folder and the file must pass the wallet's checks: a log someone
+// else could write could tell the user anything.
+func ReadAuditLog(dir string, since time.Time) (AuditLogRead, error) {
+	var out AuditLogRead
+	info, err := os.Lstat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return out, nil
+	}
+	if err != nil {
+		return out, fmt.Errorf("audit log: %w", err)
+	}
+	if err := checkDirInfo(dir, info, os.Getuid()); err != nil {
+		return out, err
+	}
+	path := filepath.Join(dir, AuditFileName)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return out, nil
+	case errors.Is(err, syscall.ELOOP):
+		return out, fmt.Errorf("%w: %s is a symbolic link; wisewallet only reads a regular file it owns", ErrUnsafe, path)
+	case err != nil:
+		return out, fmt.Errorf("audit log: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return out, fmt.Errorf("audit log: %w", err)
+	}
+	if err := checkFileInfo(path, fi, os.Getuid()); err != nil {
+		return out, err
+	}
+	rd := bufio.NewReaderSize(f, maxAuditLine)
+	for {
+		line, err := rd.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// Not one of ours: skip to the end of it and go on.
+			out.Skipped++
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = rd.ReadSlice('\n')
+			}
+			line = nil // no longer valid, and not a record anyway
+		}
+		if len(line) > 0 {
+			var rec AuditRecord
+			switch {
+			case json.Unmarshal(line, &rec) != nil || rec.Time.IsZero():
+				out.Skipped++
+			case since.IsZero() || !rec.Time.Before(since):
+				out.Records = append(out.Records, rec)
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return out, fmt.Errorf("audit log: %w", err)
+		}
+	}
+	// Processes append in the order their calls end; a slow call that
+	// began first comes later. Newest last by the time of each call.
+	slices.SortStableFunc(out.Records, func(a, b AuditRecord) int { return a.Time.Compare(b.Time) })
+	return out, nil
+}
