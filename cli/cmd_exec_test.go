@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"slices"
@@ -270,3 +272,194 @@ func TestExecGivesEveryKindItsToken(t *testing.T) {
 
 // clientPath is a GET a client-credentials token may make.
 const clientPath = "/v1/auth/jose/response/public-keys?scope=PAYLOAD_SIGNING&algorithm=ES512"
+
+// A child that outlives its token reads a new one from the file before
+// the old one expires: localwise's tokens live 3 s here, the client's is
+// renewed when a quarter of that is left, and the child sees three tokens
+// in turn, each accepted by Wise when it read it, the file 0600 in its
+// 0700 folder each time, never empty or torn.
+func TestExecKeepsTheTokenFileFreshForALongRunningChild(t *testing.T) {
+	t.Parallel()
+	x := newExecRig(t, localwise.Config{TokenTTL: 3 * time.Second})
+	out := filepath.Join(x.e.root, "watch.json")
+	before := x.srv.Stats().ClientCredentialsRequests
+	r := x.child("c1", "watch", out, clientPath, "3")
+	x.e.expect(r, 0)
+	rep := readReport(t, out)
+	if len(rep.Tokens) != 3 || len(rep.Problems) > 0 {
+		t.Fatalf("the child saw %d tokens (want 3), problems %q\nstderr: %s", len(rep.Tokens), rep.Problems, x.e.redact(r.stderr))
+	}
+	if rep.Tokens[0] != rep.TokenHash {
+		t.Error("the file's first token is not WISE_API_TOKEN")
+	}
+	for i, st := range rep.Statuses {
+		if st != http.StatusOK {
+			t.Errorf("token %d of the file: Wise answered %d", i+1, st)
+		}
+	}
+	// The first may be the one `add client` cached.
+	if n := x.srv.Stats().ClientCredentialsRequests - before; n < 2 {
+		t.Errorf("localwise issued %d client tokens, want at least 2", n)
+	}
+	if _, err := os.Lstat(filepath.Dir(rep.File)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the token file's folder is still there: %v", err)
+	}
+}
+
+// A user whose access token has expired: exec renews it first, and the
+// child gets the new one, which Wise accepts.
+func TestExecRefreshesAnExpiredUserTokenFirst(t *testing.T) {
+	t.Parallel()
+	x := newExecRig(t, localwise.Config{TokenTTL: 2 * time.Second})
+	old := strings.TrimSpace(x.e.must("token", "u1").stdout)
+	x.e.secrets = append(x.e.secrets, old)
+	time.Sleep(2100 * time.Millisecond) // past its expiry at localwise too
+	if resp := sendAt(t, x.api, old, protected{method: http.MethodGet, path: "/v1/me"}, nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("the old token still works (%d): the test would prove nothing", resp.StatusCode)
+	}
+	refreshes := x.srv.Stats().RefreshRequests
+	out := filepath.Join(x.e.root, "u1.json")
+	x.e.expect(x.child("u1", "report", out, "/v1/me"), 0)
+	rep := readReport(t, out)
+	if rep.Status != http.StatusOK || rep.TokenHash == hashOf(old) {
+		t.Errorf("the child got the expired token or one Wise refuses (%d)", rep.Status)
+	}
+	if n := x.srv.Stats().RefreshRequests - refreshes; n != 1 {
+		t.Errorf("%d refreshes, want 1", n)
+	}
+}
+
+// The child's exit is exec's: its code, 128+N for signal N, 127 for a
+// command that is not there, 126 for one that cannot be run.
+func TestExecPassesTheExitCodeThrough(t *testing.T) {
+	t.Parallel()
+	x := newExecRig(t, localwise.Config{})
+	notExec := filepath.Join(x.e.root, "not-executable")
+	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		argv []string
+		code int
+		says string
+	}{
+		{[]string{"true"}, 0, ""},
+		{[]string{"sh", "-c", "exit 42"}, 42, ""},
+		{[]string{"sh", "-c", "exit 1"}, 1, ""},
+		{[]string{"sh", "-c", `kill -TERM $$`}, 128 + int(syscall.SIGTERM), ""},
+		{[]string{"sh", "-c", `kill -KILL $$`}, 128 + int(syscall.SIGKILL), ""},
+		{[]string{"no-such-command-here"}, 127, `cannot run "no-such-command-here"`},
+		{[]string{notExec}, 126, "permission denied"},
+	} {
+		r := x.e.run(call{args: append([]string{"exec", "p1", "--"}, c.argv...)})
+		x.e.expect(r, c.code, c.says)
+		if c.says == "" && r.stderr != "" {
+			t.Errorf("exec %s: wisewallet said something: %s", c.argv, r.stderr)
+		}
+	}
+	x.e.expect(x.e.cmd("exec", "p1", "true"), exitUsage, "put -- between NAME and the command")
+	x.e.expect(x.e.cmd("exec", "p1", "--"), exitUsage, "missing the command")
+	x.e.expect(x.e.cmd("exec", "nope", "--", "true"), exitError, "wisewallet list")
+}
+
+// Signals sent to wisewallet reach the child, each once, and the child's
+// exit code after them is exec's (not 130: the child decided how to end).
+// wisewallet has no terminal here (setsid), so every one is passed on.
+func TestExecForwardsSignals(t *testing.T) {
+	t.Parallel()
+	x := newExecRig(t, localwise.Config{})
+	out := filepath.Join(x.e.root, "signals.txt")
+	env := x.e.baseEnv()
+	env[childModeEnv] = "1"
+	var envList []string
+	for k, v := range env {
+		envList = append(envList, k+"="+v)
+	}
+	cmd := exec.Command(wisewalletBin, "exec", "p1", "--", testBinary(t), "signals", out)
+	cmd.Env = envList
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	waitFor(t, func() bool { _, err := os.Stat(out + ".ready"); return err == nil }, "the child to start")
+	sent := []syscall.Signal{syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGINT, syscall.SIGTERM}
+	for i, s := range sent {
+		if err := cmd.Process.Signal(s); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, func() bool { b, _ := os.ReadFile(out); return strings.Count(string(b), "\n") > i }, "the child to get "+s.String())
+	}
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+			t.Errorf("exec ended with %v, want the child's exit 3\nstderr: %s", err, stderr.String())
+		}
+	case <-time.After(childTimeout):
+		t.Fatal("exec did not end with its child")
+	}
+	b, _ := os.ReadFile(out)
+	var want []string
+	for _, s := range sent {
+		want = append(want, s.String())
+	}
+	if got := strings.Split(strings.TrimSpace(string(b)), "\n"); !slices.Equal(got, want) {
+		t.Errorf("the child got %q, want %q", got, want)
+	}
+}
+
+// On a terminal, Ctrl-C reaches the child from the terminal itself (it is
+// in wisewallet's process group): exec does not pass it on too, so the
+// child gets each once. Two copies sent close together may merge into one
+// (a signal pending twice is pending once), so it is pressed four times:
+// passed on too, at least one would arrive twice.
+func TestExecCtrlCOnATerminalReachesTheChildOnce(t *testing.T) {
+	t.Parallel()
+	x := newExecRig(t, localwise.Config{})
+	out := filepath.Join(x.e.root, "signals.txt")
+	master, slave := openPTY(t)
+	env := x.e.baseEnv()
+	env[childModeEnv] = "1"
+	cmd, _, stderr := commandOnPTY(t, env, slave, "exec", "p1", "--", testBinary(t), "signals", out)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	go func() { _, _ = io.Copy(io.Discard, master) }()
+	waitFor(t, func() bool { _, err := os.Stat(out + ".ready"); return err == nil }, "the child to start")
+	count := func() int { b, _ := os.ReadFile(out); return strings.Count(string(b), "interrupt") }
+	for n := 1; n <= 4; n++ {
+		if _, err := master.Write([]byte{3}); err != nil { // Ctrl-C
+			t.Fatal(err)
+		}
+		waitFor(t, func() bool { return count() >= n }, "the child to get Ctrl-C")
+		time.Sleep(300 * time.Millisecond) // time for a second copy to arrive
+		if c := count(); c != n {
+			t.Fatalf("after %d Ctrl-C the child got %d interrupts", n, c)
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+			t.Errorf("exec ended with %v, want the child's exit 3\nstderr: %s", err, stderr)
+		}
+	case <-time.After(childTimeout):
+		t.Fatal("exec did not end with its child")
+	}
+}
+
+func waitFor(t *testing.T, ok func() bool, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(childTimeout / 2); !ok(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
