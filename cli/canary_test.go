@@ -432,6 +432,7 @@ func TestCanariesNeverLeak(t *testing.T) {
 		r.check(0, call{args: []string{"status", "--json"}}, nil)
 		r.check(0, call{args: []string{"list", "--json"}}, nil)
 	})
+	t.Run("exec and request", func(t *testing.T) { canariesThroughExecAndRequest(t, &ran) })
 	t.Run("every other command", func(t *testing.T) {
 		t.Parallel()
 		r := newCanaryRig(t, &ran)
