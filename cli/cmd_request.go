@@ -108,6 +108,13 @@ func cmdRequest(ctx context.Context, sio *cliIO, usage string, args []string, o 
 	solver, done := sio.scaSolver()
 	defer done()
 	res, err := ops.Call(ctx, flows.CallInput{Entry: name, Method: method, Path: path, Body: body, Header: header, JOSE: o.jose}, solver)
+	var ae *flows.APIError
+	if res.Status == 0 && errors.As(err, &ae) && ae.Op == method+" "+path {
+		// A JOSE call's HTTP error comes without its answer: the error
+		// has its status (an error of another call, such as a token
+		// refresh, names that call).
+		res.Status, res.TraceID = ae.Status, ae.TraceID
+	}
 	if res.Status == 0 && err != nil {
 		// No answer to the call itself (refused before it was sent, a
 		// token that could not be renewed, the network).

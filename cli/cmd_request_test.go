@@ -312,6 +312,10 @@ func TestRequestWithJOSE(t *testing.T) {
 		// The same call unprotected is refused: the protection was real.
 		e.expect(e.cmd("request", "c1", "POST", "/v1/auth/jose/playground/"+c.path, "--data", `{"message":"`+msg+`"}`), exitHTTP)
 	}
+	// Protected the wrong way: Wise's refusal is an HTTP error too.
+	r := e.cmd("request", "c1", "POST", "/v1/auth/jose/playground/jwe", "--jose", "jws", "--data", `{"message":"m"}`)
+	e.expect(r, exitHTTP)
+	traced(t, r, 400)
 }
 
 // lwLog records localwise's one line per request.
