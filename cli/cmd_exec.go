@@ -102,7 +102,7 @@ func cmdExec(ctx context.Context, sio *cliIO, name string, argv []string) error 
 	// Caught from before the start, so none is lost in between: each is
 	// passed on once the child runs.
 	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, forwardedSignals...)
+	signal.Notify(sigs, catchable(forwardedSignals)...)
 	defer signal.Stop(sigs)
 	if err := ctx.Err(); err != nil {
 		return err // interrupted before the child ran: it never will
@@ -138,6 +138,20 @@ func cmdExec(ctx context.Context, sio *cliIO, name string, argv []string) error 
 	stop()
 	wg.Wait()
 	return exitOf(cmd, werr)
+}
+
+// catchable leaves out the signals ignored since wisewallet started
+// (nohup ignores SIGHUP, a shell's background job SIGINT and SIGQUIT):
+// caught here, they would reach the child by default instead of ignored
+// as its starter meant.
+func catchable(sigs []os.Signal) []os.Signal {
+	var out []os.Signal
+	for _, s := range sigs {
+		if !signal.Ignored(s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // exitOf is the child's exit as exec's: its code, or 128+N when signal N

@@ -463,3 +463,51 @@ func waitFor(t *testing.T, ok func() bool, what string) {
 		}
 	}
 }
+
+// A signal ignored when exec starts (nohup ignores SIGHUP) stays ignored
+// for the child: a hangup does not end it.
+func TestExecKeepsIgnoredSignalsIgnored(t *testing.T) {
+	t.Parallel()
+	x := newExecRig(t, localwise.Config{})
+	ready := filepath.Join(x.e.root, "ready")
+	env := x.e.baseEnv()
+	var envList []string
+	for k, v := range env {
+		envList = append(envList, k+"="+v)
+	}
+	// The shell ignores SIGHUP, then becomes exec, whose child tells it is
+	// running and then lives until SIGTERM; nohup's own output file is not
+	// needed for that.
+	cmd := exec.Command("/bin/sh", "-c", `trap "" HUP; exec "$@"`, "sh", wisewalletBin, "exec", "p1", "--",
+		"/bin/sh", "-c", `touch "$0"; while :; do sleep 0.05; done`, ready)
+	cmd.Env = envList
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	waitFor(t, func() bool { _, err := os.Stat(ready); return err == nil }, "the child to start")
+	// To the whole group, as a hangup of the terminal would send it.
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("a SIGHUP ignored at start ended exec: %v", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 128+int(syscall.SIGTERM) {
+			t.Errorf("after SIGTERM: %v, want exit 143", err)
+		}
+	case <-time.After(childTimeout):
+		t.Fatal("exec did not end")
+	}
+}
