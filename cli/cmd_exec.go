@@ -47,9 +47,9 @@ func (inv *invocation) execCommand() *cobra.Command {
 			"SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH sent to wisewallet are passed to COMMAND (those the\n" +
 			"terminal sends to both, as Ctrl-C, reach it once).",
 		Example: `  wisewallet exec alice -- sh -c 'curl -fsS -H "Authorization: Bearer $WISE_API_TOKEN" "$WISE_API_URL/v1/me"'
-  # A service that runs for days reads the token from the file before each call
+  # A service that runs for days reads the token from $WISE_API_TOKEN_FILE before each call
   wisewallet exec acme-app -- ./payout-worker
-  wisewallet exec acme-app -- sh -c 'while sleep 60; do curl -fsS -H "Authorization: Bearer $(cat "$WISE_API_TOKEN_FILE")" "$WISE_API_URL/v1/auth/jose/response/public-keys?scope=PAYLOAD_SIGNING&algorithm=ES512"; done'`,
+  wisewallet exec alice -- sh -c 'test "$(cat "$WISE_API_TOKEN_FILE")" = "$WISE_API_TOKEN" && echo same'`,
 		Args: func(c *cobra.Command, args []string) error {
 			dash := c.ArgsLenAtDash()
 			switch {
