@@ -285,6 +285,13 @@ func TestRequestUsesTheClientsCertificate(t *testing.T) {
 			t.Errorf("request %s: the playground saw no %s token: %s", name, kind, r.stdout)
 		}
 	}
+	// exec gives the token (fetched over the mTLS host), never the key:
+	// the child calls the plain host with it.
+	out := filepath.Join(e.root, "c1.json")
+	e.expect(x.child("c1", "report", out, clientPath), 0)
+	if rep := readReport(t, out); rep.Status != http.StatusOK {
+		t.Errorf("exec c1: the plain host answered the child %d", rep.Status)
+	}
 }
 
 // --jose signs, encrypts, or both, with the client's keys: localwise's
