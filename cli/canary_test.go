@@ -446,6 +446,7 @@ func TestCanariesNeverLeak(t *testing.T) {
 			t.Errorf("the audit log has %d records of this part's calls, want them all", strings.Count(res.stdout, "\n"))
 		}
 	})
+	t.Run("exec and request", func(t *testing.T) { canariesThroughExecAndRequest(t, &ran) })
 	t.Run("every other command", func(t *testing.T) {
 		t.Parallel()
 		r := newCanaryRig(t, &ran)

@@ -123,6 +123,8 @@ func (inv *invocation) rootCommand() *cobra.Command {
 		inv.whoamiCommand(),
 		inv.statusCommand(),
 		inv.logCommand(),
+		inv.execCommand(),
+		inv.requestCommand(),
 		inv.listCommand(),
 		inv.showCommand(),
 		inv.mtlsCommand(),
@@ -188,6 +190,9 @@ func completeFlagValues(c *cobra.Command) {
 			err = c.RegisterFlagCompletionFunc(f.Name, cobra.FixedCompletions([]string{"sig", "enc"}, cobra.ShellCompDirectiveNoFileComp))
 		case "alg":
 			err = c.RegisterFlagCompletionFunc(f.Name, cobra.FixedCompletions([]string{"ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RSA-OAEP-256"}, cobra.ShellCompDirectiveNoFileComp))
+		case "jose":
+			// request's JOSE protection.
+			err = c.RegisterFlagCompletionFunc(f.Name, cobra.FixedCompletions([]string{"jws", "jwe", "jws+jwe"}, cobra.ShellCompDirectiveNoFileComp))
 		case "sca":
 			// localwise's challenge mode.
 			err = c.RegisterFlagCompletionFunc(f.Name, cobra.FixedCompletions([]string{"always", "never", "risk"}, cobra.ShellCompDirectiveNoFileComp))
@@ -279,6 +284,8 @@ var usageLines = map[string]string{
 	"whoami":           "whoami NAME [--json | --check]",
 	"status":           "status [--json] [--check [--within 7d]]",
 	"log":              "log [--json] [--since D]",
+	"exec":             "exec NAME -- COMMAND [ARGS...]",
+	"request":          "request NAME METHOD PATH [--data @FILE|-|TEXT] [--header K:V]... [--jose jws|jwe|jws+jwe] [--include | --json] [--yes]",
 	"keyring status":   "keyring status [--json]",
 	"localwise":        "localwise [--addr 127.0.0.1:8700] [--token-ttl DURATION] [--cert-ttl DURATION] [--jose-overlap DURATION] [--sca always|never|risk] [--json]",
 	"demo":             "demo [--token-ttl 3m] [--cert-ttl 600h] [--once | --plain [--every 5s]] [--auto-lock 5m]",

@@ -171,6 +171,10 @@ var exitCases = map[string][]exitCase{
 	"wisewallet completion": {ignoresWallet(exitOK, call{args: []string{"completion", "bash"}})},
 	"wisewallet man":        {ignoresWallet(exitOK, call{args: []string{"man"}})},
 	"wisewallet help":       {ignoresWallet(exitOK, call{args: []string{"help"}})},
+
+	// Nothing is run or sent before the wallet opens.
+	"wisewallet exec":    {opensWallet(call{args: []string{"exec", "e1", "--", "true"}})},
+	"wisewallet request": {opensWallet(call{args: []string{"request", "e1", "POST", "/v1/x", "--data", "-"}, stdin: ptr(`{"a":1}`)})},
 }
 
 func usesKeyring(c exitCase) exitCase { c.keyring = true; return c }

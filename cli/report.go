@@ -40,6 +40,23 @@ type usageShown struct{}
 
 func (usageShown) Error() string { return "usage shown" }
 
+// commandExit is an exit code a command chose itself: exec passes its
+// child's through (err nil: nothing to say), request answers 22 for
+// Wise's HTTP error (err says which).
+type commandExit struct {
+	code int
+	err  error
+}
+
+func (e *commandExit) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *commandExit) Unwrap() error { return e.err }
+
 // report prints err (if any) on stderr and maps it to an exit code. It is
 // the one way out of the command line for every error, whether cobra found
 // it in the arguments or a command returned it. Errors are matched by type
@@ -47,6 +64,15 @@ func (usageShown) Error() string { return "usage shown" }
 func report(stderr io.Writer, err error) int {
 	if err == nil {
 		return exitOK
+	}
+	// Before the Ctrl-C case: a signal exec forwarded to its child ends
+	// in the child's own exit code, which is exec's.
+	var ce *commandExit
+	if errors.As(err, &ce) {
+		if ce.err != nil {
+			fmt.Fprintf(stderr, "wisewallet: %s\n", words(ce.err, ce.code))
+		}
+		return ce.code
 	}
 	var ue usageError
 	var found checkFound

@@ -78,7 +78,7 @@ func (s *Service) Edit(ctx context.Context, in EditInput) (Edited, error) {
 		out.Checked = true
 	}
 	if in.Check && !in.Token.IsZero() {
-		id, err := s.identify(ctx, s.client(e.Env), in.Token)
+		id, err := s.identify(ctx, s.client(e.Env, e.Name), in.Token)
 		if err != nil {
 			return Edited{}, fmt.Errorf("the new token was not stored: %w", explainRejected(err, e.Env))
 		}
