@@ -65,7 +65,7 @@ func statusCheck(ctx context.Context, sio *cliIO, within time.Duration, asJSON b
 func dueLine(d flows.Due, now time.Time) string {
 	when := ""
 	if d.At != nil {
-		at := d.At.Local().Format(time.RFC3339)
+		at := flows.ShowTime(*d.At, time.Local)
 		if d.Past(now) {
 			when = "ended " + at
 		} else {
@@ -86,9 +86,9 @@ func dueLine(d flows.Due, now time.Time) string {
 	case flows.SecretAge.String():
 		age := fmt.Sprintf("%d days old", int(flows.RotationReminder.Hours()/24))
 		if d.Past(now) {
-			return d.Entry + ": secret over " + age + " (since " + d.At.Local().Format(time.RFC3339) + "); rotate it at Wise and add the new one"
+			return d.Entry + ": secret over " + age + " (since " + flows.ShowTime(*d.At, time.Local) + "); rotate it at Wise and add the new one"
 		}
-		return d.Entry + ": secret " + age + " " + expiresLabel(d.At, now) + " (" + d.At.Local().Format(time.RFC3339) + "); rotate it at Wise then"
+		return d.Entry + ": secret " + age + " " + expiresLabel(d.At, now) + " (" + flows.ShowTime(*d.At, time.Local) + "); rotate it at Wise then"
 	}
 	return d.Entry + ": " + d.What + " " + when
 }

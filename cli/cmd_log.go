@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wisewallet/wisewallet/flows"
 	"github.com/wisewallet/wisewallet/wallet"
 )
 
@@ -78,7 +79,7 @@ func cmdLog(_ context.Context, sio *cliIO, since time.Time, asJSON bool) error {
 		if r.Status != 0 {
 			status = strconv.Itoa(r.Status)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s%s\t%s\t%s\t%s\n", r.Time.Local().Format("2006-01-02 15:04:05"),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s%s\t%s\t%s\t%s\n", flows.ShowTime(r.Time, time.Local),
 			orDash(plain(r.Entry)), orDash(plain(r.Command)), plain(r.Method), plain(r.Host), plain(r.Path), status, plain(r.Result), orDash(plain(r.TraceID)))
 	}
 	return tw.Flush()
@@ -88,7 +89,7 @@ func sinceWords(since time.Time) string {
 	if since.IsZero() {
 		return ""
 	}
-	return " since " + since.Local().Format(time.RFC3339)
+	return " since " + flows.ShowTime(since, time.Local)
 }
 
 // plain drops control characters: the log is ours (0600, checked), but a

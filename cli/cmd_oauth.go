@@ -275,7 +275,7 @@ func cmdWhoami(ctx context.Context, sio *cliIO, name string, asJSON bool) error 
 		fmt.Fprintf(tw, "Profile:\t%d %s %s%s\n", p.ID, p.Type, p.Name, mark)
 	}
 	for _, x := range e.Expiries() {
-		fmt.Fprintf(tw, "Expires:\t%s %s (%s)\n", x.Kind, expiresLabel(&x.At, time.Now()), x.At.Local().Format(time.RFC3339))
+		fmt.Fprintf(tw, "Expires:\t%s %s (%s)\n", x.Kind, expiresLabel(&x.At, time.Now()), flows.ShowTime(x.At, time.Local))
 	}
 	if len(e.Expiries()) == 0 {
 		fmt.Fprintf(tw, "Expires:\tnever (until revoked at Wise)\n")

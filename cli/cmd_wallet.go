@@ -281,16 +281,22 @@ func envLabel(env string) string {
 }
 
 func statusLabel(r flows.Summary) string {
-	switch r.Status {
+	if (r.Status == "" || r.Status == "ok") && r.LinkedTo != "" {
+		return "ok (for " + r.LinkedTo + ")"
+	}
+	return statusWord(r.Status)
+}
+
+// statusWord is a status as people read it, one word for each in every
+// human table (the JSON keeps needs_login).
+func statusWord(status string) string {
+	switch status {
 	case "":
-		if r.LinkedTo != "" {
-			return "ok (for " + r.LinkedTo + ")"
-		}
 		return "ok"
 	case string(wallet.StatusNeedsLogin):
 		return "needs login"
 	}
-	return r.Status
+	return status
 }
 
 func expiresLabel(t *time.Time, now time.Time) string {
@@ -737,7 +743,7 @@ func cmdStatus(ctx context.Context, sio *cliIO, asJSON bool) error {
 		if len(parts) == 0 {
 			parts = []string{"-"}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Kind, envLabel(r.Env), r.Status, strings.Join(parts, ", "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Kind, envLabel(r.Env), statusWord(r.Status), strings.Join(parts, ", "))
 	}
 	return tw.Flush()
 }
