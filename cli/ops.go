@@ -2,10 +2,15 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"time"
 
+	"github.com/wisewallet/wisewallet/agent"
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows"
+	"github.com/wisewallet/wisewallet/wallet"
 )
 
 // credentialOps is what the commands that use credentials without
@@ -61,12 +66,102 @@ func (o localOps) Call(ctx context.Context, in flows.CallInput, solver flows.SCA
 
 func (localOps) Via() string { return "wallet" }
 
-// ops is the credential operations of the one unlock policy: (later: the
-// agent first), else the wallet unlocked here as every command unlocks it.
+// agentOps serves credentialOps from the agent, which holds the wallet
+// unlocked in its own process.
+type agentOps struct{ c *agent.Client }
+
+func (o agentOps) AccessToken(ctx context.Context, name string) (crypto.Secret, error) {
+	return o.c.AccessToken(ctx, name, false)
+}
+
+func (o agentOps) RenewAccessToken(ctx context.Context, name string) (crypto.Secret, error) {
+	return o.c.AccessToken(ctx, name, true)
+}
+
+func (o agentOps) Entry(ctx context.Context, name string) (flows.EntryView, error) {
+	return o.c.Entry(ctx, name)
+}
+
+func (o agentOps) List(ctx context.Context) ([]flows.Summary, error) { return o.c.List(ctx) }
+
+func (o agentOps) Status(ctx context.Context, now time.Time) ([]flows.EntryStatus, error) {
+	return o.c.StatusRows(ctx, now)
+}
+
+func (o agentOps) Whoami(ctx context.Context, name string) (flows.Identity, flows.EntryView, error) {
+	return o.c.Whoami(ctx, name)
+}
+
+func (o agentOps) Call(ctx context.Context, in flows.CallInput, solver flows.SCASolver) (flows.CallResult, error) {
+	return o.c.Call(ctx, in, solver)
+}
+
+func (agentOps) Via() string { return "agent" }
+
+// ops is the credential operations of the one unlock policy: the agent
+// of this wallet when one runs unlocked (even with WISEWALLET_PASSPHRASE
+// set: the agent is there so that nothing pays the KDF), else the wallet
+// unlocked here as every command unlocks it. A locked or absent agent is
+// no error: the command unlocks as it would without one.
 func (sio *cliIO) ops(ctx context.Context) (credentialOps, error) {
+	if o, ok := sio.agentOps(ctx); ok {
+		return o, nil
+	}
 	svc, err := sio.openService(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return localOps{svc}, nil
+}
+
+// agentVar names the agent's socket, or "none" for no agent.
+const agentVar = "WISEWALLET_AGENT"
+
+// agentSocket is the socket of this wallet's agent ("" for none).
+func (sio *cliIO) agentSocket() (string, error) {
+	switch v := sio.getenv(agentVar); v {
+	case "none":
+		return "", nil
+	case "":
+		dir, err := sio.walletDir()
+		if err != nil {
+			return "", err
+		}
+		return agent.SocketPath(sio.getenv("XDG_RUNTIME_DIR"), dir)
+	default:
+		return v, nil
+	}
+}
+
+// agentOps is the agent's operations when this wallet's agent runs and
+// holds it unlocked. Anything else falls back to the wallet here; what
+// the user should know (a socket folder others can enter, an agent of
+// another wallet at WISEWALLET_AGENT) is said on stderr.
+func (sio *cliIO) agentOps(ctx context.Context) (credentialOps, bool) {
+	sock, err := sio.agentSocket()
+	if err != nil || sock == "" {
+		return nil, false
+	}
+	c := agent.NewClient(sock)
+	if err := c.CheckFolder(); err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(sio.stderr, "wisewallet: not using the agent: %v\n", err)
+		}
+		return nil, false
+	}
+	st, err := c.Status(ctx)
+	switch {
+	case errors.Is(err, agent.ErrNoAgent):
+		return nil, false
+	case err != nil:
+		fmt.Fprintf(sio.stderr, "wisewallet: not using the agent: %s\n", cliWords(err))
+		return nil, false
+	case st.Locked:
+		return nil, false
+	}
+	if dir, err := sio.walletDir(); err != nil || st.Wallet != wallet.NewFileStore(dir).Location() {
+		fmt.Fprintf(sio.stderr, "wisewallet: not using the agent at %s: it holds %s, not this wallet\n", sock, st.Wallet)
+		return nil, false
+	}
+	return agentOps{c}, true
 }
