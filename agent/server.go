@@ -117,7 +117,7 @@ func (e *RunningError) Error() string {
 
 func (s *Server) logf(format string, args ...any) {
 	if s.cfg.Log != nil {
-		fmt.Fprintf(s.cfg.Log, "wisewallet agent: "+format+"\n", args...)
+		fmt.Fprintf(s.cfg.Log, "agent: "+format+"\n", args...)
 	}
 }
 
@@ -358,7 +358,7 @@ func (s *Server) handle(uc *net.UnixConn) {
 // HTTP error's status and body) goes with it.
 func (s *Server) errorFrame(err error, partial response) response {
 	if errors.Is(err, errLocked) {
-		return response{Kind: kindError, Error: &errorBody{Message: "the agent is locked: start it again with 'wisewallet agent start'", Code: 1, Locked: true}}
+		return response{Kind: kindError, Error: &errorBody{Message: "the agent is locked: it forgot the wallet", Code: 1, Locked: true}}
 	}
 	msg, code := s.cfg.Words(err)
 	return response{Kind: kindError, Error: &errorBody{Message: msg, Code: code}, Result: partial.Result}
@@ -434,7 +434,7 @@ func (s *Server) do(ctx context.Context, c *conn, req request) (response, []byte
 		pt, err := svc.KeyDecrypt(req.Name, req.Ciphertext, stdcrypto.Hash(req.Hash), req.Label)
 		return response{Plaintext: pt}, nil, err
 	}
-	return response{}, nil, fmt.Errorf("%w: the agent has no operation %q (is it older than this wisewallet? stop it and start it again)", flows.ErrUsage, req.Op)
+	return response{}, nil, fmt.Errorf("%w: the agent has no operation %q: it is older than this program; stop it and start it again", flows.ErrUsage, req.Op)
 }
 
 // errSent: the answer is already on its way.

@@ -24,7 +24,22 @@ func SocketPath(runtimeDir, walletDir string) (string, error) {
 	if runtimeDir != "" {
 		dir = filepath.Join(runtimeDir, "wisewallet")
 	}
-	return filepath.Join(dir, fmt.Sprintf("agent-%x.sock", sum[:6])), nil
+	p := filepath.Join(dir, fmt.Sprintf("agent-%x.sock", sum[:6]))
+	if len(p) > maxSocketPath {
+		return "", &SocketPathError{Path: p}
+	}
+	return p, nil
+}
+
+// maxSocketPath is the longest socket path every supported kernel takes
+// (sun_path is 108 bytes on Linux, 104 on macOS, with its NUL).
+const maxSocketPath = 103
+
+// SocketPathError: the socket's path is too long for a unix socket.
+type SocketPathError struct{ Path string }
+
+func (e *SocketPathError) Error() string {
+	return fmt.Sprintf("the agent's socket path %s is longer than a unix socket's %d bytes", e.Path, maxSocketPath)
 }
 
 // UnsafeDirError: the socket's folder is not this user's alone.

@@ -117,6 +117,13 @@ var exitCases = map[string][]exitCase{
 	"wisewallet keyring status":  {{call: call{args: []string{"keyring", "status"}}, wrongPass: exitOK, noPass: exitOK, damaged: exitDamaged}},
 	"wisewallet keyring enable":  {usesKeyring(opensWallet(call{args: []string{"keyring", "enable"}}))},
 	"wisewallet keyring disable": {opensWallet(call{args: []string{"keyring", "disable"}})},
+	// No agent runs in these tests: stop and lock say so (exit 0), status
+	// exits 1; start unlocks here before it starts one.
+	"wisewallet agent":        {ignoresWallet(exitUsage, call{args: []string{"agent"}})},
+	"wisewallet agent start":  {opensWallet(call{args: []string{"agent", "start", "--timeout", "1s"}})},
+	"wisewallet agent stop":   {ignoresWallet(exitOK, call{args: []string{"agent", "stop"}})},
+	"wisewallet agent status": {ignoresWallet(exitError, call{args: []string{"agent", "status"}})},
+	"wisewallet agent lock":   {ignoresWallet(exitOK, call{args: []string{"agent", "lock"}})},
 	// It serves until interrupted: an invalid value stops it at once, and
 	// still shows that it answers without looking at the wallet.
 	"wisewallet localwise":   {ignoresWallet(exitUsage, call{args: []string{"localwise", "--token-ttl", "0"}})},
