@@ -395,8 +395,12 @@ type recorder struct {
 	b  bytes.Buffer
 }
 
-func (r *recorder) Write(p []byte) (int, error) { r.mu.Lock(); defer r.mu.Unlock(); return r.b.Write(p) }
-func (r *recorder) bytes() []byte               { r.mu.Lock(); defer r.mu.Unlock(); return bytes.Clone(r.b.Bytes()) }
+func (r *recorder) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.b.Write(p)
+}
+func (r *recorder) bytes() []byte { r.mu.Lock(); defer r.mu.Unlock(); return bytes.Clone(r.b.Bytes()) }
 
 // recordingProxy listens at a socket of its own and forwards to target.
 func recordingProxy(t *testing.T, dir, target string) (string, *recorder) {
