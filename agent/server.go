@@ -235,29 +235,8 @@ var errLocked = errors.New("the agent is locked")
 func (s *Server) acquire(ctx context.Context) (*flows.Service, func(), error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.svc == nil {
-		return nil, nil, errLocked
-	}
-	st, err := s.svc.Stamp()
-	if err != nil || st != s.stamp {
-		rerr := s.svc.Reload(ctx)
-		var why string
-		switch {
-		case errors.Is(rerr, flows.ErrRekeyed), errors.Is(rerr, flows.ErrReplaced):
-			why = becauseRekeyed
-		case errors.Is(rerr, flows.ErrNoWallet):
-			why = becauseGone
-		case rerr != nil:
-			return nil, nil, rerr
-		}
-		if why != "" {
-			svc := s.svc
-			s.svc, s.lockedBecause = nil, why
-			svc.Close()
-			s.logf("forgot the wallet (%s)", why)
-			return nil, nil, errLocked
-		}
-		s.stamp = st
+	if err := s.takeInLocked(ctx); err != nil {
+		return nil, nil, err
 	}
 	s.inflight++
 	return s.svc, func() {
@@ -266,6 +245,37 @@ func (s *Server) acquire(ctx context.Context) (*flows.Service, func(), error) {
 		s.last = time.Now()
 		s.mu.Unlock()
 	}, nil
+}
+
+// takeInLocked is acquire's check, under s.mu; status runs it too, so
+// that it tells the truth after a passphrase change.
+func (s *Server) takeInLocked(ctx context.Context) error {
+	if s.svc == nil {
+		return errLocked
+	}
+	st, err := s.svc.Stamp()
+	if err == nil && st == s.stamp {
+		return nil
+	}
+	rerr := s.svc.Reload(ctx)
+	var why string
+	switch {
+	case errors.Is(rerr, flows.ErrRekeyed), errors.Is(rerr, flows.ErrReplaced):
+		why = becauseRekeyed
+	case errors.Is(rerr, flows.ErrNoWallet):
+		why = becauseGone
+	case rerr != nil:
+		return rerr
+	}
+	if why != "" {
+		svc := s.svc
+		s.svc, s.lockedBecause = nil, why
+		svc.Close()
+		s.logf("forgot the wallet (%s)", why)
+		return errLocked
+	}
+	s.stamp = st
+	return nil
 }
 
 // conn is one client connection: frames out under a mutex (the solver
@@ -368,6 +378,9 @@ func (s *Server) errorFrame(err error, partial response) response {
 func (s *Server) do(ctx context.Context, c *conn, req request) (response, []byte, error) {
 	switch req.Op {
 	case opStatus:
+		s.mu.Lock()
+		_ = s.takeInLocked(ctx) // a failed reload (busy) is no state to report
+		s.mu.Unlock()
 		st := s.status()
 		return response{Status: &st}, nil, nil
 	case opStop:

@@ -68,32 +68,95 @@ func (localOps) Via() string { return "wallet" }
 
 // agentOps serves credentialOps from the agent, which holds the wallet
 // unlocked in its own process.
-type agentOps struct{ c *agent.Client }
+type agentOps struct {
+	c   *agent.Client
+	sio *cliIO
+}
+
+// instead is the wallet unlocked here when err says the agent forgot the
+// wallet (or went) between sio.ops's look and the operation: locked, timed
+// out, a passphrase change. The agent refuses those before doing anything,
+// so the operation runs here as it would have without an agent. Nil, nil
+// for any other outcome.
+func (o agentOps) instead(ctx context.Context, err error) (credentialOps, error) {
+	if !errors.Is(err, agent.ErrLocked) && !errors.Is(err, agent.ErrNoAgent) {
+		return nil, nil
+	}
+	svc, err := o.sio.openService(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return localOps{svc}, nil
+}
 
 func (o agentOps) AccessToken(ctx context.Context, name string) (crypto.Secret, error) {
-	return o.c.AccessToken(ctx, name, false)
+	tok, err := o.c.AccessToken(ctx, name, false)
+	if l, lerr := o.instead(ctx, err); l != nil {
+		return l.AccessToken(ctx, name)
+	} else if lerr != nil {
+		return crypto.Secret{}, lerr
+	}
+	return tok, err
 }
 
 func (o agentOps) RenewAccessToken(ctx context.Context, name string) (crypto.Secret, error) {
-	return o.c.AccessToken(ctx, name, true)
+	tok, err := o.c.AccessToken(ctx, name, true)
+	if l, lerr := o.instead(ctx, err); l != nil {
+		return l.RenewAccessToken(ctx, name)
+	} else if lerr != nil {
+		return crypto.Secret{}, lerr
+	}
+	return tok, err
 }
 
 func (o agentOps) Entry(ctx context.Context, name string) (flows.EntryView, error) {
-	return o.c.Entry(ctx, name)
+	v, err := o.c.Entry(ctx, name)
+	if l, lerr := o.instead(ctx, err); l != nil {
+		return l.Entry(ctx, name)
+	} else if lerr != nil {
+		return flows.EntryView{}, lerr
+	}
+	return v, err
 }
 
-func (o agentOps) List(ctx context.Context) ([]flows.Summary, error) { return o.c.List(ctx) }
+func (o agentOps) List(ctx context.Context) ([]flows.Summary, error) {
+	rows, err := o.c.List(ctx)
+	if l, lerr := o.instead(ctx, err); l != nil {
+		return l.List(ctx)
+	} else if lerr != nil {
+		return nil, lerr
+	}
+	return rows, err
+}
 
 func (o agentOps) Status(ctx context.Context, now time.Time) ([]flows.EntryStatus, error) {
-	return o.c.StatusRows(ctx, now)
+	rows, err := o.c.StatusRows(ctx, now)
+	if l, lerr := o.instead(ctx, err); l != nil {
+		return l.Status(ctx, now)
+	} else if lerr != nil {
+		return nil, lerr
+	}
+	return rows, err
 }
 
 func (o agentOps) Whoami(ctx context.Context, name string) (flows.Identity, flows.EntryView, error) {
-	return o.c.Whoami(ctx, name)
+	id, v, err := o.c.Whoami(ctx, name)
+	if l, lerr := o.instead(ctx, err); l != nil {
+		return l.Whoami(ctx, name)
+	} else if lerr != nil {
+		return flows.Identity{}, flows.EntryView{}, lerr
+	}
+	return id, v, err
 }
 
 func (o agentOps) Call(ctx context.Context, in flows.CallInput, solver flows.SCASolver) (flows.CallResult, error) {
-	return o.c.Call(ctx, in, solver)
+	res, err := o.c.Call(ctx, in, solver)
+	if l, lerr := o.instead(ctx, err); l != nil {
+		return l.Call(ctx, in, solver)
+	} else if lerr != nil {
+		return flows.CallResult{}, lerr
+	}
+	return res, err
 }
 
 func (agentOps) Via() string { return "agent" }
@@ -163,5 +226,5 @@ func (sio *cliIO) agentOps(ctx context.Context) (credentialOps, bool) {
 		fmt.Fprintf(sio.stderr, "wisewallet: not using the agent at %s: it holds %s, not this wallet\n", sock, st.Wallet)
 		return nil, false
 	}
-	return agentOps{c}, true
+	return agentOps{c: c, sio: sio}, true
 }
