@@ -202,6 +202,8 @@ Environment:
   WISEWALLET_NEW_PASSPHRASE
                           the new passphrase for 'passwd' (same rules)
   WISEWALLET_KEYRING      OS keyring backend to use, or "none"
+  WISEWALLET_AGENT        the agent's socket (default: one per wallet folder under XDG_RUNTIME_DIR),
+                          or "none" to never use an agent ('wisewallet agent start')
   WISEWALLET_AUTO_LOCK    the app locks after this idle time (default 5m, 0 never)
 
 Exit codes:

@@ -289,7 +289,8 @@ func cmdAgentServe(ctx context.Context, sio *cliIO, timeout time.Duration) error
 	passPipe.Close()
 	defer crypto.Wipe(b)
 	if err != nil {
-		return fail(fmt.Errorf("reading the passphrase pipe: %w", err))
+		// No pipe: not started by `agent start`.
+		return fail(usagef("'agent serve' is run by 'agent start'; run that (%v)", err))
 	}
 	st, err := sio.store()
 	if err != nil {
