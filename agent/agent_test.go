@@ -24,6 +24,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -677,5 +678,103 @@ func TestAgentViewsAreTheServices(t *testing.T) {
 	}
 	if _, err := r.client.Entry(bg, "nosuch"); err == nil || !strings.Contains(err.Error(), "nosuch") {
 		t.Errorf("a missing entry: %v", err)
+	}
+}
+
+// testSolver answers as a person at the client's terminal would, and
+// keeps what it was asked.
+type testSolver struct {
+	mu     sync.Mutex
+	asked  []string
+	events []flows.SCAEventKind
+	fail   error
+}
+
+func (s *testSolver) note(q string) { s.mu.Lock(); s.asked = append(s.asked, q); s.mu.Unlock() }
+
+func (s *testSolver) Choose(_ context.Context, ch flows.SCAChallengeView) (flows.SCAFactor, error) {
+	s.note("choose")
+	if s.fail != nil {
+		return "", s.fail
+	}
+	for _, f := range ch.Solvable() {
+		if f == flows.FactorPIN {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("%w: no PIN offered: %+v", flows.ErrSCAInterrupted, ch.Options)
+}
+
+func (s *testSolver) PIN(context.Context, int) (crypto.Secret, error) {
+	s.note("pin")
+	return crypto.SecretString("1357"), nil
+}
+
+func (s *testSolver) OTP(context.Context, flows.SCAFactor, string) (crypto.Secret, error) {
+	s.note("otp")
+	return crypto.SecretString("111111"), nil
+}
+
+func (s *testSolver) Progress(_ context.Context, ev flows.SCAEvent) {
+	s.mu.Lock()
+	s.events = append(s.events, ev.Kind)
+	s.mu.Unlock()
+}
+
+// A call's SCA challenge is cleared in the agent with the questions put
+// to the client's solver (choose, PIN) over the socket; a solver that
+// cannot answer stops it with its own error, and nothing is sent again.
+func TestAgentTunnelsTheSCASolver(t *testing.T) {
+	r := newRig(t, localwise.Config{SCAMode: localwise.SCAAlways})
+	d := r.lw.Demo()
+	if _, err := r.svc.AddClient(bg, flows.ClientInput{Name: "c1", Env: r.env, ClientID: d.ClientID, Secret: crypto.SecretString(d.ClientSecret), RedirectURL: d.RedirectURL}); err != nil {
+		t.Fatal(err)
+	}
+	var authURL string
+	if _, err := r.svc.Login(bg, flows.LoginRequest{Client: "c1", As: "u1", Paste: true, ShowURL: func(u string) { authURL = u },
+		ReadPasted: func(context.Context) (string, error) {
+			p := lwtest.Person{ProfileID: d.PersonalProfileID}.Authorize(t, authURL, lwtest.Approve)
+			if p.Location != "" {
+				return p.Location, nil
+			}
+			return p.Code(), nil
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.PINSet(bg, "u1", 0, crypto.SecretString("1357"), &testSolver{}); err != nil {
+		t.Fatal(err)
+	}
+	r.start(0)
+	statement := fmt.Sprintf("/v1/profiles/%d/balance-statements/1/statement.json?currency=EUR&intervalStart=2026-01-01T00:00:00.000Z&intervalEnd=2026-02-01T00:00:00.000Z&type=COMPACT", d.PersonalProfileID)
+	s := &testSolver{}
+	res, err := r.client.Call(bg, flows.CallInput{Entry: "u1", Method: http.MethodGet, Path: statement}, s)
+	if err != nil || res.Status != http.StatusOK || !res.Challenged || !res.Replayed {
+		t.Fatalf("a challenged call through the agent: %+v, %v", res, err)
+	}
+	if strings.Join(s.asked, ",") != "choose,pin" {
+		t.Errorf("the client's solver was asked %v, want choose,pin", s.asked)
+	}
+	if !slices.Contains(s.events, flows.EventReplayed) {
+		t.Errorf("the client heard %v, without the replay", s.events)
+	}
+
+	payment := fmt.Sprintf("/v3/profiles/%d/transfers/1/payments", d.PersonalProfileID)
+	executed := func() int {
+		n := 0
+		for k, v := range r.lw.SCAStats().Executed {
+			if strings.Contains(k, "/transfers/1/payments") {
+				n += v
+			}
+		}
+		return n
+	}
+	before := executed()
+	noTerminal := fmt.Errorf("%w: no terminal to answer on", flows.ErrSCAInterrupted)
+	_, err = r.client.Call(bg, flows.CallInput{Entry: "u1", Method: http.MethodPost, Path: payment, Body: []byte(`{"type":"BALANCE"}`)}, &testSolver{fail: noTerminal})
+	if !errors.Is(err, noTerminal) {
+		t.Errorf("a solver that cannot answer: %v, want its own error", err)
+	}
+	if n := executed() - before; n != 0 {
+		t.Errorf("the payment ran %d times after the solver gave up", n)
 	}
 }
