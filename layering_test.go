@@ -14,7 +14,7 @@ import (
 
 const modulePath = "github.com/wisewallet/wisewallet"
 
-// allowedImports is design.md's arrow main -> cli -> tui -> flows ->
+// allowedImports is design.md's arrow main -> cli -> {tui, agent} -> flows ->
 // {wise, wallet} -> crypto, with flows/localwise -> crypto beside it and
 // demo/ (the demonstration's start-up, over flows and localwise) under
 // cli. A package may import the ones listed for it (and the standard
@@ -22,8 +22,9 @@ const modulePath = "github.com/wisewallet/wisewallet"
 // otherwise).
 var allowedImports = map[string][]string{
 	".":                  {"cli"}, // main: harden, signals, run cli/, exit
-	"cli":                {"tui", "demo", "flows", "wallet", "crypto", "flows/localwise"},
+	"cli":                {"tui", "agent", "demo", "flows", "wallet", "crypto", "flows/localwise"},
 	"tui":                {"flows", "crypto"},
+	"agent":              {"flows", "crypto"}, // operations on the Service, never the wallet itself
 	"demo":               {"flows", "flows/localwise", "wallet", "crypto"},
 	"flows":              {"wise", "wallet", "crypto"},
 	"wise":               {"crypto"},
@@ -45,6 +46,7 @@ var testOnly = []string{"flows/localwise/lwtest", "wise/wisetest"}
 var testImports = map[string][]string{
 	".":     {"wallet", "crypto"}, // main's tests make the wallet they run on
 	"tui":   {"flows/localwise", "demo"},
+	"agent": {"flows/localwise", "wallet"}, // a real wallet and localwise behind the agent
 	"flows": {"flows/localwise"},
 	"wise":  {"flows/localwise"},
 	"demo":  {"flows/localwise"},

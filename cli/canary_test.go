@@ -217,6 +217,26 @@ func TestCanariesNeverLeak(t *testing.T) {
 		r.check(0, call{args: []string{"list", "--json"}}, nil)
 	})
 
+	t.Run("the agent", func(t *testing.T) {
+		t.Parallel()
+		r := newCanaryRig(t, &ran)
+		defer r.noFileHoldsACanary()
+		agentRuntime(t, r.e)
+		r.check(0, call{args: cheapInit}, nil)
+		r.add(0, "t1", r.tok1.value, "--env", "sandbox")
+		r.check(exitError, call{args: []string{"agent", "status"}}, nil)
+		r.check(exitWrongPass, withEnv([]string{"agent", "start"}, map[string]string{"WISEWALLET_PASSPHRASE": r.wrongPass.value}), nil)
+		r.check(0, call{args: []string{"agent", "start", "--timeout", "5m"}}, nil)
+		r.check(0, withEnv([]string{"agent", "status", "--json"}, noPass), nil)
+		r.check(0, withEnv([]string{"token", "t1"}, noPass), &r.tok1)
+		r.check(0, withEnv([]string{"list", "--json"}, noPass), nil)
+		r.check(exitError, withEnv([]string{"token", "nope"}, noPass), nil)
+		r.check(0, withEnv([]string{"agent", "lock"}, noPass), nil)
+		r.check(exitUsage, withEnv([]string{"token", "t1"}, noPass), nil)
+		r.check(0, withEnv([]string{"agent", "stop"}, noPass), nil)
+		r.check(exitUsage, withEnv([]string{"agent", "bogus"}, noPass), nil)
+	})
+
 	t.Run("keyring on and off", func(t *testing.T) {
 		t.Parallel()
 		r := newCanaryRig(t, &ran)

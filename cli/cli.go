@@ -135,6 +135,7 @@ func (inv *invocation) rootCommand() *cobra.Command {
 		inv.editCommand(),
 		inv.passwdCommand(),
 		inv.keyringCommand(),
+		inv.agentCommand(),
 		inv.localwiseCommand(),
 		inv.completionCommand(),
 		inv.manCommand(),
@@ -222,6 +223,8 @@ Environment:
   WISEWALLET_NEW_PASSPHRASE
                           the new passphrase for 'passwd' (same rules)
   WISEWALLET_KEYRING      OS keyring backend to use, or "none"
+  WISEWALLET_AGENT        the agent's socket (default: one per wallet folder under XDG_RUNTIME_DIR),
+                          or "none" to never use an agent ('wisewallet agent start')
   WISEWALLET_AUTO_LOCK    the app locks after this idle time (default 5m, 0 never)
 
 Exit codes:
@@ -291,6 +294,9 @@ var usageLines = map[string]string{
 	"demo":             "demo [--token-ttl 3m] [--cert-ttl 600h] [--once | --plain [--every 5s]] [--auto-lock 5m]",
 	"completion":       "completion bash|zsh|fish|powershell [--no-descriptions]",
 	"keyring":          "keyring status|enable|disable [--json]",
+	"agent":            "agent start [--timeout 8h] [--foreground] | stop | status [--json] | lock",
+	"agent start":      "agent start [--timeout 8h] [--foreground]",
+	"agent status":     "agent status [--json]",
 	"mtls":             "mtls keygen|csr|import-cert|check|renew|link|cert NAME ...",
 	"mtls keygen":      "mtls keygen NAME --org ORG [--country CC] [--type rsa2048|rsa3072|rsa4096|p256|p384] [--for CLIENT | --env ENV [--api-url URL]] [--mtls-url URL] [--cert-name NAME] [--json]",
 	"mtls csr":         "mtls csr NAME",

@@ -193,13 +193,13 @@ func (inv *invocation) tokenCommand() *cobra.Command {
 }
 
 func cmdToken(ctx context.Context, sio *cliIO, name string, refresh bool) error {
-	svc, err := sio.openService(ctx)
+	ops, err := sio.ops(ctx)
 	if err != nil {
 		return err
 	}
-	get := svc.AccessToken
+	get := ops.AccessToken
 	if refresh {
-		get = svc.RenewAccessToken
+		get = ops.RenewAccessToken
 	}
 	tok, err := get(ctx, name)
 	if err != nil {

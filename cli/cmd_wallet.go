@@ -227,11 +227,14 @@ func (inv *invocation) listCommand() *cobra.Command {
 }
 
 func cmdList(ctx context.Context, sio *cliIO, asJSON bool) error {
-	svc, err := sio.openService(ctx)
+	ops, err := sio.ops(ctx)
 	if err != nil {
 		return err
 	}
-	rows := svc.List()
+	rows, err := ops.List(ctx)
+	if err != nil {
+		return err
+	}
 	if asJSON {
 		return writeJSON(sio.stdout, listJSON(rows))
 	}

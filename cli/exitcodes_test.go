@@ -120,6 +120,15 @@ var exitCases = map[string][]exitCase{
 	"wisewallet keyring status":  {{call: call{args: []string{"keyring", "status"}}, wrongPass: exitOK, noPass: exitOK, damaged: exitDamaged}},
 	"wisewallet keyring enable":  {usesKeyring(opensWallet(call{args: []string{"keyring", "enable"}}))},
 	"wisewallet keyring disable": {opensWallet(call{args: []string{"keyring", "disable"}})},
+	// No agent runs in these tests: stop and lock say so (exit 0), status
+	// exits 1; start unlocks here before it starts one (and never gets
+	// further). A short runtime dir: the default under a test's TMPDIR can
+	// be longer than a socket's path may be.
+	"wisewallet agent":        {ignoresWallet(exitUsage, call{args: []string{"agent"}})},
+	"wisewallet agent start":  {opensWallet(call{args: []string{"agent", "start", "--timeout", "1s"}, env: shortRuntime})},
+	"wisewallet agent stop":   {ignoresWallet(exitOK, call{args: []string{"agent", "stop"}, env: shortRuntime})},
+	"wisewallet agent status": {ignoresWallet(exitError, call{args: []string{"agent", "status"}, env: shortRuntime})},
+	"wisewallet agent lock":   {ignoresWallet(exitOK, call{args: []string{"agent", "lock"}, env: shortRuntime})},
 	// It serves until interrupted: an invalid value stops it at once, and
 	// still shows that it answers without looking at the wallet.
 	"wisewallet localwise":   {ignoresWallet(exitUsage, call{args: []string{"localwise", "--token-ttl", "0"}})},
@@ -176,6 +185,10 @@ var exitCases = map[string][]exitCase{
 	"wisewallet exec":    {opensWallet(call{args: []string{"exec", "e1", "--", "true"}})},
 	"wisewallet request": {opensWallet(call{args: []string{"request", "e1", "POST", "/v1/x", "--data", "-"}, stdin: ptr(`{"a":1}`)})},
 }
+
+// shortRuntime puts the agent's socket folder under /tmp, where no agent
+// of these tests ever listens.
+var shortRuntime = map[string]string{"XDG_RUNTIME_DIR": os.TempDir()}
 
 func usesKeyring(c exitCase) exitCase { c.keyring = true; return c }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/wisewallet/wisewallet/agent"
 	"github.com/wisewallet/wisewallet/flows"
 	"github.com/wisewallet/wisewallet/tui"
 	"github.com/wisewallet/wisewallet/wallet"
@@ -74,35 +75,58 @@ func report(stderr io.Writer, err error) int {
 		}
 		return ce.code
 	}
-	var ue usageError
-	var found checkFound
-	code := exitError
-	switch {
-	// First: after Ctrl-C, whatever else the error says is a consequence.
-	case errors.Is(err, context.Canceled), errors.Is(err, tui.ErrInterrupted):
-		code = exitInterrupted
-	case errors.As(err, &usageShown{}):
+	code := exitCodeOf(err)
+	if code != exitInterrupted && errors.As(err, &usageShown{}) {
 		return exitUsage
-	case errors.As(err, &found):
+	}
+	var found checkFound
+	if code != exitInterrupted && errors.As(err, &found) {
 		// A check's finding (status --check, whoami --check): its code
 		// says what was found.
 		code = found.code
-	case errors.As(err, &ue), errors.Is(err, flows.ErrUsage), errors.Is(err, wallet.ErrNoPassphrase):
-		code = exitUsage
-	case errors.Is(err, wallet.ErrWrongPassphrase):
-		code = exitWrongPass
-	case errors.Is(err, wallet.ErrDamaged), errors.Is(err, wallet.ErrNotWallet), errors.Is(err, wallet.ErrUnsupportedVersion):
-		code = exitDamaged
-	case errors.Is(err, flows.ErrNeedsLogin):
-		code = exitNeedsLogin
-	case errors.Is(err, flows.ErrSCANotCleared):
-		code = exitSCA
+	}
+	var re *agent.RemoteError
+	if code != exitInterrupted && !errors.As(err, &found) && errors.As(err, &re) {
+		// Worded by the agent with this same mapping (agentWords): printed
+		// as it is, with its code, so scripts see what they would see
+		// without the agent; the context this command wrapped around it
+		// (a hint only this side knows) is kept.
+		fmt.Fprintf(stderr, "wisewallet: %s\n", err.Error())
+		return re.Code
 	}
 	fmt.Fprintf(stderr, "wisewallet: %s\n", words(err, code))
 	if code == exitDamaged && !errors.Is(err, wallet.ErrReplaced) {
 		fmt.Fprintln(stderr, "The wallet file was not changed. Restore it from a backup, or move it aside and run 'wisewallet init'.")
 	}
 	return code
+}
+
+// exitCodeOf maps err to its exit code.
+func exitCodeOf(err error) int {
+	var ue usageError
+	switch {
+	// First: after Ctrl-C, whatever else the error says is a consequence.
+	case errors.Is(err, context.Canceled), errors.Is(err, tui.ErrInterrupted):
+		return exitInterrupted
+	case errors.As(err, &ue), errors.Is(err, flows.ErrUsage), errors.Is(err, wallet.ErrNoPassphrase):
+		return exitUsage
+	case errors.Is(err, wallet.ErrWrongPassphrase):
+		return exitWrongPass
+	case errors.Is(err, wallet.ErrDamaged), errors.Is(err, wallet.ErrNotWallet), errors.Is(err, wallet.ErrUnsupportedVersion):
+		return exitDamaged
+	case errors.Is(err, flows.ErrNeedsLogin):
+		return exitNeedsLogin
+	case errors.Is(err, flows.ErrSCANotCleared):
+		return exitSCA
+	}
+	return exitError
+}
+
+// agentWords is how the agent words an error for its client: the words
+// and the exit code this command line would give it in-process.
+func agentWords(err error) (string, int) {
+	code := exitCodeOf(err)
+	return words(err, code), code
 }
 
 // words is what the user reads for err: the place where errors of the

@@ -61,14 +61,40 @@ func unlockTyped(pass crypto.Secret) unlockMode { return unlockMode{typed: &pass
 var errNeedsPassphrase = fmt.Errorf("%w: the wallet needs its passphrase", wallet.ErrNoPassphrase)
 
 // unlock opens the wallet in st, trying in this order what mode allows:
-// (later: the agent), WISEWALLET_PASSPHRASE, the OS keyring slot, the
-// prompt on the terminal. It is the one unlock policy: every command, the
-// app and completion come through here.
+// WISEWALLET_PASSPHRASE, the OS keyring slot, the prompt on the terminal.
+// It is the one unlock policy: every command, the app and completion come
+// through here (the commands of credentialOps ask the agent first: see
+// sio.ops).
 func (sio *cliIO) unlock(ctx context.Context, st *wallet.FileStore, mode unlockMode) (*wallet.Wallet, error) {
+	w, _, err := sio.unlockKeeping(ctx, st, mode, false)
+	return w, err
+}
+
+// unlockKeeping is unlock that, when keep is set, also returns the
+// passphrase that opened the wallet (zero when the keyring did): `agent
+// start` hands it to the agent through a pipe.
+func (sio *cliIO) unlockKeeping(ctx context.Context, st *wallet.FileStore, mode unlockMode, keep bool) (*wallet.Wallet, crypto.Secret, error) {
 	u, err := sio.unlocker(ctx, st, mode)
 	if err != nil {
-		return nil, err
+		return nil, crypto.Secret{}, err
 	}
+	var kept crypto.Secret
+	if ask := u.Passphrase; keep && ask != nil {
+		u.Passphrase = func() (crypto.Secret, error) {
+			s, err := ask()
+			kept = s
+			return s, err
+		}
+	}
+	w, err := sio.open(ctx, st, u, mode)
+	if err != nil {
+		return nil, crypto.Secret{}, err
+	}
+	return w, kept, nil
+}
+
+// open is unlock's Open with the unlocker chosen.
+func (sio *cliIO) open(ctx context.Context, st *wallet.FileStore, u wallet.Unlocker, mode unlockMode) (*wallet.Wallet, error) {
 	w, err := wallet.Open(ctx, st, u)
 	if u.Passphrase == nil && errors.Is(err, wallet.ErrNoPassphrase) {
 		// The keyring did not open it, and asking is not allowed.

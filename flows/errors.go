@@ -51,6 +51,10 @@ var (
 	ErrEntryExists        = wallet.ErrEntryExists
 	ErrEntryNotFound      = wallet.ErrEntryNotFound
 	ErrInvalidName        = wallet.ErrInvalidName
+	// ErrRekeyed, ErrReplaced: the file was given new keys (a passphrase
+	// change) or replaced since it was unlocked; the agent forgets then.
+	ErrRekeyed  = wallet.ErrRekeyed
+	ErrReplaced = wallet.ErrReplaced
 )
 
 // APIError is a failed call to Wise as data: the call, the HTTP status,

@@ -124,5 +124,9 @@ func (s *Service) Reload(ctx context.Context) error { return s.w.Reload(ctx) }
 // error means "unknown": callers reload.
 func (s *Service) Stamp() (Stamp, error) { return s.w.Stamp() }
 
+// Close forgets the wallet's keys (wallet.Wallet.Close): the agent's lock.
+// The Service is unusable afterwards.
+func (s *Service) Close() { s.w.Close() }
+
 // Stamp identifies one stored version of the wallet; compare with ==.
 type Stamp = wallet.Stamp

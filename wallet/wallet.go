@@ -49,6 +49,8 @@ type Wallet struct {
 	unlockedBy string
 	warnings   []error
 	now        func() time.Time
+	// closed is set by Close, under updateMu.
+	closed bool
 }
 
 // Options tune wallet creation.
@@ -354,6 +356,9 @@ func (w *Wallet) Now() time.Time { return w.now().UTC().Truncate(time.Second) }
 func (w *Wallet) Reload(ctx context.Context) error {
 	w.updateMu.Lock()
 	defer w.updateMu.Unlock()
+	if w.closed {
+		return ErrClosed
+	}
 	unlock, err := w.store.Lock(ctx)
 	if err != nil {
 		return err
@@ -380,6 +385,9 @@ type headerChange func(h *header, keys *keySet) (mustRekey bool, err error)
 func (w *Wallet) updateHeader(ctx context.Context, hfn headerChange, fn func(*Contents) error) error {
 	w.updateMu.Lock()
 	defer w.updateMu.Unlock()
+	if w.closed {
+		return ErrClosed
+	}
 	lctx, cancel := context.WithTimeout(ctx, lockTimeout)
 	defer cancel()
 	unlock, err := w.store.Lock(lctx)
@@ -505,6 +513,30 @@ func (w *Wallet) ChangePassphrase(ctx context.Context, newPassphrase crypto.Secr
 		crypto.Wipe(k.kek)
 	}
 	return err
+}
+
+// ErrClosed: the Wallet was closed (the agent was locked); open it again.
+var ErrClosed = errors.New("the wallet was closed in this process")
+
+// Close forgets what opens the wallet: the data key and every slot key
+// are wiped and the contents dropped, so a process that goes on running
+// (the agent, once locked) keeps nothing that decrypts the file. An
+// Update in progress finishes first. Secret values already handed out
+// are the caller's; strings cannot be wiped, so dropping is all that can
+// be done for the entries. The Wallet is unusable afterwards.
+func (w *Wallet) Close() {
+	w.updateMu.Lock()
+	defer w.updateMu.Unlock()
+	crypto.Wipe(w.dek)
+	w.dek = nil
+	for _, k := range w.keys {
+		crypto.Wipe(k.kek)
+	}
+	w.keys = nil
+	w.closed = true
+	w.mu.Lock()
+	w.contents = &Contents{}
+	w.mu.Unlock()
 }
 
 // Info is what the wallet header says, readable without any key.
