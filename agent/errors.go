@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/wisewallet/wisewallet/flows"
-	"github.com/wisewallet/wisewallet/wallet"
 )
 
 // An error crosses the socket as words and an exit code, and also as
@@ -19,19 +18,14 @@ import (
 // sentinels are the errors a RemoteError can match, by their wire name.
 // Adding one is a protocol change both sides share (one table).
 var sentinels = map[string]error{
-	"needs_login":        flows.ErrNeedsLogin,
-	"sca_not_cleared":    flows.ErrSCANotCleared,
-	"challenge_again":    flows.ErrChallengeAgain,
-	"token_rejected":     flows.ErrTokenRejected,
-	"invalid_client":     flows.ErrInvalidClient,
-	"usage":              flows.ErrUsage,
-	"entry_not_found":    flows.ErrEntryNotFound,
-	"wrong_passphrase":   wallet.ErrWrongPassphrase,
-	"damaged":            wallet.ErrDamaged,
-	"no_passphrase":      wallet.ErrNoPassphrase,
-	"ott_used_or_gone":   errOTTUsed,
-	"not_a_wallet":       wallet.ErrNotWallet,
-	"unsupported_wallet": wallet.ErrUnsupportedVersion,
+	"needs_login":      flows.ErrNeedsLogin,
+	"sca_not_cleared":  flows.ErrSCANotCleared,
+	"challenge_again":  flows.ErrChallengeAgain,
+	"token_rejected":   flows.ErrTokenRejected,
+	"invalid_client":   flows.ErrInvalidClient,
+	"usage":            flows.ErrUsage,
+	"entry_not_found":  flows.ErrEntryNotFound,
+	"ott_used_or_gone": errOTTUsed,
 }
 
 // errOTTUsed stands for a *flows.OTTUsedError in the table: it is a type,
