@@ -43,3 +43,21 @@ func TestEditSecretDropsTheOldSecretsTokenAndEndsABreachMark(t *testing.T) {
 		t.Fatalf("token after the rotation: %v", err)
 	}
 }
+
+// A call whose stored access token Wise rejects (401) gets a new token
+// and is sent once more: a revoked client-credentials token no longer
+// fails every `request` until it expires (issue 13's 401 recovery).
+func TestCallRenewsARejectedAccessTokenOnce(t *testing.T) {
+	f := newFixture(t, localwise.Config{})
+	f.addDemoClient("acme-app")
+	cached := secretOf(t, f.saved("acme-app"), wallet.SecretAccessToken)
+	f.srv.RevokeClientTokens()
+	res, err := f.svc.Call(context.Background(), CallInput{Entry: "acme-app", Method: "GET",
+		Path: "/v1/auth/jose/response/public-keys?scope=PAYLOAD_SIGNING&algorithm=ES512"}, nil)
+	if err != nil || res.Status != 200 {
+		t.Fatalf("call after Wise rejected the cached token: %d %v", res.Status, err)
+	}
+	if now := secretOf(t, f.saved("acme-app"), wallet.SecretAccessToken); now == cached || now == "" {
+		t.Fatal("the rejected token was not replaced")
+	}
+}

@@ -47,7 +47,20 @@ func (s *Service) Call(ctx context.Context, in CallInput, solver SCASolver) (Cal
 	if err != nil {
 		return CallResult{}, err
 	}
-	return s.call(ctx, c, in, solver)
+	res, err := s.call(ctx, c, in, solver)
+	if errors.Is(err, wise.ErrTokenRejected) && !res.Challenged && e.Kind != wallet.KindPersonal {
+		// A stored access token Wise rejects (401: revoked, or a client's
+		// secret rotated) would be handed out again until it expires, up
+		// to 12 h. A 401 means Wise did nothing, so after a new token the
+		// same call is sent once more, whatever its method.
+		fresh, rerr := s.replaceRejected(ctx, e.Name, c.token)
+		if rerr != nil {
+			return res, fmt.Errorf("getting a new access token for %q after Wise rejected the stored one: %w", e.Name, rerr)
+		}
+		c.token = fresh
+		return s.call(ctx, c, in, solver)
+	}
+	return res, err
 }
 
 // checkCall refuses what cannot be a call before anything is sent.
