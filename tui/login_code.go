@@ -84,6 +84,13 @@ type (
 		id     int
 		opened bool
 	}
+	// loginRepasteMsg: Wise refused the pasted code (or it could not be
+	// read) and the same login takes another paste, left more times.
+	loginRepasteMsg struct {
+		id     int
+		reason error
+		left   int
+	}
 )
 
 // loginDoneMsg is the answer of Service.Login.
@@ -207,6 +214,15 @@ func (s *loginFlow) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return s, waitLoginEvent(s.op.ctx(), s.c, s.events)
 		}
 		return s, nil
+	case loginRepasteMsg:
+		if s.op.current(msg.id) {
+			// A mistyped or half-copied code: the paste field opens again
+			// in the same login (its state and PKCE verifier still hold).
+			s.pasteSent = false
+			s.errMsg = fmt.Sprintf("%s. Paste it again (%s).", strings.TrimSuffix(errText(msg.reason), "."), triesLeft(msg.left))
+			return s, waitLoginEvent(s.op.ctx(), s.c, s.events)
+		}
+		return s, nil
 	}
 	// A late loginDoneMsg is the redirect coming in just as the user
 	// left. Taking the answer stops the event wait and, after an error,
@@ -299,6 +315,7 @@ func (s *loginFlow) startLogin(ctx context.Context, id int) tea.Cmd {
 			post(loginBrowserMsg{id: id, opened: err == nil})
 			return err
 		},
+		Repaste: func(reason error, left int) { post(loginRepasteMsg{id: id, reason: reason, left: left}) },
 		ReadPasted: func(ctx context.Context) (string, error) {
 			t := time.NewTimer(pasteTimeout)
 			defer t.Stop()
@@ -432,3 +449,11 @@ func (s *loginFlow) waitingHelp() []key.Binding {
 func (s *loginFlow) ShortHelp() []key.Binding { return loginSteps.shortHelp(s) }
 
 func (s *loginFlow) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
+
+// triesLeft says how many more pastes a login takes.
+func triesLeft(n int) string {
+	if n == 1 {
+		return "1 more try"
+	}
+	return fmt.Sprintf("%d more tries", n)
+}

@@ -314,6 +314,32 @@ func TestLoginFlowAgainstLocalwise(t *testing.T) {
 		checkStored(t, d, "jane-pasted", 0)
 	})
 
+	// A mistyped code: Wise refuses it, the same login asks again on the
+	// screen, and the right code then logs in (issue 13).
+	t.Run("a refused paste is asked for again", func(t *testing.T) {
+		d, f := wzStartLogin(t, c, "jane-repasted", 1, 0)
+		page := wzAuthorize(t, f.authURL, creds.UserEmail, creds.UserPassword, "approve")
+		m := wzCodeOnPage.FindStringSubmatch(page.body)
+		if m == nil {
+			t.Fatalf("no code on the page (HTTP %d)", page.status)
+		}
+		d.send(tea.PasteMsg{Content: "X" + m[1][1:]})
+		d.press("enter")
+		d.until("the paste asked again", func() bool { return !f.pasteSent && strings.Contains(wzFlat(f), "Paste it again (2 more tries)") })
+		if f.step != lsWaiting {
+			t.Fatalf("a refused code ended the login at step %d", f.step)
+		}
+		d.send(tea.PasteMsg{Content: m[1]})
+		d.press("enter")
+		d.until("the login's result", func() bool { return f.step == lsResult })
+		if f.err != nil {
+			t.Fatalf("the second paste did not log in: %v", f.err)
+		}
+		wzViewsHoldNo(t, d, m[1])
+		wzEnd(t, d, true)
+		checkStored(t, d, "jane-repasted", 0)
+	})
+
 	t.Run("denied", func(t *testing.T) {
 		d, f := wzStartLogin(t, c, "jane-denied", 0, 0)
 		consent := wzAuthorize(t, f.authURL, creds.UserEmail, creds.UserPassword, "deny")
@@ -330,8 +356,18 @@ func TestLoginFlowAgainstLocalwise(t *testing.T) {
 
 	t.Run("pasted URL of another login", func(t *testing.T) {
 		d, f := wzStartLogin(t, c, "jane-forged", 1, 0)
-		d.send(tea.PasteMsg{Content: redirect + "?code=AAAABBBBCCCC&state=not-this-login"})
-		d.press("enter")
+		// Refused each time and asked again, flows.MaxPastes in all; the
+		// last refusal ends the login.
+		for try := 1; try <= flows.MaxPastes; try++ {
+			d.send(tea.PasteMsg{Content: redirect + "?code=AAAABBBBCCCC&state=not-this-login"})
+			d.press("enter")
+			if try == flows.MaxPastes {
+				break
+			}
+			d.until("the paste refused and asked again", func() bool {
+				return !f.pasteSent && strings.Contains(wzFlat(f), "does not match this login") && strings.Contains(wzFlat(f), "Paste it again")
+			})
+		}
 		d.until("the login's result", func() bool { return f.step == lsResult })
 		if !errors.Is(f.err, flows.ErrStateInvalid) || !strings.Contains(wzFlat(f), "another login attempt") {
 			t.Fatalf("want a state mismatch explained, got %v", f.err)
