@@ -159,6 +159,9 @@ func cmdLogin(ctx context.Context, sio *cliIO, usage, client string, o loginOpti
 		return err
 	}
 	switch {
+	case e.UserEmail != "" && e.ProfileID == 0 && len(e.Profiles) > 1:
+		fmt.Fprintf(sio.stderr, "Logged in as %s; tokens saved as %q (access token until %s).\n", e.UserEmail, e.Name, flows.ShowTime(*e.AccessExpiresAt, time.Local))
+		fmt.Fprintf(sio.stderr, "A pasted code does not say which of the %d profiles was approved: paste the whole URL the browser was sent to next time to record it ('wisewallet whoami %s' lists them).\n", len(e.Profiles), e.Name)
 	case e.UserEmail != "":
 		fmt.Fprintf(sio.stderr, "Logged in as %s; tokens saved as %q (access token until %s).\n", e.UserEmail, e.Name, flows.ShowTime(*e.AccessExpiresAt, time.Local))
 	default:

@@ -48,6 +48,10 @@ func TestPastedLoginCodeIsReadHidden(t *testing.T) {
 	}
 	s.typeHidden(code) // fails while echo stays on
 	s.expect("Logged in")
+	// A bare code carries no profileId, and the demo user has two
+	// profiles: the login says which was approved is not known, and how
+	// to record it (issue 13: paste-mode logins and the approved profile).
+	s.expect("paste the whole URL")
 	if got := s.exit(); got != 0 {
 		t.Fatalf("login --paste: exit %d\nscreen:\n%s", got, s.text())
 	}
