@@ -7,6 +7,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"time"
@@ -264,6 +265,9 @@ func (s *loginFlow) waitingKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	if s.authURL != "" && key.Matches(k, s.copyKey()) {
 		return tea.Batch(tea.SetClipboard(s.authURL), Toast("Copied the login URL.", false)), true
 	}
+	if s.authURL != "" && key.Matches(k, s.wholeKey()) {
+		return tea.Exec(&wholeURL{url: s.authURL}, func(error) tea.Msg { return nil }), true
+	}
 	if !s.paste || s.pasteSent || !key.Matches(k, s.keys.Next) {
 		return nil, false
 	}
@@ -282,6 +286,41 @@ func (s *loginFlow) copyKey() key.Binding {
 		return key.NewBinding(key.WithKeys("ctrl+y"), key.WithHelp("ctrl+y", "copy URL"))
 	}
 	return key.NewBinding(key.WithKeys(s.c.Keys.Copy.Keys()...), key.WithHelp("c", "copy URL"))
+}
+
+// wholeKey shows the URL as one unbroken line outside the app.
+func (s *loginFlow) wholeKey() key.Binding {
+	if s.paste {
+		return key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "URL to select"))
+	}
+	return key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "URL to select"))
+}
+
+// wholeURL hands the terminal back for a moment (as an editor the app
+// ran would have it) and writes the URL there as one unbroken line. The
+// app's renderer cuts its lines at the width, so a URL on its screen is
+// several lines a mouse cannot select as one; a line the terminal wraps
+// itself selects whole. Enter gives the screen back. The URL holds no
+// secret: state and the PKCE challenge are useless without this process.
+type wholeURL struct {
+	url string
+	in  io.Reader
+	out io.Writer
+}
+
+func (w *wholeURL) SetStdin(r io.Reader)  { w.in = r }
+func (w *wholeURL) SetStdout(o io.Writer) { w.out = o }
+func (w *wholeURL) SetStderr(io.Writer)   {}
+
+func (w *wholeURL) Run() error {
+	fmt.Fprintf(w.out, "\r\nThe login URL, as one line to select with the mouse:\r\n\r\n%s\r\n\r\nPress Enter to go back to wisewallet.\r\n", ansi.Strip(w.url))
+	b := make([]byte, 1)
+	for {
+		n, err := w.in.Read(b)
+		if err != nil || (n == 1 && (b[0] == '\n' || b[0] == '\r')) {
+			return nil
+		}
+	}
 }
 
 func (s *loginFlow) doneText() string {
@@ -441,7 +480,7 @@ func (s *loginFlow) waitingHelp() []key.Binding {
 		out = append(out, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send the code")))
 	}
 	if s.authURL != "" {
-		out = append(out, s.copyKey())
+		out = append(out, s.copyKey(), s.wholeKey())
 	}
 	return append(out, s.keys.Cancel)
 }

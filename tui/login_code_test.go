@@ -1,9 +1,11 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -293,5 +295,42 @@ func TestLoginFlowReplacingAnEarlierLoginIsSaid(t *testing.T) {
 	press(s, "esc").Update(userNameCheckedMsg{id: f.nameOp.id, err: errors.New("taken")})
 	if f.step != lsName {
 		t.Fatalf("step %d", f.step)
+	}
+}
+
+// The login URL can be selected whole (issue 13): the app's screen cuts
+// it at the width, so u (ctrl+o while pasting) hands the terminal back
+// with the URL on one line that the terminal wraps itself; Enter returns.
+func TestLoginFlowShowsTheURLWholeToSelect(t *testing.T) {
+	for _, paste := range []int{0, 1} {
+		c := wzCommon(80, 24)
+		f := wzLoginWaiting(c, 0, paste)
+		f.Update(loginURLMsg{id: f.op.id, url: wzAuthURL})
+		k := "u"
+		if paste == 1 {
+			k = "ctrl+o"
+		}
+		offered := false
+		for _, b := range f.waitingHelp() {
+			offered = offered || (b.Help().Key == k && b.Help().Desc == "URL to select")
+		}
+		if !offered {
+			t.Errorf("paste %d: the help does not offer %s for the whole URL", paste, k)
+		}
+		cmd, ok := f.waitingKey(keyPress(k))
+		if !ok || cmd == nil {
+			t.Fatalf("paste %d: %s did nothing", paste, k)
+		}
+	}
+	var out bytes.Buffer
+	w := &wholeURL{url: wzAuthURL}
+	w.SetStdin(strings.NewReader("ignored\n-after"))
+	w.SetStdout(&out)
+	if err := w.Run(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\r\n")
+	if !slices.Contains(lines, wzAuthURL) {
+		t.Fatalf("the URL is not one unbroken line:\n%q", out.String())
 	}
 }

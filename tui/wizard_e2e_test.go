@@ -323,7 +323,11 @@ func TestLoginFlowAgainstLocalwise(t *testing.T) {
 		if m == nil {
 			t.Fatalf("no code on the page (HTTP %d)", page.status)
 		}
-		d.send(tea.PasteMsg{Content: "X" + m[1][1:]})
+		mistyped := "X" + m[1][1:]
+		if mistyped == m[1] {
+			mistyped = "Y" + m[1][1:]
+		}
+		d.send(tea.PasteMsg{Content: mistyped})
 		d.press("enter")
 		d.until("the paste asked again", func() bool { return !f.pasteSent && strings.Contains(wzFlat(f), "Paste it again (2 more tries)") })
 		if f.step != lsWaiting {
