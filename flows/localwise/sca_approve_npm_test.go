@@ -198,13 +198,25 @@ window.start = function () {
 		case <-ctx.Done():
 			t.Fatal("the helper opened no popup")
 		}
-		pctx, cancelP := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
-		defer cancelP()
-		page = pctx
 		// Attach first, without a timeout: the first action's context
-		// bounds the attachment.
-		if err := chromedp.Do(page); err != nil {
-			t.Fatalf("attach to the popup: %v", err)
+		// bounds the attachment. The popup navigates from the helper's GET
+		// to its form's POST meanwhile, and an attachment caught in between
+		// fails ("Inspected target navigated or closed"): attach again, to
+		// the same target, until the deadline.
+		attachBy := time.Now().Add(30 * time.Second)
+		for {
+			pctx, cancelP := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
+			err := chromedp.Do(pctx)
+			if err == nil {
+				page = pctx
+				defer cancelP()
+				break
+			}
+			cancelP()
+			if time.Now().After(attachBy) {
+				t.Fatalf("attach to the popup: %v", err)
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
 		// The popup first shows the page's GET (the helper opens it before
 		// posting its form into it): wait across that navigation.
