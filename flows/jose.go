@@ -1307,48 +1307,9 @@ func (s *Service) JOSEPlaygroundWith(ctx context.Context, in JOSEPlaygroundInput
 			return out, &InputError{Input: InputJOSEKey, Value: in.Key, Reason: ErrNotClientsKey}
 		}
 	}
-	now := s.now()
-	call := wise.JOSECall{Method: pc.method, Path: pc.path, Mode: pc.mode, Body: body, Now: now}
-	if pc.mode == wise.JOSEJWS || pc.mode == wise.JOSEJWSJWE {
-		sig, err := s.callKey(client, JOSEUseSig, mode, in.Key, now)
-		if err != nil {
-			return out, err
-		}
-		if call.Keys.Sign, err = signingKey(sig, wallet.SecretPrivateKey); err != nil {
-			return out, err
-		}
-		call.Keys.SignAlg, call.Keys.SignKeyID = crypto.JOSEAlg(sig.Algorithm), sig.KeyID
-	}
-	if pc.mode == wise.JOSEJWE || pc.mode == wise.JOSEJWSJWE {
-		if _, err := s.callKey(client, JOSEUseEnc, mode, in.Key, now); err != nil {
-			return out, err
-		}
-		// Wise may answer to any of the client's keys it knows: every
-		// key of every enc entry of the client, previous ones included.
-		for _, e := range s.w.Entries() {
-			if e.Kind != wallet.KindJOSE || e.LinkedTo != client || e.Use != JOSEUseEnc || e.Status == wallet.StatusRevoked {
-				continue
-			}
-			if previousRetired(e, now) {
-				e.SetSecret(wallet.SecretPreviousKey, crypto.Secret{})
-			}
-			keys, err := decryptKeys(e)
-			if err != nil {
-				return out, err
-			}
-			call.Keys.Decrypt = append(call.Keys.Decrypt, keys...)
-		}
-	}
-	wk, err := s.wiseKeysOf(ctx, c)
-	if err != nil {
+	call := wise.JOSECall{Method: pc.method, Path: pc.path, Mode: pc.mode, Body: body, Now: s.now()}
+	if err := s.withJOSEKeys(ctx, &call, c, mode, in.Key); err != nil {
 		return out, err
-	}
-	call.Keys.WiseVerify, call.Keys.WiseEncrypt = wk.verify, wk.encrypt
-	call.RefetchSigning = func(ctx context.Context, version int) ([]crypto.VerifyKey, error) {
-		return s.refetchSigning(ctx, client, version)
-	}
-	call.RefetchEncryption = func(ctx context.Context) (*rsa.PublicKey, bool, error) {
-		return s.refetchEncryption(ctx, client)
 	}
 	api, tok, err := s.clientAPI(ctx, c)
 	if err != nil {
@@ -1372,4 +1333,53 @@ func (s *Service) JOSEPlaygroundWith(ctx context.Context, in JOSEPlaygroundInput
 		out.Answer, _ = json.Marshal(text)
 	}
 	return out, nil
+}
+
+// withJOSEKeys gives call (its Mode and Now set) the keys of the OAuth
+// client entry c: its signing key (key, when named, else the current one)
+// and every decryption key of its encryption entries (Wise may answer to
+// any key of the client it knows, previous ones included), Wise's keys,
+// and how to fetch Wise's keys again. modeWord names the mode in errors.
+func (s *Service) withJOSEKeys(ctx context.Context, call *wise.JOSECall, c wallet.Entry, modeWord, key string) error {
+	client, now := c.Name, call.Now
+	if call.Mode == wise.JOSEJWS || call.Mode == wise.JOSEJWSJWE {
+		sig, err := s.callKey(client, JOSEUseSig, modeWord, key, now)
+		if err != nil {
+			return err
+		}
+		if call.Keys.Sign, err = signingKey(sig, wallet.SecretPrivateKey); err != nil {
+			return err
+		}
+		call.Keys.SignAlg, call.Keys.SignKeyID = crypto.JOSEAlg(sig.Algorithm), sig.KeyID
+	}
+	if call.Mode == wise.JOSEJWE || call.Mode == wise.JOSEJWSJWE {
+		if _, err := s.callKey(client, JOSEUseEnc, modeWord, key, now); err != nil {
+			return err
+		}
+		for _, e := range s.w.Entries() {
+			if e.Kind != wallet.KindJOSE || e.LinkedTo != client || e.Use != JOSEUseEnc || e.Status == wallet.StatusRevoked {
+				continue
+			}
+			if previousRetired(e, now) {
+				e.SetSecret(wallet.SecretPreviousKey, crypto.Secret{})
+			}
+			keys, err := decryptKeys(e)
+			if err != nil {
+				return err
+			}
+			call.Keys.Decrypt = append(call.Keys.Decrypt, keys...)
+		}
+	}
+	wk, err := s.wiseKeysOf(ctx, c)
+	if err != nil {
+		return err
+	}
+	call.Keys.WiseVerify, call.Keys.WiseEncrypt = wk.verify, wk.encrypt
+	call.RefetchSigning = func(ctx context.Context, version int) ([]crypto.VerifyKey, error) {
+		return s.refetchSigning(ctx, client, version)
+	}
+	call.RefetchEncryption = func(ctx context.Context) (*rsa.PublicKey, bool, error) {
+		return s.refetchEncryption(ctx, client)
+	}
+	return nil
 }

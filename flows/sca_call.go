@@ -2,13 +2,11 @@ package flows
 
 import (
 	"context"
-	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
-	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/wallet"
 	"github.com/wisewallet/wisewallet/wise"
 )
@@ -242,48 +240,9 @@ func (s *Service) joseCall(ctx context.Context, c scaCred, in CallInput, body []
 	if err != nil {
 		return wise.JOSECall{}, err
 	}
-	now := s.now()
-	call := wise.JOSECall{Method: in.Method, Path: in.Path, Mode: mode, Body: body, Now: now, Token: c.token}
-	if mode == wise.JOSEJWS || mode == wise.JOSEJWSJWE {
-		sig, err := s.callKey(client, JOSEUseSig, string(mode), "", now)
-		if err != nil {
-			return call, err
-		}
-		if call.Keys.Sign, err = signingKey(sig, wallet.SecretPrivateKey); err != nil {
-			return call, err
-		}
-		call.Keys.SignAlg, call.Keys.SignKeyID = crypto.JOSEAlg(sig.Algorithm), sig.KeyID
-	}
-	if mode == wise.JOSEJWE || mode == wise.JOSEJWSJWE {
-		if _, err := s.callKey(client, JOSEUseEnc, string(mode), "", now); err != nil {
-			return call, err
-		}
-		for _, e := range s.w.Entries() {
-			if e.Kind != wallet.KindJOSE || e.LinkedTo != client || e.Use != JOSEUseEnc || e.Status == wallet.StatusRevoked {
-				continue
-			}
-			if previousRetired(e, now) {
-				e.SetSecret(wallet.SecretPreviousKey, crypto.Secret{})
-			}
-			keys, err := decryptKeys(e)
-			if err != nil {
-				return call, err
-			}
-			call.Keys.Decrypt = append(call.Keys.Decrypt, keys...)
-		}
-	}
-	wk, err := s.wiseKeysOf(ctx, ce)
-	if err != nil {
-		return call, err
-	}
-	call.Keys.WiseVerify, call.Keys.WiseEncrypt = wk.verify, wk.encrypt
-	call.RefetchSigning = func(ctx context.Context, version int) ([]crypto.VerifyKey, error) {
-		return s.refetchSigning(ctx, client, version)
-	}
-	call.RefetchEncryption = func(ctx context.Context) (*rsa.PublicKey, bool, error) {
-		return s.refetchEncryption(ctx, client)
-	}
-	return call, nil
+	call := wise.JOSECall{Method: in.Method, Path: in.Path, Mode: mode, Body: body, Now: s.now(), Token: c.token}
+	err = s.withJOSEKeys(ctx, &call, ce, string(mode), "")
+	return call, err
 }
 
 // idempotentMethod: a method whose retry cannot act twice.
