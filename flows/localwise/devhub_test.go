@@ -276,6 +276,32 @@ func TestDeveloperHubConcurrentIssues(t *testing.T) {
 	}
 }
 
+// TestDeveloperHubCountsCertificatesIssuedAfterTheRequestReadTheClock is
+// the interleaving behind a failure of the concurrent test above: a
+// request reads the clock at 09:26:59.999, another's certificate is issued
+// at 09:27:00.000 (not-before 09:27:00), and then the first takes the
+// lock. The later certificates still count, and still hold their names.
+func TestDeveloperHubCountsCertificatesIssuedAfterTheRequestReadTheClock(t *testing.T) {
+	clock := newClock()
+	clock.Advance(time.Date(2026, 3, 14, 9, 27, 0, 0, time.UTC).Sub(clock.Now()))
+	_, base := start(t, Config{Now: clock.Now})
+	csr := csrFor(t, sharedP256(t), acme)
+	for i := 1; i <= MaxActiveCertificates; i++ {
+		mustIssue(t, base, testClientID, testClientSecret, "c"+itoa(int64(i)), csr)
+	}
+	clock.Advance(-time.Millisecond)
+	if r := hubIssue(t, base, testClientID, testClientSecret, "c11", csr); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("eleventh read the clock first: %d %s", r.status, r.body)
+	}
+	if r := hubIssue(t, base, testClientID, testClientSecret, "c1", csr); r.status != http.StatusBadRequest {
+		t.Errorf("a taken name, clock read first: %d %s", r.status, r.body)
+	}
+	list := do(t, withBasic(newRequest(t, http.MethodGet, base+hubAPIPath, nil), testClientID, testClientSecret))
+	if list.json["active"] != float64(MaxActiveCertificates) {
+		t.Errorf("list: %s", list.body)
+	}
+}
+
 func TestDeveloperHubCADownload(t *testing.T) {
 	s, base := start(t, Config{})
 	r := do(t, newRequest(t, http.MethodGet, base+"/developer-hub/ca-certificate", nil))

@@ -276,6 +276,34 @@ func TestJOSEUploadKeepsAtMostFiftyKeysPerClient(t *testing.T) {
 	}
 }
 
+// TestJOSEUploadNeverDropsAKeyScheduledToStart: keys uploaded ahead of
+// their validFrom are not active yet, but they have not ended either, so
+// a full client is refused rather than losing one of them.
+func TestJOSEUploadNeverDropsAKeyScheduledToStart(t *testing.T) {
+	j := setupJOSE(t, Config{})
+	now := j.clock.Now()
+	start := now.Add(time.Hour)
+	for i := 2; i < maxClientJOSEKeys; i++ {
+		if r := j.c.upload(newUUID(), scopeEncryption, algRSAOAEP256, &joseRSA(1).PublicKey, start, start.Add(24*time.Hour)); r.status != http.StatusCreated {
+			t.Fatalf("upload %d: %d %s", i, r.status, r.body)
+		}
+	}
+	before := j.s.jose.clientKeys(testClientID, "")
+	r := j.c.upload(newUUID(), scopeSigning, "ES256", &ecKey("ES256").PublicKey, now, now.Add(time.Hour))
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(string(r.body), "LIMIT_REACHED") {
+		t.Fatalf("upload with every key still to come or active: %d %s", r.status, r.body)
+	}
+	after := j.s.jose.clientKeys(testClientID, "")
+	if len(after) != len(before) {
+		t.Fatalf("%d keys kept, want %d", len(after), len(before))
+	}
+	for i := range before {
+		if after[i].keyID != before[i].keyID {
+			t.Errorf("key %d is %s, want %s", i, after[i].keyID, before[i].keyID)
+		}
+	}
+}
+
 func TestJOSEPlaygroundJWS(t *testing.T) {
 	j := setupJOSE(t, Config{})
 	c, now := j.c, j.clock.Now()

@@ -42,7 +42,7 @@ const (
 	// comfortable range and typos from keeping a key for centuries.
 	maxJOSEOverlap = 10 * 365 * 24 * time.Hour
 	// maxClientJOSEKeys bounds the keys kept per client; the oldest
-	// inactive ones go first, and an upload is refused when all are active.
+	// ended ones go first, and an upload is refused when none has ended.
 	maxClientJOSEKeys = 50
 	// maxOwnKeyVersions bounds localwise's own rotations: each version
 	// keeps its private key so old versions stay fetchable.
@@ -95,6 +95,13 @@ type clientKey struct {
 func (k *clientKey) activeAt(now time.Time) bool {
 	return !now.Before(k.validFrom) && now.Before(k.validTill) &&
 		(k.deactivateAt.IsZero() || now.Before(k.deactivateAt))
+}
+
+// endedAt reports whether the key can never be used again at or after
+// now: expired or deactivated. A key whose validFrom is still ahead has
+// not ended, so making room never drops a key scheduled to take over.
+func (k *clientKey) endedAt(now time.Time) bool {
+	return !now.Before(k.validTill) || (!k.deactivateAt.IsZero() && !now.Before(k.deactivateAt))
 }
 
 // whyInactive says, for a key that is not active at now, why.
@@ -286,7 +293,7 @@ func (js *joseState) upload(now time.Time, k clientKey) error {
 	}
 	list := js.clients[k.clientID]
 	if len(list) >= maxClientJOSEKeys {
-		i := slices.IndexFunc(list, func(c *clientKey) bool { return !c.activeAt(now) })
+		i := slices.IndexFunc(list, func(c *clientKey) bool { return c.endedAt(now) })
 		if i < 0 {
 			return errJOSEKeyLimit
 		}

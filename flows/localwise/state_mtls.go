@@ -58,10 +58,19 @@ type issuedCert struct {
 	deactivated bool
 }
 
-// activeAt reports whether the certificate counts against the limit and
-// opens the mTLS listener at now: not deactivated and inside its validity.
+// activeAt reports whether the certificate opens the mTLS listener at
+// now: not deactivated and inside its validity.
 func (c *issuedCert) activeAt(now time.Time) bool {
-	return !c.deactivated && !now.Before(c.notBefore) && now.Before(c.notAfter)
+	return c.liveAt(now) && !now.Before(c.notBefore)
+}
+
+// liveAt reports whether the certificate counts against the limit, keeps
+// its name and is listed at now: not deactivated and not expired. Its
+// not-before is left out on purpose: a request that read the clock just
+// before another's certificate (not-before truncated to that second) took
+// the lock must still count it, or twenty requests at once pass ten.
+func (c *issuedCert) liveAt(now time.Time) bool {
+	return !c.deactivated && now.Before(c.notAfter)
 }
 
 // hubSession is one sign-in on the Developer Hub page, keyed by an
@@ -200,7 +209,7 @@ func (ms *mtlsState) issue(now time.Time, clientID, name string, subject pkix.Na
 	defer ms.mu.Unlock()
 	active := 0
 	for _, c := range ms.certs[clientID] {
-		if !c.activeAt(now) {
+		if !c.liveAt(now) {
 			continue
 		}
 		if c.name == name {
@@ -247,7 +256,7 @@ func (ms *mtlsState) issue(now time.Time, clientID, name string, subject pkix.Na
 // pruneLocked drops the oldest inactive records beyond maxKeptCertificates.
 func (ms *mtlsState) pruneLocked(now time.Time, list []*issuedCert) []*issuedCert {
 	for len(list) > maxKeptCertificates {
-		i := slices.IndexFunc(list, func(c *issuedCert) bool { return !c.activeAt(now) })
+		i := slices.IndexFunc(list, func(c *issuedCert) bool { return !c.liveAt(now) })
 		if i < 0 {
 			break // cannot happen: at most MaxActiveCertificates are active
 		}
@@ -263,7 +272,7 @@ func (ms *mtlsState) active(now time.Time, clientID string) []issuedCert {
 	defer ms.mu.Unlock()
 	var out []issuedCert
 	for _, c := range ms.certs[clientID] {
-		if c.activeAt(now) {
+		if c.liveAt(now) {
 			out = append(out, *c)
 		}
 	}
@@ -275,7 +284,7 @@ func (ms *mtlsState) deactivate(now time.Time, clientID, name string) (issuedCer
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	for _, c := range ms.certs[clientID] {
-		if c.name == name && c.activeAt(now) {
+		if c.name == name && c.liveAt(now) {
 			c.deactivated = true
 			return *c, nil
 		}
