@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -58,8 +59,18 @@ func newInvocation(sio *cliIO) *invocation {
 
 func (inv *invocation) execute(ctx context.Context, args []string) int {
 	sio, root := inv.sio, inv.root
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		// Only Tab asks for flag values: registering them costs every
+		// other command's start-up (token's, in scripts) ~1 ms.
+		walk(root, completeFlagValues)
+	}
+	if hasFlags(args) {
+		// Walking the tree for its flags costs ~0.3 ms: `token NAME`
+		// in a script has none to rewrite.
+		args = singleDashLongFlags(args, longFlags(root))
+	}
 	// Never nil: cobra reads os.Args for a nil slice.
-	root.SetArgs(append([]string{}, singleDashLongFlags(args, longFlags(root))...))
+	root.SetArgs(append([]string{}, args...))
 	root.SetIn(sio.stdin)
 	root.SetOut(sio.stdout)
 	root.SetErr(sio.stderr)
@@ -149,7 +160,6 @@ func (inv *invocation) rootCommand() *cobra.Command {
 			// No command takes a file: Tab must not offer the folder's.
 			c.ValidArgsFunction = cobra.NoFileCompletions
 		}
-		completeFlagValues(c)
 		if run := c.RunE; run != nil {
 			name := commandName(c)
 			c.RunE = func(c *cobra.Command, args []string) error {
@@ -363,13 +373,14 @@ func positional(minArgs, maxArgs int) cobra.PositionalArgs {
 // personal tokens are 36-character UUIDs), so only a short word is quoted;
 // anything longer or with other characters is described, not shown.
 func quoteArgument(a string) string {
-	if len(a) <= 20 && plainWord.MatchString(a) {
+	if len(a) <= 20 && plainWord().MatchString(a) {
 		return strconv.Quote(a)
 	}
 	return fmt.Sprintf("of %d characters (not shown: it may be a secret; secrets go to the hidden prompt or standard input)", len(a))
 }
 
-var plainWord = regexp.MustCompile(`^[A-Za-z0-9._/:-]*$`)
+// Compiled on first use, not at package init, which every start pays.
+var plainWord = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._/:-]*$`) })
 
 // flagError words a flag cobra could not parse, with the usage.
 func flagError(c *cobra.Command, err error) error {
@@ -390,6 +401,19 @@ func longFlags(root *cobra.Command) map[string]bool {
 		c.PersistentFlags().VisitAll(add)
 	})
 	return names
+}
+
+// hasFlags reports whether any of args before "--" looks like a flag.
+func hasFlags(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if len(a) > 1 && a[0] == '-' {
+			return true
+		}
+	}
+	return false
 }
 
 // singleDashLongFlags rewrites -name and -name=value to --name for the long

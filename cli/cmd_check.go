@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/wisewallet/wisewallet/flows"
@@ -123,11 +124,12 @@ func whoamiCheck(ctx context.Context, sio *cliIO, name string) error {
 }
 
 // spanPattern is a duration with days ("7d", "1d12h") or Go's ("36h").
-var spanPattern = regexp.MustCompile(`^(?:(\d+)d)?(.*)$`)
+// Compiled on first use, not at package init, which every start pays.
+var spanPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:(\d+)d)?(.*)$`) })
 
 // parseSpan reads a span as 7d, 36h, 1d12h or 90m.
 func parseSpan(s string) (time.Duration, error) {
-	m := spanPattern.FindStringSubmatch(s)
+	m := spanPattern().FindStringSubmatch(s)
 	if s == "" || m == nil || m[1] == "" && m[2] == "" {
 		return 0, fmt.Errorf("%q is not a duration such as 7d, 36h or 90m", s)
 	}

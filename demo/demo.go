@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
@@ -154,9 +155,10 @@ func loginDemoUser(ctx context.Context, svc *flows.Service, creds localwise.Demo
 
 // The fields of localwise's authorize pages that the demo reads.
 var (
-	pageRequest = regexp.MustCompile(`name="request" value="([^"]+)"`)
-	pageAction  = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
-	pageCode    = regexp.MustCompile(`<code id="code">([^<]+)</code>`)
+	// Compiled on first use, not at package init, which every start pays.
+	pageRequest = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`name="request" value="([^"]+)"`) })
+	pageAction  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`<form method="post" action="([^"]+)"`) })
+	pageCode    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`<code id="code">([^<]+)</code>`) })
 )
 
 // approveOnPage answers localwise's authorize page as the person would:
@@ -185,7 +187,7 @@ func approveOnPage(ctx context.Context, authURL, email, password string, profile
 	// next is where a page's form posts, resolved as a browser does.
 	next := func(html string) (string, error) {
 		base, err := url.Parse(authURL)
-		m := pageAction.FindStringSubmatch(html)
+		m := pageAction().FindStringSubmatch(html)
 		if err != nil || m == nil {
 			return "", fmt.Errorf("the authorize page has no form")
 		}
@@ -200,7 +202,7 @@ func approveOnPage(ctx context.Context, authURL, email, password string, profile
 		return "", err
 	}
 	target, err := next(login)
-	m := pageRequest.FindStringSubmatch(login)
+	m := pageRequest().FindStringSubmatch(login)
 	if err != nil || m == nil {
 		return "", fmt.Errorf("the authorize page has no login form")
 	}
@@ -209,7 +211,7 @@ func approveOnPage(ctx context.Context, authURL, email, password string, profile
 		return "", err
 	}
 	target, err = next(consent)
-	m = pageRequest.FindStringSubmatch(consent)
+	m = pageRequest().FindStringSubmatch(consent)
 	if err != nil || m == nil {
 		return "", fmt.Errorf("the login was not taken: no consent form")
 	}
@@ -217,7 +219,7 @@ func approveOnPage(ctx context.Context, authURL, email, password string, profile
 	if err != nil {
 		return "", err
 	}
-	if m = pageCode.FindStringSubmatch(shown); m == nil {
+	if m = pageCode().FindStringSubmatch(shown); m == nil {
 		return "", fmt.Errorf("the consent page showed no code")
 	}
 	return m[1], nil

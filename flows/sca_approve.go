@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
@@ -98,7 +99,8 @@ func (s *Service) scaCredential(ctx context.Context, e wallet.Entry, profile int
 	return scaCred{e: e, api: api, token: tok, profile: scaProfile(e, profile, path)}, nil
 }
 
-var profileInPath = regexp.MustCompile(`/profiles/([0-9]{1,19})(/|$|\?)`)
+// Compiled on first use, not at package init, which every start pays.
+var profileInPath = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`/profiles/([0-9]{1,19})(/|$|\?)`) })
 
 // scaProfile picks the profile whose v2 factor paths clear a challenge:
 // the one asked for, else the one the call's path names, else the
@@ -108,7 +110,7 @@ func scaProfile(e wallet.Entry, asked int64, path string) int64 {
 	if asked != 0 {
 		return asked
 	}
-	if m := profileInPath.FindStringSubmatch(path); m != nil {
+	if m := profileInPath().FindStringSubmatch(path); m != nil {
 		if p, err := strconv.ParseInt(m[1], 10, 64); err == nil && p > 0 {
 			return p
 		}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
@@ -292,12 +293,13 @@ func (e Entry) SecretFields() []string {
 // What in an entry expires, renews or is revoked, per kind, is said in
 // one place: flows/kinds.go.
 
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+// Compiled on first use, not at package init, which every start pays.
+var namePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`) })
 
 // ValidateName checks an entry name. Names start with a letter or digit
 // so that they can never be mistaken for a command-line flag.
 func ValidateName(name string) error {
-	if !namePattern.MatchString(name) {
+	if !namePattern().MatchString(name) {
 		return fmt.Errorf("%w %q: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", ErrInvalidName, name)
 	}
 	return nil

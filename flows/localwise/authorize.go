@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 const (
@@ -50,7 +51,24 @@ var styleHash = func() string {
 	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }()
 
-var pages = template.Must(template.New("pages").Parse(`
+// pageSet parses the shared page templates, then extra, on first use.
+// Parsed at package init they cost every command's start-up, since
+// localwise is linked into the one binary (token's included). Each set
+// parses the shared text itself: html/template refuses to Clone a set
+// that has run.
+func pageSet(extra string) func() *template.Template {
+	return sync.OnceValue(func() *template.Template {
+		t := template.Must(template.New("pages").Parse(sharedPages))
+		if extra != "" {
+			t = template.Must(t.Parse(extra))
+		}
+		return t
+	})
+}
+
+var pages = pageSet("")
+
+var sharedPages = `
 {{define "head"}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer">
@@ -101,7 +119,7 @@ var pages = template.Must(template.New("pages").Parse(`
 <p>{{.ErrorDescription}}</p>
 {{if .State}}<p>State: <code id="state">{{.State}}</code></p>{{end}}
 {{template "foot" .}}{{end}}
-`))
+`
 
 type profileOption struct {
 	ID      int64
@@ -130,7 +148,7 @@ type pageData struct {
 func renderPage(w http.ResponseWriter, status int, name string, d pageData, formTarget string) {
 	setPageHeaders(w, formTarget)
 	w.WriteHeader(status)
-	_ = pages.ExecuteTemplate(w, name, d) // a write error means the browser left
+	_ = pages().ExecuteTemplate(w, name, d) // a write error means the browser left
 }
 
 // setPageHeaders sets the headers every localwise HTML page carries.
@@ -154,21 +172,22 @@ func errorPage(w http.ResponseWriter, status int, msg string) {
 }
 
 var (
-	cspHost   = regexp.MustCompile(`^[A-Za-z0-9.\-]+$`)
-	cspScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.\-]*$`)
+	// Compiled on first use, not at package init, which every start pays.
+	cspHost   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9.\-]+$`) })
+	cspScheme = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.\-]*$`) })
 )
 
 // cspSource turns a registered redirect URL into a CSP source expression,
 // or "" when it cannot be expressed safely.
 func cspSource(redirectURI string) string {
 	u, err := url.Parse(redirectURI)
-	if err != nil || !cspScheme.MatchString(u.Scheme) {
+	if err != nil || !cspScheme().MatchString(u.Scheme) {
 		return ""
 	}
 	if u.Host == "" {
 		return u.Scheme + ":"
 	}
-	if h := u.Hostname(); !cspHost.MatchString(h) && net.ParseIP(h) == nil {
+	if h := u.Hostname(); !cspHost().MatchString(h) && net.ParseIP(h) == nil {
 		return ""
 	}
 	if p := u.Port(); p != "" {

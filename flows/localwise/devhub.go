@@ -3,7 +3,6 @@ package localwise
 import (
 	"crypto/x509/pkix"
 	"errors"
-	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -173,7 +172,7 @@ func (s *Server) handleHubCA(w http.ResponseWriter, r *http.Request) {
 
 // The HTML page.
 
-var hubPages = template.Must(template.Must(pages.Clone()).Parse(`
+var hubPages = pageSet(`
 {{define "ca-link"}}<p><a id="get-wise-certificate" href="/developer-hub/ca-certificate" download="` + hubCAFilename + `">Get Wise Certificate</a>
 <span class="hint">the CA that signs these certificates and the mTLS listener: add it to your client's trust store</span></p>{{end}}
 
@@ -213,7 +212,7 @@ client certificates its calls to the mTLS host need.</p>
 <button id="generate" type="submit">Generate certificate</button>
 </form>
 {{template "foot" .}}{{end}}
-`))
+`)
 
 type hubClientOption struct {
 	ID       string
@@ -240,7 +239,7 @@ func renderHub(w http.ResponseWriter, status int, name string, d hubPageData) {
 	}
 	setPageHeaders(w, "")
 	w.WriteHeader(status)
-	_ = hubPages.ExecuteTemplate(w, name, d) // a write error means the browser left
+	_ = hubPages().ExecuteTemplate(w, name, d) // a write error means the browser left
 }
 
 // handleHubPage is GET /developer-hub: the sign-in. ?client_id= picks the

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -37,7 +38,10 @@ const (
 	minRSABits       = 2048
 )
 
-var uuidShape = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+// Compiled on first use, not at package init, which every start pays.
+var uuidShape = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+})
 
 // joseKeyMaterial is Wise's keyMaterial / publicKeyMaterial object.
 type joseKeyMaterial struct {
@@ -213,7 +217,7 @@ func checkUpload(now time.Time, req joseUploadJSON) (clientKey, []fieldError) {
 	switch {
 	case req.KeyID == "":
 		bad("keyId", "NOT_NULL", "keyId is required: a UUID that names the key")
-	case !uuidShape.MatchString(req.KeyID):
+	case !uuidShape().MatchString(req.KeyID):
 		bad("keyId", "NOT_VALID", "keyId must be a UUID such as e87da464-8e5e-4380-8f2d-4e4e04052672")
 	}
 	switch {

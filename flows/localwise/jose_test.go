@@ -63,7 +63,7 @@ func TestJOSEResponsePublicKeys(t *testing.T) {
 	if ec, ok := pub.(*ecdsa.PublicKey); !ok || ec.Curve.Params().Name != "P-521" {
 		t.Fatalf("signing key %T, want EC P-521", pub)
 	}
-	if r.json["version"] != 1.0 || r.json["scope"] != scopeSigning || !uuidShape.MatchString(r.str("keyId")) {
+	if r.json["version"] != 1.0 || r.json["scope"] != scopeSigning || !uuidShape().MatchString(r.str("keyId")) {
 		t.Errorf("signing key body %s", r.body)
 	}
 	pub, r = c.serverKey(scopeEncryption, algRSAOAEP256, 1)

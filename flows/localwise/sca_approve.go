@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"html/template"
 	"net/http"
 	"strings"
 )
@@ -47,7 +46,7 @@ var approveScriptHash = func() string {
 	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }()
 
-var approvePages = template.Must(template.Must(pages.Clone()).Parse(`
+var approvePages = pageSet(`
 {{define "approve-script"}}<script>` + approveScript + `</script>{{end}}
 
 {{define "approve-idle"}}{{template "head" .}}<p>Waiting for the application to send its one-time token…</p>
@@ -70,7 +69,7 @@ var approvePages = template.Must(template.Must(pages.Clone()).Parse(`
 
 {{define "approve-result"}}{{template "head" .}}<p id="result" data-message="{{.Message}}" data-flow="{{.Flow}}">{{.Outcome}}</p>
 {{template "approve-script" .}}{{template "foot" .}}{{end}}
-`))
+`)
 
 type approvePageData struct {
 	Title, Error           string
@@ -103,7 +102,7 @@ func renderApprove(w http.ResponseWriter, status int, name string, d approvePage
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
-	_ = approvePages.ExecuteTemplate(w, name, d) // a write error means the browser left
+	_ = approvePages().ExecuteTemplate(w, name, d) // a write error means the browser left
 }
 
 func approveFlow(f string) string {

@@ -134,7 +134,7 @@ func (c *scaClient) createDevice(fp string) string {
 	r, cek := c.jwe(v2+"/device-fingerprints", "", map[string]string{"deviceFingerprint": fp})
 	m := c.open(r, cek)
 	id, _ := m["deviceFingerprintId"].(string)
-	if !uuidShape.MatchString(id) {
+	if !uuidShape().MatchString(id) {
 		c.t.Fatalf("device created: %v", m)
 	}
 	return id
@@ -160,7 +160,7 @@ func (c *scaClient) otp(channel, step, ott string, body []byte) result {
 func wantChallenge(t testing.TB, r result) string {
 	t.Helper()
 	ott := r.header.Get("x-2fa-approval")
-	if r.status != http.StatusForbidden || r.header.Get("x-2fa-approval-result") != "REJECTED" || !uuidShape.MatchString(ott) {
+	if r.status != http.StatusForbidden || r.header.Get("x-2fa-approval-result") != "REJECTED" || !uuidShape().MatchString(ott) {
 		t.Fatalf("want a 403 challenge, got %d %v %s", r.status, r.header, r.body)
 	}
 	if r.str("message") != forbiddenMessage || r.json["status"] != float64(403) {

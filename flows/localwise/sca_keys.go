@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
-	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -182,7 +181,7 @@ func (s *Server) handleSCAKey(w http.ResponseWriter, r *http.Request) {
 
 // The HTML page.
 
-var keyPages = template.Must(template.Must(pages.Clone()).Parse(`
+var keyPages = pageSet(`
 {{define "keys-sign-in"}}{{template "head" .}}<p>A stand-in for Wise's <strong>API tokens › Manage public keys</strong>
 (legacy personal-token SCA, which Wise has withdrawn). Sign in with the personal token whose account the keys are for.</p>
 <form method="post" action="` + scaKeysPagePath + `/sign-in">
@@ -209,7 +208,7 @@ var keyPages = template.Must(template.Must(pages.Clone()).Parse(`
 <button id="upload" type="submit">Add key</button>
 </form>
 {{template "foot" .}}{{end}}
-`))
+`)
 
 type keysPageData struct {
 	Title, Error   string
@@ -237,7 +236,7 @@ func (s *Server) renderKeys(w http.ResponseWriter, status int, name string, d ke
 	}
 	setPageHeaders(w, "")
 	w.WriteHeader(status)
-	_ = keyPages.ExecuteTemplate(w, name, d) // a write error means the browser left
+	_ = keyPages().ExecuteTemplate(w, name, d) // a write error means the browser left
 }
 
 func (s *Server) keyUser(session string) int64 {

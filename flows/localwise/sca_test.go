@@ -279,7 +279,7 @@ func TestSCADeviceRules(t *testing.T) {
 	wantSCAError(t, c.call(http.MethodDelete, v2+"/device-fingerprints/"+ids[1], c.user, nil, nil), 404, "device.fingerprint.not.found")
 	// v1 enrolment is user-wide, with its own limit.
 	r, cek = c.jwe("/v1/user/partner-device-fingerprints", "", map[string]string{"deviceFingerprint": "w"})
-	if m := c.open(r, cek); !uuidShape.MatchString(m["deviceFingerprintId"].(string)) {
+	if m := c.open(r, cek); !uuidShape().MatchString(m["deviceFingerprintId"].(string)) {
 		t.Fatalf("v1 create: %v", m)
 	}
 	c.advance(scaWindow)
@@ -447,7 +447,7 @@ func TestSCALegacySignature(t *testing.T) {
 	keys, _ := testKeys()
 	k := keys[0]
 	up := c.uploadKey(pubPEM(t, &k.PublicKey))
-	if up.status != 201 || up.json["bits"] != float64(2048) || !uuidShape.MatchString(up.str("keyId")) {
+	if up.status != 201 || up.json["bits"] != float64(2048) || !uuidShape().MatchString(up.str("keyId")) {
 		t.Fatalf("upload: %d %s", up.status, up.body)
 	}
 	ott := wantChallenge(t, c.fund(c.personal, nil))

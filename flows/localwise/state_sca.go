@@ -354,7 +354,7 @@ func (st *scaState) ottLocked(now time.Time, id string, userID int64) (*oneTimeT
 	if id == "" {
 		return nil, &scaError{status: 400, code: "NOT_NULL", msg: "The One-Time-Token header is required: send the x-2fa-approval value of the refused call"}
 	}
-	if !uuidShape.MatchString(id) {
+	if !uuidShape().MatchString(id) {
 		return nil, &scaError{status: 400, code: "ott.invalid", msg: "The one-time token is not a UUID: send the x-2fa-approval value of the refused call as it came"}
 	}
 	o, ok := st.otts.get(id)
