@@ -8,6 +8,9 @@
 # Needs hyperfine, gh and keyctl (the keyring case is left out without it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The rows compared run as they are, not under env(1), whose own exec
+# would count against wisewallet: the variables are set here instead.
+unset WISEWALLET_PASSPHRASE WISEWALLET_AGENT
 tmp=$(mktemp -d)
 ww="$tmp/wisewallet"
 cleanup() {
@@ -40,9 +43,10 @@ printf 'github.com:\n    oauth_token: gho_%s\n    user: bench\n    git_protocol:
 GH_CONFIG_DIR="$tmp/gh" gh auth token >/dev/null
 head -c 40 /dev/urandom | base64 >"$tmp/token.txt"
 
-cmds=("env -u WISEWALLET_PASSPHRASE $ww token app"
+export GH_CONFIG_DIR="$tmp/gh"
+cmds=("$ww token app"
   "openssl version"
-  "env GH_CONFIG_DIR=$tmp/gh gh auth token"
+  "gh auth token"
   "cat $tmp/token.txt"
   "$tmp/empty-go"
   "env WISEWALLET_AGENT=none WISEWALLET_PASSPHRASE=bench-passphrase $ww token app")
@@ -64,7 +68,7 @@ PY
 # Package init of `token` through the agent, median of 15 runs: the part
 # of a Go process's start that the program's imports add.
 for _ in $(seq 15); do
-  GODEBUG=inittrace=1 env -u WISEWALLET_PASSPHRASE "$ww" token app 2>&1 >/dev/null | grep '^init '
+  GODEBUG=inittrace=1 "$ww" token app 2>&1 >/dev/null | grep '^init '
   echo '--'
 done >"$tmp/inittrace.txt"
 python3 - "$tmp/inittrace.txt" <<'PY'
