@@ -22,6 +22,9 @@ import (
 // Client talks to the agent at one socket; one connection per operation.
 type Client struct {
 	socket string
+	// OnRateLimit, when set, is told of each wait the agent's call makes
+	// after Wise answered 429, as flows.Options.OnRateLimit would be.
+	OnRateLimit func(ctx context.Context, op string, wait time.Duration, retryAfter bool)
 }
 
 // NewClient is a client of the agent at socket.
@@ -127,6 +130,10 @@ func (c *Client) roundTrip(ctx context.Context, req request, solver flows.SCASol
 				return r, &solverFailure{remote: remote, solver: solverErr}
 			}
 			return r, remote
+		case kindRateLimit:
+			if c.OnRateLimit != nil && r.RateLimit != nil {
+				c.OnRateLimit(ctx, r.RateLimit.Op, time.Duration(r.RateLimit.WaitMillis)*time.Millisecond, r.RateLimit.RetryAfter)
+			}
 		case kindProgress:
 			if solver != nil && r.Event != nil {
 				solver.Progress(ctx, eventOf(*r.Event))

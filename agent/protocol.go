@@ -56,7 +56,9 @@ const (
 	kindPIN      = "pin"
 	kindOTP      = "otp"
 	kindProgress = "progress"
-	kindAnswer   = "answer" // the client's, to choose, pin and otp
+	// kindRateLimit: Wise answered 429 and the call waits (RateLimit).
+	kindRateLimit = "rate_limit"
+	kindAnswer    = "answer" // the client's, to choose, pin and otp
 )
 
 // request is the client's first frame.
@@ -113,6 +115,15 @@ type response struct {
 	Channel      flows.SCAFactor         `json:"channel,omitempty"`
 	Phone        string                  `json:"phone,omitempty"`
 	Event        *eventBody              `json:"event,omitempty"`
+	RateLimit    *rateLimitBody          `json:"rate_limit,omitempty"`
+}
+
+// rateLimitBody is one wait after a 429, as wise.Client.OnRateLimit is
+// told of it.
+type rateLimitBody struct {
+	Op         string `json:"op"`
+	WaitMillis int64  `json:"wait_ms"`
+	RetryAfter bool   `json:"retry_after,omitempty"`
 }
 
 // errorBody is an error as the command line words it, with its exit code.

@@ -301,6 +301,20 @@ func (c *conn) sendRaw(b []byte) error {
 	return err
 }
 
+// connKey carries an operation's connection in its context, for what
+// the use case says on the way (RelayRateLimit).
+type connKey struct{}
+
+// RelayRateLimit is the agent's flows.Options.OnRateLimit: a wait after
+// Wise answered 429 is told to the client whose operation waits, which
+// says it where the command would have without the agent. Outside an
+// operation (none is made) it does nothing.
+func RelayRateLimit(ctx context.Context, op string, wait time.Duration, retryAfter bool) {
+	if c, ok := ctx.Value(connKey{}).(*conn); ok {
+		_ = c.send(response{Kind: kindRateLimit, RateLimit: &rateLimitBody{Op: op, WaitMillis: wait.Milliseconds(), RetryAfter: retryAfter}})
+	}
+}
+
 func (s *Server) handle(uc *net.UnixConn) {
 	defer uc.Close()
 	c := &conn{c: uc, answers: make(chan answer, 1)}
@@ -325,6 +339,7 @@ func (s *Server) handle(uc *net.UnixConn) {
 	_ = uc.SetReadDeadline(time.Time{})
 	ctx, cancel := context.WithCancel(flows.WithCommand(context.Background(), req.Command))
 	defer cancel()
+	ctx = context.WithValue(ctx, connKey{}, c)
 	// Stop and idle exit end what runs; so does the client hanging up
 	// (Ctrl-C), as it would end the command without the agent.
 	go func() {

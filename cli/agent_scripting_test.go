@@ -1,11 +1,16 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wisewallet/wisewallet/flows/localwise"
 	"github.com/wisewallet/wisewallet/flows/localwise/lwtest"
+	"github.com/wisewallet/wisewallet/wallet"
 )
 
 // traceIDs and stamps differ from one answer to the next.
@@ -36,20 +41,28 @@ func TestScriptingCommandsAnswerTheSameThroughTheAgent(t *testing.T) {
 	pay := r.payment()
 
 	cases := []struct {
-		name string
-		c    call
-		code int
+		name   string
+		c      call
+		code   int
+		before func()
 	}{
-		{"request answered 404", call{args: []string{"request", "u1", "GET", "/v1/no-such-thing"}}, exitHTTP},
-		{"request challenged, no terminal", call{args: []string{"request", "u1", pay.method, pay.path, "--data", string(pay.body)}}, exitSCA},
-		{"whoami --check rejected", call{args: []string{"whoami", "p1", "--check"}}, exitRejected},
-		{"whoami --check valid", call{args: []string{"whoami", "u1", "--check"}}, exitOK},
-		{"exec's child code", call{args: []string{"exec", "u1", "--", "sh", "-c", `test -n "$WISE_API_TOKEN" && exit 3`}}, 3},
-		{"token of no entry", call{args: []string{"token", "nosuch"}}, exitError},
+		{"request answered 404", call{args: []string{"request", "u1", "GET", "/v1/no-such-thing"}}, exitHTTP, nil},
+		{"request challenged, no terminal", call{args: []string{"request", "u1", pay.method, pay.path, "--data", string(pay.body)}}, exitSCA, nil},
+		{"whoami --check rejected", call{args: []string{"whoami", "p1", "--check"}}, exitRejected, nil},
+		{"whoami --check valid", call{args: []string{"whoami", "u1", "--check"}}, exitOK, nil},
+		{"exec's child code", call{args: []string{"exec", "u1", "--", "sh", "-c", `test -n "$WISE_API_TOKEN" && exit 3`}}, 3, nil},
+		{"token of no entry", call{args: []string{"token", "nosuch"}}, exitError, nil},
+		// The wait is said on the command's stderr, whichever process waits.
+		{"request waits out a 429", call{args: []string{"request", "u1", "GET", "/v1/me"}}, exitOK,
+			func() { srv.SetFaults(localwise.Faults{RateLimit: 1, RetryAfter: 1}) }},
 	}
 	alone := make([]result, len(cases))
+	logged := auditCalls(t, e)
 	for i, tc := range cases {
 		tc.c.env = map[string]string{"WISEWALLET_AGENT": "none"}
+		if tc.before != nil {
+			tc.before()
+		}
 		alone[i] = e.run(tc.c)
 		if alone[i].code != tc.code {
 			t.Errorf("%s without the agent: %s", tc.name, e.describe(alone[i], "its code"))
@@ -57,13 +70,21 @@ func TestScriptingCommandsAnswerTheSameThroughTheAgent(t *testing.T) {
 	}
 	e.must("agent", "start")
 	e.pass = "wrong-" + e.pass
+	loggedAlone := auditCalls(t, e)[len(logged):]
 	for i, tc := range cases {
+		if tc.before != nil {
+			tc.before()
+		}
 		got := e.run(tc.c)
 		want := alone[i]
 		if got.code != want.code || traceIDs.ReplaceAllString(got.stdout, "") != traceIDs.ReplaceAllString(want.stdout, "") || traceIDs.ReplaceAllString(got.stderr, "") != traceIDs.ReplaceAllString(want.stderr, "") {
 			t.Errorf("%s through the agent: exit %d\nstdout %q\nstderr %q\nwithout it: exit %d\nstdout %q\nstderr %q",
 				tc.name, got.code, got.stdout, got.stderr, want.code, want.stdout, want.stderr)
 		}
+	}
+	// The agent keeps the audit log as the commands would have.
+	if loggedAgent := auditCalls(t, e)[len(logged)+len(loggedAlone):]; !slices.Equal(loggedAgent, loggedAlone) {
+		t.Errorf("the audit log through the agent:\n%s\nwithout it:\n%s", strings.Join(loggedAgent, "\n"), strings.Join(loggedAlone, "\n"))
 	}
 	// On a terminal the challenge is answered here, the PIN travelling to
 	// the agent's use case over the socket: the statement comes back.
@@ -81,4 +102,22 @@ func TestScriptingCommandsAnswerTheSameThroughTheAgent(t *testing.T) {
 	if n := r.executed(st); n != 1 {
 		t.Errorf("the statement ran %d times through the agent", n)
 	}
+}
+
+// auditCalls is the audit log, a line a record, without what differs
+// between two runs of the same calls (time, duration, trace id).
+func auditCalls(t *testing.T, e *cliEnv) []string {
+	t.Helper()
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(e.must("log", "--json").stdout), "\n") {
+		if line == "" {
+			continue
+		}
+		var r wallet.AuditRecord
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("log --json: %v: %q", err, line)
+		}
+		out = append(out, fmt.Sprintf("%s %s %s %s%s %d %s", r.Entry, r.Command, r.Method, r.Host, r.Path, r.Status, r.Result))
+	}
+	return out
 }

@@ -321,7 +321,11 @@ func cmdAgentServe(ctx context.Context, sio *cliIO, timeout time.Duration) error
 // agent's pipe) hears "ready" once it listens; in the foreground the
 // user is told on stderr.
 func serveAgent(ctx context.Context, sio *cliIO, sock string, w *wallet.Wallet, timeout time.Duration, ready *os.File) error {
-	svc := flows.New(w, flows.Options{})
+	// The agent keeps the audit log as the commands it serves would, and
+	// tells each of them of its own 429 waits (they say it on stderr).
+	opts := sio.serviceOptions(false)
+	opts.OnRateLimit = agent.RelayRateLimit
+	svc := flows.New(w, opts)
 	srv, err := agent.Listen(agent.Config{Service: svc, Wallet: w.Location(), UnlockedBy: w.UnlockedBy(), Socket: sock,
 		Words: agentWords, IdleTimeout: timeout, Log: sio.stderr})
 	if err != nil {

@@ -206,6 +206,7 @@ func (sio *cliIO) agentOps(ctx context.Context) (credentialOps, bool) {
 		return nil, false
 	}
 	c := agent.NewClient(sock)
+	c.OnRateLimit = sio.sayRateLimitWait
 	if err := c.CheckFolder(); err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			fmt.Fprintf(sio.stderr, "wisewallet: not using the agent: %v\n", err)

@@ -188,7 +188,7 @@ func (sio *cliIO) openService(ctx context.Context) (*flows.Service, error) {
 
 // sayRateLimitWait is the one stderr line before a wait after Wise
 // answered 429 (too many requests).
-func (sio *cliIO) sayRateLimitWait(op string, wait time.Duration, retryAfter bool) {
+func (sio *cliIO) sayRateLimitWait(_ context.Context, op string, wait time.Duration, retryAfter bool) {
 	why := "the back-off, as Wise sent no Retry-After"
 	if retryAfter {
 		why = "as Wise's Retry-After asks, up to 30s"

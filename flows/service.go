@@ -22,7 +22,7 @@ type Options struct {
 	Now func() time.Time
 	// OnRateLimit is told of each wait after Wise answered 429 (see
 	// wise.Client.OnRateLimit); nil: the waits are silent (the app).
-	OnRateLimit func(op string, wait time.Duration, retryAfter bool)
+	OnRateLimit func(ctx context.Context, op string, wait time.Duration, retryAfter bool)
 	// Audit is given a record of every exchange with Wise (the audit
 	// log); nil: none is kept. It cannot fail the call: a sink that
 	// cannot write says so itself.
@@ -40,7 +40,7 @@ type Service struct {
 	// sleep replaces the clients' waits between retries (tests).
 	sleep func(context.Context, time.Duration) error
 	// onRateLimit is Options.OnRateLimit.
-	onRateLimit func(op string, wait time.Duration, retryAfter bool)
+	onRateLimit func(ctx context.Context, op string, wait time.Duration, retryAfter bool)
 	// audit is Options.Audit.
 	audit func(AuditRecord)
 }

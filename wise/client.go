@@ -93,8 +93,9 @@ type Client struct {
 	Sleep func(context.Context, time.Duration) error
 	// OnRateLimit, when set, is told before each wait after a 429: the
 	// call, how long the wait is, and whether Wise's Retry-After set it
-	// (else the back-off did). The command line says it on stderr.
-	OnRateLimit func(op string, wait time.Duration, retryAfter bool)
+	// (else the back-off did). The command line says it on stderr; ctx
+	// is the call's, for the agent to tell the command it runs for.
+	OnRateLimit func(ctx context.Context, op string, wait time.Duration, retryAfter bool)
 	// Observe, when set, is told of every exchange with Wise, each retry
 	// its own (the audit log). It gets no secret (see Exchange) and must
 	// not block: the call waits for it.
@@ -203,7 +204,7 @@ func (c *Client) Retry(ctx context.Context, op string, attempt func() error) err
 		}
 		delay *= 2
 		if isAPI && ae.Status == http.StatusTooManyRequests && c.OnRateLimit != nil {
-			c.OnRateLimit(op, wait, ae.RetryAfter > 0)
+			c.OnRateLimit(ctx, op, wait, ae.RetryAfter > 0)
 		}
 		if err := c.wait(ctx, wait); err != nil {
 			return fmt.Errorf("%s: %w", op, err)
