@@ -117,7 +117,7 @@ func auditCalls(t *testing.T, e *cliEnv) []string {
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("log --json: %v: %q", err, line)
 		}
-		out = append(out, fmt.Sprintf("%s %s %s %s%s %d %s", r.Entry, r.Command, r.Method, r.Host, r.Path, r.Status, r.Result))
+		out = append(out, fmt.Sprintf("%s %s %s %s%s %d %s %s %s", r.Entry, r.Command, r.Method, r.Host, r.Path, r.Status, r.Result, r.Secret, r.To))
 	}
 	return out
 }

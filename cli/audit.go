@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/wisewallet/wisewallet/flows"
 	"github.com/wisewallet/wisewallet/wallet"
@@ -76,6 +78,16 @@ func (a *auditSink) sayHeld() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.say()
+}
+
+// handedOut records in the audit log that entry's secret went to `to`
+// (token, exec, show --reveal), whether the agent or this process had
+// it: a secret that leaves the program is a use of the entry even when
+// no call to Wise is made.
+func (sio *cliIO) handedOut(ctx context.Context, entry, secret, to string) {
+	if a := sio.audit(); a != nil {
+		a.record(flows.HandOutRecord(ctx, time.Now(), entry, secret, to))
+	}
 }
 
 // serviceOptions are the flows options of every Service the command line

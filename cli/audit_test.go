@@ -145,11 +145,22 @@ func TestAuditLogRecordsCallsRefreshesAndFailures(t *testing.T) {
 			t.Errorf("record %+v: want host %s, a trace id and a time of this test", got, host)
 		}
 	}
-	// `token` on a personal token asks Wise nothing: no record.
+	// `token` on a personal token asks Wise nothing: its one record is
+	// the hand-out, with no call in it.
 	n := len(recs)
 	e.must("token", "pat")
-	if got := len(auditRecords(t, e)); got != n {
-		t.Errorf("token of a personal token added %d records", got-n)
+	if recs = auditRecords(t, e); len(recs) != n+1 {
+		t.Errorf("token of a personal token added %d records, want the hand-out alone", len(recs)-n)
+	} else if h := recs[n]; h != (wallet.AuditRecord{Time: h.Time, Entry: "pat", Command: "token", Result: flows.ResultHandedOut, Secret: wallet.SecretAccessToken, To: "stdout"}) {
+		t.Errorf("the hand-out of token pat: %+v", h)
+	}
+	// show hands out only what it reveals.
+	e.must("show", "pat")
+	e.must("show", "pat", "--reveal")
+	if recs = auditRecords(t, e); len(recs) != n+2 {
+		t.Errorf("show, then show --reveal, added %d records, want 1", len(recs)-n-1)
+	} else if h := recs[n+1]; h != (wallet.AuditRecord{Time: h.Time, Entry: "pat", Command: "show", Result: flows.ResultHandedOut, Secret: wallet.SecretToken, To: "stdout"}) {
+		t.Errorf("the hand-out of show pat --reveal: %+v", h)
 	}
 
 	data, err := os.ReadFile(filepath.Join(e.dir, wallet.AuditFileName))
@@ -165,7 +176,7 @@ func TestAuditLogRecordsCallsRefreshesAndFailures(t *testing.T) {
 	// The table, and --since, without the passphrase.
 	table := e.run(call{args: []string{"log", "--since", "1h"}, env: noPass})
 	e.expect(table, 0)
-	for _, part := range []string{"TIME", "X-TRACE-ID", "u1", "POST " + host + "/oauth/token", "invalid_grant", "whoami"} {
+	for _, part := range []string{"TIME", "X-TRACE-ID", "u1", "POST " + host + "/oauth/token", "invalid_grant", "whoami", "access_token to stdout", "handed_out"} {
 		if !strings.Contains(table.stdout, part) {
 			t.Errorf("log lacks %q:\n%s", part, e.redact(table.stdout))
 		}

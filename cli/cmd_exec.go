@@ -17,6 +17,7 @@ import (
 
 	"github.com/wisewallet/wisewallet/crypto"
 	"github.com/wisewallet/wisewallet/flows"
+	"github.com/wisewallet/wisewallet/wallet"
 )
 
 // exec: a command run with an entry's access token in its environment,
@@ -110,6 +111,7 @@ func cmdExec(ctx context.Context, sio *cliIO, name string, argv []string) error 
 	if err := cmd.Start(); err != nil {
 		return startError(argv[0], err)
 	}
+	sio.handedOut(ctx, name, wallet.SecretAccessToken, "exec child "+filepath.Base(argv[0]))
 
 	// The refresher outlives a Ctrl-C: the child decides when it ends,
 	// and needs a fresh token until then.
@@ -243,6 +245,7 @@ func keepFresh(ctx context.Context, sio *cliIO, ops credentialOps, name string, 
 			fmt.Fprintf(sio.stderr, "wisewallet exec: rewriting %s failed: %v.\n", envTokenFile, err)
 			continue
 		}
+		sio.handedOut(ctx, name, wallet.SecretAccessToken, "token file")
 		last = tok
 	}
 }

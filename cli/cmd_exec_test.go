@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wisewallet/wisewallet/flows"
 	"github.com/wisewallet/wisewallet/flows/localwise"
 	"github.com/wisewallet/wisewallet/flows/localwise/lwtest"
 )
@@ -303,6 +304,19 @@ func TestExecKeepsTheTokenFileFreshForALongRunningChild(t *testing.T) {
 	}
 	if _, err := os.Lstat(filepath.Dir(rep.File)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the token file's folder is still there: %v", err)
+	}
+	// Each token the child got is a hand-out in the audit log: the first
+	// to the child (its environment and the file), each new one to the file.
+	var handOuts []string
+	for _, rec := range auditRecords(t, x.e) {
+		if rec.Result == flows.ResultHandedOut && rec.Entry == "c1" && rec.Command == "exec" {
+			handOuts = append(handOuts, rec.To)
+		}
+	}
+	// Two rewrites at least (the child saw three tokens); one more may
+	// come before the child's end is noticed.
+	if len(handOuts) < 3 || handOuts[0] != "exec child "+filepath.Base(testBinary(t)) || slices.ContainsFunc(handOuts[1:], func(to string) bool { return to != "token file" }) {
+		t.Errorf("the exec's hand-outs: %q, want the child's then two or more of the token file", handOuts)
 	}
 }
 

@@ -21,10 +21,12 @@ func (inv *invocation) logCommand() *cobra.Command {
 	var since string
 	c := &cobra.Command{
 		Use:   "log",
-		Short: "Show the audit log: each call to Wise, for which entry, by which command (no passphrase needed)",
+		Short: "Show the audit log: each call to Wise and each secret handed out, by entry and command (no passphrase needed)",
 		Long: `Show the audit log: every call to Wise, newest last, with the entry it was made for, the
 command that made it, the host and path (without the query's values), the status, the result
-and Wise's x-trace-id. The log holds no secret, so reading it needs no passphrase.`,
+and Wise's x-trace-id; and every secret handed out (token to stdout, exec to its child and the
+token file, show --reveal, the app's copy and reveal), by name and where it went, with the
+result handed_out. The log holds no secret, so reading it needs no passphrase.`,
 		Example: `  wisewallet log --since 36h
   wisewallet log --since 2026-12-01 --json | jq 'select(.result != "ok")'`,
 		Args: positional(0, 0),
@@ -79,8 +81,12 @@ func cmdLog(_ context.Context, sio *cliIO, since time.Time, asJSON bool) error {
 		if r.Status != 0 {
 			status = strconv.Itoa(r.Status)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s%s\t%s\t%s\t%s\n", flows.ShowTime(r.Time, time.Local),
-			orDash(plain(r.Entry)), orDash(plain(r.Command)), plain(r.Method), plain(r.Host), plain(r.Path), status, plain(r.Result), orDash(plain(r.TraceID)))
+		call := plain(r.Method) + " " + plain(r.Host) + plain(r.Path)
+		if r.Result == flows.ResultHandedOut {
+			call = plain(r.Secret) + " to " + plain(r.To)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", flows.ShowTime(r.Time, time.Local),
+			orDash(plain(r.Entry)), orDash(plain(r.Command)), call, status, plain(r.Result), orDash(plain(r.TraceID)))
 	}
 	return tw.Flush()
 }

@@ -215,6 +215,7 @@ func cmdToken(ctx context.Context, sio *cliIO, name string, refresh bool) error 
 	if _, err := sio.stdout.Write(raw); err != nil {
 		return err
 	}
+	sio.handedOut(ctx, name, wallet.SecretAccessToken, "stdout")
 	_, err = io.WriteString(sio.stdout, "\n")
 	return err
 }

@@ -380,6 +380,7 @@ func cmdShow(ctx context.Context, sio *cliIO, name string, o showOptions) error 
 		}
 		v := clear.RevealString()
 		secrets[sec.Name], jsonSecrets[sec.Name] = v, &v
+		sio.handedOut(ctx, e.Name, sec.Name, "stdout")
 	}
 	if withheld {
 		fmt.Fprintln(sio.stderr, flows.NeverShownText)

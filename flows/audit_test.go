@@ -155,3 +155,23 @@ func TestAuditRecordsCallsOverMTLSAsTheEntryServed(t *testing.T) {
 		}
 	}
 }
+
+// TestHandedOutIsARecordOfItsOwn: a hand-out names the entry, the
+// command of the context, the secret and where it went, at the Service's
+// clock, and nothing of a call; without an audit sink it is nothing.
+func TestHandedOutIsARecordOfItsOwn(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, localwise.Config{})
+	rec := &auditRecorder{}
+	f.svc = New(f.w, Options{HTTP: wise.DefaultHTTPClient(), Now: f.clock.Now, Audit: rec.add})
+	f.svc.HandedOut(WithCommand(context.Background(), "app"), "acme", "client_secret", "clipboard")
+	got := rec.take()
+	if len(got) != 1 {
+		t.Fatalf("%d records, want 1: %+v", len(got), got)
+	}
+	want := AuditRecord{Time: got[0].Time, Entry: "acme", Command: "app", Result: ResultHandedOut, Secret: "client_secret", To: "clipboard"}
+	if got[0] != want || got[0].Time.Location() != time.UTC || got[0].Time.Sub(f.clock.Now()).Abs() > time.Second {
+		t.Errorf("record %+v, want %+v at the Service's clock (%s), in UTC", got[0], want, f.clock.Now())
+	}
+	New(f.w, Options{}).HandedOut(context.Background(), "acme", "client_secret", "screen") // no sink: no panic, nothing
+}

@@ -17,6 +17,9 @@ type Backend interface {
 	Entries() []flows.EntryView
 	Entry(name string) (flows.EntryView, error)
 	Reveal(name, field string) (crypto.Secret, error)
+	// HandedOut records in the audit log that a secret went to the
+	// clipboard or the screen.
+	HandedOut(ctx context.Context, entry, secret, to string)
 
 	Stamp() (flows.Stamp, error)
 	Reload(ctx context.Context) error

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/wisewallet/wisewallet/crypto"
@@ -18,6 +19,15 @@ import (
 type fakeBackend struct {
 	entries []flows.EntryView
 	secrets map[string]map[string]string
+	// handedOut is every HandedOut, as "entry secret to".
+	mu        sync.Mutex
+	handedOut []string
+}
+
+func (f *fakeBackend) HandedOut(_ context.Context, entry, secret, to string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.handedOut = append(f.handedOut, entry+" "+secret+" "+to)
 }
 
 // coreFake holds the secrets of the core fixtures (coreEntries and

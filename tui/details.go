@@ -233,6 +233,7 @@ func (s details) key(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
 			if !s.revealed {
 				return s, Toast("That secret is no longer in the wallet.", true)
 			}
+			s.c.Svc.HandedOut(s.c.Ctx, s.e.Name, s.fields[s.sel], "screen")
 		}
 	case key.Matches(msg, k.Copy):
 		if len(s.fields) == 0 {
@@ -243,10 +244,16 @@ func (s details) key(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
 		if !ok {
 			return s, Toast("That secret is no longer in the wallet.", true)
 		}
-		clip := s.c.clip
+		clip, svc, ctx, entry := s.c.clip, s.c.Svc, s.c.Ctx, s.e.Name
 		// An answer from the background, like the wallet's: dropped by
 		// the App if a lock came first.
-		return s, s.c.SessionCmd(func() tea.Msg { return copiedMsg{field: field, err: clip.Copy(secret)} })
+		return s, s.c.SessionCmd(func() tea.Msg {
+			err := clip.Copy(secret)
+			if err == nil {
+				svc.HandedOut(ctx, entry, field, "clipboard")
+			}
+			return copiedMsg{field: field, err: err}
+		})
 	case key.Matches(msg, k.Rename):
 		s.mode, s.err = modeRename, ""
 		s.rename.SetValue(s.e.Name)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -311,5 +312,46 @@ func TestDetailsNeverShowsTheRegistrationCode(t *testing.T) {
 	// The other secrets still reveal.
 	if v := ansi.Strip(press(s, "up", "v").View()); !strings.Contains(v, "fake-access-token") {
 		t.Errorf("v on the access token did not reveal it:\n%s", v)
+	}
+}
+
+// A secret revealed on the screen or copied to the clipboard is a
+// hand-out the audit log records (by name, never by value); hiding it,
+// a renewal's re-reveal of the same field and a failed copy are not.
+func TestDetailsRecordsRevealsAndCopiesAsHandOuts(t *testing.T) {
+	fake := coreFake()
+	c := coreCommon(fake, 100, 30)
+	var s Screen = press(coreDetails(c, coreClientEntry()), "v", "v") // access_token shown, then hidden
+	s = press(s, "v")
+	fake.secrets["acme-app"]["access_token"] = "demo-cc-token-RENEWED"
+	s, _ = s.Update(entriesChangedMsg{[]flows.EntryView{withSecrets(coreClientEntry(), fake.secrets["acme-app"])}})
+	_ = s
+	want := []string{"acme-app access_token screen", "acme-app access_token screen"}
+	if !slices.Equal(fake.handedOut, want) {
+		t.Errorf("after two reveals and a renewal: %q, want %q", fake.handedOut, want)
+	}
+
+	store, _ := coreFakeClip(t)
+	copying := coreFake()
+	c = coreCommon(copying, 80, 24)
+	c.clip.getenv = func(string) string { return "" }
+	d := newDriver(t, coreDetails(c, coreClientEntry()))
+	d.send(keyPress("c")) // no clipboard here
+	c.clip.getenv = func(k string) string {
+		if k == "DISPLAY" {
+			return ":0"
+		}
+		return ""
+	}
+	c.clip.clearAfter = 1 << 62
+	d.send(keyPress("down"))
+	d.send(keyPress("c"))
+	if got, _ := os.ReadFile(store); string(got) != "demo-client-secret-REVEALED" {
+		t.Fatal("c did not copy the selected secret")
+	}
+	copying.mu.Lock()
+	defer copying.mu.Unlock()
+	if want := []string{"acme-app client_secret clipboard"}; !slices.Equal(copying.handedOut, want) {
+		t.Errorf("after a failed copy and a copy: %q, want %q", copying.handedOut, want)
 	}
 }

@@ -44,6 +44,12 @@ type AuditRecord struct {
 	// "connect", ...), never an error's text.
 	Result string `json:"result"`
 	Millis int64  `json:"ms"`
+	// Secret and To are a hand-out's, not an exchange with Wise: which of
+	// the entry's secrets left the program (its name, never its value) and
+	// where to ("stdout", "clipboard", "screen", "exec child", "token
+	// file"). Method, Host and Path are empty then.
+	Secret string `json:"secret,omitempty"`
+	To     string `json:"to,omitempty"`
 }
 
 // AuditLog appends records to the audit log of one wallet folder.
