@@ -2,6 +2,7 @@ package wallet
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +25,15 @@ import (
 
 // AuditFileName is the audit log's name in the wallet folder.
 const AuditFileName = "audit.log"
+
+// AuditRotatedName is where a full log goes: one generation is kept, so
+// the log takes at most twice AuditRotateSize.
+const AuditRotatedName = AuditFileName + ".1"
+
+// AuditRotateSize is the size past which the log is moved aside: about
+// 40,000 records, months of a script that asks for a token each minute. A
+// variable for tests.
+var AuditRotateSize int64 = 8 << 20
 
 // maxAuditLine bounds one line read back: a record is a few hundred bytes,
 // so anything longer is not one of ours.
@@ -69,7 +79,8 @@ func (l *AuditLog) Path() string { return filepath.Join(l.dir, AuditFileName) }
 // processes appending at once never mix and none is lost; opening it each
 // time follows a log the user moved aside. It is created 0600, never
 // through a symlink, and only in a folder that passes the wallet's checks
-// (a folder someone else could write to would let them swap the log).
+// (a folder someone else could write to would let them swap the log). A
+// log the line would take past AuditRotateSize is moved aside first.
 func (l *AuditLog) Append(rec AuditRecord) error {
 	line, err := json.Marshal(rec)
 	if err != nil {
@@ -83,26 +94,67 @@ func (l *AuditLog) Append(rec AuditRecord) error {
 	if err := checkDirInfo(l.dir, info, os.Getuid()); err != nil {
 		return err
 	}
-	// O_NONBLOCK: a FIFO planted there would block the open forever.
-	f, err := os.OpenFile(l.Path(), os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, fileMode)
+	f, size, err := l.openAppend()
 	if err != nil {
-		if errors.Is(err, syscall.ELOOP) {
-			return fmt.Errorf("%w: %s is a symbolic link; wisewallet only appends to a regular file it owns", ErrUnsafe, l.Path())
-		}
-		return fmt.Errorf("audit log: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("audit log: %w", err)
-	}
-	if err := checkFileInfo(l.Path(), fi, os.Getuid()); err != nil {
 		return err
 	}
+	if size > 0 && size+int64(len(line)) > AuditRotateSize {
+		if f, err = l.rotate(f); err != nil {
+			return err
+		}
+	}
+	defer f.Close()
 	if _, err := f.Write(line); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
 	return nil
+}
+
+// openAppend opens the log for appending, creating it, and checks it as
+// the wallet's own files are checked; it returns the file and its size.
+func (l *AuditLog) openAppend() (*os.File, int64, error) {
+	// O_NONBLOCK: a FIFO planted there would block the open forever.
+	f, err := os.OpenFile(l.Path(), os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, fileMode)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, 0, fmt.Errorf("%w: %s is a symbolic link; wisewallet only appends to a regular file it owns", ErrUnsafe, l.Path())
+		}
+		return nil, 0, fmt.Errorf("audit log: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("audit log: %w", err)
+	}
+	if err := checkFileInfo(l.Path(), fi, os.Getuid()); err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, fi.Size(), nil
+}
+
+// rotate moves the full log open as full aside to AuditRotatedName
+// (replacing the one before), under a flock on it: of the processes that
+// find it full at once, one moves it and the others, finding it moved
+// once they hold the lock, write into the new log. A process that opened
+// the full log just before the move writes its line there, so it is in
+// the rotated file, not lost. It returns the file to write to; when the
+// move cannot be made (the lock not had in time), the full one: a record
+// is worth more than the size.
+func (l *AuditLog) rotate(full *os.File) (*os.File, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if flockWait(ctx, full) != nil {
+		return full, nil
+	}
+	if sameFile(full, l.Path()) {
+		if err := os.Rename(l.Path(), filepath.Join(l.dir, AuditRotatedName)); err != nil {
+			return full, nil
+		}
+	}
+	f, _, err := l.openAppend()
+	full.Close() // and with it the lock: the others find the log moved
+	return f, err
 }
 
 // AuditLogRead is what ReadAuditLog found.
@@ -129,23 +181,37 @@ func ReadAuditLog(dir string, since time.Time) (AuditLogRead, error) {
 	if err := checkDirInfo(dir, info, os.Getuid()); err != nil {
 		return out, err
 	}
-	path := filepath.Join(dir, AuditFileName)
+	// The rotated generation first: its records are the older.
+	for _, name := range []string{AuditRotatedName, AuditFileName} {
+		if err := readAuditFile(filepath.Join(dir, name), since, &out); err != nil {
+			return out, err
+		}
+	}
+	// Processes append in the order their calls end; a slow call that
+	// began first comes later. Newest last by the time of each call.
+	slices.SortStableFunc(out.Records, func(a, b AuditRecord) int { return a.Time.Compare(b.Time) })
+	return out, nil
+}
+
+// readAuditFile adds the records of the log file at path to out; a file
+// that is not there adds none.
+func readAuditFile(path string, since time.Time, out *AuditLogRead) error {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return out, nil
+		return nil
 	case errors.Is(err, syscall.ELOOP):
-		return out, fmt.Errorf("%w: %s is a symbolic link; wisewallet only reads a regular file it owns", ErrUnsafe, path)
+		return fmt.Errorf("%w: %s is a symbolic link; wisewallet only reads a regular file it owns", ErrUnsafe, path)
 	case err != nil:
-		return out, fmt.Errorf("audit log: %w", err)
+		return fmt.Errorf("audit log: %w", err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return out, fmt.Errorf("audit log: %w", err)
+		return fmt.Errorf("audit log: %w", err)
 	}
 	if err := checkFileInfo(path, fi, os.Getuid()); err != nil {
-		return out, err
+		return err
 	}
 	rd := bufio.NewReaderSize(f, maxAuditLine)
 	for {
@@ -171,11 +237,8 @@ func ReadAuditLog(dir string, since time.Time) (AuditLogRead, error) {
 			break
 		}
 		if err != nil {
-			return out, fmt.Errorf("audit log: %w", err)
+			return fmt.Errorf("audit log: %w", err)
 		}
 	}
-	// Processes append in the order their calls end; a slow call that
-	// began first comes later. Newest last by the time of each call.
-	slices.SortStableFunc(out.Records, func(a, b AuditRecord) int { return a.Time.Compare(b.Time) })
-	return out, nil
+	return nil
 }

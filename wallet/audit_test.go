@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,6 +29,13 @@ func helperAuditAppend() error {
 	if _, err := fmt.Sscan(os.Getenv(envArg), &id, &k); err != nil {
 		return err
 	}
+	if v := os.Getenv(envAuditRotate); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return err
+		}
+		AuditRotateSize = n
+	}
 	log := NewAuditLog(os.Getenv(envDir))
 	fmt.Println("ready")
 	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
@@ -46,9 +54,47 @@ func helperAuditAppend() error {
 	return nil
 }
 
+// envAuditRotate sets AuditRotateSize in helperAuditAppend.
+const envAuditRotate = "WWT_AUDIT_ROTATE"
+
 // N processes appending at once: every record kept, every line whole,
 // the file 0600 even under umask 000.
 func TestAuditLogConcurrentProcessesKeepEveryLineWhole(t *testing.T) {
+	dir := appendConcurrently(t, "")
+	data, err := os.ReadFile(filepath.Join(dir, AuditFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkEveryLineWhole(t, dir, data)
+}
+
+// The same with the log moved aside once in the middle of it (each line
+// is ~2.2 KB, 800 of them ~1.8 MB, rotated past 1 MiB): of the processes
+// that find it full at once, one moves it; no line is lost or cut, those
+// written just as it moved are in the rotated file, and both are 0600.
+func TestAuditLogConcurrentProcessesRotatingKeepEveryLineWhole(t *testing.T) {
+	dir := appendConcurrently(t, "1048576")
+	rotated, err := os.ReadFile(filepath.Join(dir, AuditRotatedName))
+	if err != nil {
+		t.Fatalf("no rotated log after ~1.8 MB with a 1 MiB limit: %v", err)
+	}
+	current, err := os.ReadFile(filepath.Join(dir, AuditFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rotated) < 1<<19 || len(current) >= 1<<20 {
+		t.Errorf("rotated %d bytes, current %d: want one rotation near 1 MiB", len(rotated), len(current))
+	}
+	checkEveryLineWhole(t, dir, append(rotated, current...))
+	if info, err := os.Lstat(filepath.Join(dir, AuditRotatedName)); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("the rotated log: %v, mode %v", err, info.Mode())
+	}
+}
+
+// appendConcurrently has 4 processes append 200 records each to the log
+// of a new folder, rotating past rotate bytes ("": the default), and
+// returns the folder.
+func appendConcurrently(t *testing.T, rotate string) string {
 	const n, k = 4, 200
 	dir := filepath.Join(t.TempDir(), "w")
 	if err := os.Mkdir(dir, 0o700); err != nil {
@@ -56,7 +102,7 @@ func TestAuditLogConcurrentProcessesKeepEveryLineWhole(t *testing.T) {
 	}
 	children := make([]*child, n)
 	for i := range children {
-		children[i] = startChild(t, "auditappend", dir, fmt.Sprintf("%s=p%d %d", envArg, i, k))
+		children[i] = startChild(t, "auditappend", dir, fmt.Sprintf("%s=p%d %d", envArg, i, k), envAuditRotate+"="+rotate)
 	}
 	for _, c := range children {
 		c.expect(t, "ready")
@@ -70,10 +116,14 @@ func TestAuditLogConcurrentProcessesKeepEveryLineWhole(t *testing.T) {
 		c.expect(t, "done")
 		c.finish(t)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, AuditFileName))
-	if err != nil {
-		t.Fatal(err)
-	}
+	return dir
+}
+
+// checkEveryLineWhole checks data, the log's lines, holds every record of
+// appendConcurrently whole, and that ReadAuditLog reads them all.
+func checkEveryLineWhole(t *testing.T, dir string, data []byte) {
+	t.Helper()
+	const n, k = 4, 200
 	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
 	if len(lines) != n*k {
 		t.Fatalf("%d lines after %d×%d appends", len(lines), n, k)
@@ -201,5 +251,79 @@ func BenchmarkAuditAppend(b *testing.B) {
 		if err := log.Append(rec); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A log past AuditRotateSize is moved aside to audit.log.1 before the
+// next line, which starts a new log; ReadAuditLog reads both, oldest
+// first. One generation is kept: the next rotation drops the oldest. A
+// rotated log someone replaced with a symlink is refused as the log is.
+func TestAuditLogRotatesPastItsSize(t *testing.T) {
+	defer func(n int64) { AuditRotateSize = n }(AuditRotateSize)
+	AuditRotateSize = 2000
+	dir := filepath.Join(t.TempDir(), "w")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	log := NewAuditLog(dir)
+	start := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	appendN := func(from, to int) {
+		for i := from; i < to; i++ {
+			rec := AuditRecord{Time: start.Add(time.Duration(i) * time.Second), Entry: "e", Command: "test", Method: "GET", Host: "h", Path: fmt.Sprintf("/r/%d", i), Result: "ok"}
+			if err := log.Append(rec); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	paths := func() []string {
+		got, err := ReadAuditLog(dir, time.Time{})
+		if err != nil || got.Skipped != 0 {
+			t.Fatalf("ReadAuditLog: %v, %d skipped", err, got.Skipped)
+		}
+		var out []string
+		for _, r := range got.Records {
+			out = append(out, r.Path)
+		}
+		return out
+	}
+	size := func(name string) int64 {
+		info, err := os.Lstat(filepath.Join(dir, name))
+		if err != nil {
+			return -1
+		}
+		return info.Size()
+	}
+	line, _ := json.Marshal(AuditRecord{Time: start, Entry: "e", Command: "test", Method: "GET", Host: "h", Path: "/r/10", Result: "ok"})
+	perFile := int(AuditRotateSize) / (len(line) + 1)
+
+	appendN(0, perFile)
+	if size(AuditRotatedName) != -1 {
+		t.Fatalf("rotated at %d bytes, under the limit", size(AuditFileName))
+	}
+	appendN(perFile, perFile+1)
+	if size(AuditRotatedName) <= 0 || size(AuditFileName) != int64(len(line)+1) {
+		t.Fatalf("after the line past the limit: rotated %d bytes, current %d (want one line)", size(AuditRotatedName), size(AuditFileName))
+	}
+	if got := paths(); len(got) != perFile+1 || got[0] != "/r/0" || got[perFile] != fmt.Sprintf("/r/%d", perFile) {
+		t.Fatalf("read across the rotation: %d records %v", len(got), got)
+	}
+	if info, _ := os.Lstat(filepath.Join(dir, AuditRotatedName)); info.Mode().Perm() != 0o600 {
+		t.Errorf("audit.log.1 has mode %#o", info.Mode().Perm())
+	}
+
+	appendN(perFile+1, 2*perFile+1)
+	got := paths()
+	if len(got) != perFile+1 || got[0] != fmt.Sprintf("/r/%d", perFile) || size(AuditFileName) > AuditRotateSize || size(AuditRotatedName) > AuditRotateSize {
+		t.Fatalf("after a second rotation: %d records from %v; sizes %d and %d", len(got), got[:1], size(AuditRotatedName), size(AuditFileName))
+	}
+
+	if err := os.Remove(filepath.Join(dir, AuditRotatedName)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, AuditFileName), filepath.Join(dir, AuditRotatedName)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadAuditLog(dir, time.Time{}); !errors.Is(err, ErrUnsafe) {
+		t.Errorf("a symlinked audit.log.1 read: %v, want ErrUnsafe", err)
 	}
 }
