@@ -65,6 +65,28 @@ for r in data["results"]:
     print(f"| `{cmd}` | {statistics.median(t):.1f} | {statistics.mean(t):.1f} | {min(t):.1f} |")
 PY
 
+# The same three interleaved, one of each per round, so that the
+# machine's drift (a shared VM's neighbours) weighs on them alike:
+# hyperfine runs each command's runs in one block. Each time includes
+# Python's fork and exec, measured on `true`.
+python3 - "$ww" "${ROUNDS:-200}" <<'PY'
+import statistics, subprocess, sys, time
+ww, rounds = sys.argv[1], int(sys.argv[2])
+cmds = {"wisewallet token app": [ww, "token", "app"], "openssl version": ["openssl", "version"],
+        "gh auth token": ["gh", "auth", "token"], "true": ["true"]}
+times = {k: [] for k in cmds}
+for _ in range(rounds):
+    for k, argv in cmds.items():
+        t = time.perf_counter()
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times[k].append((time.perf_counter() - t) * 1000)
+med = {k: statistics.median(v) for k, v in times.items()}
+print(f"\ninterleaved, {rounds} rounds, median ms: " + ", ".join(f"{k} {v:.1f}" for k, v in med.items()))
+net = {k: med[k] - med["true"] for k in cmds}
+print(f"token through the agent, the fork and exec taken off: {net['wisewallet token app'] / net['openssl version']:.2f}x openssl version, "
+      f"{net['gh auth token'] / net['wisewallet token app']:.2f}x ahead of gh auth token")
+PY
+
 # Package init of `token` through the agent, median of 15 runs: the part
 # of a Go process's start that the program's imports add.
 for _ in $(seq 15); do
