@@ -264,24 +264,51 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // tokenFile is WISE_API_TOKEN_FILE: a folder of its own (0700, a new
 // name that nobody else can have made) so that the file's name is never
 // guessed or raced, and the file in it (0600) replaced by rename, so a
-// reader sees the old token or the new one, never a part.
-type tokenFile struct{ dir, path string }
+// reader sees the old token or the new one, never a part. The folder's
+// lock file is flocked while the exec lives (live): an exec killed
+// before it could remove the folder leaves it unlocked, and the next
+// exec removes it (sweepTokenFolders), token and all.
+type tokenFile struct {
+	dir, path string
+	live      *os.File
+}
+
+// tokenFolderPrefix names the token folders in the runtime folder.
+const tokenFolderPrefix = "wisewallet-exec-"
+
+// tokenFolderLock is the lock file's name in a token folder.
+const tokenFolderLock = ".lock"
 
 func newTokenFile(runtimeDir string) (*tokenFile, error) {
 	base := runtimeDir
 	if fi, err := os.Stat(base); base == "" || err != nil || !fi.IsDir() {
 		base = os.TempDir()
 	}
-	dir, err := os.MkdirTemp(base, "wisewallet-exec-")
+	sweepTokenFolders(base)
+	dir, err := os.MkdirTemp(base, tokenFolderPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("making the folder of %s: %w", envTokenFile, err)
 	}
+	f := &tokenFile{dir: dir, path: filepath.Join(dir, "token")}
 	// MkdirTemp makes it 0700 less the umask; 0700 exactly, whatever that is.
 	if err := os.Chmod(dir, 0o700); err != nil {
-		os.RemoveAll(dir)
+		f.remove()
 		return nil, fmt.Errorf("making the folder of %s: %w", envTokenFile, err)
 	}
-	return &tokenFile{dir: dir, path: filepath.Join(dir, "token")}, nil
+	// Locked before it takes its name: a sweep finds either no lock file
+	// (and leaves the folder) or a locked one.
+	lock, err := os.CreateTemp(dir, tokenFolderLock+"-")
+	if err == nil {
+		if err = lockExclusive(lock, false); err == nil {
+			err = os.Rename(lock.Name(), filepath.Join(dir, tokenFolderLock))
+		}
+		f.live = lock
+	}
+	if err != nil {
+		f.remove()
+		return nil, fmt.Errorf("making the folder of %s: %w", envTokenFile, err)
+	}
+	return f, nil
 }
 
 func (f *tokenFile) write(tok crypto.Secret) error {
@@ -307,4 +334,9 @@ func (f *tokenFile) write(tok crypto.Secret) error {
 	return err
 }
 
-func (f *tokenFile) remove() { os.RemoveAll(f.dir) }
+func (f *tokenFile) remove() {
+	os.RemoveAll(f.dir)
+	if f.live != nil {
+		f.live.Close()
+	}
+}

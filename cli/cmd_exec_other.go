@@ -2,7 +2,10 @@
 
 package cli
 
-import "os"
+import (
+	"errors"
+	"os"
+)
 
 // forwardedSignals are passed on to exec's child: here, only an interrupt.
 var forwardedSignals = []os.Signal{os.Interrupt}
@@ -13,3 +16,16 @@ type foregroundCheck struct{}
 func newForegroundCheck() foregroundCheck             { return foregroundCheck{} }
 func (foregroundCheck) sentByTerminal(os.Signal) bool { return false }
 func (foregroundCheck) close()                        {}
+
+// lockExclusive: no flock here. The live lock is nothing, and no folder
+// is ever taken for a dead exec's.
+func lockExclusive(_ *os.File, nowait bool) error {
+	if nowait {
+		return errors.ErrUnsupported
+	}
+	return nil
+}
+
+// sweepTokenFolders: without flock, a live exec's folder cannot be told
+// from a dead one's; none is removed.
+func sweepTokenFolders(string) {}

@@ -525,3 +525,65 @@ func TestExecKeepsIgnoredSignalsIgnored(t *testing.T) {
 		t.Fatal("exec did not end")
 	}
 }
+
+// An exec killed outright (SIGKILL: it cannot remove anything) leaves its
+// token folder, token and all; the next exec removes it, and leaves a live
+// exec's folder and a folder that is not ours alone.
+func TestExecRemovesTheTokenFolderAKilledExecLeft(t *testing.T) {
+	t.Parallel()
+	x := newExecRig(t, localwise.Config{})
+	start := func(out string) *exec.Cmd {
+		t.Helper()
+		env := x.e.baseEnv()
+		var envList []string
+		for k, v := range env {
+			envList = append(envList, k+"="+v)
+		}
+		cmd := exec.Command(wisewalletBin, "exec", "p1", "--", "sh", "-c", `printf %s "$WISE_API_TOKEN_FILE" >"$0.tmp" && mv "$0.tmp" "$0" && exec sleep 60`, out)
+		cmd.Env = envList
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
+		waitFor(t, func() bool { _, err := os.Stat(out); return err == nil }, "the child to start")
+		return cmd
+	}
+	folderOf := func(out string) string {
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return filepath.Dir(string(b))
+	}
+	killedOut, liveOut := filepath.Join(x.e.root, "killed"), filepath.Join(x.e.root, "live")
+	killed := start(killedOut)
+	killedDir := folderOf(killedOut)
+	// The whole group: exec and its child, as kill -9 of a session would.
+	if err := syscall.Kill(-killed.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = killed.Wait()
+	if _, err := os.Stat(filepath.Join(killedDir, "token")); err != nil {
+		t.Fatalf("the killed exec's token file is not there to be swept (%v): the test shows nothing", err)
+	}
+	start(liveOut)
+	liveDir := folderOf(liveOut)
+	// A folder of the same shape without a lock file (one being made, or an
+	// older wisewallet's) is not taken for a dead exec's.
+	unlocked := filepath.Join(filepath.Dir(killedDir), tokenFolderPrefix+"unlocked")
+	if err := os.Mkdir(unlocked, 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	x.e.expect(x.e.cmd("exec", "p1", "--", "true"), 0)
+	if _, err := os.Lstat(killedDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the killed exec's token folder is still there: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(liveDir, "token")); err != nil {
+		t.Errorf("the live exec's token file was removed: %v", err)
+	}
+	if _, err := os.Lstat(unlocked); err != nil {
+		t.Errorf("a folder without a lock file was removed: %v", err)
+	}
+}

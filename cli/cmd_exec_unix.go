@@ -4,6 +4,7 @@ package cli
 
 import (
 	"os"
+	"path/filepath"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -43,5 +44,48 @@ func (c foregroundCheck) sentByTerminal(s os.Signal) bool {
 func (c foregroundCheck) close() {
 	if c.tty != nil {
 		c.tty.Close()
+	}
+}
+
+// lockExclusive takes an exclusive flock on f; with nowait, only if free.
+func lockExclusive(f *os.File, nowait bool) error {
+	how := unix.LOCK_EX
+	if nowait {
+		how |= unix.LOCK_NB
+	}
+	for {
+		err := unix.Flock(int(f.Fd()), how)
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// ownedByMe reports whether fi is this user's.
+func ownedByMe(fi os.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Getuid()
+}
+
+// sweepTokenFolders removes the token folders in base that no exec holds
+// any more: its own (the owner checked, never through a symlink), with a
+// lock file nobody has locked. A folder without a lock file (being made,
+// or left by an older wisewallet) is left alone. The lock, not a process
+// id, tells the live: a pid says nothing across PID namespaces that share
+// a TMPDIR.
+func sweepTokenFolders(base string) {
+	dirs, _ := filepath.Glob(filepath.Join(base, tokenFolderPrefix+"*"))
+	for _, dir := range dirs {
+		if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() || !ownedByMe(fi) {
+			continue
+		}
+		lock, err := os.OpenFile(filepath.Join(dir, tokenFolderLock), os.O_RDWR|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+		if err != nil {
+			continue
+		}
+		if lockExclusive(lock, true) == nil {
+			os.RemoveAll(dir)
+		}
+		lock.Close()
 	}
 }
