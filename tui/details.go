@@ -233,7 +233,12 @@ func (s details) key(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
 			if !s.revealed {
 				return s, Toast("That secret is no longer in the wallet.", true)
 			}
-			s.c.Svc.HandedOut(s.c.Ctx, s.e.Name, s.fields[s.sel], "screen")
+			// The record is a file append: off the UI goroutine.
+			svc, ctx, entry, field := s.c.Svc, s.c.Ctx, s.e.Name, s.fields[s.sel]
+			return s, func() tea.Msg {
+				svc.HandedOut(ctx, entry, field, "screen")
+				return nil
+			}
 		}
 	case key.Matches(msg, k.Copy):
 		if len(s.fields) == 0 {

@@ -321,11 +321,12 @@ func TestDetailsNeverShowsTheRegistrationCode(t *testing.T) {
 func TestDetailsRecordsRevealsAndCopiesAsHandOuts(t *testing.T) {
 	fake := coreFake()
 	c := coreCommon(fake, 100, 30)
-	var s Screen = press(coreDetails(c, coreClientEntry()), "v", "v") // access_token shown, then hidden
-	s = press(s, "v")
+	shown := newDriver(t, coreDetails(c, coreClientEntry()))
+	shown.send(keyPress("v")) // access_token shown,
+	shown.send(keyPress("v")) // hidden,
+	shown.send(keyPress("v")) // and shown again
 	fake.secrets["acme-app"]["access_token"] = "demo-cc-token-RENEWED"
-	s, _ = s.Update(entriesChangedMsg{[]flows.EntryView{withSecrets(coreClientEntry(), fake.secrets["acme-app"])}})
-	_ = s
+	shown.send(entriesChangedMsg{[]flows.EntryView{withSecrets(coreClientEntry(), fake.secrets["acme-app"])}})
 	want := []string{"acme-app access_token screen", "acme-app access_token screen"}
 	if !slices.Equal(fake.handedOut, want) {
 		t.Errorf("after two reveals and a renewal: %q, want %q", fake.handedOut, want)
