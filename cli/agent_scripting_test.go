@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/wisewallet/wisewallet/flows/localwise"
 	"github.com/wisewallet/wisewallet/flows/localwise/lwtest"
-	"github.com/wisewallet/wisewallet/wallet"
 )
 
 // traceIDs and stamps differ from one answer to the next.
@@ -109,14 +107,7 @@ func TestScriptingCommandsAnswerTheSameThroughTheAgent(t *testing.T) {
 func auditCalls(t *testing.T, e *cliEnv) []string {
 	t.Helper()
 	var out []string
-	for _, line := range strings.Split(strings.TrimSpace(e.must("log", "--json").stdout), "\n") {
-		if line == "" {
-			continue
-		}
-		var r wallet.AuditRecord
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("log --json: %v: %q", err, line)
-		}
+	for _, r := range auditRecords(t, e) {
 		out = append(out, fmt.Sprintf("%s %s %s %s%s %d %s %s %s", r.Entry, r.Command, r.Method, r.Host, r.Path, r.Status, r.Result, r.Secret, r.To))
 	}
 	return out
